@@ -1,0 +1,4 @@
+# shellcheck shell=sh
+# default_hugepagesz=1G hugepagesz=1G hugepages=2, HVO left at the kernel's default.
+step boot
+capture
