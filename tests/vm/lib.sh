@@ -1,5 +1,6 @@
 # shellcheck shell=bash
 # Common settings for the hvoplan VM test bed (sourced, not executed).
+# shellcheck disable=SC2034 # the variables are used by the sourcing scripts
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_TOP=$(cd "$VM_DIR/../.." && pwd)

@@ -43,6 +43,7 @@ fail() {
 # Machine layout.  Two NUMA nodes of 3 GiB; only 1 GiB of RAM below 4 GiB so
 # that both nodes own 1 GiB-aligned RAM for gigantic pages even after early
 # boot allocations (NODE_DATA, memmap) land at the top of each node.
+# shellcheck disable=SC2054 # commas are part of the QEMU options
 mem=(-m 6G
     -object memory-backend-ram,id=m0,size=3G -object memory-backend-ram,id=m1,size=3G
     -numa node,nodeid=0,memdev=m0,cpus=0 -numa node,nodeid=1,memdev=m1,cpus=1)
@@ -58,6 +59,7 @@ default-1g)
     append+=" default_hugepagesz=1G hugepagesz=1G hugepages=2" ;;
 stale | per-node) ;;
 memmap-on-memory)
+    # shellcheck disable=SC2054
     mem=(-m 2G,slots=2,maxmem=6G
         -object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=1G
         -numa node,nodeid=0,memdev=m0,cpus=0 -numa node,nodeid=1,memdev=m1,cpus=1)

@@ -93,9 +93,8 @@ capture() {
         copy_tree "$n/hugepages"
     done
     copy_file /sys/devices/system/memory/block_size_bytes
-    for f in auto_online_blocks; do
-        [ -f /sys/devices/system/memory/$f ] && copy_file /sys/devices/system/memory/$f
-    done
+    f=/sys/devices/system/memory/auto_online_blocks
+    [ -f $f ] && copy_file $f
     for m in /sys/devices/system/memory/memory[0-9]*; do
         [ -d "$m" ] || continue
         for f in state online phys_index valid_zones removable; do

@@ -1,0 +1,172 @@
+#!/bin/bash
+# Print the kernel's own ground truth for a snapshot, from its raw files only,
+# as key=value lines (one per line, "NA" when the snapshot lacks the source).
+#
+#   tests/vm/check-ground-truth.sh SNAPDIR [BASELINE_SNAPDIR]
+#
+# Keys:
+#   release, page_size (4096 assumed: x86_64), struct_page_size (+ _source:
+#     dmesg when derived from the 2M "can be freed" line, else assumed 64)
+#   hvo_sysctl, hvo_boot_param
+#   memtotal_kb, memory_blocks, memory_blocks_online, block_size_bytes
+#   baseline_memmap_pages = memory_blocks * block_size / page_size * S / page_size
+#   nr_memmap_pages, nr_memmap_boot_pages            (6.11+ /proc/vmstat)
+#   realized_savings_pages/_bytes = baseline - nr_memmap_pages - nr_memmap_boot_pages
+#   hstate.<N>kB.{size_bytes,nr,free,resv,surplus,node<i>.nr,node<i>.free}
+#   hstate.<N>kB.optimizable_kib / optimizable_bytes_per_page
+#       from "HugeTLB: N KiB vmemmap can be freed for a X page" (6.0+)
+#   hstate.<N>kB.boot_preallocated   from "HugeTLB: registered X page size, pre-allocated N pages"
+#   hstate.<N>kB.full_savings_bytes  = nr * optimizable_bytes_per_page
+#   full_savings_bytes (sum), unrealized_savings_bytes = full - realized (when both known)
+#   With BASELINE_SNAPDIR (e.g. the hvo-boot-off twin of an hvo-boot-on snapshot):
+#   memtotal_delta_kb = MemTotal(SNAPDIR) - MemTotal(BASELINE): on 6.1 the boot
+#   vmemmap freed by HVO shows up as a MemTotal increase.
+set -euo pipefail
+
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+    echo "usage: $0 SNAPDIR [BASELINE_SNAPDIR]" >&2
+    exit 2
+fi
+snap=${1%/}
+base=${2:-}
+[ -d "$snap" ] || { echo "error: $snap is not a directory" >&2; exit 3; }
+
+page_size=4096
+kv() { printf '%s=%s\n' "$1" "${2:-NA}"; }
+rd() { if [ -r "$snap/$1" ]; then tr -d '\n' <"$snap/$1"; fi; }
+meminfo() { awk -v k="$2:" '$1 == k { print $2 }' "$1/proc/meminfo" 2>/dev/null; }
+vmstat() { awk -v k="$1" '$1 == k { print $2 }' "$snap/proc/vmstat" 2>/dev/null; }
+
+dmesg=$snap/dmesg.txt
+[ -f "$dmesg" ] || dmesg=/dev/null
+
+# "1.00 GiB" / "2.00 MiB" / "64.0 KiB" -> kB
+# dmesg_hstates prints: <kB> <optimizable KiB|-> <preallocated|->
+dmesg_hstates() {
+    awk '
+    function kb(v, u) { if (u ~ /^G/) return v * 1048576; if (u ~ /^M/) return v * 1024; return v }
+    /HugeTLB: registered .* page size, pre-allocated/ {
+        for (i = 1; i <= NF; i++) if ($i == "registered") { s = kb($(i+1), $(i+2)); break }
+        for (i = 1; i <= NF; i++) if ($i == "pre-allocated") pre[s] = $(i+1)
+        seen[s] = 1
+    }
+    /HugeTLB: [0-9]+ KiB vmemmap can be freed for a/ {
+        for (i = 1; i <= NF; i++) if ($i == "HugeTLB:") v = $(i+1)
+        s = kb($(NF-2), $(NF-1)); opt[s] = v; seen[s] = 1
+    }
+    END { for (s in seen) printf "%d %s %s\n", s, (s in opt) ? opt[s] : "-", (s in pre) ? pre[s] : "-" }
+    ' "$dmesg"
+}
+
+kv release "$(rd proc/sys/kernel/osrelease)"
+kv page_size "$page_size"
+
+# struct page size from the 2M line: S = (KiB*1024 + PAGE_SIZE) / (2M / PAGE_SIZE)
+opt2m=$(dmesg_hstates | awk '$1 == 2048 && $2 != "-" { print $2 }')
+if [ -n "$opt2m" ] && [ "$opt2m" -gt 0 ]; then
+    S=$(((opt2m * 1024 + page_size) / (2097152 / page_size)))
+    kv struct_page_size "$S"
+    kv struct_page_size_source dmesg
+else
+    S=64
+    kv struct_page_size "$S"
+    kv struct_page_size_source assumed
+fi
+
+kv hvo_sysctl "$(rd proc/sys/vm/hugetlb_optimize_vmemmap)"
+param=$(tr ' ' '\n' <"$snap/proc/cmdline" 2>/dev/null | sed -n 's/^hugetlb_free_vmemmap=//p' | tail -n1)
+kv hvo_boot_param "$param"
+memtotal=$(meminfo "$snap" MemTotal)
+kv memtotal_kb "$memtotal"
+if [ -n "$base" ]; then
+    bmt=$(meminfo "${base%/}" MemTotal)
+    if [ -n "$memtotal" ] && [ -n "$bmt" ]; then
+        kv memtotal_delta_kb "$((memtotal - bmt))"
+    else
+        kv memtotal_delta_kb NA
+    fi
+fi
+
+bs_hex=$(rd sys/devices/system/memory/block_size_bytes)
+blocks=0 online=0
+for m in "$snap"/sys/devices/system/memory/memory[0-9]*; do
+    [ -d "$m" ] || continue
+    blocks=$((blocks + 1))
+    [ "$(tr -d '\n' <"$m/state" 2>/dev/null)" = online ] && online=$((online + 1))
+done
+kv memory_blocks "$blocks"
+kv memory_blocks_online "$online"
+baseline=
+if [ -n "$bs_hex" ]; then
+    bs=$((16#$bs_hex))
+    kv block_size_bytes "$bs"
+    baseline=$((blocks * (bs / page_size) * S / page_size))
+    kv baseline_memmap_pages "$baseline"
+else
+    kv block_size_bytes NA
+    kv baseline_memmap_pages NA
+fi
+
+mp=$(vmstat nr_memmap_pages)
+mbp=$(vmstat nr_memmap_boot_pages)
+kv nr_memmap_pages "$mp"
+kv nr_memmap_boot_pages "$mbp"
+realized=
+if [ -n "$mp" ] && [ -n "$mbp" ] && [ -n "$baseline" ]; then
+    realized=$(((baseline - mp - mbp) * page_size))
+    kv realized_savings_pages "$((baseline - mp - mbp))"
+    kv realized_savings_bytes "$realized"
+else
+    kv realized_savings_pages NA
+    kv realized_savings_bytes NA
+fi
+
+full=0 full_known=1
+declare -A opt pre
+while read -r kb o p; do
+    opt[$kb]=$o pre[$kb]=$p
+done < <(dmesg_hstates)
+for d in "$snap"/sys/kernel/mm/hugepages/hugepages-*kB; do
+    [ -d "$d" ] || continue
+    kb=${d##*hugepages-}
+    kb=${kb%kB}
+    h=hstate.${kb}kB
+    kv "$h.size_bytes" "$((kb * 1024))"
+    nr=$(tr -d '\n' <"$d/nr_hugepages")
+    kv "$h.nr" "$nr"
+    kv "$h.free" "$(tr -d '\n' <"$d/free_hugepages")"
+    kv "$h.resv" "$(tr -d '\n' <"$d/resv_hugepages")"
+    kv "$h.surplus" "$(tr -d '\n' <"$d/surplus_hugepages")"
+    for n in "$snap"/sys/devices/system/node/node[0-9]*; do
+        nd=$n/hugepages/hugepages-${kb}kB
+        [ -d "$nd" ] || continue
+        kv "$h.${n##*/}.nr" "$(tr -d '\n' <"$nd/nr_hugepages")"
+        kv "$h.${n##*/}.free" "$(tr -d '\n' <"$nd/free_hugepages")"
+    done
+    o=${opt[$kb]:-}
+    [ "$o" = - ] && o=
+    p=${pre[$kb]:-}
+    [ "$p" = - ] && p=
+    kv "$h.optimizable_kib" "$o"
+    if [ -n "$o" ]; then
+        kv "$h.optimizable_bytes_per_page" "$((o * 1024))"
+        kv "$h.full_savings_bytes" "$((nr * o * 1024))"
+        full=$((full + nr * o * 1024))
+    else
+        kv "$h.optimizable_bytes_per_page" NA
+        kv "$h.full_savings_bytes" NA
+        full_known=0
+    fi
+    kv "$h.boot_preallocated" "$p"
+done
+if [ "$full_known" = 1 ]; then
+    kv full_savings_bytes "$full"
+    if [ -n "$realized" ]; then
+        kv unrealized_savings_bytes "$((full - realized))"
+    else
+        kv unrealized_savings_bytes NA
+    fi
+else
+    kv full_savings_bytes NA
+    kv unrealized_savings_bytes NA
+fi
