@@ -1,0 +1,68 @@
+# hvoplan: see README.md. `make`, `make check`, `make check-asan`, `make install`.
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DATADIR    ?= $(PREFIX)/share
+DESTDIR    ?=
+
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS       := jansson smartcols zlib
+
+CFLAGS     ?= -O2 -g
+WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla
+DEFS       := -D_GNU_SOURCE -DHV_SYSCONFDIR='"$(SYSCONFDIR)"'
+ALL_CFLAGS := -std=c17 $(WARN) $(DEFS) -Iinclude $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS)
+LIBS       := $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+BUILD      ?= build
+SRCS       := $(wildcard src/*.c src/*/*.c)
+OBJS       := $(SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS   := $(filter-out $(BUILD)/src/main.o,$(OBJS))
+
+UNIT_SRCS  := $(wildcard tests/unit/test_*.c)
+UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check check-unit check-cli check-live check-asan install uninstall clean
+
+all: hvoplan
+
+hvoplan: $(BUILD)/hvoplan
+	cp $< $@
+
+$(BUILD)/hvoplan: $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIB_OBJS) \
+		$(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+unit: $(UNIT_BINS)
+
+# The whole suite: unit tests, command-line tests over fixtures, and (as root
+# on a kernel with hugetlbfs) tests that allocate real hugepages.
+check: all unit
+	BUILD=$(BUILD) tests/run.sh
+
+check-asan:
+	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" build-asan/hvoplan unit
+	HVOPLAN=build-asan/hvoplan BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh
+
+install: all
+	install -D -m 0755 hvoplan $(DESTDIR)$(BINDIR)/hvoplan
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/hvoplan
+
+clean:
+	rm -rf build build-asan hvoplan
+
+-include $(OBJS:.o=.d)

@@ -1,0 +1,47 @@
+/* Command-line plumbing shared by the commands. */
+#ifndef HV_CLI_H
+#define HV_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#define HV_VERSION "0.1.0"
+
+struct hv_global {
+	const char *root;    /* NULL: live "/" */
+	int color;	     /* -1 auto, 0 never, 1 always */
+};
+
+/* Each command: parses its own argv (argv[0] is the command name) and
+ * returns an exit code (enum hv_exit). */
+int cmd_report(int argc, char **argv, struct hv_global *g);
+int cmd_snapshot(int argc, char **argv, struct hv_global *g);
+
+/* Options every command accepts; returns 1 if `opt` was one of them. */
+int hv_global_option(int opt, const char *arg, struct hv_global *g, int *err);
+bool hv_use_color(const struct hv_global *g, FILE *out);
+/* Prints "hvoplan: <last error>" and returns code. */
+int hv_report_error(int rc, int code);
+int hv_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* getopt_long codes for the long-only global options */
+enum {
+	OPT_ROOT = 0x100,
+	OPT_COLOR,
+	OPT_FORMAT,
+	OPT_FAIL_ON,
+	OPT_STRUCT_PAGE,
+	OPT_PAGE_SIZE,
+	OPT_SUMMARY,
+	OPT_FORCE,
+	OPT_LIST_COLUMNS,
+};
+
+#define HV_GLOBAL_LONGOPTS                                    \
+	{"root", required_argument, NULL, OPT_ROOT},          \
+	{"color", optional_argument, NULL, OPT_COLOR},        \
+	{"colour", optional_argument, NULL, OPT_COLOR},       \
+	{"help", no_argument, NULL, 'h'},                     \
+	{"version", no_argument, NULL, 'V'}
+
+#endif

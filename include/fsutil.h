@@ -1,0 +1,20 @@
+/* Writing files safely: temp file, fsync, rename, fsync of the directory. */
+#ifndef HV_FSUTIL_H
+#define HV_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* mkdir -p of rel under dirfd. */
+int hv_mkdirs_at(int dirfd, const char *rel, mode_t mode);
+/* Creates rel under dirfd (parents made), writes, fsyncs. Fails if it exists. */
+int hv_write_new_at(int dirfd, const char *rel, const void *data, size_t len, mode_t mode);
+/* Writes all of buf to fd, retrying short writes. */
+int hv_write_all(int fd, const void *buf, size_t len);
+/* Replaces path atomically with data (temp sibling, fsync, rename, fsync dir). */
+int hv_atomic_replace(const char *path, const void *data, size_t len, mode_t mode);
+int hv_fsync_parent(const char *path);
+/* rm -r of a directory tree we created (never follows symlinks). */
+int hv_remove_tree(const char *path);
+
+#endif

@@ -1,0 +1,139 @@
+/* Everything the probe layer learned about one host (live or snapshot).
+ * Plain data: no arithmetic happens here, the model does that.
+ * Unknown values are HV_UNKNOWN (-1), never 0. */
+#ifndef HV_HOST_H
+#define HV_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define HV_UNKNOWN (-1)
+#define HV_MAX_HSTATES 16
+#define HV_MAX_NODES 256
+#define HV_MAX_CMDLINE_POOLS 16
+#define HV_MAX_CMDLINE_NODES 64
+
+enum hv_tristate { HV_NO = 0, HV_YES = 1, HV_TRI_UNKNOWN = -1 };
+
+enum hv_page_src {
+	HV_SRC_UNKNOWN = 0,
+	HV_SRC_BTF,
+	HV_SRC_DMESG,
+	HV_SRC_VMSTAT,
+	HV_SRC_CONFIG,
+	HV_SRC_OVERRIDE,
+	HV_SRC_LIVE,	 /* sysconf() of the running kernel */
+	HV_SRC_ARCH,	 /* the architecture's only or default base page */
+	HV_SRC_ASSUMED,
+};
+
+struct hv_hstate_node {
+	int node;
+	int64_t nr, free, surplus;
+};
+
+struct hv_hstate {
+	uint64_t size; /* bytes */
+	int64_t nr;    /* nr_hugepages: includes surplus pages */
+	int64_t free, resv, surplus, overcommit;
+	int nnodes;
+	struct hv_hstate_node nodes[HV_MAX_NODES];
+};
+
+/* One `hugepagesz=`/`hugepages=` pair from the command line. size 0 means
+ * "the default size", resolved by the model against meminfo's Hugepagesize. */
+struct hv_cmdline_pool {
+	uint64_t size;
+	int64_t count; /* total over nodes */
+	int nnode_counts;
+	struct {
+		int node;
+		int64_t count;
+	} node_counts[HV_MAX_CMDLINE_NODES];
+};
+
+struct hv_cmdline {
+	bool present;
+	int hvo_param;		  /* hugetlb_free_vmemmap: HV_UNKNOWN absent, 0 off, 1 on */
+	char hvo_param_text[64];  /* as written, for messages */
+	bool hvo_param_invalid;
+	int memmap_on_memory;	  /* HV_UNKNOWN absent, 0, 1, 2 = force */
+	uint64_t default_hugepagesz; /* 0 absent */
+	int sysctl_hvo;		  /* sysctl.vm.hugetlb_optimize_vmemmap=: HV_UNKNOWN absent */
+	int npools;
+	struct hv_cmdline_pool pools[HV_MAX_CMDLINE_POOLS];
+};
+
+/* Kernel config symbols that decide HVO. Each is HV_TRI_UNKNOWN when no
+ * config was found, HV_NO when "is not set" or absent from a present config. */
+struct hv_kconfig {
+	bool present;
+	char source[256];
+	enum hv_tristate hugetlb_page;
+	enum hv_tristate hvo;		/* ..._OPTIMIZE_VMEMMAP or 5.14-5.18 ..._FREE_VMEMMAP */
+	enum hv_tristate hvo_default_on;
+	enum hv_tristate memmap_on_memory; /* CONFIG_MHP_MEMMAP_ON_MEMORY */
+	enum hv_tristate page_extension;
+	long page_size; /* from PAGE_SHIFT / arch page-size choices; 0 unknown */
+};
+
+struct hv_bootlog_hstate {
+	uint64_t size;
+	int64_t optimizable_kib;  /* 6.0+: "N KiB vmemmap can be freed for a X page" */
+	int64_t freeable_pages;	  /* 5.14-5.19: "can free/optimize N vmemmap pages for hugepages-XkB" */
+	int64_t preallocated;	  /* "registered X page size, pre-allocated N pages" */
+	int64_t discarded;	  /* 6.15+: "N invalid page(s) discarded" */
+};
+
+struct hv_bootlog {
+	bool present;
+	char source[256];
+	bool struct_page_crosses; /* 5.14-5.19 "crosses page boundaries" */
+	int nhstates;
+	struct hv_bootlog_hstate hstates[HV_MAX_HSTATES];
+};
+
+struct hv_meminfo {
+	int64_t mem_total_kib, mem_free_kib;
+	int64_t hugetlb_kib, hugepagesize_kib;
+	int64_t anon_huge_kib, shmem_huge_kib, file_huge_kib;
+};
+
+struct hv_memblocks {
+	int64_t block_size; /* bytes */
+	int64_t present;    /* memoryN directories: present blocks, online or not */
+};
+
+struct hv_host {
+	char root[4096];
+	bool live;
+	char release[128];
+	char arch[32];
+	int kver_major, kver_minor, kver_patch; /* 0 when unknown */
+
+	long page_size;
+	enum hv_page_src page_size_source;
+	long btf_struct_page_size; /* 0 when BTF absent or without struct page */
+	long struct_page_override; /* --struct-page-size; 0 none */
+
+	struct hv_meminfo meminfo;
+	int64_t nr_memmap_pages, nr_memmap_boot_pages; /* HV_UNKNOWN before 6.11 */
+	struct hv_memblocks memblocks;
+
+	int sysctl_hvo;		  /* /proc/sys/vm/hugetlb_optimize_vmemmap: HV_UNKNOWN absent */
+	int memmap_on_memory_now; /* module parameter: HV_UNKNOWN absent, 0, 1, 2 force */
+
+	int nnodes_online;
+	int nhstates;
+	struct hv_hstate hstates[HV_MAX_HSTATES];
+
+	struct hv_cmdline cmdline;
+	struct hv_kconfig kconfig;
+	struct hv_bootlog bootlog;
+	enum hv_tristate cpu_gbpages; /* pdpe1gb (x86) */
+	char cpu_model[128];
+};
+
+const char *hv_page_src_name(enum hv_page_src s);
+
+#endif

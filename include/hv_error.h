@@ -1,0 +1,33 @@
+/* One place for error text: callers return negative errno codes and leave
+ * the human explanation here; main() prints it once. */
+#ifndef HV_ERROR_H
+#define HV_ERROR_H
+
+#include <stdarg.h>
+
+/* Exit codes are part of the command-line contract (design.md). */
+enum hv_exit {
+	HV_EXIT_OK = 0,
+	HV_EXIT_FINDINGS = 1,
+	HV_EXIT_USAGE = 2,
+	HV_EXIT_ENV = 3,
+	HV_EXIT_APPLY = 4,
+};
+
+/* Records the message for the failure being returned; always returns -code
+ * (code given positive, e.g. EINVAL) so call sites read `return hv_fail(...)`. */
+int hv_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int hv_vfail(int code, const char *fmt, va_list ap);
+
+const char *hv_last_error(void);
+void hv_clear_error(void);
+
+/* Non-fatal notes gathered while probing (degraded sources); printed by the
+ * renderers, never lost. */
+#define HV_MAX_NOTES 32
+void hv_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int hv_note_count(void);
+const char *hv_note_get(int i);
+void hv_notes_clear(void);
+
+#endif

@@ -1,0 +1,132 @@
+/* The model: pure functions from a probed host (or a hypothetical one) to
+ * figures and findings. No I/O, no globals: every rule is a unit test. */
+#ifndef HV_MODEL_H
+#define HV_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "host.h"
+
+/* Kernel generations that differ in what HVO does (kernel-facts.md §9). */
+enum hv_gen {
+	HV_GEN_UNKNOWN = 0,
+	HV_GEN_NONE,	/* < 5.14: no HVO */
+	HV_GEN_5_14,	/* keeps 2 vmemmap pages per hugepage */
+	HV_GEN_5_18,	/* keeps 1 */
+	HV_GEN_5_19,	/* + vm.hugetlb_optimize_vmemmap */
+	HV_GEN_6_0,	/* + "N KiB vmemmap can be freed" boot line */
+	HV_GEN_6_11,	/* + nr_memmap_pages / nr_memmap_boot_pages */
+	HV_GEN_6_15,	/* + pre-HVO of boot-time gigantic pages */
+	HV_GEN_7_1,	/* tails share one read-only page per zone and order */
+};
+
+enum hv_gen hv_generation(int major, int minor);
+const char *hv_gen_name(enum hv_gen g);
+/* vmemmap pages each hugepage keeps; 0 when the generation has no HVO. */
+int hv_gen_kept_pages(enum hv_gen g);
+/* Whether the architecture's HVO was enabled in that release. */
+enum hv_tristate hv_arch_supports_hvo(const char *arch, int major, int minor);
+
+static inline bool hv_is_pow2(uint64_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+/* bytes of struct page describing one hugepage */
+uint64_t hv_vmemmap_bytes(uint64_t hpage, uint64_t page_size, uint64_t struct_page);
+/* bytes HVO frees per hugepage (hugetlb_vmemmap_optimizable_size()) */
+uint64_t hv_optimizable_bytes(uint64_t hpage, uint64_t page_size, uint64_t struct_page, int kept_pages);
+
+/* Pages allocated while HVO was off ("stale") from the shortfall in realized
+ * savings. Finds counts s[i] <= nr[i] with sum s[i]*opt[i] == deficit.
+ * Returns 1 and fills s[] if exactly one solution exists, 0 if several,
+ * -1 if none (the counters cannot be explained by stale pages). */
+int hv_solve_stale(int n, const int64_t nr[], const uint64_t opt[], uint64_t deficit, int64_t s[]);
+
+enum hv_severity { HV_SEV_INFO = 0, HV_SEV_WARNING, HV_SEV_ERROR };
+const char *hv_severity_name(enum hv_severity s);
+int hv_parse_severity(const char *s, enum hv_severity *out);
+
+enum hv_basis { HV_BASIS_NONE = 0, HV_BASIS_MEASURED, HV_BASIS_ASSUMED };
+const char *hv_basis_name(enum hv_basis b);
+
+#define HV_MAX_FINDINGS 32
+
+struct hv_finding {
+	char id[40];
+	enum hv_severity severity;
+	bool blocker; /* listed in hvo.blockers */
+	char message[600];
+	char fix[400];
+};
+
+struct hv_node_result {
+	int node;
+	int64_t nr, free, surplus;
+	int64_t savings_current; /* HV_UNKNOWN when it cannot be attributed */
+	int64_t savings_possible;
+};
+
+struct hv_hstate_result {
+	uint64_t size;
+	char name[16];
+	int64_t nr, free, resv, surplus, overcommit;
+	uint64_t vmemmap_bytes_per_page;
+	uint64_t optimizable_bytes_per_page;
+	bool optimizable_from_bootlog;
+	int64_t savings_current; /* HV_UNKNOWN when not attributable */
+	enum hv_basis savings_current_basis;
+	int64_t savings_possible;
+	int64_t unoptimized_pages; /* HV_UNKNOWN when not measurable */
+	int nnodes;
+	struct hv_node_result nodes[HV_MAX_NODES];
+};
+
+struct hv_report {
+	const struct hv_host *host;
+	enum hv_gen gen;
+	bool gen_assumed;
+	int kept_pages; /* HV_UNKNOWN when the generation is unknown */
+	long page_size;
+	long struct_page_size;
+	enum hv_page_src struct_page_source;
+
+	enum hv_tristate hvo_compiled;
+	int hvo_sysctl;	    /* HV_UNKNOWN when absent */
+	int hvo_boot_param; /* HV_UNKNOWN when absent */
+	enum hv_tristate hvo_default_on;
+	bool hvo_active;    /* new allocations are optimized now */
+	bool hvo_at_boot;   /* boot-time pools were optimized */
+
+	int64_t memmap_baseline_pages; /* HV_UNKNOWN */
+	int64_t memmap_pages, memmap_boot_pages;
+	int64_t realized_savings_bytes; /* HV_UNKNOWN before 6.11 */
+
+	int nhstates;
+	struct hv_hstate_result hstates[HV_MAX_HSTATES];
+
+	uint64_t total_hugetlb_bytes, total_vmemmap_bytes;
+	int64_t total_savings_current; /* HV_UNKNOWN */
+	enum hv_basis total_savings_basis;
+	uint64_t total_savings_possible;
+	int64_t unoptimized_bytes; /* HV_UNKNOWN */
+	uint64_t thp_bytes;
+
+	int nfindings;
+	struct hv_finding findings[HV_MAX_FINDINGS];
+};
+
+/* Builds the whole report. Returns 0, or a negative errno when a figure
+ * would overflow 64 bits (hostile input), with hv_fail() text. */
+int hv_model_report(const struct hv_host *h, struct hv_report *r);
+
+/* Resolves sizeof(struct page) from the host's sources, best first. */
+long hv_model_struct_page(const struct hv_host *h, enum hv_gen gen, enum hv_page_src *src);
+
+void hv_model_findings(const struct hv_host *h, struct hv_report *r);
+enum hv_severity hv_report_max_severity(const struct hv_report *r, bool *any);
+
+void hv_hstate_name(uint64_t size, char *buf, size_t cap);
+
+#endif

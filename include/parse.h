@@ -1,0 +1,63 @@
+/* Pure parsers of kernel text formats. No I/O: the probe layer hands them
+ * buffers, and the fuzz targets call them directly. Each returns 0 or a
+ * negative errno and, on error, sets hv_fail() text naming the value. */
+#ifndef HV_PARSE_H
+#define HV_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "host.h"
+
+/* Whole-string decimal number; surrounding white space allowed. */
+int hv_parse_u64(const char *s, uint64_t *out);
+int hv_parse_i64_nonneg(const char *s, int64_t *out);
+/* Like hv_parse_u64 but also accepts 0x-prefixed or bare hex (block_size_bytes). */
+int hv_parse_hex_u64(const char *s, uint64_t *out);
+
+/* "2M", "1G", "2048kB", "1T", "4096", "1.00 GiB": binary units. */
+int hv_parse_size(const char *s, uint64_t *out);
+
+/* "hugepages-2048kB" -> bytes. */
+int hv_parse_hstate_dirname(const char *name, uint64_t *out);
+
+/* One "Name: value [kB]" (meminfo) or "name value" (vmstat) line.
+ * name is copied into namebuf; *value set; *has_kb set when the unit is kB. */
+int hv_parse_kv_line(const char *line, size_t len, char *namebuf, size_t namecap, uint64_t *value,
+		     int *has_kb);
+
+/* Fills the fields of *mi it recognizes from /proc/meminfo text. */
+int hv_parse_meminfo(const char *buf, size_t len, struct hv_meminfo *mi);
+
+/* Finds nr_memmap_pages / nr_memmap_boot_pages (left HV_UNKNOWN when absent). */
+int hv_parse_vmstat(const char *buf, size_t len, int64_t *memmap_pages, int64_t *memmap_boot_pages);
+
+int hv_parse_cmdline(const char *buf, size_t len, struct hv_cmdline *cl);
+
+/* Plain-text kernel config; call once per line or with the whole text. */
+void hv_kconfig_init(struct hv_kconfig *kc);
+int hv_parse_kconfig_line(const char *line, size_t len, struct hv_kconfig *kc);
+int hv_parse_kconfig(const char *buf, size_t len, struct hv_kconfig *kc);
+/* After the last line: a symbol absent from a present config is "not set". */
+void hv_kconfig_finish(struct hv_kconfig *kc);
+
+/* Kernel log: picks the HugeTLB lines out of dmesg text (with or without
+ * timestamps, with or without "<6>" priorities or /dev/kmsg prefixes). */
+void hv_bootlog_init(struct hv_bootlog *bl);
+int hv_parse_dmesg_line(const char *line, size_t len, struct hv_bootlog *bl);
+int hv_parse_dmesg(const char *buf, size_t len, struct hv_bootlog *bl);
+
+/* Size of `struct <name>` in a raw BTF blob; -ENOENT when absent,
+ * -EINVAL on a malformed blob, -ENOTSUP for an unknown future BTF kind. */
+int hv_btf_struct_size(const void *blob, size_t len, const char *name, uint32_t *size);
+
+/* Node list "0-3,5" -> count of nodes. */
+int hv_parse_nodelist(const char *s, int *count);
+
+/* "6.18.44-fc-v669" -> 6, 18, 44. */
+int hv_parse_release(const char *s, int *major, int *minor, int *patch);
+
+/* util-linux style human size: "2M", "1G", "28K", "1.5G", "0B". */
+void hv_fmt_size(uint64_t bytes, char *buf, size_t cap);
+
+#endif

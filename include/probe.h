@@ -1,0 +1,44 @@
+/* The probe layer: the only code that reads the host. Everything is read
+ * relative to a root (live "/" or a snapshot / sosreport directory), with
+ * symlinks resolved inside that root so a hostile snapshot cannot point us
+ * at the host's own files. */
+#ifndef HV_PROBE_H
+#define HV_PROBE_H
+
+#include <stddef.h>
+
+#include "host.h"
+
+struct hv_root {
+	int fd;
+	char path[4096];
+	int live;
+};
+
+int hv_root_open(struct hv_root *r, const char *path);
+void hv_root_close(struct hv_root *r);
+
+/* Printable name of rel under the root, for messages ("/proc/meminfo" on a
+ * live host, "SNAP/proc/meminfo" for a snapshot). Returns a static buffer. */
+const char *hv_root_name(const struct hv_root *r, const char *rel);
+
+int hv_root_openat(const struct hv_root *r, const char *rel, int flags);
+/* Whole file into a malloc'ed, NUL-terminated buffer; -EFBIG above max. */
+int hv_root_read(const struct hv_root *r, const char *rel, size_t max, char **buf, size_t *len);
+/* Small (sysfs) file into buf; -EFBIG if it does not fit. */
+int hv_root_read_small(const struct hv_root *r, const char *rel, char *buf, size_t cap);
+int hv_root_exists(const struct hv_root *r, const char *rel);
+
+struct hv_probe_opts {
+	const char *root;
+	long struct_page_override; /* 0: none */
+	long page_size_override;   /* 0: none */
+};
+
+int hv_probe_host(const struct hv_probe_opts *o, struct hv_host *h);
+
+/* Pieces, also used by `top` to re-read only what changes. */
+int hv_probe_pools(const struct hv_root *r, struct hv_host *h);
+int hv_probe_counters(const struct hv_root *r, struct hv_host *h);
+
+#endif

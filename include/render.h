@@ -1,0 +1,24 @@
+/* Renderers only format: every figure comes from the model's report. */
+#ifndef HV_RENDER_H
+#define HV_RENDER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "model.h"
+
+enum hv_summary { HV_SUMMARY_ALWAYS, HV_SUMMARY_NEVER, HV_SUMMARY_ONLY };
+
+struct hv_table_opts {
+	const char *columns; /* -o list, NULL for the default */
+	bool raw, noheadings, bytes, color;
+	enum hv_summary summary;
+};
+
+/* Column names for --help, man page and completions. */
+void hv_table_list_columns(FILE *out);
+int hv_render_table(FILE *out, const struct hv_report *r, const struct hv_table_opts *o);
+int hv_render_json(FILE *out, const struct hv_report *r);
+int hv_render_prometheus(FILE *out, const struct hv_report *r);
+
+#endif

@@ -1,0 +1,29 @@
+/* Collecting the files hvoplan reads, and writing them out as a directory
+ * or a tar archive. */
+#ifndef HV_SNAPSHOT_H
+#define HV_SNAPSHOT_H
+
+#include <stddef.h>
+
+#include "probe.h"
+
+struct hv_snap_file {
+	char *path; /* relative, e.g. "proc/meminfo" */
+	char *data;
+	size_t len;
+	char *link; /* symlink target when not NULL (data unused) */
+};
+
+struct hv_snapshot {
+	struct hv_snap_file *files;
+	size_t n, cap;
+	int skipped; /* unreadable files left out */
+};
+
+int hv_snapshot_collect(const struct hv_root *r, struct hv_snapshot *s);
+void hv_snapshot_free(struct hv_snapshot *s);
+/* Atomic: a temporary sibling is filled, synced and renamed into place. */
+int hv_snapshot_write_dir(const struct hv_snapshot *s, const char *dir, int force);
+int hv_snapshot_write_tar(const struct hv_snapshot *s, const char *file, int force);
+
+#endif

@@ -1,0 +1,160 @@
+/* hvoplan report: probe -> model -> one renderer. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "hv_error.h"
+#include "model.h"
+#include "parse.h"
+#include "probe.h"
+#include "render.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage:\n hvoplan report [options]\n\n"
+		"Show the vmemmap (struct page) cost of every hugepage pool, what HVO saves now\n"
+		"and could save, per size and NUMA node, and what blocks the savings.\n\n"
+		"Options:\n"
+		"     --format FORMAT      table (default), json or prometheus\n"
+		" -J, --json               same as --format json\n"
+		" -o, --output LIST        table columns to print (see below)\n"
+		" -r, --raw                raw table output, no tree, no summary\n"
+		" -n, --noheadings         don't print table headings\n"
+		" -b, --bytes              print sizes in bytes rather than in human-readable form\n"
+		"     --summary[=WHEN]     print the summary and findings: always (default), never or only\n"
+		"     --fail-on SEVERITY   exit 1 if a finding is at least info, warning or error\n"
+		"     --struct-page-size N sizeof(struct page) in bytes, over what the kernel tells\n"
+		"     --page-size SIZE     base page size of the target kernel (snapshots without it)\n"
+		"     --root DIR           read a snapshot or extracted sosreport instead of /\n"
+		"     --color[=WHEN]       colorize findings: auto, always or never\n"
+		" -h, --help               display this help\n"
+		" -V, --version            display version\n\n"
+		"Available output columns:\n");
+	hv_table_list_columns(out);
+	fprintf(out, "\nExit status: 0 ok, 1 a finding at or above --fail-on, 2 usage error,\n"
+		     "3 a required file is missing, unreadable or malformed. See hvoplan(8).\n");
+}
+
+enum fmt { FMT_TABLE, FMT_JSON, FMT_PROM };
+
+int cmd_report(int argc, char **argv, struct hv_global *g)
+{
+	static const struct option longopts[] = {
+		HV_GLOBAL_LONGOPTS,
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"json", no_argument, NULL, 'J'},
+		{"output", required_argument, NULL, 'o'},
+		{"raw", no_argument, NULL, 'r'},
+		{"noheadings", no_argument, NULL, 'n'},
+		{"bytes", no_argument, NULL, 'b'},
+		{"summary", optional_argument, NULL, OPT_SUMMARY},
+		{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+		{"struct-page-size", required_argument, NULL, OPT_STRUCT_PAGE},
+		{"page-size", required_argument, NULL, OPT_PAGE_SIZE},
+		{NULL, 0, NULL, 0},
+	};
+	struct hv_table_opts t = {.summary = HV_SUMMARY_ALWAYS};
+	struct hv_probe_opts po = {0};
+	enum fmt fmt = FMT_TABLE;
+	bool fail_on_set = false;
+	enum hv_severity fail_on = HV_SEV_ERROR;
+	int c, err;
+	uint64_t v;
+
+	while ((c = getopt_long(argc, argv, "Jo:rnbhV", longopts, NULL)) != -1) {
+		if (hv_global_option(c, optarg, g, &err)) {
+			if (err)
+				return hv_usage_error("report", "invalid value '%s'", optarg ? optarg : "");
+			continue;
+		}
+		switch (c) {
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "table"))
+				fmt = FMT_TABLE;
+			else if (!strcmp(optarg, "json"))
+				fmt = FMT_JSON;
+			else if (!strcmp(optarg, "prometheus"))
+				fmt = FMT_PROM;
+			else
+				return hv_usage_error("report", "unknown format '%s' (table, json or prometheus)", optarg);
+			break;
+		case 'J': fmt = FMT_JSON; break;
+		case 'o': t.columns = optarg; break;
+		case 'r': t.raw = true; break;
+		case 'n': t.noheadings = true; break;
+		case 'b': t.bytes = true; break;
+		case OPT_SUMMARY:
+			if (!optarg || !strcmp(optarg, "always"))
+				t.summary = HV_SUMMARY_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				t.summary = HV_SUMMARY_NEVER;
+			else if (!strcmp(optarg, "only"))
+				t.summary = HV_SUMMARY_ONLY;
+			else
+				return hv_usage_error("report", "unknown --summary value '%s' (always, never or only)", optarg);
+			break;
+		case OPT_FAIL_ON:
+			if (hv_parse_severity(optarg, &fail_on) < 0)
+				return hv_usage_error("report", "unknown severity '%s' (info, warning or error)", optarg);
+			fail_on_set = true;
+			break;
+		case OPT_STRUCT_PAGE:
+			if (hv_parse_u64(optarg, &v) < 0 || v < 16 || v > 1024)
+				return hv_usage_error("report", "--struct-page-size takes a byte count from 16 to 1024, not '%s'",
+						      optarg);
+			po.struct_page_override = (long)v;
+			break;
+		case OPT_PAGE_SIZE:
+			if (hv_parse_size(optarg, &v) < 0 || v < 4096 || v > (1 << 18) || !hv_is_pow2(v))
+				return hv_usage_error("report", "--page-size takes 4K, 16K, 64K or 256K, not '%s'", optarg);
+			po.page_size_override = (long)v;
+			break;
+		case 'h': usage(stdout); return HV_EXIT_OK;
+		case 'V': printf("hvoplan %s\n", HV_VERSION); return HV_EXIT_OK;
+		default: return hv_usage_error("report", "invalid option");
+		}
+	}
+	if (optind < argc)
+		return hv_usage_error("report", "unexpected argument '%s'", argv[optind]);
+
+	po.root = g->root;
+	struct hv_host *h = calloc(1, sizeof(*h));
+	struct hv_report *r = calloc(1, sizeof(*r));
+	int rc, code = HV_EXIT_OK;
+	if (!h || !r) {
+		rc = hv_fail(ENOMEM, "out of memory");
+		code = hv_report_error(rc, HV_EXIT_ENV);
+		goto out;
+	}
+	if ((rc = hv_probe_host(&po, h)) < 0 || (rc = hv_model_report(h, r)) < 0) {
+		code = hv_report_error(rc, HV_EXIT_ENV);
+		goto out;
+	}
+	t.color = hv_use_color(g, stdout);
+	if (fmt == FMT_JSON)
+		rc = hv_render_json(stdout, r);
+	else if (fmt == FMT_PROM)
+		rc = hv_render_prometheus(stdout, r);
+	else
+		rc = hv_render_table(stdout, r, &t);
+	if (rc < 0) {
+		code = hv_report_error(rc, rc == -EINVAL ? HV_EXIT_USAGE : HV_EXIT_ENV);
+		goto out;
+	}
+	if (fflush(stdout) != 0) {
+		code = hv_report_error(hv_fail(errno, "cannot write output: %s", strerror(errno)), HV_EXIT_ENV);
+		goto out;
+	}
+	bool any;
+	enum hv_severity max = hv_report_max_severity(r, &any);
+	if (fail_on_set && any && max >= fail_on)
+		code = HV_EXIT_FINDINGS;
+out:
+	free(h);
+	free(r);
+	return code;
+}

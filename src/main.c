@@ -1,0 +1,129 @@
+/* hvoplan: plan and audit hugepage memory and HugeTLB Vmemmap Optimization.
+ * Dispatches to one file per command; the one place errors are printed. */
+#include <errno.h>
+#include <getopt.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "hv_error.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **, struct hv_global *);
+	const char *help;
+} commands[] = {
+	{"report", cmd_report, "vmemmap cost and HVO savings per hugepage size and NUMA node, with findings"},
+	{"snapshot", cmd_snapshot, "capture the files hvoplan reads, for offline analysis with --root"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "Usage:\n hvoplan [--root DIR] [--color[=WHEN]] COMMAND [OPTIONS]\n\n"
+		     "Plan and audit hugepage memory and HugeTLB Vmemmap Optimization (HVO).\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, " %-10s %s\n", commands[i].name, commands[i].help);
+	fprintf(out, "\nOptions:\n"
+		     "     --root DIR        read (and for apply, write) under DIR instead of /\n"
+		     "     --color[=WHEN]    colorize output: auto, always or never (NO_COLOR is honoured)\n"
+		     " -h, --help            display this help\n"
+		     " -V, --version         display version\n\n"
+		     "Run 'hvoplan COMMAND --help' for a command's options. See hvoplan(8).\n");
+}
+
+int hv_report_error(int rc, int code)
+{
+	const char *msg = hv_last_error();
+	fprintf(stderr, "hvoplan: %s\n", msg ? msg : strerror(rc < 0 ? -rc : rc));
+	return code;
+}
+
+int hv_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "hvoplan%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'hvoplan%s%s --help' for more information.\n", cmd ? " " : "", cmd ? cmd : "");
+	return HV_EXIT_USAGE;
+}
+
+int hv_global_option(int opt, const char *arg, struct hv_global *g, int *err)
+{
+	*err = 0;
+	switch (opt) {
+	case OPT_ROOT:
+		if (!arg || !*arg)
+			*err = 1;
+		g->root = arg;
+		return 1;
+	case OPT_COLOR:
+		if (!arg || !strcmp(arg, "always"))
+			g->color = 1;
+		else if (!strcmp(arg, "never"))
+			g->color = 0;
+		else if (!strcmp(arg, "auto"))
+			g->color = -1;
+		else
+			*err = 1;
+		return 1;
+	}
+	return 0;
+}
+
+bool hv_use_color(const struct hv_global *g, FILE *out)
+{
+	if (g->color >= 0)
+		return g->color;
+	const char *nc = getenv("NO_COLOR");
+	if (nc && *nc)
+		return false;
+	const char *term = getenv("TERM");
+	return isatty(fileno(out)) && term && strcmp(term, "dumb") != 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct hv_global g = {.root = NULL, .color = -1};
+	static const struct option longopts[] = {HV_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0}};
+	setlocale(LC_ALL, "");
+	int c, err;
+	/* '+': stop at the command name; its options belong to the command. */
+	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+		if (hv_global_option(c, optarg, &g, &err)) {
+			if (err)
+				return hv_usage_error(NULL, "invalid value for --%s: '%s'", c == OPT_ROOT ? "root" : "color",
+						      optarg ? optarg : "");
+			continue;
+		}
+		switch (c) {
+		case 'h':
+			usage(stdout);
+			return HV_EXIT_OK;
+		case 'V':
+			printf("hvoplan %s\n", HV_VERSION);
+			return HV_EXIT_OK;
+		default:
+			fprintf(stderr, "Try 'hvoplan --help' for more information.\n");
+			return HV_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return HV_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[optind], commands[i].name) == 0) {
+			char **sub = argv + optind;
+			int subc = argc - optind;
+			optind = 0; /* full getopt reset for the command's own parse */
+			return commands[i].fn(subc, sub, &g);
+		}
+	}
+	return hv_usage_error(NULL, "unknown command '%s'", argv[optind]);
+}

@@ -1,0 +1,331 @@
+/* What blocks or wastes savings, each with a concrete fix. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model.h"
+#include "parse.h"
+
+static struct hv_finding *add(struct hv_report *r, const char *id, enum hv_severity sev, bool blocker)
+{
+	if (r->nfindings >= HV_MAX_FINDINGS)
+		return NULL;
+	struct hv_finding *f = &r->findings[r->nfindings++];
+	memset(f, 0, sizeof(*f));
+	snprintf(f->id, sizeof(f->id), "%s", id);
+	f->severity = sev;
+	f->blocker = blocker;
+	return f;
+}
+
+__attribute__((format(printf, 3, 4))) static void say(char *buf, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, cap, fmt, ap);
+	va_end(ap);
+}
+
+#define MSG(f, ...) say((f)->message, sizeof((f)->message), __VA_ARGS__)
+#define FIX(f, ...) say((f)->fix, sizeof((f)->fix), __VA_ARGS__)
+
+static void sz(uint64_t v, char *buf)
+{
+	hv_fmt_size(v, buf, 16);
+}
+
+static const struct hv_hstate_result *find_hstate(const struct hv_report *r, uint64_t size)
+{
+	for (int i = 0; i < r->nhstates; i++)
+		if (r->hstates[i].size == size)
+			return &r->hstates[i];
+	return NULL;
+}
+
+static uint64_t default_size(const struct hv_host *h)
+{
+	if (h->cmdline.default_hugepagesz)
+		return h->cmdline.default_hugepagesz;
+	return h->meminfo.hugepagesize_kib > 0 ? (uint64_t)h->meminfo.hugepagesize_kib * 1024 : 0;
+}
+
+static void blockers(const struct hv_host *h, struct hv_report *r, bool pools)
+{
+	struct hv_finding *f;
+	enum hv_severity sev = pools ? HV_SEV_ERROR : HV_SEV_INFO;
+	if (r->gen == HV_GEN_NONE) {
+		if ((f = add(r, "kernel-too-old", sev, true))) {
+			MSG(f, "kernel %s predates HVO (added in 5.14): every hugepage keeps its full vmemmap", h->release);
+			FIX(f, "boot a 5.18 or later kernel built with CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP=y");
+		}
+		return;
+	}
+	if (r->hvo_compiled == HV_NO) {
+		enum hv_tristate arch = hv_arch_supports_hvo(h->arch, h->kver_major, h->kver_minor);
+		if (arch == HV_NO) {
+			if ((f = add(r, "arch-unsupported", sev, true))) {
+				MSG(f, "HVO is not available on %s with kernel %s", h->arch, h->release);
+				FIX(f, "none on this architecture and release; plan pools without HVO savings");
+			}
+		} else if ((f = add(r, "hvo-not-built", sev, true))) {
+			MSG(f, "HVO is not built into this kernel (CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP is not set%s)",
+			    h->kconfig.present ? "" : ", inferred");
+			FIX(f, "use a kernel built with CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP=y");
+		}
+		return;
+	}
+	if (!hv_is_pow2((uint64_t)r->struct_page_size) || h->bootlog.struct_page_crosses) {
+		if ((f = add(r, "struct-page-not-pow2", sev, true))) {
+			MSG(f, "struct page is %ld bytes, not a power of two: the kernel disables HVO", r->struct_page_size);
+			FIX(f, "rebuild the kernel without the options that grow struct page (KMSAN, WANT_PAGE_VIRTUAL, "
+			       "last_cpupid outside page flags)");
+		}
+	}
+}
+
+static void hvo_off(const struct hv_host *h, struct hv_report *r, bool pools)
+{
+	struct hv_finding *f;
+	char a[16];
+	if (r->hvo_compiled != HV_YES || r->hvo_active)
+		return;
+	sz(r->total_savings_possible, a);
+	if (h->sysctl_hvo == 0) {
+		if ((f = add(r, "hvo-off", pools && r->total_savings_possible ? HV_SEV_WARNING : HV_SEV_INFO, true))) {
+			MSG(f, "vm.hugetlb_optimize_vmemmap is 0: new hugepages keep their full vmemmap%s%s%s",
+			    pools ? " (" : "", pools ? a : "", pools ? " could be saved now)" : "");
+			FIX(f, "hvoplan apply --hvo on --yes (sysctl -w vm.hugetlb_optimize_vmemmap=1), then reallocate "
+			       "the pools: hvoplan apply --reoptimize --yes");
+		}
+	} else if (h->sysctl_hvo == HV_UNKNOWN && r->gen >= HV_GEN_5_19) {
+		if ((f = add(r, "hvo-sysctl-absent", pools ? HV_SEV_WARNING : HV_SEV_INFO, true))) {
+			MSG(f, "vm.hugetlb_optimize_vmemmap does not exist: the kernel found no hugepage size it can "
+			       "optimize%s", r->gen == HV_GEN_5_19 ? " (or memory_hotplug.memmap_on_memory is on)" : "");
+			FIX(f, "check the struct page size and memmap_on_memory findings");
+		}
+	} else if (r->gen < HV_GEN_5_19) {
+		if ((f = add(r, "hvo-off", pools ? HV_SEV_WARNING : HV_SEV_INFO, true))) {
+			MSG(f, "HVO is off: kernels before 5.19 enable it only with hugetlb_free_vmemmap=on at boot");
+			FIX(f, "hvoplan apply --persist --hvo on --yes, then reboot");
+		}
+	}
+}
+
+static void boot_pools(const struct hv_host *h, struct hv_report *r)
+{
+	struct hv_finding *f;
+	const struct hv_cmdline *cl = &h->cmdline;
+	bool any = false;
+	for (int i = 0; i < cl->npools; i++) {
+		uint64_t size = cl->pools[i].size ? cl->pools[i].size : default_size(h);
+		char n[16];
+		hv_hstate_name(size, n, sizeof(n));
+		if (cl->pools[i].count > 0)
+			any = true;
+		const struct hv_bootlog_hstate *b = NULL;
+		for (int j = 0; j < h->bootlog.nhstates; j++)
+			if (h->bootlog.hstates[j].size == size)
+				b = &h->bootlog.hstates[j];
+		if (b && b->preallocated >= 0 && b->preallocated < cl->pools[i].count &&
+		    (f = add(r, "boot-pool-short", HV_SEV_WARNING, false))) {
+			MSG(f, "the command line asks for %lld %s pages at boot but the kernel allocated %lld",
+			    (long long)cl->pools[i].count, n, (long long)b->preallocated);
+			FIX(f, "free memory is fragmented or too small at boot: lower hugepages= for %s, use the node form "
+			       "hugepages=NODE:COUNT, or reserve gigantic pages with hugetlb_cma=", n);
+		}
+		if (!find_hstate(r, size) && (f = add(r, "boot-size-unknown", HV_SEV_WARNING, false))) {
+			MSG(f, "the command line asks for %s pages but the kernel has no such hugepage size", n);
+			FIX(f, "use a size the CPU supports (see /sys/kernel/mm/hugepages)");
+		}
+	}
+	if (any && r->hvo_compiled == HV_YES && !r->hvo_at_boot && r->kept_pages > 0 &&
+	    (f = add(r, "boot-pools-unoptimized", HV_SEV_WARNING, true))) {
+		MSG(f, "boot-time pools (hugepages= on the command line) are allocated before any sysctl applies, and "
+		       "HVO is off at boot: those pages are never optimized");
+		FIX(f, "hvoplan apply --persist --hvo on --yes adds hugetlb_free_vmemmap=on; reboot");
+	}
+}
+
+static void stale(const struct hv_host *h, struct hv_report *r)
+{
+	struct hv_finding *f;
+	char a[16], part[160], list[400] = "";
+	(void)h;
+	if (r->unoptimized_bytes <= 0 || r->total_savings_basis != HV_BASIS_MEASURED)
+		return;
+	int64_t pages = 0;
+	bool known = true;
+	for (int i = 0; i < r->nhstates; i++) {
+		const struct hv_hstate_result *o = &r->hstates[i];
+		if (o->unoptimized_pages == HV_UNKNOWN && o->nr > 0 && o->optimizable_bytes_per_page)
+			known = false;
+		if (o->unoptimized_pages > 0) {
+			pages += o->unoptimized_pages;
+			snprintf(part, sizeof(part), "%s%lld x %s", list[0] ? ", " : "", (long long)o->unoptimized_pages,
+				 o->name);
+			strncat(list, part, sizeof(list) - strlen(list) - 1);
+		}
+	}
+	sz((uint64_t)r->unoptimized_bytes, a);
+	if (!(f = add(r, "stale-pages", HV_SEV_WARNING, false)))
+		return;
+	if (known)
+		MSG(f, "%lld hugepages (%s) were allocated while HVO was off and are not optimized: %s of vmemmap "
+		       "not freed", (long long)pages, list, a);
+	else
+		MSG(f, "pages allocated while HVO was off hold %s of vmemmap that is not freed (the counters do not "
+		       "tell which sizes)", a);
+	FIX(f, "hvoplan apply --reoptimize --yes (releases and re-allocates free pages with HVO on)");
+}
+
+static void counters_unexplained(struct hv_report *r)
+{
+	struct hv_finding *f;
+	char a[16], b[16];
+	if (r->total_savings_basis != HV_BASIS_MEASURED ||
+	    r->realized_savings_bytes <= (int64_t)r->total_savings_possible)
+		return;
+	sz((uint64_t)r->realized_savings_bytes, a);
+	sz(r->total_savings_possible, b);
+	if ((f = add(r, "counters-unexplained", HV_SEV_INFO, false))) {
+		MSG(f, "the memmap counters show %s freed, more than the %s the pools can explain (memory hot-remove, "
+		       "page_ext or a kernel this tool does not know)", a, b);
+		FIX(f, "none needed; per-size current savings are left unknown");
+	}
+}
+
+static void memmap_on_memory(const struct hv_host *h, struct hv_report *r)
+{
+	struct hv_finding *f;
+	int mom = h->memmap_on_memory_now != HV_UNKNOWN ? h->memmap_on_memory_now : h->cmdline.memmap_on_memory;
+	if (mom <= 0 || r->hvo_compiled != HV_YES)
+		return;
+	if (r->gen >= HV_GEN_6_0) {
+		if ((f = add(r, "memmap-on-memory", HV_SEV_WARNING, true))) {
+			MSG(f, "memory_hotplug.memmap_on_memory is on: hugepages on hot-plugged memory whose memmap lives on "
+			       "that memory are never optimized");
+			FIX(f, "boot with memory_hotplug.memmap_on_memory=0 (or set memmap_on_memory=0 on dax devices) "
+			       "where HVO matters more than hot-plug memmap placement");
+		}
+	} else if ((f = add(r, "memmap-on-memory", r->gen == HV_GEN_5_19 ? HV_SEV_ERROR : HV_SEV_INFO,
+			    r->gen == HV_GEN_5_19))) {
+		MSG(f, "memory_hotplug.memmap_on_memory is on: %s",
+		    r->gen == HV_GEN_5_19 ? "on 5.19 the HVO sysctl is then not registered"
+					  : "before 5.19 HVO disables it when hugetlb_free_vmemmap=on");
+		FIX(f, "boot with memory_hotplug.memmap_on_memory=0");
+	}
+}
+
+static void gigantic(const struct hv_host *h, struct hv_report *r)
+{
+	struct hv_finding *f;
+	const struct hv_hstate_result *g = find_hstate(r, 1ull << 30), *m = find_hstate(r, 2ull << 20);
+	if (h->cpu_gbpages != HV_YES || !g || !m || g->nr > 0 || m->nr < 512)
+		return;
+	int64_t n1g = m->nr / 512;
+	uint64_t kept2m = (uint64_t)(n1g * 512) * (m->vmemmap_bytes_per_page - m->optimizable_bytes_per_page);
+	uint64_t kept1g = (uint64_t)n1g * (g->vmemmap_bytes_per_page - g->optimizable_bytes_per_page);
+	char a[16], b[16];
+	sz(kept2m, a);
+	sz(kept1g, b);
+	if ((f = add(r, "gigantic-possible", HV_SEV_INFO, false))) {
+		MSG(f, "this CPU supports 1G pages but the 1G pool is empty: %lld x 1G instead of %lld x 2M would keep %s "
+		       "of vmemmap instead of %s", (long long)n1g, (long long)(n1g * 512), b, a);
+		FIX(f, "if the workload can use 1G pages: hvoplan plan --from-host --pool 1G:%lld, then boot with "
+		       "hugepagesz=1G hugepages=%lld", (long long)n1g, (long long)n1g);
+	}
+}
+
+static void thp(struct hv_report *r)
+{
+	struct hv_finding *f;
+	if (!r->thp_bytes)
+		return;
+	char a[16], b[16];
+	sz(r->thp_bytes, a);
+	sz(r->thp_bytes / (uint64_t)r->page_size * (uint64_t)r->struct_page_size, b);
+	if ((f = add(r, "thp-not-eligible", HV_SEV_INFO, false))) {
+		MSG(f, "%s of transparent hugepages keep their full memmap (%s): HVO applies to HugeTLB pages only", a,
+		    b);
+		FIX(f, "move long-lived large mappings (VM memory, databases) to hugetlbfs pools to save memmap");
+	}
+}
+
+static void shrink_cost(struct hv_report *r)
+{
+	struct hv_finding *f;
+	int64_t opt = r->total_savings_current;
+	if (opt == HV_UNKNOWN || opt <= 0)
+		return;
+	char a[16];
+	sz((uint64_t)opt, a);
+	if ((f = add(r, "shrink-needs-memory", HV_SEV_INFO, false))) {
+		MSG(f, "freeing the optimized pools needs %s of free memory to rebuild their vmemmap; without it the "
+		       "kernel keeps the pages as surplus", a);
+		FIX(f, "shrink pools while that much memory is free, or in steps");
+	}
+}
+
+static void bootlog_mismatch(const struct hv_host *h, struct hv_report *r)
+{
+	struct hv_finding *f;
+	int kept = r->kept_pages > 0 ? r->kept_pages : 1;
+	for (int i = 0; i < r->nhstates; i++) {
+		const struct hv_hstate_result *o = &r->hstates[i];
+		if (!o->optimizable_from_bootlog || r->hvo_compiled != HV_YES)
+			continue;
+		uint64_t model = hv_optimizable_bytes(o->size, (uint64_t)r->page_size, (uint64_t)r->struct_page_size, kept);
+		/* 5.14-5.18 log the line only when HVO was on at boot, else nothing to compare. */
+		if (model == o->optimizable_bytes_per_page)
+			continue;
+		if ((f = add(r, "model-mismatch", HV_SEV_WARNING, false))) {
+			MSG(f, "the boot log says %llu KiB of vmemmap can be freed per %s page, the rules for kernel %s "
+			       "give %llu KiB; the boot log's figure is used",
+			    (unsigned long long)(o->optimizable_bytes_per_page / 1024), o->name,
+			    h->release[0] ? h->release : "(unknown)", (unsigned long long)(model / 1024));
+			FIX(f, "report this kernel to the hvoplan developers");
+		}
+	}
+}
+
+static void assumed(const struct hv_host *h, struct hv_report *r)
+{
+	struct hv_finding *f;
+	(void)h;
+	if (r->total_savings_basis != HV_BASIS_ASSUMED)
+		return;
+	if ((f = add(r, "savings-assumed", HV_SEV_INFO, false))) {
+		MSG(f, "current savings are assumed, not measured: this kernel has no nr_memmap_pages counters (6.11+), "
+		       "so pages allocated while HVO was %s cannot be told apart", r->hvo_active ? "off" : "on");
+		FIX(f, "none; on 6.11+ kernels hvoplan measures them");
+	}
+}
+
+void hv_model_findings(const struct hv_host *h, struct hv_report *r)
+{
+	bool pools = false;
+	for (int i = 0; i < r->nhstates; i++)
+		if (r->hstates[i].nr > 0)
+			pools = true;
+	blockers(h, r, pools);
+	hvo_off(h, r, pools);
+	memmap_on_memory(h, r);
+	boot_pools(h, r);
+	stale(h, r);
+	counters_unexplained(r);
+	bootlog_mismatch(h, r);
+	assumed(h, r);
+	gigantic(h, r);
+	thp(r);
+	shrink_cost(r);
+}
+
+enum hv_severity hv_report_max_severity(const struct hv_report *r, bool *any)
+{
+	enum hv_severity m = HV_SEV_INFO;
+	*any = r->nfindings > 0;
+	for (int i = 0; i < r->nfindings; i++)
+		if (r->findings[i].severity > m)
+			m = r->findings[i].severity;
+	return m;
+}

@@ -1,0 +1,257 @@
+/* From a probed host to the report's figures (design.md "Accuracy is the
+ * product"). Findings are added by findings.c from the same figures. */
+#include <errno.h>
+#include <string.h>
+
+#include "hv_error.h"
+#include "model.h"
+
+/* What HVO state the host is in: built, on for new allocations, on at boot. */
+static void hvo_state(const struct hv_host *h, struct hv_report *r)
+{
+	const struct hv_cmdline *cl = &h->cmdline;
+	r->hvo_sysctl = h->sysctl_hvo;
+	r->hvo_boot_param = cl->hvo_param;
+	r->hvo_default_on = h->kconfig.hvo_default_on;
+
+	if (h->kconfig.present && h->kconfig.hvo != HV_TRI_UNKNOWN) {
+		r->hvo_compiled = h->kconfig.hvo;
+	} else if (h->sysctl_hvo != HV_UNKNOWN) {
+		r->hvo_compiled = HV_YES; /* the sysctl exists only with HVO built in */
+	} else {
+		/* 6.0+ prints the boot line for every size, 0 KiB when HVO is not built. */
+		enum hv_tristate t = HV_TRI_UNKNOWN;
+		for (int i = 0; i < h->bootlog.nhstates; i++)
+			if (h->bootlog.hstates[i].optimizable_kib > 0 || h->bootlog.hstates[i].freeable_pages > 0)
+				t = HV_YES;
+		if (t == HV_TRI_UNKNOWN && r->gen == HV_GEN_NONE)
+			t = HV_NO;
+		if (t == HV_TRI_UNKNOWN && hv_arch_supports_hvo(h->arch, h->kver_major, h->kver_minor) == HV_NO)
+			t = HV_NO;
+		r->hvo_compiled = t;
+	}
+
+	/* At boot the parameter wins, else the config default (sysctl.vm.* on
+	 * the command line is applied after hugetlb_init: too late). */
+	bool def = h->kconfig.hvo_default_on == HV_YES;
+	r->hvo_at_boot = r->hvo_compiled == HV_YES && (cl->hvo_param == 1 || (cl->hvo_param == HV_UNKNOWN && def));
+	if (r->hvo_compiled != HV_YES)
+		r->hvo_active = false;
+	else if (h->sysctl_hvo != HV_UNKNOWN)
+		r->hvo_active = h->sysctl_hvo == 1;
+	else if (r->gen >= HV_GEN_5_19 || r->gen == HV_GEN_UNKNOWN)
+		/* 5.19+ without the sysctl: nothing is optimizable (or 5.19 with memmap_on_memory). */
+		r->hvo_active = r->gen == HV_GEN_UNKNOWN ? r->hvo_at_boot : false;
+	else
+		r->hvo_active = r->hvo_at_boot;
+}
+
+static int per_page_sizes(const struct hv_host *h, struct hv_report *r, struct hv_hstate_result *o)
+{
+	int kept = r->kept_pages > 0 ? r->kept_pages : 0;
+	o->vmemmap_bytes_per_page = hv_vmemmap_bytes(o->size, (uint64_t)r->page_size, (uint64_t)r->struct_page_size);
+	o->optimizable_bytes_per_page =
+		r->hvo_compiled == HV_NO ? 0
+					 : hv_optimizable_bytes(o->size, (uint64_t)r->page_size,
+								(uint64_t)r->struct_page_size, kept);
+	/* The kernel's own figure wins; a disagreement becomes a finding. */
+	for (int i = 0; i < h->bootlog.nhstates; i++) {
+		const struct hv_bootlog_hstate *b = &h->bootlog.hstates[i];
+		if (b->size != o->size)
+			continue;
+		if (b->optimizable_kib >= 0) {
+			o->optimizable_bytes_per_page = (uint64_t)b->optimizable_kib * 1024;
+			o->optimizable_from_bootlog = true;
+		} else if (b->freeable_pages >= 0) {
+			o->optimizable_bytes_per_page = (uint64_t)b->freeable_pages * (uint64_t)r->page_size;
+			o->optimizable_from_bootlog = true;
+		}
+	}
+	if (o->optimizable_bytes_per_page > o->vmemmap_bytes_per_page)
+		return hv_fail(EINVAL, "the boot log says %llu bytes of vmemmap can be freed for a %s page, "
+				       "more than its whole vmemmap (%llu bytes)",
+			       (unsigned long long)o->optimizable_bytes_per_page, o->name,
+			       (unsigned long long)o->vmemmap_bytes_per_page);
+	return 0;
+}
+
+static int mul_ok(uint64_t a, uint64_t b, uint64_t *out, const char *what)
+{
+	if (__builtin_mul_overflow(a, b, out))
+		return hv_fail(ERANGE, "%s overflows 64 bits", what);
+	return 0;
+}
+
+static int add_ok(uint64_t a, uint64_t b, uint64_t *out, const char *what)
+{
+	if (__builtin_add_overflow(a, b, out))
+		return hv_fail(ERANGE, "%s overflows 64 bits", what);
+	return 0;
+}
+
+/* Realized savings from the 6.11+ counters (design.md): baseline memmap of
+ * all present memory blocks minus what the counters hold now. */
+static void realized(const struct hv_host *h, struct hv_report *r)
+{
+	r->memmap_pages = h->nr_memmap_pages;
+	r->memmap_boot_pages = h->nr_memmap_boot_pages;
+	r->memmap_baseline_pages = HV_UNKNOWN;
+	r->realized_savings_bytes = HV_UNKNOWN;
+	if (h->memblocks.present < 0 || h->memblocks.block_size <= 0 || r->struct_page_source == HV_SRC_ASSUMED)
+		return;
+	unsigned __int128 structs = (unsigned __int128)(uint64_t)h->memblocks.present *
+				    (uint64_t)h->memblocks.block_size / (uint64_t)r->page_size;
+	unsigned __int128 bytes = structs * (uint64_t)r->struct_page_size;
+	if (bytes % (uint64_t)r->page_size || bytes / (uint64_t)r->page_size > INT64_MAX)
+		return;
+	r->memmap_baseline_pages = (int64_t)(bytes / (uint64_t)r->page_size);
+	if (h->nr_memmap_pages < 0)
+		return;
+	__int128 diff = (__int128)r->memmap_baseline_pages - h->nr_memmap_pages - h->nr_memmap_boot_pages;
+	r->realized_savings_bytes = (int64_t)(diff * r->page_size);
+}
+
+static void attribute_current(struct hv_report *r)
+{
+	int n = r->nhstates;
+	int64_t nr[HV_MAX_HSTATES], stale[HV_MAX_HSTATES];
+	uint64_t opt[HV_MAX_HSTATES];
+	for (int i = 0; i < n; i++) {
+		nr[i] = r->hstates[i].nr;
+		opt[i] = r->hstates[i].optimizable_bytes_per_page;
+	}
+	r->unoptimized_bytes = HV_UNKNOWN;
+	r->total_savings_basis = HV_BASIS_NONE;
+	r->total_savings_current = 0;
+
+	if (r->hvo_compiled == HV_NO || r->kept_pages == 0) {
+		for (int i = 0; i < n; i++) {
+			r->hstates[i].savings_current = 0;
+			r->hstates[i].savings_current_basis = HV_BASIS_NONE;
+			r->hstates[i].unoptimized_pages = 0;
+		}
+		r->unoptimized_bytes = 0;
+		return;
+	}
+
+	int solved = 0;
+	if (r->realized_savings_bytes != HV_UNKNOWN) {
+		r->total_savings_current = r->realized_savings_bytes;
+		r->total_savings_basis = HV_BASIS_MEASURED;
+		int64_t possible = (int64_t)r->total_savings_possible;
+		if (r->realized_savings_bytes <= possible) {
+			r->unoptimized_bytes = possible - r->realized_savings_bytes;
+			solved = hv_solve_stale(n, nr, opt, (uint64_t)r->unoptimized_bytes, stale);
+		} else {
+			solved = -1; /* more freed than the pools explain */
+		}
+	}
+	for (int i = 0; i < n; i++) {
+		struct hv_hstate_result *o = &r->hstates[i];
+		if (r->total_savings_basis == HV_BASIS_MEASURED) {
+			o->savings_current_basis = HV_BASIS_MEASURED;
+			if (solved == 1 || o->optimizable_bytes_per_page == 0 || o->nr == 0) {
+				int64_t s = solved == 1 ? stale[i] : 0;
+				o->unoptimized_pages = o->optimizable_bytes_per_page ? s : 0;
+				o->savings_current = (o->nr - o->unoptimized_pages) * (int64_t)o->optimizable_bytes_per_page;
+			} else {
+				o->unoptimized_pages = HV_UNKNOWN;
+				o->savings_current = HV_UNKNOWN;
+			}
+		} else {
+			/* Before 6.11 nothing shows which pages are optimized: assume
+			 * HVO's current state applied to every page, and say so. */
+			o->savings_current_basis = o->nr ? HV_BASIS_ASSUMED : HV_BASIS_NONE;
+			o->unoptimized_pages = HV_UNKNOWN;
+			o->savings_current = r->hvo_active ? o->savings_possible : 0;
+			r->total_savings_current += o->savings_current;
+			if (o->nr)
+				r->total_savings_basis = HV_BASIS_ASSUMED;
+		}
+		int holders = 0;
+		for (int j = 0; j < o->nnodes; j++)
+			holders += o->nodes[j].nr > 0;
+		for (int j = 0; j < o->nnodes; j++) {
+			struct hv_node_result *nd = &o->nodes[j];
+			if (holders == 1 && nd->nr > 0)
+				nd->savings_current = o->savings_current; /* the only node with pages has them all */
+			else if (o->savings_current == o->savings_possible || nd->nr == 0)
+				nd->savings_current = nd->savings_possible;
+			else if (o->savings_current == 0)
+				nd->savings_current = 0;
+			else
+				nd->savings_current = HV_UNKNOWN; /* nothing per node says which node's pages */
+		}
+	}
+}
+
+int hv_model_report(const struct hv_host *h, struct hv_report *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->host = h;
+	r->gen = hv_generation(h->kver_major, h->kver_minor);
+	r->kept_pages = r->gen == HV_GEN_UNKNOWN ? HV_UNKNOWN : hv_gen_kept_pages(r->gen);
+	if (r->gen == HV_GEN_UNKNOWN) {
+		/* Unknown release: today's rules, flagged as assumed. */
+		r->gen_assumed = true;
+		r->kept_pages = 1;
+	}
+	r->page_size = h->page_size;
+	if (r->page_size < 4096 || !hv_is_pow2((uint64_t)r->page_size))
+		return hv_fail(EINVAL, "impossible base page size %ld", r->page_size);
+	r->struct_page_size = hv_model_struct_page(h, r->gen, &r->struct_page_source);
+	if (r->struct_page_size < 8 || r->struct_page_size > 4096)
+		return hv_fail(EINVAL, "impossible struct page size %ld", r->struct_page_size);
+	hvo_state(h, r);
+
+	r->nhstates = h->nhstates;
+	for (int i = 0; i < h->nhstates; i++) {
+		const struct hv_hstate *hs = &h->hstates[i];
+		struct hv_hstate_result *o = &r->hstates[i];
+		o->size = hs->size;
+		hv_hstate_name(hs->size, o->name, sizeof(o->name));
+		o->nr = hs->nr;
+		o->free = hs->free;
+		o->resv = hs->resv;
+		o->surplus = hs->surplus;
+		o->overcommit = hs->overcommit;
+		int rc = per_page_sizes(h, r, o);
+		if (rc < 0)
+			return rc;
+		uint64_t bytes, vm, poss;
+		if ((rc = mul_ok((uint64_t)o->nr, o->size, &bytes, "hugetlb memory")) < 0 ||
+		    (rc = mul_ok((uint64_t)o->nr, o->vmemmap_bytes_per_page, &vm, "vmemmap size")) < 0 ||
+		    (rc = mul_ok((uint64_t)o->nr, o->optimizable_bytes_per_page, &poss, "possible savings")) < 0 ||
+		    (rc = add_ok(r->total_hugetlb_bytes, bytes, &r->total_hugetlb_bytes, "hugetlb memory")) < 0 ||
+		    (rc = add_ok(r->total_vmemmap_bytes, vm, &r->total_vmemmap_bytes, "vmemmap size")) < 0 ||
+		    (rc = add_ok(r->total_savings_possible, poss, &r->total_savings_possible, "possible savings")) < 0)
+			return rc;
+		if (poss > INT64_MAX || r->total_savings_possible > INT64_MAX)
+			return hv_fail(ERANGE, "possible savings overflow");
+		o->savings_possible = (int64_t)poss;
+		o->nnodes = hs->nnodes;
+		for (int j = 0; j < hs->nnodes; j++) {
+			struct hv_node_result *nd = &o->nodes[j];
+			nd->node = hs->nodes[j].node;
+			nd->nr = hs->nodes[j].nr;
+			nd->free = hs->nodes[j].free;
+			nd->surplus = hs->nodes[j].surplus;
+			if (nd->nr > o->nr)
+				return hv_fail(EINVAL, "node %d has %lld %s pages, more than the %lld of the whole pool",
+					       nd->node, (long long)nd->nr, o->name, (long long)o->nr);
+			nd->savings_possible = nd->nr * (int64_t)o->optimizable_bytes_per_page;
+		}
+	}
+	uint64_t thp = 0;
+	const struct hv_meminfo *mi = &h->meminfo;
+	int64_t parts[] = {mi->anon_huge_kib, mi->shmem_huge_kib, mi->file_huge_kib};
+	for (size_t i = 0; i < 3; i++)
+		if (parts[i] > 0)
+			thp += (uint64_t)parts[i] * 1024;
+	r->thp_bytes = thp;
+
+	realized(h, r);
+	attribute_current(r);
+	hv_model_findings(h, r);
+	return 0;
+}

@@ -1,0 +1,178 @@
+/* The kernel command line, tokenized the way the kernel's next_arg() does
+ * (double quotes group, "--" ends kernel parameters), keeping only what
+ * decides hugepage pools and HVO. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hv_error.h"
+#include "parse.h"
+
+/* kstrtobool(): what 5.19+ accepts for hugetlb_free_vmemmap= (5.14-5.18
+ * accepted only on/off; the model flags the difference). */
+static int kstrtobool(const char *v, int *out)
+{
+	switch (v[0]) {
+	case 'y': case 'Y': case '1':
+		*out = 1;
+		return 0;
+	case 'n': case 'N': case '0':
+		*out = 0;
+		return 0;
+	case 'o': case 'O':
+		if (v[1] == 'n' || v[1] == 'N') {
+			*out = 1;
+			return 0;
+		}
+		if (v[1] == 'f' || v[1] == 'F') {
+			*out = 0;
+			return 0;
+		}
+		break;
+	}
+	return -EINVAL;
+}
+
+static struct hv_cmdline_pool *pool_for(struct hv_cmdline *cl, uint64_t size)
+{
+	for (int i = 0; i < cl->npools; i++)
+		if (cl->pools[i].size == size)
+			return &cl->pools[i];
+	if (cl->npools >= HV_MAX_CMDLINE_POOLS)
+		return NULL;
+	struct hv_cmdline_pool *p = &cl->pools[cl->npools++];
+	memset(p, 0, sizeof(*p));
+	p->size = size;
+	return p;
+}
+
+/* hugepages=N or the node form hugepages=0:2,1:3 (5.16+). */
+static int parse_hugepages(const char *v, struct hv_cmdline_pool *p)
+{
+	uint64_t n;
+	if (!strchr(v, ':')) {
+		if (hv_parse_u64(v, &n) < 0 || n > INT64_MAX)
+			return hv_fail(EINVAL, "hugepages=%s: not a page count", v);
+		p->count = (int64_t)n;
+		p->nnode_counts = 0;
+		return 0;
+	}
+	char tmp[256];
+	if (strlen(v) >= sizeof(tmp))
+		return hv_fail(EINVAL, "hugepages=: node list too long");
+	strcpy(tmp, v);
+	p->count = 0;
+	p->nnode_counts = 0;
+	char *save = NULL;
+	for (char *tok = strtok_r(tmp, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *colon = strchr(tok, ':');
+		uint64_t node;
+		if (!colon)
+			return hv_fail(EINVAL, "hugepages=%s: expected NODE:COUNT in '%s'", v, tok);
+		*colon = '\0';
+		if (hv_parse_u64(tok, &node) < 0 || node >= HV_MAX_NODES || hv_parse_u64(colon + 1, &n) < 0 ||
+		    n > INT64_MAX / 2)
+			return hv_fail(EINVAL, "hugepages=%s: bad node or count", v);
+		if (p->nnode_counts >= HV_MAX_CMDLINE_NODES)
+			return hv_fail(EINVAL, "hugepages=%s: too many nodes", v);
+		p->node_counts[p->nnode_counts].node = (int)node;
+		p->node_counts[p->nnode_counts].count = (int64_t)n;
+		p->nnode_counts++;
+		if (__builtin_add_overflow(p->count, (int64_t)n, &p->count))
+			return hv_fail(ERANGE, "hugepages=%s: count overflows", v);
+	}
+	return 0;
+}
+
+static int handle_param(struct hv_cmdline *cl, const char *name, const char *val, uint64_t *cursor)
+{
+	uint64_t size;
+	int b;
+	if (strcmp(name, "hugetlb_free_vmemmap") == 0) {
+		snprintf(cl->hvo_param_text, sizeof(cl->hvo_param_text), "%s", val ? val : "");
+		if (!val) {
+			cl->hvo_param = 1;
+			cl->hvo_param_invalid = false;
+		} else if (kstrtobool(val, &b) == 0) {
+			cl->hvo_param = b;
+			cl->hvo_param_invalid = false;
+		} else {
+			cl->hvo_param_invalid = true;
+		}
+	} else if (strcmp(name, "memory_hotplug.memmap_on_memory") == 0) {
+		if (val && strcmp(val, "force") == 0)
+			cl->memmap_on_memory = 2;
+		else if (!val)
+			cl->memmap_on_memory = 1;
+		else if (kstrtobool(val, &b) == 0)
+			cl->memmap_on_memory = b;
+	} else if (strcmp(name, "sysctl.vm.hugetlb_optimize_vmemmap") == 0 ||
+		   strcmp(name, "sysctl.vm/hugetlb_optimize_vmemmap") == 0) {
+		uint64_t n;
+		if (val && hv_parse_u64(val, &n) == 0)
+			cl->sysctl_hvo = n != 0;
+	} else if (strcmp(name, "default_hugepagesz") == 0) {
+		if (!val || hv_parse_size(val, &size) < 0)
+			return hv_fail(EINVAL, "default_hugepagesz=%s: not a size", val ? val : "");
+		cl->default_hugepagesz = size;
+		*cursor = size;
+	} else if (strcmp(name, "hugepagesz") == 0) {
+		if (!val || hv_parse_size(val, &size) < 0)
+			return hv_fail(EINVAL, "hugepagesz=%s: not a size", val ? val : "");
+		*cursor = size;
+	} else if (strcmp(name, "hugepages") == 0) {
+		if (!val)
+			return hv_fail(EINVAL, "hugepages= without a value");
+		struct hv_cmdline_pool *p = pool_for(cl, *cursor);
+		if (!p)
+			return hv_fail(EINVAL, "too many hugepage sizes on the command line");
+		return parse_hugepages(val, p);
+	}
+	return 0;
+}
+
+int hv_parse_cmdline(const char *buf, size_t len, struct hv_cmdline *cl)
+{
+	memset(cl, 0, sizeof(*cl));
+	cl->hvo_param = HV_UNKNOWN;
+	cl->memmap_on_memory = HV_UNKNOWN;
+	cl->sysctl_hvo = HV_UNKNOWN;
+	cl->present = true;
+	int err = 0;
+	uint64_t cursor = 0; /* 0: the default size, until hugepagesz= names one */
+	size_t i = 0;
+	char tok[1024];
+	while (i < len) {
+		while (i < len && isspace((unsigned char)buf[i]))
+			i++;
+		if (i >= len || buf[i] == '\0')
+			break;
+		size_t n = 0;
+		int inq = 0;
+		for (; i < len && buf[i] != '\0' && (inq || !isspace((unsigned char)buf[i])); i++) {
+			if (buf[i] == '"') {
+				inq = !inq;
+				continue;
+			}
+			if (n + 1 < sizeof(tok))
+				tok[n++] = buf[i];
+		}
+		tok[n] = '\0';
+		if (strcmp(tok, "--") == 0)
+			break;
+		char *eq = strchr(tok, '=');
+		if (eq)
+			*eq = '\0';
+		/* The kernel treats '-' and '_' in parameter names alike. */
+		for (char *c = tok; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		/* Like the kernel, a bad parameter does not stop the rest from
+		 * counting; the error is still returned for the caller to report. */
+		int rc = handle_param(cl, tok, eq ? eq + 1 : NULL, &cursor);
+		if (rc < 0)
+			err = rc;
+	}
+	return err;
+}

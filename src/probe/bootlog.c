@@ -1,0 +1,81 @@
+/* The kernel log's HugeTLB lines: /dev/kmsg on a live host, dmesg.txt in a
+ * snapshot, sos_commands/kernel/dmesg in a sosreport. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hv_error.h"
+#include "parse.h"
+#include "probe.h"
+#include "probe_util.h"
+
+static int read_kmsg(struct hv_bootlog *bl)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	char rec[8192];
+	for (;;) {
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && (errno == EPIPE || errno == EINTR))
+			continue; /* overwritten record: the next read gets the following one */
+		if (n <= 0)
+			break;
+		/* "6,123,275435,-;HugeTLB: ...\n": only the message part */
+		char *msg = memchr(rec, ';', (size_t)n);
+		if (!msg)
+			continue;
+		msg++;
+		char *end = memchr(msg, '\n', (size_t)(rec + n - msg));
+		hv_parse_dmesg_line(msg, end ? (size_t)(end - msg) : (size_t)(rec + n - msg), bl);
+	}
+	close(fd);
+	bl->present = true;
+	snprintf(bl->source, sizeof(bl->source), "/dev/kmsg");
+	return 0;
+}
+
+int hv_probe_bootlog(const struct hv_root *r, struct hv_host *h)
+{
+	struct hv_bootlog *bl = &h->bootlog;
+	hv_bootlog_init(bl);
+	if (r->live) {
+		int rc = read_kmsg(bl);
+		if (rc == -EPERM || rc == -EACCES)
+			hv_note("kernel log not readable (kernel.dmesg_restrict=1 needs CAP_SYSLOG): "
+				"per-page sizes are computed, not read from the boot log");
+		else if (rc < 0)
+			hv_note("/dev/kmsg: %s: per-page sizes are computed, not read from the boot log", strerror(-rc));
+	} else {
+		static const char *const files[] = {"dmesg.txt", "sos_commands/kernel/dmesg", "var/log/dmesg"};
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+			char *buf;
+			size_t len;
+			int rc = hv_root_read(r, files[i], 64 << 20, &buf, &len);
+			if (rc == -ENOENT)
+				continue;
+			if (rc < 0) {
+				hv_note("%s", hv_last_error());
+				break;
+			}
+			rc = hv_parse_dmesg(buf, len, bl);
+			free(buf);
+			snprintf(bl->source, sizeof(bl->source), "%s", hv_root_name(r, files[i]));
+			if (rc < 0)
+				hv_note("%s: %s", bl->source, hv_last_error());
+			break;
+		}
+		if (!bl->present)
+			hv_note("no kernel log in %s (dmesg.txt): per-page sizes are computed, not read from the boot log",
+				r->path);
+	}
+	if (bl->present && bl->nhstates == 0 && h->nhstates > 0) {
+		/* Long-running hosts rotate the boot messages out of the ring buffer. */
+		hv_note("%s no longer holds the HugeTLB boot lines: per-page sizes are computed", bl->source);
+		bl->present = false;
+	}
+	return 0;
+}

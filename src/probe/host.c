@@ -1,0 +1,75 @@
+/* One pass over a root: fills struct hv_host. Required files (meminfo, the
+ * hugepage pools) fail the probe; optional ones degrade with a note. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hv_error.h"
+#include "probe.h"
+#include "probe_util.h"
+
+static void resolve_page_size(const struct hv_root *r, const struct hv_probe_opts *o, struct hv_host *h)
+{
+	if (o->page_size_override) {
+		h->page_size = o->page_size_override;
+		h->page_size_source = HV_SRC_OVERRIDE;
+	} else if (r->live) {
+		h->page_size = sysconf(_SC_PAGESIZE);
+		h->page_size_source = HV_SRC_LIVE;
+	} else if (h->page_size) {
+		/* from hvoplan-snapshot.txt, measured when it was captured */
+	} else if (h->kconfig.page_size) {
+		h->page_size = h->kconfig.page_size;
+		h->page_size_source = HV_SRC_CONFIG;
+	} else if (!strcmp(h->arch, "x86_64") || !strcmp(h->arch, "s390x") || !strcmp(h->arch, "riscv64")) {
+		h->page_size = 4096; /* the only base page these architectures have */
+		h->page_size_source = HV_SRC_ARCH;
+	} else {
+		h->page_size = 4096;
+		h->page_size_source = HV_SRC_ASSUMED;
+		hv_note("base page size unknown (no snapshot metadata or kernel config): 4 KiB assumed; "
+			"use --page-size to set it");
+	}
+}
+
+int hv_probe_host(const struct hv_probe_opts *o, struct hv_host *h)
+{
+	struct hv_root r;
+	memset(h, 0, sizeof(*h));
+	int rc = hv_root_open(&r, o->root ? o->root : "/");
+	if (rc < 0)
+		return rc;
+	snprintf(h->root, sizeof(h->root), "%s", r.live ? "/" : r.path);
+	h->live = r.live;
+	h->struct_page_override = o->struct_page_override;
+
+	if ((rc = hv_probe_identity(&r, h)) < 0 || (rc = hv_probe_counters(&r, h)) < 0 ||
+	    (rc = hv_probe_pools(&r, h)) < 0 || (rc = hv_probe_nodes_online(&r, h)) < 0 ||
+	    (rc = hv_probe_memblocks(&r, h)) < 0 || (rc = hv_probe_sysctl(&r, h)) < 0 ||
+	    (rc = hv_probe_cmdline(&r, h)) < 0 || (rc = hv_probe_cpuinfo(&r, h)) < 0 ||
+	    (rc = hv_probe_kconfig(&r, h)) < 0 || (rc = hv_probe_bootlog(&r, h)) < 0 ||
+	    (rc = hv_probe_btf(&r, h)) < 0) {
+		hv_root_close(&r);
+		return rc;
+	}
+	resolve_page_size(&r, o, h);
+	hv_root_close(&r);
+	return 0;
+}
+
+const char *hv_page_src_name(enum hv_page_src s)
+{
+	switch (s) {
+	case HV_SRC_BTF: return "btf";
+	case HV_SRC_DMESG: return "dmesg";
+	case HV_SRC_VMSTAT: return "vmstat";
+	case HV_SRC_CONFIG: return "config";
+	case HV_SRC_OVERRIDE: return "override";
+	case HV_SRC_LIVE: return "live";
+	case HV_SRC_ARCH: return "arch";
+	case HV_SRC_ASSUMED: return "assumed";
+	case HV_SRC_UNKNOWN: break;
+	}
+	return "unknown";
+}

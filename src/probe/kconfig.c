@@ -1,0 +1,80 @@
+/* The kernel config: /proc/config.gz, else /boot/config-<release>, else
+ * /lib/modules/<release>/config. zlib reads plain files transparently, so
+ * one reader serves all three. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "hv_error.h"
+#include "parse.h"
+#include "probe.h"
+#include "probe_util.h"
+
+static int read_config(const struct hv_root *r, const char *rel, struct hv_kconfig *kc)
+{
+	int fd = hv_root_openat(r, rel, O_RDONLY);
+	if (fd < 0)
+		return fd;
+	gzFile gz = gzdopen(fd, "rb");
+	if (!gz) {
+		close(fd);
+		return hv_fail(ENOMEM, "%s: cannot start decompression", hv_root_name(r, rel));
+	}
+	gzbuffer(gz, 128 * 1024);
+	hv_kconfig_init(kc);
+	char line[512];
+	int lineno = 0, rc = 0, skipping = 0;
+	while (gzgets(gz, line, sizeof(line))) {
+		size_t len = strlen(line);
+		int complete = len > 0 && line[len - 1] == '\n';
+		if (!skipping) {
+			lineno++;
+			if ((rc = hv_parse_kconfig_line(line, len, kc)) < 0) {
+				rc = hv_fail(-rc, "%s: line %d: %s", hv_root_name(r, rel), lineno, hv_last_error());
+				break;
+			}
+		}
+		skipping = !complete; /* rest of an over-long line */
+	}
+	int zerr = Z_OK;
+	const char *msg = gzerror(gz, &zerr);
+	if (rc == 0 && zerr != Z_OK && zerr != Z_STREAM_END)
+		rc = hv_fail(EIO, "%s: damaged: %s", hv_root_name(r, rel), msg);
+	gzclose(gz);
+	if (rc < 0)
+		return rc;
+	/* A truncated config would make absent symbols read as "not set": a
+	 * real config always ends with its last symbol line and a newline. */
+	if (lineno < 10)
+		return hv_fail(EINVAL, "%s: only %d lines, not a kernel config", hv_root_name(r, rel), lineno);
+	hv_kconfig_finish(kc);
+	snprintf(kc->source, sizeof(kc->source), "%s", hv_root_name(r, rel));
+	return 0;
+}
+
+int hv_probe_kconfig(const struct hv_root *r, struct hv_host *h)
+{
+	char rel[3][300];
+	int n = 0;
+	snprintf(rel[n++], sizeof(rel[0]), "proc/config.gz");
+	if (h->release[0]) {
+		snprintf(rel[n++], sizeof(rel[0]), "boot/config-%s", h->release);
+		snprintf(rel[n++], sizeof(rel[0]), "lib/modules/%s/config", h->release);
+	}
+	hv_kconfig_init(&h->kconfig);
+	for (int i = 0; i < n; i++) {
+		int rc = read_config(r, rel[i], &h->kconfig);
+		if (rc == 0)
+			return 0;
+		if (rc != -ENOENT) {
+			hv_note("%s", hv_last_error());
+			hv_kconfig_init(&h->kconfig);
+		}
+	}
+	hv_note("no kernel config found (%s, /boot/config-RELEASE): whether HVO is built in is inferred",
+		hv_root_name(r, "proc/config.gz"));
+	return 0;
+}

@@ -1,0 +1,228 @@
+/* sysfs: hugepage pools per size and per node, NUMA nodes, memory blocks. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hv_error.h"
+#include "parse.h"
+#include "probe.h"
+#include "probe_util.h"
+
+static DIR *open_dir(const struct hv_root *r, const char *rel, int *err)
+{
+	int fd = hv_root_openat(r, rel, O_RDONLY | O_DIRECTORY);
+	if (fd < 0) {
+		*err = fd;
+		return NULL;
+	}
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		*err = -errno;
+		close(fd);
+	}
+	return d;
+}
+
+/* "node12" -> 12; -1 for anything else. */
+static int node_id(const char *name)
+{
+	uint64_t v;
+	if (strncmp(name, "node", 4) != 0 || name[4] < '0' || name[4] > '9')
+		return -1;
+	for (const char *c = name + 4; *c; c++)
+		if (*c < '0' || *c > '9')
+			return -1;
+	if (hv_parse_u64(name + 4, &v) < 0 || v > 1u << 20)
+		return -1;
+	return (int)v;
+}
+
+static int cmp_hstate(const void *a, const void *b)
+{
+	const struct hv_hstate *x = a, *y = b;
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+static int read_hstate(const struct hv_root *r, const char *dir, struct hv_hstate *hs)
+{
+	static const struct {
+		const char *file;
+		size_t off;
+	} files[] = {
+		{"nr_hugepages", offsetof(struct hv_hstate, nr)},
+		{"free_hugepages", offsetof(struct hv_hstate, free)},
+		{"resv_hugepages", offsetof(struct hv_hstate, resv)},
+		{"surplus_hugepages", offsetof(struct hv_hstate, surplus)},
+		{"nr_overcommit_hugepages", offsetof(struct hv_hstate, overcommit)},
+	};
+	char rel[512];
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(rel, sizeof(rel), "%s/%s", dir, files[i].file);
+		int rc = hv_read_num(r, rel, (int64_t *)((char *)hs + files[i].off));
+		if (rc < 0)
+			return rc;
+	}
+	if (hs->free > hs->nr || hs->surplus > hs->nr)
+		return hv_fail(EINVAL, "%s: free (%lld) or surplus (%lld) pages exceed nr_hugepages (%lld)",
+			       hv_root_name(r, dir), (long long)hs->free, (long long)hs->surplus, (long long)hs->nr);
+	return 0;
+}
+
+static int read_node_pools(const struct hv_root *r, struct hv_host *h)
+{
+	int err = 0, ids[HV_MAX_NODES], n = 0;
+	DIR *d = open_dir(r, "sys/devices/system/node", &err);
+	if (!d) {
+		/* Kernels without CONFIG_NUMA have no node directory at all. */
+		if (err != -ENOENT)
+			return hv_fail(-err, "%s: %s", hv_root_name(r, "sys/devices/system/node"), strerror(-err));
+		return 0;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		int id = node_id(e->d_name);
+		if (id < 0)
+			continue;
+		if (n >= HV_MAX_NODES) {
+			closedir(d);
+			return hv_fail(E2BIG, "more than %d NUMA nodes under %s", HV_MAX_NODES,
+				       hv_root_name(r, "sys/devices/system/node"));
+		}
+		ids[n++] = id;
+	}
+	closedir(d);
+	qsort(ids, (size_t)n, sizeof(int), cmp_int);
+
+	for (int i = 0; i < h->nhstates; i++) {
+		struct hv_hstate *hs = &h->hstates[i];
+		hs->nnodes = 0;
+		for (int j = 0; j < n; j++) {
+			char rel[256], f[300];
+			snprintf(rel, sizeof(rel), "sys/devices/system/node/node%d/hugepages/hugepages-%llukB", ids[j],
+				 (unsigned long long)(hs->size >> 10));
+			struct hv_hstate_node *nd = &hs->nodes[hs->nnodes];
+			nd->node = ids[j];
+			snprintf(f, sizeof(f), "%s/nr_hugepages", rel);
+			int rc = hv_read_num(r, f, &nd->nr);
+			if (rc == -ENOENT)
+				continue; /* memoryless node: no pools */
+			if (rc < 0)
+				return rc;
+			snprintf(f, sizeof(f), "%s/free_hugepages", rel);
+			if ((rc = hv_read_num(r, f, &nd->free)) < 0)
+				return rc;
+			snprintf(f, sizeof(f), "%s/surplus_hugepages", rel);
+			if ((rc = hv_read_num(r, f, &nd->surplus)) < 0)
+				return rc;
+			if (nd->free > nd->nr || nd->surplus > nd->nr)
+				return hv_fail(EINVAL, "%s: free or surplus pages exceed nr_hugepages", hv_root_name(r, rel));
+			hs->nnodes++;
+		}
+	}
+	return 0;
+}
+
+int hv_probe_pools(const struct hv_root *r, struct hv_host *h)
+{
+	static const char base[] = "sys/kernel/mm/hugepages";
+	int err = 0;
+	h->nhstates = 0;
+	DIR *d = open_dir(r, base, &err);
+	if (!d) {
+		if (err == -ENOENT) {
+			hv_note("%s is missing: the kernel has no HugeTLB support (CONFIG_HUGETLBFS)", hv_root_name(r, base));
+			return 0;
+		}
+		return hv_fail(-err, "%s: %s", hv_root_name(r, base), strerror(-err));
+	}
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		uint64_t size;
+		if (hv_parse_hstate_dirname(e->d_name, &size) < 0) {
+			rc = hv_fail(EINVAL, "%s: unexpected entry '%.64s'", hv_root_name(r, base), e->d_name);
+			break;
+		}
+		if (h->nhstates >= HV_MAX_HSTATES) {
+			rc = hv_fail(E2BIG, "%s: more than %d hugepage sizes", hv_root_name(r, base), HV_MAX_HSTATES);
+			break;
+		}
+		struct hv_hstate *hs = &h->hstates[h->nhstates];
+		memset(hs, 0, sizeof(*hs));
+		hs->size = size;
+		char rel[300];
+		snprintf(rel, sizeof(rel), "%s/%s", base, e->d_name);
+		if ((rc = read_hstate(r, rel, hs)) < 0)
+			break;
+		h->nhstates++;
+	}
+	closedir(d);
+	if (rc < 0)
+		return rc;
+	qsort(h->hstates, (size_t)h->nhstates, sizeof(h->hstates[0]), cmp_hstate);
+	return read_node_pools(r, h);
+}
+
+int hv_probe_memblocks(const struct hv_root *r, struct hv_host *h)
+{
+	static const char base[] = "sys/devices/system/memory";
+	char buf[64], rel[128];
+	h->memblocks.block_size = h->memblocks.present = HV_UNKNOWN;
+	snprintf(rel, sizeof(rel), "%s/block_size_bytes", base);
+	int rc = hv_root_read_small(r, rel, buf, sizeof(buf));
+	if (rc == -ENOENT) {
+		hv_note("%s is missing: baseline memmap (and realized savings) cannot be computed", hv_root_name(r, rel));
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	uint64_t bs;
+	if (hv_parse_hex_u64(buf, &bs) < 0 || bs == 0 || (bs & (bs - 1)) || bs > (1ull << 40))
+		return hv_fail(EINVAL, "%s: not a memory block size: '%.20s'", hv_root_name(r, rel), buf);
+	h->memblocks.block_size = (int64_t)bs;
+
+	int err = 0;
+	DIR *d = open_dir(r, base, &err);
+	if (!d)
+		return hv_fail(-err, "%s: %s", hv_root_name(r, base), strerror(-err));
+	int64_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		uint64_t id;
+		if (strncmp(e->d_name, "memory", 6) == 0 && e->d_name[6] >= '0' && e->d_name[6] <= '9' &&
+		    hv_parse_u64(e->d_name + 6, &id) == 0)
+			n++;
+	}
+	hv_clear_error();
+	closedir(d);
+	h->memblocks.present = n;
+	return 0;
+}
+
+int hv_probe_nodes_online(const struct hv_root *r, struct hv_host *h)
+{
+	char buf[4096];
+	h->nnodes_online = HV_UNKNOWN;
+	int rc = hv_root_read_small(r, "sys/devices/system/node/online", buf, sizeof(buf));
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	int n;
+	if (hv_parse_nodelist(buf, &n) < 0)
+		return hv_fail(EINVAL, "%s: %s", hv_root_name(r, "sys/devices/system/node/online"), hv_last_error());
+	h->nnodes_online = n;
+	return 0;
+}

@@ -1,0 +1,215 @@
+/* procfs: meminfo, vmstat, cmdline, sysctl, cpuinfo, release. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include "hv_error.h"
+#include "parse.h"
+#include "probe.h"
+#include "probe_util.h"
+#include "strutil.h"
+
+int hv_read_num(const struct hv_root *r, const char *rel, int64_t *out)
+{
+	char buf[64];
+	int rc = hv_root_read_small(r, rel, buf, sizeof(buf));
+	if (rc < 0)
+		return rc;
+	rc = hv_parse_i64_nonneg(buf, out);
+	if (rc < 0)
+		return hv_fail(-rc, "%s: %s", hv_root_name(r, rel), hv_last_error());
+	return 0;
+}
+
+static int read_parsed(const struct hv_root *r, const char *rel, size_t max,
+		       int (*parse)(const char *, size_t, void *), void *ctx)
+{
+	char *buf;
+	size_t len;
+	int rc = hv_root_read(r, rel, max, &buf, &len);
+	if (rc < 0)
+		return rc;
+	rc = parse(buf, len, ctx);
+	free(buf);
+	if (rc < 0)
+		return hv_fail(-rc, "%s: %s", hv_root_name(r, rel), hv_last_error());
+	return 0;
+}
+
+static int meminfo_cb(const char *b, size_t l, void *c)
+{
+	return hv_parse_meminfo(b, l, c);
+}
+
+struct counters {
+	int64_t *pages, *boot;
+};
+
+static int vmstat_cb(const char *b, size_t l, void *c)
+{
+	struct counters *k = c;
+	return hv_parse_vmstat(b, l, k->pages, k->boot);
+}
+
+static int cmdline_cb(const char *b, size_t l, void *c)
+{
+	return hv_parse_cmdline(b, l, c);
+}
+
+int hv_probe_counters(const struct hv_root *r, struct hv_host *h)
+{
+	int rc = read_parsed(r, "proc/meminfo", 1 << 20, meminfo_cb, &h->meminfo);
+	if (rc < 0)
+		return rc;
+	struct counters k = {&h->nr_memmap_pages, &h->nr_memmap_boot_pages};
+	rc = read_parsed(r, "proc/vmstat", 1 << 20, vmstat_cb, &k);
+	if (rc == -ENOENT) {
+		hv_note("%s is missing: realized savings cannot be measured", hv_root_name(r, "proc/vmstat"));
+		return 0;
+	}
+	return rc;
+}
+
+/* "Linux host 6.1.0-13-amd64 #1 SMP ... x86_64 GNU/Linux" (uname -a) */
+static void from_uname_a(const char *s, struct hv_host *h)
+{
+	char copy[1024];
+	snprintf(copy, sizeof(copy), "%s", s);
+	char *tok[64];
+	int n = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(copy, " \t\n", &save); t && n < 64; t = strtok_r(NULL, " \t\n", &save))
+		tok[n++] = t;
+	if (n >= 3 && !h->release[0])
+		snprintf(h->release, sizeof(h->release), "%s", tok[2]);
+	/* The machine field is the last one before the OS name. */
+	if (n >= 5 && !h->arch[0] && strcmp(tok[n - 1], "GNU/Linux") == 0)
+		snprintf(h->arch, sizeof(h->arch), "%s", tok[n - 2]);
+}
+
+/* Snapshot metadata written by `hvoplan snapshot`: key=value lines. */
+static void from_snapshot_meta(const struct hv_root *r, struct hv_host *h)
+{
+	char *buf;
+	size_t len;
+	if (hv_root_read(r, "hvoplan-snapshot.txt", 1 << 16, &buf, &len) < 0)
+		return;
+	char *save = NULL;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '=');
+		if (!eq)
+			continue;
+		*eq++ = '\0';
+		int64_t v;
+		if (!strcmp(line, "arch") && !h->arch[0])
+			snprintf(h->arch, sizeof(h->arch), "%s", eq);
+		else if (!strcmp(line, "page_size") && hv_parse_i64_nonneg(eq, &v) == 0 && v >= 4096 &&
+			 v <= (1 << 18) && !(v & (v - 1)) && !h->page_size) {
+			h->page_size = (long)v;
+			h->page_size_source = HV_SRC_LIVE;
+		}
+	}
+	free(buf);
+}
+
+int hv_probe_identity(const struct hv_root *r, struct hv_host *h)
+{
+	char buf[256];
+	if (r->live) {
+		struct utsname u;
+		if (uname(&u) == 0)
+			hv_copy(h->arch, sizeof(h->arch), u.machine);
+	}
+	if (hv_root_read_small(r, "proc/sys/kernel/osrelease", buf, sizeof(buf)) == 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		hv_copy(h->release, sizeof(h->release), buf);
+	}
+	from_snapshot_meta(r, h);
+	/* Snapshots from elsewhere: our own uname.txt, a sosreport's uname. */
+	static const char *const unames[] = {"uname.txt", "sos_commands/kernel/uname_-a", "uname"};
+	for (size_t i = 0; i < sizeof(unames) / sizeof(unames[0]) && (!h->release[0] || !h->arch[0]); i++) {
+		char *u;
+		size_t ul;
+		if (hv_root_read(r, unames[i], 1 << 16, &u, &ul) == 0) {
+			from_uname_a(u, h);
+			free(u);
+		}
+	}
+	if (h->release[0] && hv_parse_release(h->release, &h->kver_major, &h->kver_minor, &h->kver_patch) < 0) {
+		hv_note("kernel release '%s' is not a version number; version rules are not applied", h->release);
+		h->kver_major = h->kver_minor = h->kver_patch = 0;
+	}
+	if (!h->release[0])
+		hv_note("kernel release unknown (no %s): version rules are not applied",
+			hv_root_name(r, "proc/sys/kernel/osrelease"));
+	return 0;
+}
+
+int hv_probe_cmdline(const struct hv_root *r, struct hv_host *h)
+{
+	int rc = read_parsed(r, "proc/cmdline", 1 << 16, cmdline_cb, &h->cmdline);
+	if (rc == -ENOENT) {
+		memset(&h->cmdline, 0, sizeof(h->cmdline));
+		h->cmdline.hvo_param = h->cmdline.memmap_on_memory = h->cmdline.sysctl_hvo = HV_UNKNOWN;
+		hv_note("%s is missing: boot parameters unknown", hv_root_name(r, "proc/cmdline"));
+		return 0;
+	}
+	if (rc < 0) /* a bad parameter is the kernel's problem too; report it, keep going */
+		hv_note("%s", hv_last_error());
+	return 0;
+}
+
+int hv_probe_sysctl(const struct hv_root *r, struct hv_host *h)
+{
+	int64_t v;
+	h->sysctl_hvo = HV_UNKNOWN;
+	int rc = hv_read_num(r, "proc/sys/vm/hugetlb_optimize_vmemmap", &v);
+	if (rc == 0)
+		h->sysctl_hvo = v != 0;
+	else if (rc != -ENOENT)
+		return rc;
+
+	char buf[32];
+	h->memmap_on_memory_now = HV_UNKNOWN;
+	rc = hv_root_read_small(r, "sys/module/memory_hotplug/parameters/memmap_on_memory", buf, sizeof(buf));
+	if (rc == 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (!strcmp(buf, "Y") || !strcmp(buf, "1"))
+			h->memmap_on_memory_now = 1;
+		else if (!strcmp(buf, "N") || !strcmp(buf, "0"))
+			h->memmap_on_memory_now = 0;
+		else if (!strcmp(buf, "force"))
+			h->memmap_on_memory_now = 2;
+		else
+			return hv_fail(EINVAL, "%s: unexpected value '%.20s'",
+				       hv_root_name(r, "sys/module/memory_hotplug/parameters/memmap_on_memory"), buf);
+	}
+	return 0;
+}
+
+int hv_probe_cpuinfo(const struct hv_root *r, struct hv_host *h)
+{
+	char *buf;
+	size_t len;
+	h->cpu_gbpages = HV_TRI_UNKNOWN;
+	/* Only the first CPU's block matters; big hosts have MBs of cpuinfo. */
+	if (hv_root_read(r, "proc/cpuinfo", 8 << 20, &buf, &len) < 0) {
+		hv_note("%s unreadable: 1G page support of the CPU unknown", hv_root_name(r, "proc/cpuinfo"));
+		return 0;
+	}
+	char *save = NULL;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':');
+		if (!h->cpu_model[0] && strncmp(line, "model name", 10) == 0 && colon)
+			snprintf(h->cpu_model, sizeof(h->cpu_model), "%s", colon[1] ? colon + 2 : colon + 1);
+		if (strncmp(line, "flags", 5) == 0 && strchr(line, ':')) {
+			const char *f = strstr(line, " pdpe1gb");
+			h->cpu_gbpages = (f && (f[8] == ' ' || f[8] == '\0')) ? HV_YES : HV_NO;
+			break;
+		}
+	}
+	free(buf);
+	return 0;
+}

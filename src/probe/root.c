@@ -1,0 +1,147 @@
+/* File access under a root directory. openat2(RESOLVE_IN_ROOT) keeps every
+ * path, symlinks included, inside the root; kernels before 5.6 fall back to
+ * openat() with RESOLVE-free semantics only for the live root "/", where
+ * escaping is meaningless. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hv_error.h"
+#include "probe.h"
+
+int hv_root_open(struct hv_root *r, const char *path)
+{
+	char real[PATH_MAX];
+	if (!realpath(path, real))
+		return hv_fail(errno, "%s: %s", path, strerror(errno));
+	r->fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (r->fd < 0)
+		return hv_fail(errno, "%s: %s", path, strerror(errno));
+	r->live = strcmp(real, "/") == 0;
+	snprintf(r->path, sizeof(r->path), "%s", r->live ? "" : real);
+	return 0;
+}
+
+void hv_root_close(struct hv_root *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+}
+
+const char *hv_root_name(const struct hv_root *r, const char *rel)
+{
+	static char buf[2][4200];
+	static int which;
+	which ^= 1;
+	snprintf(buf[which], sizeof(buf[which]), "%s/%s", r->path, rel);
+	return buf[which];
+}
+
+int hv_root_openat(const struct hv_root *r, const char *rel, int flags)
+{
+	static int no_openat2;
+	if (!no_openat2) {
+		struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT};
+		int fd = (int)syscall(SYS_openat2, r->fd, rel, &how, sizeof(how));
+		if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+			return fd >= 0 ? fd : -errno;
+		no_openat2 = 1; /* seccomp filters sometimes answer EPERM for unknown syscalls */
+	}
+	if (!r->live)
+		return -ENOSYS;
+	int fd = openat(r->fd, rel, flags | O_CLOEXEC);
+	return fd >= 0 ? fd : -errno;
+}
+
+int hv_root_exists(const struct hv_root *r, const char *rel)
+{
+	int fd = hv_root_openat(r, rel, O_PATH);
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+int hv_root_read(const struct hv_root *r, const char *rel, size_t max, char **bufp, size_t *lenp)
+{
+	int fd = hv_root_openat(r, rel, O_RDONLY);
+	if (fd < 0)
+		return hv_fail(-fd, "%s: %s", hv_root_name(r, rel), strerror(-fd));
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap + 1);
+	if (!buf) {
+		close(fd);
+		return hv_fail(ENOMEM, "out of memory");
+	}
+	for (;;) {
+		if (len == cap) {
+			if (cap >= max) {
+				free(buf);
+				close(fd);
+				return hv_fail(EFBIG, "%s: larger than %zu bytes", hv_root_name(r, rel), max);
+			}
+			cap = cap * 2 > max ? max : cap * 2;
+			char *nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				close(fd);
+				return hv_fail(ENOMEM, "out of memory");
+			}
+			buf = nb;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			free(buf);
+			close(fd);
+			return hv_fail(e, "%s: %s", hv_root_name(r, rel), strerror(e));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len)) {
+		/* /proc/cmdline is the one text file allowed NULs (none today);
+		 * anything else with a NUL is damaged. */
+		free(buf);
+		return hv_fail(EINVAL, "%s: contains a NUL byte (binary or damaged)", hv_root_name(r, rel));
+	}
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+int hv_root_read_small(const struct hv_root *r, const char *rel, char *buf, size_t cap)
+{
+	int fd = hv_root_openat(r, rel, O_RDONLY);
+	if (fd < 0)
+		return hv_fail(-fd, "%s: %s", hv_root_name(r, rel), strerror(-fd));
+	ssize_t n;
+	do
+		n = read(fd, buf, cap);
+	while (n < 0 && errno == EINTR);
+	int e = errno;
+	char extra;
+	ssize_t more = n >= 0 && (size_t)n == cap ? read(fd, &extra, 1) : 0;
+	close(fd);
+	if (n < 0)
+		return hv_fail(e, "%s: %s", hv_root_name(r, rel), strerror(e));
+	if ((size_t)n == cap || more > 0)
+		return hv_fail(EFBIG, "%s: value longer than %zu bytes", hv_root_name(r, rel), cap - 1);
+	buf[n] = '\0';
+	if (memchr(buf, '\0', (size_t)n))
+		return hv_fail(EINVAL, "%s: contains a NUL byte", hv_root_name(r, rel));
+	return 0;
+}

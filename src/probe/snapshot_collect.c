@@ -1,0 +1,281 @@
+/* What a snapshot holds: exactly the files the probe reads (design.md
+ * "Snapshot layout"), plus the kernel log and the facts only the running
+ * system knows (base page size, architecture). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "hv_error.h"
+#include "snapshot.h"
+
+static int add(struct hv_snapshot *s, const char *path, char *data, size_t len)
+{
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 256;
+		struct hv_snap_file *nf = realloc(s->files, nc * sizeof(*nf));
+		if (!nf)
+			return hv_fail(ENOMEM, "out of memory");
+		s->files = nf;
+		s->cap = nc;
+	}
+	struct hv_snap_file *f = &s->files[s->n];
+	memset(f, 0, sizeof(*f));
+	f->path = strdup(path);
+	if (!f->path)
+		return hv_fail(ENOMEM, "out of memory");
+	f->data = data;
+	f->len = len;
+	s->n++;
+	return 0;
+}
+
+/* Reads one file under the root (binary-safe); missing files are skipped,
+ * unreadable ones counted (write-only sysfs knobs such as "demote"). */
+static int grab(const struct hv_root *r, struct hv_snapshot *s, const char *rel, size_t max)
+{
+	int fd = hv_root_openat(r, rel, O_RDONLY);
+	if (fd < 0) {
+		if (fd != -ENOENT)
+			s->skipped++;
+		return 0;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		if (len == cap) {
+			if (cap >= max) {
+				free(buf);
+				close(fd);
+				return hv_fail(EFBIG, "%s: larger than %zu bytes", hv_root_name(r, rel), max);
+			}
+			char *nb = realloc(buf, cap * 2);
+			if (!nb)
+				break;
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			s->skipped++;
+			free(buf);
+			close(fd);
+			return 0;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (!buf)
+		return hv_fail(ENOMEM, "out of memory");
+	int rc = add(s, rel, buf, len);
+	if (rc < 0)
+		free(buf);
+	return rc;
+}
+
+typedef int (*entry_fn)(const struct hv_root *r, struct hv_snapshot *s, const char *rel, const char *name, int isdir);
+
+static int each_entry(const struct hv_root *r, struct hv_snapshot *s, const char *dir, entry_fn fn)
+{
+	int fd = hv_root_openat(r, dir, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : hv_fail(-fd, "%s: %s", hv_root_name(r, dir), strerror(-fd));
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return hv_fail(errno, "%s: %s", hv_root_name(r, dir), strerror(errno));
+	}
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d)) && rc == 0) {
+		if (e->d_name[0] == '.')
+			continue;
+		char rel[1024];
+		snprintf(rel, sizeof(rel), "%s/%s", dir, e->d_name);
+		struct stat st;
+		int isdir = fstatat(dirfd(d), e->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+		rc = fn(r, s, rel, e->d_name, isdir);
+	}
+	closedir(d);
+	return rc;
+}
+
+static int all_files(const struct hv_root *r, struct hv_snapshot *s, const char *rel, const char *name, int isdir)
+{
+	(void)name;
+	return isdir ? each_entry(r, s, rel, all_files) : grab(r, s, rel, 1 << 20);
+}
+
+static int node_entry(const struct hv_root *r, struct hv_snapshot *s, const char *rel, const char *name, int isdir)
+{
+	if (strncmp(name, "node", 4) != 0 || !isdir || name[4] < '0' || name[4] > '9')
+		return 0;
+	static const char *const files[] = {"meminfo", "vmstat", "numastat", "cpulist"};
+	char p[1100];
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", rel, files[i]);
+		int rc = grab(r, s, p, 1 << 20);
+		if (rc < 0)
+			return rc;
+	}
+	snprintf(p, sizeof(p), "%s/hugepages", rel);
+	return each_entry(r, s, p, all_files);
+}
+
+static int memory_entry(const struct hv_root *r, struct hv_snapshot *s, const char *rel, const char *name, int isdir)
+{
+	if (strncmp(name, "memory", 6) != 0 || !isdir || name[6] < '0' || name[6] > '9')
+		return 0;
+	char p[1100];
+	snprintf(p, sizeof(p), "%s/state", rel);
+	return grab(r, s, p, 4096);
+}
+
+static int sysctl_entry(const struct hv_root *r, struct hv_snapshot *s, const char *rel, const char *name, int isdir)
+{
+	(void)name;
+	return isdir ? 0 : grab(r, s, rel, 1 << 16);
+}
+
+/* /dev/kmsg records as dmesg prints them: "[seconds.micro] message". */
+static int kmsg(struct hv_snapshot *s)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		hv_note("kernel log not captured (/dev/kmsg: %s)", strerror(errno));
+		return 0;
+	}
+	size_t cap = 1 << 16, len = 0;
+	char *out = malloc(cap), rec[8192];
+	while (out) {
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+		if (n < 0 && (errno == EPIPE || errno == EINTR))
+			continue;
+		if (n <= 0)
+			break;
+		rec[n] = '\0';
+		char *semi = strchr(rec, ';');
+		uint64_t us = 0;
+		if (!semi)
+			continue;
+		sscanf(rec, "%*u,%*u,%" SCNu64, &us);
+		char *msg = semi + 1, *nl = strchr(msg, '\n');
+		if (nl)
+			*nl = '\0';
+		char line[8300];
+		int l = snprintf(line, sizeof(line), "[%5" PRIu64 ".%06" PRIu64 "] %s\n", us / 1000000, us % 1000000, msg);
+		if (l < 0)
+			continue;
+		if (len + (size_t)l > cap) {
+			char *nb = realloc(out, cap * 2 + (size_t)l);
+			if (!nb)
+				break;
+			out = nb;
+			cap = cap * 2 + (size_t)l;
+		}
+		memcpy(out + len, line, (size_t)l);
+		len += (size_t)l;
+	}
+	close(fd);
+	if (!out)
+		return hv_fail(ENOMEM, "out of memory");
+	int rc = add(s, "dmesg.txt", out, len);
+	if (rc < 0)
+		free(out);
+	return rc;
+}
+
+static int meta(const struct hv_root *r, struct hv_snapshot *s)
+{
+	char *buf = malloc(1024);
+	if (!buf)
+		return hv_fail(ENOMEM, "out of memory");
+	struct utsname u;
+	uname(&u);
+	time_t now = time(NULL);
+	struct tm tm;
+	char when[64];
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	int n = snprintf(buf, 1024,
+			 "# hvoplan snapshot: the files hvoplan reads; use with hvoplan report --root DIR\n"
+			 "hvoplan_version=%s\ncaptured=%s\nsource=%s\n",
+			 HV_VERSION, when, r->live ? "/" : r->path);
+	/* Only a live capture knows the running kernel's page size and machine. */
+	if (r->live && n > 0 && n < 1024)
+		n += snprintf(buf + n, 1024 - (size_t)n, "arch=%s\npage_size=%ld\nuname=%s %s %s %s %s\n", u.machine,
+			      sysconf(_SC_PAGESIZE), u.sysname, u.nodename, u.release, u.version, u.machine);
+	if (n < 0 || n >= 1024)
+		n = 0;
+	int rc = add(s, "hvoplan-snapshot.txt", buf, (size_t)n);
+	if (rc < 0)
+		free(buf);
+	return rc;
+}
+
+int hv_snapshot_collect(const struct hv_root *r, struct hv_snapshot *s)
+{
+	static const char *const files[] = {
+		"proc/meminfo", "proc/vmstat", "proc/cmdline", "proc/cpuinfo", "proc/sys/kernel/osrelease",
+		"proc/config.gz", "sys/devices/system/node/online", "sys/devices/system/node/possible",
+		"sys/devices/system/node/has_memory", "sys/devices/system/memory/block_size_bytes",
+		"sys/module/memory_hotplug/parameters/memmap_on_memory",
+		/* from a snapshot of a snapshot, or a sosreport */
+		"uname.txt", "sos_commands/kernel/uname_-a", "SOURCE",
+	};
+	int rc;
+	memset(s, 0, sizeof(*s));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if ((rc = grab(r, s, files[i], 16 << 20)) < 0)
+			return rc;
+	if ((rc = each_entry(r, s, "proc/sys/vm", sysctl_entry)) < 0 ||
+	    (rc = each_entry(r, s, "sys/kernel/mm/hugepages", all_files)) < 0 ||
+	    (rc = each_entry(r, s, "sys/devices/system/node", node_entry)) < 0 ||
+	    (rc = each_entry(r, s, "sys/devices/system/memory", memory_entry)) < 0 ||
+	    (rc = grab(r, s, "sys/kernel/btf/vmlinux", 256 << 20)) < 0)
+		return rc;
+	char rel[300], release[200] = "";
+	if (hv_root_read_small(r, "proc/sys/kernel/osrelease", release, sizeof(release)) == 0)
+		release[strcspn(release, "\n")] = '\0';
+	if (release[0] && !hv_root_exists(r, "proc/config.gz")) {
+		snprintf(rel, sizeof(rel), "boot/config-%s", release);
+		if ((rc = grab(r, s, rel, 16 << 20)) < 0)
+			return rc;
+	}
+	if (r->live)
+		rc = kmsg(s);
+	else if ((rc = grab(r, s, "dmesg.txt", 64 << 20)) == 0)
+		rc = grab(r, s, "sos_commands/kernel/dmesg", 64 << 20);
+	if (rc < 0)
+		return rc;
+	rc = meta(r, s);
+	hv_clear_error();
+	return rc;
+}
+
+void hv_snapshot_free(struct hv_snapshot *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->files[i].path);
+		free(s->files[i].data);
+		free(s->files[i].link);
+	}
+	free(s->files);
+	memset(s, 0, sizeof(*s));
+}

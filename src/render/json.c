@@ -1,0 +1,155 @@
+/* The hvoplan.report/1 schema (design.md). Sizes in bytes, unknown = null. */
+#include <errno.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "hv_error.h"
+#include "render.h"
+
+/* Strings can come from a hostile snapshot; JSON must stay valid UTF-8. */
+static json_t *str(const char *s)
+{
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	char buf[1024];
+	size_t i = 0;
+	for (; s[i] && i < sizeof(buf) - 1; i++)
+		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+	buf[i] = '\0';
+	return json_string(buf);
+}
+
+static json_t *num_or_null(int64_t v)
+{
+	return v == HV_UNKNOWN ? json_null() : json_integer(v);
+}
+
+static json_t *tri(enum hv_tristate t)
+{
+	return t == HV_TRI_UNKNOWN ? json_null() : json_boolean(t == HV_YES);
+}
+
+static json_t *kernel_obj(const struct hv_report *r)
+{
+	const struct hv_host *h = r->host;
+	json_t *k = json_object();
+	json_object_set_new(k, "release", h->release[0] ? str(h->release) : json_null());
+	json_object_set_new(k, "arch", h->arch[0] ? str(h->arch) : json_null());
+	json_object_set_new(k, "page_size", json_integer(r->page_size));
+	json_object_set_new(k, "page_size_source", json_string(hv_page_src_name(h->page_size_source)));
+	json_object_set_new(k, "struct_page_size", json_integer(r->struct_page_size));
+	json_object_set_new(k, "struct_page_size_source", json_string(hv_page_src_name(r->struct_page_source)));
+	json_object_set_new(k, "generation", json_string(hv_gen_name(r->gen)));
+	json_object_set_new(k, "generation_assumed", json_boolean(r->gen_assumed));
+	json_object_set_new(k, "reserved_vmemmap_pages", num_or_null(r->kept_pages));
+	json_object_set_new(k, "config_source", h->kconfig.present ? str(h->kconfig.source) : json_null());
+	json_object_set_new(k, "boot_log_source", h->bootlog.present ? str(h->bootlog.source) : json_null());
+	return k;
+}
+
+static json_t *hvo_obj(const struct hv_report *r)
+{
+	json_t *o = json_object(), *bl = json_array();
+	json_object_set_new(o, "compiled", tri(r->hvo_compiled));
+	json_object_set_new(o, "sysctl", num_or_null(r->hvo_sysctl));
+	json_object_set_new(o, "boot_param",
+			    r->hvo_boot_param == HV_UNKNOWN ? json_null() : json_string(r->hvo_boot_param ? "on" : "off"));
+	json_object_set_new(o, "default_on", tri(r->hvo_default_on));
+	json_object_set_new(o, "active", json_boolean(r->hvo_active));
+	json_object_set_new(o, "at_boot", json_boolean(r->hvo_at_boot));
+	for (int i = 0; i < r->nfindings; i++)
+		if (r->findings[i].blocker)
+			json_array_append_new(bl, json_string(r->findings[i].id));
+	json_object_set_new(o, "blockers", bl);
+	return o;
+}
+
+static json_t *memmap_obj(const struct hv_report *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "baseline_pages", num_or_null(r->memmap_baseline_pages));
+	json_object_set_new(o, "pages", num_or_null(r->memmap_pages));
+	json_object_set_new(o, "boot_pages", num_or_null(r->memmap_boot_pages));
+	json_object_set_new(o, "realized_savings_bytes", num_or_null(r->realized_savings_bytes));
+	return o;
+}
+
+static json_t *hstate_obj(const struct hv_hstate_result *s)
+{
+	json_t *o = json_object(), *nodes = json_array();
+	json_object_set_new(o, "size", json_integer((json_int_t)s->size));
+	json_object_set_new(o, "name", json_string(s->name));
+	json_object_set_new(o, "nr", json_integer(s->nr));
+	json_object_set_new(o, "free", json_integer(s->free));
+	json_object_set_new(o, "resv", json_integer(s->resv));
+	json_object_set_new(o, "surplus", json_integer(s->surplus));
+	json_object_set_new(o, "overcommit", json_integer(s->overcommit));
+	json_object_set_new(o, "vmemmap_bytes_per_page", json_integer((json_int_t)s->vmemmap_bytes_per_page));
+	json_object_set_new(o, "optimizable_bytes_per_page", json_integer((json_int_t)s->optimizable_bytes_per_page));
+	json_object_set_new(o, "optimizable_source", json_string(s->optimizable_from_bootlog ? "boot_log" : "computed"));
+	json_object_set_new(o, "savings_current_bytes", num_or_null(s->savings_current));
+	json_object_set_new(o, "savings_current_basis", json_string(hv_basis_name(s->savings_current_basis)));
+	json_object_set_new(o, "savings_possible_bytes", json_integer(s->savings_possible));
+	json_object_set_new(o, "unoptimized_pages", num_or_null(s->unoptimized_pages));
+	for (int j = 0; j < s->nnodes; j++) {
+		const struct hv_node_result *n = &s->nodes[j];
+		json_t *no = json_object();
+		json_object_set_new(no, "node", json_integer(n->node));
+		json_object_set_new(no, "nr", json_integer(n->nr));
+		json_object_set_new(no, "free", json_integer(n->free));
+		json_object_set_new(no, "surplus", json_integer(n->surplus));
+		json_object_set_new(no, "savings_current_bytes", num_or_null(n->savings_current));
+		json_object_set_new(no, "savings_possible_bytes", json_integer(n->savings_possible));
+		json_array_append_new(nodes, no);
+	}
+	json_object_set_new(o, "nodes", nodes);
+	return o;
+}
+
+int hv_render_json(FILE *out, const struct hv_report *r)
+{
+	const struct hv_host *h = r->host;
+	json_t *root = json_object(), *src = json_object(), *hs = json_array(), *tot = json_object();
+	json_t *fi = json_array(), *notes = json_array();
+	json_object_set_new(root, "schema", json_string("hvoplan.report/1"));
+	json_object_set_new(src, "root", str(h->root));
+	json_object_set_new(src, "live", json_boolean(h->live));
+	json_object_set_new(root, "source", src);
+	json_object_set_new(root, "kernel", kernel_obj(r));
+	json_object_set_new(root, "hvo", hvo_obj(r));
+	json_object_set_new(root, "memmap", memmap_obj(r));
+	for (int i = 0; i < r->nhstates; i++)
+		json_array_append_new(hs, hstate_obj(&r->hstates[i]));
+	json_object_set_new(root, "hstates", hs);
+	json_object_set_new(tot, "hugetlb_bytes", json_integer((json_int_t)r->total_hugetlb_bytes));
+	json_object_set_new(tot, "vmemmap_bytes", json_integer((json_int_t)r->total_vmemmap_bytes));
+	json_object_set_new(tot, "savings_current_bytes",
+			    r->total_savings_basis == HV_BASIS_NONE && r->total_savings_current == 0
+				    ? json_integer(0)
+				    : num_or_null(r->total_savings_current));
+	json_object_set_new(tot, "savings_current_basis", json_string(hv_basis_name(r->total_savings_basis)));
+	json_object_set_new(tot, "savings_possible_bytes", json_integer((json_int_t)r->total_savings_possible));
+	json_object_set_new(tot, "unoptimized_bytes", num_or_null(r->unoptimized_bytes));
+	json_object_set_new(tot, "thp_bytes", json_integer((json_int_t)r->thp_bytes));
+	json_object_set_new(root, "totals", tot);
+	for (int i = 0; i < r->nfindings; i++) {
+		const struct hv_finding *f = &r->findings[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "id", json_string(f->id));
+		json_object_set_new(o, "severity", json_string(hv_severity_name(f->severity)));
+		json_object_set_new(o, "message", str(f->message));
+		json_object_set_new(o, "fix", str(f->fix));
+		json_array_append_new(fi, o);
+	}
+	json_object_set_new(root, "findings", fi);
+	for (int i = 0; i < hv_note_count(); i++)
+		json_array_append_new(notes, str(hv_note_get(i)));
+	json_object_set_new(root, "notes", notes);
+	int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	json_decref(root);
+	if (rc < 0)
+		return hv_fail(EIO, "cannot write JSON output");
+	fputc('\n', out);
+	return 0;
+}

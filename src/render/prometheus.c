@@ -1,0 +1,118 @@
+/* Prometheus text exposition (for node_exporter's textfile collector).
+ * Every name starts with hvoplan_ so nothing clashes with node_exporter's
+ * node_memory_HugePages_*; unknown values are omitted, never exported as 0. */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "render.h"
+
+static void head(FILE *out, const char *name, const char *help)
+{
+	fprintf(out, "# HELP hvoplan_%s %s\n# TYPE hvoplan_%s gauge\n", name, help, name);
+}
+
+/* Label values from a snapshot may hold anything: escape per the format. */
+static void label(FILE *out, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fprintf(out, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*v, out);
+	}
+}
+
+static void per_hstate(FILE *out, const struct hv_report *r, const char *name, const char *help,
+		       int64_t (*get)(const struct hv_hstate_result *))
+{
+	head(out, name, help);
+	for (int i = 0; i < r->nhstates; i++) {
+		int64_t v = get(&r->hstates[i]);
+		if (v != HV_UNKNOWN)
+			fprintf(out, "hvoplan_%s{size=\"%s\",size_bytes=\"%" PRIu64 "\"} %" PRId64 "\n", name,
+				r->hstates[i].name, r->hstates[i].size, v);
+	}
+}
+
+#define GETTER(fn, expr) \
+	static int64_t fn(const struct hv_hstate_result *s) { return (expr); }
+GETTER(g_total, s->nr)
+GETTER(g_free, s->free)
+GETTER(g_resv, s->resv)
+GETTER(g_surp, s->surplus)
+GETTER(g_vmemmap, s->nr * (int64_t)s->vmemmap_bytes_per_page)
+GETTER(g_perpage, (int64_t)s->optimizable_bytes_per_page)
+GETTER(g_current, s->savings_current)
+GETTER(g_possible, s->savings_possible)
+GETTER(g_stale, s->unoptimized_pages)
+
+static void scalar(FILE *out, const char *name, const char *help, int64_t v)
+{
+	if (v == HV_UNKNOWN)
+		return;
+	head(out, name, help);
+	fprintf(out, "hvoplan_%s %" PRId64 "\n", name, v);
+}
+
+int hv_render_prometheus(FILE *out, const struct hv_report *r)
+{
+	const struct hv_host *h = r->host;
+	head(out, "info", "Kernel and HVO generation of the host (always 1)");
+	fprintf(out, "hvoplan_info{release=\"");
+	label(out, h->release);
+	fprintf(out, "\",arch=\"");
+	label(out, h->arch);
+	fprintf(out, "\",generation=\"%s\",struct_page_source=\"%s\"} 1\n", hv_gen_name(r->gen),
+		hv_page_src_name(r->struct_page_source));
+	scalar(out, "hvo_compiled", "1 if HVO is built into the kernel", r->hvo_compiled == HV_TRI_UNKNOWN ? HV_UNKNOWN : r->hvo_compiled);
+	scalar(out, "hvo_active", "1 if new hugepages are optimized now", r->hvo_active);
+	scalar(out, "hvo_sysctl", "Value of vm.hugetlb_optimize_vmemmap", r->hvo_sysctl);
+	scalar(out, "struct_page_bytes", "sizeof(struct page)", r->struct_page_size);
+	scalar(out, "page_bytes", "Base page size", r->page_size);
+	per_hstate(out, r, "hugetlb_pages", "Pages in the pool, surplus included", g_total);
+	per_hstate(out, r, "hugetlb_free_pages", "Free pages in the pool", g_free);
+	per_hstate(out, r, "hugetlb_reserved_pages", "Reserved pages in the pool", g_resv);
+	per_hstate(out, r, "hugetlb_surplus_pages", "Surplus pages in the pool", g_surp);
+	per_hstate(out, r, "vmemmap_bytes", "struct page memory describing the pool without HVO", g_vmemmap);
+	per_hstate(out, r, "vmemmap_optimizable_bytes_per_page", "vmemmap HVO frees per hugepage", g_perpage);
+	per_hstate(out, r, "savings_current_bytes", "vmemmap freed now (omitted when not attributable)", g_current);
+	per_hstate(out, r, "savings_possible_bytes", "vmemmap freed with every page optimized", g_possible);
+	per_hstate(out, r, "unoptimized_pages", "Pages allocated while HVO was off", g_stale);
+
+	head(out, "node_savings_possible_bytes", "vmemmap freed with every page optimized, per NUMA node");
+	for (int i = 0; i < r->nhstates; i++)
+		for (int j = 0; j < r->hstates[i].nnodes; j++)
+			fprintf(out, "hvoplan_node_savings_possible_bytes{node=\"%d\",size=\"%s\"} %" PRId64 "\n",
+				r->hstates[i].nodes[j].node, r->hstates[i].name, r->hstates[i].nodes[j].savings_possible);
+	head(out, "node_hugetlb_pages", "Pages in the pool per NUMA node");
+	for (int i = 0; i < r->nhstates; i++)
+		for (int j = 0; j < r->hstates[i].nnodes; j++)
+			fprintf(out, "hvoplan_node_hugetlb_pages{node=\"%d\",size=\"%s\"} %" PRId64 "\n",
+				r->hstates[i].nodes[j].node, r->hstates[i].name, r->hstates[i].nodes[j].nr);
+
+	scalar(out, "savings_current_bytes_total", "vmemmap freed now, all sizes", r->total_savings_current);
+	scalar(out, "savings_possible_bytes_total", "vmemmap freed with every page optimized, all sizes",
+	       (int64_t)r->total_savings_possible);
+	scalar(out, "savings_measured", "1 if current savings are measured from the memmap counters",
+	       r->total_savings_basis == HV_BASIS_MEASURED);
+	scalar(out, "memmap_baseline_pages", "Memmap pages of all present memory without HVO", r->memmap_baseline_pages);
+	scalar(out, "realized_savings_bytes", "Baseline memmap minus nr_memmap_pages and nr_memmap_boot_pages",
+	       r->realized_savings_bytes);
+	scalar(out, "thp_bytes", "Transparent hugepage memory (not eligible for HVO)", (int64_t)r->thp_bytes);
+
+	head(out, "finding", "A finding of the report (always 1)");
+	for (int i = 0; i < r->nfindings; i++) {
+		bool dup = false; /* one sample per label set: a finding may recur per size */
+		for (int j = 0; j < i; j++)
+			dup |= !strcmp(r->findings[j].id, r->findings[i].id);
+		if (dup)
+			continue;
+		fprintf(out, "hvoplan_finding{id=\"%s\",severity=\"%s\"} 1\n", r->findings[i].id,
+			hv_severity_name(r->findings[i].severity));
+	}
+	return ferror(out) ? -5 : 0;
+}

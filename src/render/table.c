@@ -1,0 +1,252 @@
+/* The human table: libsmartcols, util-linux conventions (-o, -r, -n, -b),
+ * then a summary and the findings, as lsmem prints its summary. */
+#include <errno.h>
+#include <inttypes.h>
+#include <libsmartcols.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hv_error.h"
+#include "parse.h"
+#include "render.h"
+
+enum col_id {
+	COL_SIZE, COL_NODE, COL_PAGES, COL_FREE, COL_RESV, COL_SURP, COL_HUGETLB, COL_VMEMMAP,
+	COL_PERPAGE, COL_SAVED, COL_POSSIBLE, COL_STALE, COL_BASIS, NCOLS
+};
+
+static const struct {
+	const char *name;
+	double whint;
+	int flags;
+	const char *help;
+} cols[NCOLS] = {
+	[COL_SIZE] = {"SIZE", 5, SCOLS_FL_TREE, "hugepage size"},
+	[COL_NODE] = {"NODE", 4, SCOLS_FL_RIGHT, "NUMA node (- for the whole pool)"},
+	[COL_PAGES] = {"PAGES", 6, SCOLS_FL_RIGHT, "pages in the pool (nr_hugepages, surplus included)"},
+	[COL_FREE] = {"FREE", 6, SCOLS_FL_RIGHT, "free pages"},
+	[COL_RESV] = {"RESV", 5, SCOLS_FL_RIGHT, "reserved pages"},
+	[COL_SURP] = {"SURP", 5, SCOLS_FL_RIGHT, "surplus pages"},
+	[COL_HUGETLB] = {"HUGETLB", 7, SCOLS_FL_RIGHT, "memory in the pool"},
+	[COL_VMEMMAP] = {"VMEMMAP", 7, SCOLS_FL_RIGHT, "struct page memory describing the pool, without HVO"},
+	[COL_PERPAGE] = {"PERPAGE", 7, SCOLS_FL_RIGHT, "vmemmap HVO frees per hugepage"},
+	[COL_SAVED] = {"SAVED", 6, SCOLS_FL_RIGHT, "vmemmap freed now"},
+	[COL_POSSIBLE] = {"POSSIBLE", 8, SCOLS_FL_RIGHT, "vmemmap freed with every page optimized"},
+	[COL_STALE] = {"STALE", 5, SCOLS_FL_RIGHT, "pages allocated while HVO was off (not optimized)"},
+	[COL_BASIS] = {"BASIS", 8, 0, "how SAVED is known: measured, assumed or none"},
+};
+
+void hv_table_list_columns(FILE *out)
+{
+	for (int i = 0; i < NCOLS; i++)
+		fprintf(out, " %9s  %s\n", cols[i].name, cols[i].help);
+}
+
+static int parse_columns(const char *list, int *ids, int *n)
+{
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%s", list);
+	*n = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int found = -1;
+		for (int i = 0; i < NCOLS; i++)
+			if (!strcasecmp(t, cols[i].name))
+				found = i;
+		if (found < 0)
+			return hv_fail(EINVAL, "unknown column: %s (see --list-columns)", t);
+		if (*n >= NCOLS * 2)
+			return hv_fail(EINVAL, "too many columns in '%s'", list);
+		ids[(*n)++] = found;
+	}
+	if (*n == 0)
+		return hv_fail(EINVAL, "no columns in '%s'", list);
+	return 0;
+}
+
+static void fmt_bytes(char *buf, size_t cap, int64_t v, bool bytes)
+{
+	if (v == HV_UNKNOWN)
+		snprintf(buf, cap, "?");
+	else if (bytes)
+		snprintf(buf, cap, "%" PRId64, v);
+	else
+		hv_fmt_size((uint64_t)v, buf, cap);
+}
+
+struct row {
+	const struct hv_hstate_result *s;
+	const struct hv_node_result *n; /* NULL for the pool row */
+};
+
+static void cell(char *buf, size_t cap, int id, struct row rw, const struct hv_table_opts *o)
+{
+	const struct hv_hstate_result *s = rw.s;
+	const struct hv_node_result *n = rw.n;
+	switch ((enum col_id)id) {
+	case COL_SIZE:
+		if (o->bytes)
+			snprintf(buf, cap, "%" PRIu64, s->size);
+		else
+			snprintf(buf, cap, "%s", s->name);
+		break;
+	case COL_NODE: snprintf(buf, cap, n ? "%d" : "-", n ? n->node : 0); break;
+	case COL_PAGES: snprintf(buf, cap, "%" PRId64, n ? n->nr : s->nr); break;
+	case COL_FREE: snprintf(buf, cap, "%" PRId64, n ? n->free : s->free); break;
+	case COL_RESV: snprintf(buf, cap, n ? "-" : "%" PRId64, s->resv); break;
+	case COL_SURP: snprintf(buf, cap, "%" PRId64, n ? n->surplus : s->surplus); break;
+	case COL_HUGETLB: fmt_bytes(buf, cap, (n ? n->nr : s->nr) * (int64_t)s->size, o->bytes); break;
+	case COL_VMEMMAP: fmt_bytes(buf, cap, (n ? n->nr : s->nr) * (int64_t)s->vmemmap_bytes_per_page, o->bytes); break;
+	case COL_PERPAGE: fmt_bytes(buf, cap, (int64_t)s->optimizable_bytes_per_page, o->bytes); break;
+	case COL_SAVED: fmt_bytes(buf, cap, n ? n->savings_current : s->savings_current, o->bytes); break;
+	case COL_POSSIBLE: fmt_bytes(buf, cap, n ? n->savings_possible : s->savings_possible, o->bytes); break;
+	case COL_STALE:
+		if (n || s->unoptimized_pages == HV_UNKNOWN)
+			snprintf(buf, cap, n ? "-" : "?");
+		else
+			snprintf(buf, cap, "%" PRId64, s->unoptimized_pages);
+		break;
+	case COL_BASIS: snprintf(buf, cap, "%s", hv_basis_name(s->savings_current_basis)); break;
+	case NCOLS: buf[0] = '\0'; break;
+	}
+}
+
+static int print_pools(FILE *out, const struct hv_report *r, const struct hv_table_opts *o)
+{
+	int ids[NCOLS * 2], n = 0;
+	bool multinode = false;
+	for (int i = 0; i < r->nhstates; i++)
+		if (r->hstates[i].nnodes > 1)
+			multinode = true;
+	if (o->columns) {
+		int rc = parse_columns(o->columns, ids, &n);
+		if (rc < 0)
+			return rc;
+	} else {
+		static const int def[] = {COL_SIZE, COL_PAGES, COL_FREE, COL_RESV, COL_SURP, COL_HUGETLB,
+					  COL_VMEMMAP, COL_PERPAGE, COL_SAVED, COL_POSSIBLE, COL_STALE};
+		for (size_t i = 0; i < sizeof(def) / sizeof(def[0]); i++) {
+			ids[n++] = def[i];
+			if (def[i] == COL_SIZE && multinode)
+				ids[n++] = COL_NODE;
+		}
+	}
+	struct libscols_table *tb = scols_new_table();
+	if (!tb)
+		return hv_fail(ENOMEM, "out of memory");
+	scols_table_enable_raw(tb, o->raw);
+	scols_table_enable_noheadings(tb, o->noheadings);
+	scols_table_enable_colors(tb, o->color);
+	scols_table_set_name(tb, "hugepages");
+	for (int i = 0; i < n; i++) {
+		int flags = cols[ids[i]].flags;
+		if (o->raw)
+			flags &= ~SCOLS_FL_TREE;
+		if (!scols_table_new_column(tb, cols[ids[i]].name, cols[ids[i]].whint, flags)) {
+			scols_unref_table(tb);
+			return hv_fail(ENOMEM, "out of memory");
+		}
+	}
+	char buf[64];
+	for (int i = 0; i < r->nhstates; i++) {
+		const struct hv_hstate_result *s = &r->hstates[i];
+		struct libscols_line *ln = scols_table_new_line(tb, NULL);
+		for (int c = 0; c < n && ln; c++) {
+			cell(buf, sizeof(buf), ids[c], (struct row){s, NULL}, o);
+			scols_line_set_data(ln, (size_t)c, buf);
+		}
+		if (!multinode)
+			continue;
+		for (int j = 0; j < s->nnodes && ln; j++) {
+			struct libscols_line *child = scols_table_new_line(tb, o->raw ? NULL : ln);
+			for (int c = 0; c < n && child; c++) {
+				cell(buf, sizeof(buf), ids[c], (struct row){s, &s->nodes[j]}, o);
+				scols_line_set_data(child, (size_t)c, ids[c] == COL_SIZE && !o->raw ? "" : buf);
+			}
+		}
+	}
+	scols_table_set_stream(tb, out);
+	int rc = scols_print_table(tb);
+	scols_unref_table(tb);
+	return rc < 0 ? hv_fail(EIO, "cannot write the table") : 0;
+}
+
+static const char *onoff(int v)
+{
+	return v == HV_UNKNOWN ? "absent" : v ? "1" : "0";
+}
+
+static void summary(FILE *out, const struct hv_report *r, const struct hv_table_opts *o)
+{
+	const struct hv_host *h = r->host;
+	char a[32], b[32], c[32];
+#define SZ(buf, v) fmt_bytes(buf, sizeof(buf), (int64_t)(v), o->bytes)
+	fprintf(out, "Kernel:                %s %s, HVO rules of %s%s, keeps %d vmemmap page%s per hugepage\n",
+		h->release[0] ? h->release : "(unknown release)", h->arch[0] ? h->arch : "", hv_gen_name(r->gen),
+		r->gen_assumed ? " (assumed)" : "", r->kept_pages, r->kept_pages == 1 ? "" : "s");
+	SZ(a, r->page_size);
+	fprintf(out, "Base page:             %s (%s); struct page %ld bytes (%s)\n", a,
+		hv_page_src_name(h->page_size_source), r->struct_page_size, hv_page_src_name(r->struct_page_source));
+	fprintf(out, "HVO:                   %s; vm.hugetlb_optimize_vmemmap %s; hugetlb_free_vmemmap %s%s; %s now\n",
+		r->hvo_compiled == HV_YES ? "built in" : r->hvo_compiled == HV_NO ? "not built" : "build unknown",
+		onoff(r->hvo_sysctl),
+		r->hvo_boot_param == HV_UNKNOWN ? "not set" : r->hvo_boot_param ? "=on" : "=off",
+		r->hvo_default_on == HV_YES ? " (default on)" : "", r->hvo_active ? "active" : "inactive");
+	SZ(a, r->total_hugetlb_bytes);
+	SZ(b, r->total_vmemmap_bytes);
+	fprintf(out, "Hugetlb memory:        %s, described by %s of struct pages without HVO\n", a, b);
+	if (r->total_savings_current == HV_UNKNOWN)
+		snprintf(a, sizeof(a), "?");
+	else
+		SZ(a, r->total_savings_current);
+	SZ(b, r->total_savings_possible);
+	fprintf(out, "Saved now:             %s (%s)\n", a,
+		r->total_savings_basis == HV_BASIS_MEASURED ? "measured from nr_memmap_pages"
+		: r->total_savings_basis == HV_BASIS_ASSUMED ? "assumed: this kernel has no memmap counters"
+							     : "none");
+	fprintf(out, "Possible:              %s\n", b);
+	if (r->memmap_pages != HV_UNKNOWN && r->memmap_baseline_pages != HV_UNKNOWN) {
+		SZ(a, r->memmap_baseline_pages * r->page_size);
+		SZ(b, (r->memmap_pages + r->memmap_boot_pages) * r->page_size);
+		if (r->unoptimized_bytes != HV_UNKNOWN)
+			SZ(c, r->unoptimized_bytes);
+		else
+			snprintf(c, sizeof(c), "?");
+		fprintf(out, "Memmap:                %s now, %s baseline; not optimized: %s\n", b, a, c);
+	}
+#undef SZ
+}
+
+static void findings(FILE *out, const struct hv_report *r, const struct hv_table_opts *o)
+{
+	static const char *const color[] = {"", "\033[33m", "\033[31m"};
+	if (r->nfindings)
+		fprintf(out, "\nFindings:\n");
+	for (int i = 0; i < r->nfindings; i++) {
+		const struct hv_finding *f = &r->findings[i];
+		fprintf(out, "  %s%-7s%s %s: %s\n", o->color ? color[f->severity] : "", hv_severity_name(f->severity),
+			o->color && f->severity ? "\033[0m" : "", f->id, f->message);
+		fprintf(out, "          fix: %s\n", f->fix);
+	}
+	if (hv_note_count())
+		fprintf(out, "\nNotes:\n");
+	for (int i = 0; i < hv_note_count(); i++)
+		fprintf(out, "  %s\n", hv_note_get(i));
+}
+
+int hv_render_table(FILE *out, const struct hv_report *r, const struct hv_table_opts *o)
+{
+	if (o->summary != HV_SUMMARY_ONLY) {
+		int rc = print_pools(out, r, o);
+		if (rc < 0)
+			return rc;
+	}
+	if (o->summary == HV_SUMMARY_NEVER || (o->raw && o->summary != HV_SUMMARY_ONLY))
+		return 0;
+	if (o->summary != HV_SUMMARY_ONLY)
+		fputc('\n', out);
+	summary(out, r, o);
+	findings(out, r, o);
+	return 0;
+}
