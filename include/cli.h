@@ -16,6 +16,9 @@ struct hv_global {
  * returns an exit code (enum hv_exit). */
 int cmd_report(int argc, char **argv, struct hv_global *g);
 int cmd_snapshot(int argc, char **argv, struct hv_global *g);
+int cmd_plan(int argc, char **argv, struct hv_global *g);
+int cmd_apply(int argc, char **argv, struct hv_global *g);
+int cmd_top(int argc, char **argv, struct hv_global *g);
 
 /* Options every command accepts; returns 1 if `opt` was one of them. */
 int hv_global_option(int opt, const char *arg, struct hv_global *g, int *err);

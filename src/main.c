@@ -18,6 +18,9 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{"report", cmd_report, "vmemmap cost and HVO savings per hugepage size and NUMA node, with findings"},
+	{"plan", cmd_plan, "what-if vmemmap cost and savings for any host, kernel and page-size mix"},
+	{"apply", cmd_apply, "bring HVO and pool sizes to a desired state, now and across reboots"},
+	{"top", cmd_top, "live dashboard of pools, savings and hugetlb processes"},
 	{"snapshot", cmd_snapshot, "capture the files hvoplan reads, for offline analysis with --root"},
 };
 

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs every Debian package hvoplan needs to build and test (idempotent).
+# Debian 12 (bookworm). Run as root.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+build=(build-essential pkg-config libjansson-dev libsmartcols-dev zlib1g-dev libncurses-dev
+       libproc2-dev libinih-dev)
+test=(libcmocka-dev bats tmux jq procps kmod)
+# libcpuid exists only for amd64 and i386 in Debian.
+case "$(dpkg --print-architecture)" in amd64|i386) build+=(libcpuid-dev) ;; esac
+missing=()
+for p in "${build[@]}" "${test[@]}" "$@"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
