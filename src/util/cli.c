@@ -1,0 +1,63 @@
+/* Command-line helpers shared by the commands: global options, color
+ * choice, and the one place errors are printed. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "hv_error.h"
+
+int hv_report_error(int rc, int code)
+{
+	const char *msg = hv_last_error();
+	fprintf(stderr, "hvoplan: %s\n", msg ? msg : strerror(rc < 0 ? -rc : rc));
+	return code;
+}
+
+int hv_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "hvoplan%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'hvoplan%s%s --help' for more information.\n", cmd ? " " : "", cmd ? cmd : "");
+	return HV_EXIT_USAGE;
+}
+
+int hv_global_option(int opt, const char *arg, struct hv_global *g, int *err)
+{
+	*err = 0;
+	switch (opt) {
+	case OPT_ROOT:
+		if (!arg || !*arg)
+			*err = 1;
+		g->root = arg;
+		return 1;
+	case OPT_COLOR:
+		if (!arg || !strcmp(arg, "always"))
+			g->color = 1;
+		else if (!strcmp(arg, "never"))
+			g->color = 0;
+		else if (!strcmp(arg, "auto"))
+			g->color = -1;
+		else
+			*err = 1;
+		return 1;
+	}
+	return 0;
+}
+
+bool hv_use_color(const struct hv_global *g, FILE *out)
+{
+	if (g->color >= 0)
+		return g->color;
+	const char *nc = getenv("NO_COLOR");
+	if (nc && *nc)
+		return false;
+	const char *term = getenv("TERM");
+	return isatty(fileno(out)) && term && strcmp(term, "dumb") != 0;
+}

@@ -1,0 +1,417 @@
+/* The model, case by case: generation rules, per-page figures (the table of
+ * kernel-facts.md §2), stale-page attribution and whole reports built from
+ * synthetic hosts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hv_error.h"
+#include "model.h"
+
+#define K 1024ull
+#define M (1024ull * K)
+#define G (1024ull * M)
+#define T (1024ull * G)
+
+static void test_generation(void **state)
+{
+	(void)state;
+	assert_int_equal(hv_generation(5, 13), HV_GEN_NONE);
+	assert_int_equal(hv_generation(5, 14), HV_GEN_5_14);
+	assert_int_equal(hv_generation(5, 17), HV_GEN_5_14);
+	assert_int_equal(hv_generation(5, 18), HV_GEN_5_18);
+	assert_int_equal(hv_generation(5, 19), HV_GEN_5_19);
+	assert_int_equal(hv_generation(6, 1), HV_GEN_6_0);
+	assert_int_equal(hv_generation(6, 11), HV_GEN_6_11);
+	assert_int_equal(hv_generation(6, 18), HV_GEN_6_15);
+	assert_int_equal(hv_generation(7, 1), HV_GEN_7_1);
+	assert_int_equal(hv_generation(0, 0), HV_GEN_UNKNOWN);
+	assert_int_equal(hv_gen_kept_pages(HV_GEN_5_14), 2);
+	assert_int_equal(hv_gen_kept_pages(HV_GEN_5_18), 1);
+	assert_int_equal(hv_gen_kept_pages(HV_GEN_7_1), 1);
+	assert_int_equal(hv_gen_kept_pages(HV_GEN_NONE), 0);
+}
+
+static void test_arch(void **state)
+{
+	(void)state;
+	assert_int_equal(hv_arch_supports_hvo("x86_64", 5, 14), HV_YES);
+	assert_int_equal(hv_arch_supports_hvo("x86_64", 5, 13), HV_NO);
+	assert_int_equal(hv_arch_supports_hvo("aarch64", 6, 1), HV_YES);
+	assert_int_equal(hv_arch_supports_hvo("aarch64", 6, 3), HV_NO);
+	assert_int_equal(hv_arch_supports_hvo("s390x", 6, 18), HV_NO);
+	assert_int_equal(hv_arch_supports_hvo("riscv64", 6, 4), HV_YES);
+	assert_int_equal(hv_arch_supports_hvo("ppc64le", 6, 6), HV_NO);
+	assert_int_equal(hv_arch_supports_hvo("", 6, 6), HV_TRI_UNKNOWN);
+}
+
+/* kernel-facts.md §2, "Worked numbers": base, hugepage, saved with 1 kept, with 2 kept. */
+static void test_per_page_table(void **state)
+{
+	(void)state;
+	static const struct {
+		uint64_t base, hp, one, two;
+	} rows[] = {
+		{4 * K, 64 * K, 0, 0},
+		{4 * K, 2 * M, 28 * K, 24 * K},
+		{4 * K, 32 * M, 508 * K, 504 * K},
+		{4 * K, 512 * M, 8188 * K, 8184 * K},
+		{4 * K, 1 * G, 16380 * K, 16376 * K},
+		{4 * K, 16 * G, 262140 * K, 262136 * K},
+		{16 * K, 64 * K, 0, 0},
+		{16 * K, 2 * M, 0, 0},
+		{16 * K, 32 * M, 112 * K, 96 * K},
+		{16 * K, 512 * M, 2032 * K, 2016 * K},
+		{16 * K, 1 * G, 4080 * K, 4064 * K},
+		{16 * K, 16 * G, 65520 * K, 65504 * K},
+		{64 * K, 64 * K, 0, 0},
+		{64 * K, 2 * M, 0, 0},
+		{64 * K, 32 * M, 0, 0},
+		{64 * K, 512 * M, 448 * K, 384 * K},
+		{64 * K, 1 * G, 960 * K, 896 * K},
+		{64 * K, 16 * G, 16320 * K, 16256 * K},
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		assert_int_equal(hv_optimizable_bytes(rows[i].hp, rows[i].base, 64, 1), rows[i].one);
+		assert_int_equal(hv_optimizable_bytes(rows[i].hp, rows[i].base, 64, 2), rows[i].two);
+	}
+	/* 16 GiB of vmemmap per TiB, 4K/64B */
+	assert_int_equal(hv_vmemmap_bytes(1 * T, 4 * K, 64), 16 * G);
+	/* per TiB kept: 2M pages 2 GiB (1 kept) / 4 GiB (2 kept); 1G pages 4 MiB / 8 MiB */
+	assert_int_equal((1 * T / (2 * M)) * (hv_vmemmap_bytes(2 * M, 4 * K, 64) - hv_optimizable_bytes(2 * M, 4 * K, 64, 1)), 2 * G);
+	assert_int_equal((1 * T / (2 * M)) * (hv_vmemmap_bytes(2 * M, 4 * K, 64) - hv_optimizable_bytes(2 * M, 4 * K, 64, 2)), 4 * G);
+	assert_int_equal((1 * T / G) * (hv_vmemmap_bytes(G, 4 * K, 64) - hv_optimizable_bytes(G, 4 * K, 64, 1)), 4 * M);
+	assert_int_equal((1 * T / G) * (hv_vmemmap_bytes(G, 4 * K, 64) - hv_optimizable_bytes(G, 4 * K, 64, 2)), 8 * M);
+	/* a struct page that is not a power of two gets nothing */
+	assert_int_equal(hv_optimizable_bytes(2 * M, 4 * K, 72, 1), 0);
+	assert_int_equal(hv_optimizable_bytes(G, 4 * K, 80, 1), 0);
+	/* no HVO generation */
+	assert_int_equal(hv_optimizable_bytes(2 * M, 4 * K, 64, 0), 0);
+}
+
+static void test_stale_single(void **state)
+{
+	(void)state;
+	int64_t nr[] = {512}, s[1];
+	uint64_t opt[] = {28 * K};
+	assert_int_equal(hv_solve_stale(1, nr, opt, 100 * 28 * K, s), 1);
+	assert_int_equal(s[0], 100);
+	assert_int_equal(hv_solve_stale(1, nr, opt, 0, s), 1);
+	assert_int_equal(s[0], 0);
+	/* not a multiple of the per-page saving: not explained by stale pages */
+	assert_int_equal(hv_solve_stale(1, nr, opt, 100 * 28 * K + 4096, s), -1);
+	/* more stale pages than the pool has */
+	assert_int_equal(hv_solve_stale(1, nr, opt, 513 * 28 * K, s), -1);
+}
+
+static void test_stale_two_sizes(void **state)
+{
+	(void)state;
+	int64_t s[2];
+	uint64_t opt[] = {28 * K, 16380 * K};
+	/* 585 x 2M frees exactly what 1 x 1G does: ambiguous when both fit */
+	int64_t nr_both[] = {1000, 2};
+	assert_int_equal(hv_solve_stale(2, nr_both, opt, 585 * 28 * K, s), 0);
+	/* ...unique when the 2M pool is too small for the 585 reading */
+	int64_t nr_small[] = {512, 2};
+	assert_int_equal(hv_solve_stale(2, nr_small, opt, 585 * 28 * K, s), 1);
+	assert_int_equal(s[0], 0);
+	assert_int_equal(s[1], 1);
+	/* 100 stale 2M pages and no stale 1G page (the live scenario) */
+	assert_int_equal(hv_solve_stale(2, nr_small, opt, 100 * 28 * K, s), 1);
+	assert_int_equal(s[0], 100);
+	assert_int_equal(s[1], 0);
+	/* pools that cannot save anything take no part */
+	int64_t nr3[] = {10, 0, 4};
+	uint64_t opt3[] = {28 * K, 16380 * K, 0};
+	int64_t s3[3];
+	assert_int_equal(hv_solve_stale(3, nr3, opt3, 3 * 28 * K, s3), 1);
+	assert_int_equal(s3[0], 3);
+	assert_int_equal(s3[2], 0);
+}
+
+/* A 6.18 x86_64 host like the CI machine: 192 blocks of 128 MiB. */
+static struct hv_host *host_618(void)
+{
+	struct hv_host *h = calloc(1, sizeof(*h));
+	strcpy(h->release, "6.18.44");
+	strcpy(h->arch, "x86_64");
+	h->kver_major = 6;
+	h->kver_minor = 18;
+	h->kver_patch = 44;
+	h->page_size = 4096;
+	h->page_size_source = HV_SRC_LIVE;
+	h->btf_struct_page_size = 64;
+	h->memblocks.block_size = 128 * M;
+	h->memblocks.present = 192;
+	h->nr_memmap_pages = 12288;
+	h->nr_memmap_boot_pages = 86016;
+	h->sysctl_hvo = 1;
+	h->memmap_on_memory_now = 0;
+	h->cmdline.present = true;
+	h->cmdline.hvo_param = HV_UNKNOWN;
+	h->cmdline.memmap_on_memory = HV_UNKNOWN;
+	h->kconfig.present = true;
+	h->kconfig.hvo = HV_YES;
+	h->kconfig.hvo_default_on = HV_NO;
+	h->cpu_gbpages = HV_YES;
+	h->meminfo.hugepagesize_kib = 2048;
+	h->nhstates = 2;
+	h->hstates[0].size = 2 * M;
+	h->hstates[1].size = 1 * G;
+	for (int i = 0; i < 2; i++) {
+		h->hstates[i].nnodes = 1;
+		h->hstates[i].nodes[0].node = 0;
+	}
+	return h;
+}
+
+static void set_pool(struct hv_host *h, int i, int64_t nr)
+{
+	h->hstates[i].nr = h->hstates[i].free = nr;
+	h->hstates[i].nodes[0].nr = h->hstates[i].nodes[0].free = nr;
+}
+
+static const struct hv_finding *finding(const struct hv_report *r, const char *id)
+{
+	for (int i = 0; i < r->nfindings; i++)
+		if (!strcmp(r->findings[i].id, id))
+			return &r->findings[i];
+	return NULL;
+}
+
+static void test_report_all_optimized(void **state)
+{
+	(void)state;
+	struct hv_host *h = host_618();
+	struct hv_report *r = calloc(1, sizeof(*r));
+	set_pool(h, 0, 512);
+	set_pool(h, 1, 2);
+	/* what the kernel showed on this host after allocating with HVO on */
+	int64_t drop = 512 * 7 + 2 * 4095;
+	h->nr_memmap_pages = 514;
+	h->nr_memmap_boot_pages = 98304 - 514 - drop;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(r->memmap_baseline_pages, 98304);
+	assert_int_equal(r->realized_savings_bytes, drop * 4096);
+	assert_int_equal(r->total_savings_basis, HV_BASIS_MEASURED);
+	assert_int_equal(r->hstates[0].savings_current, 512 * 28 * K);
+	assert_int_equal(r->hstates[1].savings_current, 2 * 16380 * K);
+	assert_int_equal(r->hstates[0].unoptimized_pages, 0);
+	assert_int_equal(r->hstates[0].nodes[0].savings_current, 512 * 28 * K);
+	assert_null(finding(r, "stale-pages"));
+	assert_non_null(finding(r, "shrink-needs-memory"));
+	free(h);
+	free(r);
+}
+
+static void test_report_stale(void **state)
+{
+	(void)state;
+	struct hv_host *h = host_618();
+	struct hv_report *r = calloc(1, sizeof(*r));
+	set_pool(h, 0, 512);
+	set_pool(h, 1, 2);
+	int64_t drop = 412 * 7 + 2 * 4095; /* 100 2M pages came while HVO was off */
+	h->nr_memmap_pages = 3318;
+	h->nr_memmap_boot_pages = 98304 - 3318 - drop;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(r->hstates[0].unoptimized_pages, 100);
+	assert_int_equal(r->hstates[1].unoptimized_pages, 0);
+	assert_int_equal(r->hstates[0].savings_current, 412 * 28 * K);
+	assert_int_equal(r->unoptimized_bytes, 100 * 28 * K);
+	const struct hv_finding *f = finding(r, "stale-pages");
+	assert_non_null(f);
+	assert_int_equal(f->severity, HV_SEV_WARNING);
+	assert_non_null(strstr(f->message, "100 x 2M"));
+	free(h);
+	free(r);
+}
+
+static void test_report_ambiguous_stale(void **state)
+{
+	(void)state;
+	struct hv_host *h = host_618();
+	struct hv_report *r = calloc(1, sizeof(*r));
+	set_pool(h, 0, 1000);
+	set_pool(h, 1, 2);
+	int64_t drop = 1000 * 7 + 2 * 4095 - 4095; /* one 1G, or 585 2M, un-optimized */
+	h->nr_memmap_pages = 0;
+	h->nr_memmap_boot_pages = 98304 - drop;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(r->unoptimized_bytes, 4095 * 4096);
+	assert_int_equal(r->hstates[0].unoptimized_pages, HV_UNKNOWN);
+	assert_int_equal(r->hstates[0].savings_current, HV_UNKNOWN);
+	assert_int_equal(r->total_savings_current, drop * 4096);
+	assert_non_null(finding(r, "stale-pages"));
+	free(h);
+	free(r);
+}
+
+static void test_report_assumed_before_611(void **state)
+{
+	(void)state;
+	struct hv_host *h = host_618();
+	struct hv_report *r = calloc(1, sizeof(*r));
+	strcpy(h->release, "6.1.0-13-amd64");
+	h->kver_minor = 1;
+	h->nr_memmap_pages = h->nr_memmap_boot_pages = HV_UNKNOWN;
+	set_pool(h, 0, 256);
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(r->realized_savings_bytes, HV_UNKNOWN);
+	assert_int_equal(r->total_savings_basis, HV_BASIS_ASSUMED);
+	assert_int_equal(r->hstates[0].savings_current_basis, HV_BASIS_ASSUMED);
+	assert_int_equal(r->hstates[0].savings_current, 256 * 28 * K);
+	assert_int_equal(r->hstates[0].unoptimized_pages, HV_UNKNOWN);
+	assert_non_null(finding(r, "savings-assumed"));
+	free(h);
+	free(r);
+}
+
+static void test_report_hvo_off_and_not_built(void **state)
+{
+	(void)state;
+	struct hv_host *h = host_618();
+	struct hv_report *r = calloc(1, sizeof(*r));
+	set_pool(h, 0, 10);
+	h->sysctl_hvo = 0;
+	h->nr_memmap_pages = 12288;
+	h->nr_memmap_boot_pages = 86016;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_false(r->hvo_active);
+	const struct hv_finding *f = finding(r, "hvo-off");
+	assert_non_null(f);
+	assert_int_equal(f->severity, HV_SEV_WARNING);
+	assert_true(f->blocker);
+	/* allocated while off: all 10 are stale */
+	assert_int_equal(r->hstates[0].unoptimized_pages, 10);
+
+	h->kconfig.hvo = HV_NO;
+	h->sysctl_hvo = HV_UNKNOWN;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(r->hvo_compiled, HV_NO);
+	assert_int_equal(r->hstates[0].optimizable_bytes_per_page, 0);
+	assert_int_equal(r->hstates[0].savings_possible, 0);
+	f = finding(r, "hvo-not-built");
+	assert_non_null(f);
+	assert_int_equal(f->severity, HV_SEV_ERROR);
+	free(h);
+	free(r);
+}
+
+static void test_struct_page_sources(void **state)
+{
+	(void)state;
+	struct hv_host *h = host_618();
+	enum hv_page_src src;
+	assert_int_equal(hv_model_struct_page(h, HV_GEN_6_15, &src), 64);
+	assert_int_equal(src, HV_SRC_BTF);
+	h->btf_struct_page_size = 0;
+	/* the boot line: 28 KiB for 2M with 1 kept page gives 64 */
+	h->bootlog.nhstates = 1;
+	h->bootlog.hstates[0].size = 2 * M;
+	h->bootlog.hstates[0].optimizable_kib = 28;
+	h->bootlog.hstates[0].freeable_pages = HV_UNKNOWN;
+	assert_int_equal(hv_model_struct_page(h, HV_GEN_6_15, &src), 64);
+	assert_int_equal(src, HV_SRC_DMESG);
+	/* 5.14-5.17 "can free 6 vmemmap pages" with 2 kept gives 64 too */
+	h->bootlog.hstates[0].optimizable_kib = HV_UNKNOWN;
+	h->bootlog.hstates[0].freeable_pages = 6;
+	assert_int_equal(hv_model_struct_page(h, HV_GEN_5_14, &src), 64);
+	assert_int_equal(src, HV_SRC_DMESG);
+	/* counters with empty pools: 98304 pages for 24 GiB */
+	h->bootlog.nhstates = 0;
+	assert_int_equal(hv_model_struct_page(h, HV_GEN_6_15, &src), 64);
+	assert_int_equal(src, HV_SRC_VMSTAT);
+	/* with pages allocated the counters are no longer the baseline */
+	set_pool(h, 0, 1);
+	assert_int_equal(hv_model_struct_page(h, HV_GEN_6_15, &src), 64);
+	assert_int_equal(src, HV_SRC_ASSUMED);
+	h->struct_page_override = 80;
+	assert_int_equal(hv_model_struct_page(h, HV_GEN_6_15, &src), 80);
+	assert_int_equal(src, HV_SRC_OVERRIDE);
+	free(h);
+}
+
+static void test_report_non_pow2(void **state)
+{
+	(void)state;
+	struct hv_host *h = host_618();
+	struct hv_report *r = calloc(1, sizeof(*r));
+	h->btf_struct_page_size = 72;
+	set_pool(h, 0, 8);
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(r->hstates[0].optimizable_bytes_per_page, 0);
+	assert_non_null(finding(r, "struct-page-not-pow2"));
+	free(h);
+	free(r);
+}
+
+static void test_report_overflow(void **state)
+{
+	(void)state;
+	struct hv_host *h = host_618();
+	struct hv_report *r = calloc(1, sizeof(*r));
+	h->hstates[1].nr = INT64_MAX / 2; /* x 1 GiB overflows 64 bits */
+	assert_int_equal(hv_model_report(h, r), -ERANGE);
+	assert_non_null(strstr(hv_last_error(), "overflows"));
+	/* a node claiming more pages than its pool */
+	h->hstates[1].nr = 2;
+	h->hstates[1].nodes[0].nr = 3;
+	assert_int_equal(hv_model_report(h, r), -EINVAL);
+	free(h);
+	free(r);
+}
+
+static void test_boot_pool_findings(void **state)
+{
+	(void)state;
+	struct hv_host *h = host_618();
+	struct hv_report *r = calloc(1, sizeof(*r));
+	set_pool(h, 1, 1);
+	h->cmdline.npools = 1;
+	h->cmdline.pools[0].size = G;
+	h->cmdline.pools[0].count = 4;
+	h->bootlog.nhstates = 1;
+	h->bootlog.hstates[0].size = G;
+	h->bootlog.hstates[0].preallocated = 1;
+	h->bootlog.hstates[0].optimizable_kib = 16380;
+	h->bootlog.hstates[0].freeable_pages = HV_UNKNOWN;
+	h->nr_memmap_boot_pages -= 4095;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_non_null(finding(r, "boot-pool-short"));
+	/* HVO off at boot: boot pools never optimized */
+	assert_non_null(finding(r, "boot-pools-unoptimized"));
+	h->cmdline.hvo_param = 1;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_null(finding(r, "boot-pools-unoptimized"));
+	assert_true(r->hvo_at_boot);
+	free(h);
+	free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_generation),
+		cmocka_unit_test(test_arch),
+		cmocka_unit_test(test_per_page_table),
+		cmocka_unit_test(test_stale_single),
+		cmocka_unit_test(test_stale_two_sizes),
+		cmocka_unit_test(test_report_all_optimized),
+		cmocka_unit_test(test_report_stale),
+		cmocka_unit_test(test_report_ambiguous_stale),
+		cmocka_unit_test(test_report_assumed_before_611),
+		cmocka_unit_test(test_report_hvo_off_and_not_built),
+		cmocka_unit_test(test_struct_page_sources),
+		cmocka_unit_test(test_report_non_pow2),
+		cmocka_unit_test(test_report_overflow),
+		cmocka_unit_test(test_boot_pool_findings),
+	};
+	return cmocka_run_group_tests_name("model", tests, NULL, NULL);
+}
