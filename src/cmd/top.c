@@ -1,14 +1,114 @@
-/* hvoplan top: being written (see the issue tracker); refuses until then. */
+/* hvoplan top: live dashboard of hugepage pools, HVO savings and hugetlb
+ * processes; -b prints frames as text. */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "hv_error.h"
+#include "parse.h"
+#include "tui.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage:\n hvoplan top [options]\n\n"
+		"Live dashboard of hugepage pools per size and NUMA node, vmemmap savings of HVO,\n"
+		"memmap counters, findings and the processes using hugetlb pages.\n\n"
+		"Options:\n"
+		" -d, --delay SECONDS      time between refreshes (default 2, at least 0.1)\n"
+		" -n, --iterations N       stop after N frames (default: until q)\n"
+		" -b, --batch              print frames as plain text instead of the screen\n"
+		"     --nodes              start with the pools expanded per NUMA node\n"
+		"     --no-processes       start without the processes panel (no /proc scan)\n"
+		"     --smaps              read the private/shared hugetlb split from smaps_rollup\n"
+		" -s, --sort KEY           process order: hugetlb (default), private, shared, pid,\n"
+		"                          user or command\n"
+		" -u, --units UNIT         sizes as human (default), bytes, KiB, MiB or GiB\n"
+		"     --root DIR           read a snapshot or extracted sosreport instead of / (one frame)\n"
+		"     --color[=WHEN]       colorize: auto, always or never (NO_COLOR is honoured)\n"
+		" -h, --help               display this help\n"
+		" -V, --version            display version\n\n"
+		"Keys: q quit, h or ? help, space refresh, d delay, n nodes, p processes,\n"
+		"s sort, m smaps split, u units.\n\n"
+		"Exit status: 0 ok, 2 usage error, 3 a required file is missing, unreadable or\n"
+		"malformed, or no terminal. See hvoplan-top(8).\n");
+}
+
+enum { OPT_NODES = 0x200, OPT_NO_PROCS, OPT_SMAPS };
 
 int cmd_top(int argc, char **argv, struct hv_global *g)
 {
-	(void)argc;
-	(void)argv;
-	(void)g;
-	fprintf(stderr, "hvoplan: 'top' is not available in this build\n");
-	return HV_EXIT_USAGE;
+	static const struct option longopts[] = {
+		HV_GLOBAL_LONGOPTS,
+		{"delay", required_argument, NULL, 'd'},
+		{"iterations", required_argument, NULL, 'n'},
+		{"batch", no_argument, NULL, 'b'},
+		{"nodes", no_argument, NULL, OPT_NODES},
+		{"no-processes", no_argument, NULL, OPT_NO_PROCS},
+		{"smaps", no_argument, NULL, OPT_SMAPS},
+		{"sort", required_argument, NULL, 's'},
+		{"units", required_argument, NULL, 'u'},
+		{NULL, 0, NULL, 0},
+	};
+	struct hv_top t;
+	memset(&t, 0, sizeof(t));
+	t.root.fd = -1;
+	t.view = (struct hv_top_view){.procs = true, .delay = 2.0};
+	bool batch = false;
+	int c, err;
+	char *end;
+	uint64_t v;
+
+	while ((c = getopt_long(argc, argv, "d:n:bs:u:hV", longopts, NULL)) != -1) {
+		if (hv_global_option(c, optarg, g, &err)) {
+			if (err)
+				return hv_usage_error("top", "invalid value '%s'", optarg ? optarg : "");
+			continue;
+		}
+		switch (c) {
+		case 'd':
+			errno = 0;
+			t.view.delay = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(t.view.delay >= 0.1 && t.view.delay <= 86400))
+				return hv_usage_error("top", "--delay takes seconds from 0.1 to 86400, not '%s'", optarg);
+			break;
+		case 'n':
+			if (hv_parse_u64(optarg, &v) < 0 || v < 1 || v > 1000000000)
+				return hv_usage_error("top", "--iterations takes a count from 1, not '%s'", optarg);
+			t.iterations = (long)v;
+			break;
+		case 'b': batch = true; break;
+		case OPT_NODES: t.view.nodes = true; break;
+		case OPT_NO_PROCS: t.view.procs = false; break;
+		case OPT_SMAPS: t.view.smaps = true; break;
+		case 's':
+			if (hv_parse_proc_sort(optarg, &t.view.sort) < 0)
+				return hv_usage_error("top", "unknown sort key '%s' (hugetlb, private, shared, pid, user or command)",
+						      optarg);
+			break;
+		case 'u':
+			if (hv_parse_units(optarg, &t.view.units) < 0)
+				return hv_usage_error("top", "unknown unit '%s' (human, bytes, KiB, MiB or GiB)", optarg);
+			break;
+		case 'h': usage(stdout); return HV_EXIT_OK;
+		case 'V': printf("hvoplan %s\n", HV_VERSION); return HV_EXIT_OK;
+		default: return hv_usage_error("top", "invalid option");
+		}
+	}
+	if (optind < argc)
+		return hv_usage_error("top", "unexpected argument '%s'", argv[optind]);
+
+	struct hv_probe_opts po = {.root = g->root};
+	hv_top_signals();
+	t.color = hv_use_color(g, stdout);
+	int rc = hv_top_init(&t, &po);
+	if (rc >= 0)
+		rc = batch ? hv_top_batch(&t) : hv_top_screen(&t);
+	hv_top_close(&t);
+	if (rc < 0)
+		return hv_report_error(rc, HV_EXIT_ENV);
+	return HV_EXIT_OK;
 }

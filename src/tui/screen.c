@@ -1,0 +1,187 @@
+/* The interactive screen (ncursesw). One exit path: endwin() runs whether
+ * the user quits, a signal arrives (the handler only sets a flag) or a
+ * refresh fails. */
+#include <curses.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hv_error.h"
+#include "tui.h"
+
+static chtype attr_of[HV_A_N];
+
+static void setup_attrs(bool color)
+{
+	attr_of[HV_A_NORMAL] = A_NORMAL;
+	attr_of[HV_A_TITLE] = A_BOLD;
+	attr_of[HV_A_HEADER] = A_REVERSE;
+	attr_of[HV_A_CHANGED] = A_BOLD | A_UNDERLINE;
+	attr_of[HV_A_WARN] = A_BOLD;
+	attr_of[HV_A_ERROR] = A_BOLD;
+	attr_of[HV_A_DIM] = A_DIM;
+	attr_of[HV_A_BAR] = A_NORMAL;
+	if (!color || !has_colors() || start_color() == ERR)
+		return;
+	use_default_colors();
+	init_pair(1, COLOR_YELLOW, -1);
+	init_pair(2, COLOR_RED, -1);
+	init_pair(3, COLOR_GREEN, -1);
+	init_pair(4, COLOR_CYAN, -1);
+	attr_of[HV_A_CHANGED] = A_BOLD | COLOR_PAIR(1);
+	attr_of[HV_A_WARN] = COLOR_PAIR(1);
+	attr_of[HV_A_ERROR] = A_BOLD | COLOR_PAIR(2);
+	attr_of[HV_A_BAR] = COLOR_PAIR(3);
+	attr_of[HV_A_TITLE] = A_BOLD | COLOR_PAIR(4);
+}
+
+static void draw(const struct hv_frame *f, const char *status)
+{
+	erase();
+	int rows = LINES - (status ? 1 : 0);
+	for (int i = 0; i < f->n && i < rows; i++) {
+		const struct hv_fline *l = &f->lines[i];
+		int width = l->len < COLS ? l->len : COLS;
+		for (int j = 0; j < width;) {
+			int k = j;
+			while (k < width && l->attr[k] == l->attr[j])
+				k++;
+			attrset(attr_of[l->attr[j] < HV_A_N ? l->attr[j] : 0]);
+			mvaddnstr(i, j, l->text + j, k - j);
+			j = k;
+		}
+	}
+	attrset(A_NORMAL);
+	if (status)
+		mvaddnstr(LINES - 1, 0, status, COLS);
+	refresh();
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 'd': read a new delay on the last line. */
+static void ask_delay(struct hv_top *t, char *status, size_t cap)
+{
+	char buf[32] = "";
+	move(LINES - 1, 0);
+	clrtoeol();
+	attrset(A_BOLD);
+	addstr("Delay in seconds: ");
+	attrset(A_NORMAL);
+	echo();
+	curs_set(1);
+	timeout(-1);
+	getnstr(buf, sizeof(buf) - 1);
+	noecho();
+	curs_set(0);
+	char *end;
+	errno = 0;
+	double d = strtod(buf, &end);
+	if (!buf[0])
+		status[0] = '\0';
+	else if (errno || end == buf || *end || !(d >= 0.1 && d <= 86400))
+		snprintf(status, cap, "delay '%.20s' not changed: give seconds from 0.1 to 86400", buf);
+	else {
+		t->view.delay = d;
+		snprintf(status, cap, "delay %.1fs", d);
+	}
+}
+
+int hv_top_screen(struct hv_top *t)
+{
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return hv_fail(ENOTTY, "top needs a terminal; use -b for batch output");
+	SCREEN *scr = newterm(NULL, stdout, stdin);
+	if (!scr)
+		return hv_fail(ENOTTY, "cannot initialize the terminal '%s'; use -b for batch output",
+			       getenv("TERM") ? getenv("TERM") : "(TERM unset)");
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	setup_attrs(t->color);
+	t->view.interactive = true;
+
+	struct hv_frame f = {0};
+	char status[160] = "";
+	int rc = 0;
+	long frames = 1;
+	double next = now_s() + t->view.delay;
+	bool dirty = true;
+	while (!hv_top_stop) {
+		if (dirty) {
+			if ((rc = hv_top_frame(t, &f)) < 0)
+				break;
+			draw(&f, status[0] ? status : NULL);
+			dirty = false;
+		}
+		double left = next - now_s();
+		timeout(left > 0 ? (int)(left * 1000) + 1 : 0);
+		int ch = getch();
+		if (hv_top_stop)
+			break;
+		bool refresh_now = false;
+		if (ch == ERR) {
+			if (now_s() < next)
+				continue;
+			refresh_now = true;
+		} else if (t->view.help && ch != KEY_RESIZE && ch != 'q') {
+			t->view.help = false;
+			dirty = true;
+			continue;
+		} else {
+			status[0] = '\0';
+			switch (ch) {
+			case 'q': goto out;
+			case 'h': case '?': t->view.help = true; break;
+			case 'n': t->view.nodes = !t->view.nodes; break;
+			case 'p':
+				t->view.procs = !t->view.procs;
+				refresh_now = t->view.procs; /* read them now, not in a delay */
+				break;
+			case 's':
+				t->view.sort = (enum hv_proc_sort)((t->view.sort + 1) % HV_PSORT_N);
+				hv_procs_sort(&t->procs, t->view.sort);
+				snprintf(status, sizeof(status), "sort by %s", hv_proc_sort_name(t->view.sort));
+				break;
+			case 'm':
+				t->view.smaps = !t->view.smaps;
+				refresh_now = t->view.smaps;
+				snprintf(status, sizeof(status), "smaps_rollup split %s",
+					 t->view.smaps ? "on (costly on big processes)" : "off");
+				break;
+			case 'u':
+				t->view.units = (enum hv_units)((t->view.units + 1) % HV_UNITS_N);
+				break;
+			case 'd': ask_delay(t, status, sizeof(status)); next = now_s() + t->view.delay; break;
+			case ' ': refresh_now = true; break;
+			case KEY_RESIZE: break; /* ncurses updated LINES/COLS; redraw */
+			default:
+				snprintf(status, sizeof(status), "unknown key; h for help");
+				break;
+			}
+			dirty = true;
+		}
+		if (refresh_now) {
+			if (t->iterations > 0 && frames >= t->iterations)
+				break;
+			if ((rc = hv_top_refresh(t)) < 0)
+				break;
+			frames++;
+			next = now_s() + t->view.delay;
+			dirty = true;
+		}
+	}
+out:
+	endwin();
+	delscreen(scr);
+	hv_frame_free(&f);
+	return rc;
+}

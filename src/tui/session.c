@@ -1,0 +1,147 @@
+/* A `top` session: the full probe once (config, BTF, boot log are costly
+ * and do not change), then per refresh only pools and counters, the model,
+ * and (when the panel is shown) the processes. Also the batch driver. */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hv_error.h"
+#include "tui.h"
+
+volatile sig_atomic_t hv_top_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	hv_top_stop = 1;
+}
+
+void hv_top_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a blocked getch()/nanosleep() returns at once. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+void hv_top_sleep(double seconds)
+{
+	if (seconds <= 0)
+		return;
+	struct timespec ts = {(time_t)seconds, (long)((seconds - (double)(time_t)seconds) * 1e9)};
+	while (!hv_top_stop && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void stamp(struct hv_top *t)
+{
+	if (!t->live) {
+		snprintf(t->clock, sizeof(t->clock), "snapshot");
+		return;
+	}
+	time_t now = time(NULL);
+	struct tm tm;
+	if (localtime_r(&now, &tm))
+		strftime(t->clock, sizeof(t->clock), "%H:%M:%S", &tm);
+}
+
+static int read_procs(struct hv_top *t)
+{
+	if (!t->view.procs)
+		return 0;
+	int rc = hv_procs_scan(t->pctx, &t->procs, t->view.smaps);
+	if (rc < 0)
+		return rc;
+	hv_procs_sort(&t->procs, t->view.sort);
+	return 0;
+}
+
+int hv_top_init(struct hv_top *t, const struct hv_probe_opts *po)
+{
+	int rc;
+	t->host = calloc(1, sizeof(*t->host));
+	t->cur = calloc(1, sizeof(*t->cur));
+	t->prev = calloc(1, sizeof(*t->prev));
+	t->root.fd = -1;
+	if (!t->host || !t->cur || !t->prev)
+		return hv_fail(ENOMEM, "out of memory");
+	if ((rc = hv_probe_host(po, t->host)) < 0)
+		return rc;
+	if ((rc = hv_root_open(&t->root, po->root ? po->root : "/")) < 0)
+		return rc;
+	t->live = t->root.live;
+	hv_probe_hostname(&t->root, t->hostname, sizeof(t->hostname));
+	if ((rc = hv_model_report(t->host, t->cur)) < 0)
+		return rc;
+	if ((rc = hv_procs_open(&t->pctx, &t->root)) < 0)
+		return rc;
+	stamp(t);
+	return read_procs(t);
+}
+
+int hv_top_refresh(struct hv_top *t)
+{
+	int rc;
+	if (!t->live) /* a snapshot does not change: one frame */
+		return read_procs(t);
+	if ((rc = hv_probe_pools(&t->root, t->host)) < 0 || (rc = hv_probe_counters(&t->root, t->host)) < 0)
+		return rc;
+	struct hv_report *tmp = t->prev;
+	t->prev = t->cur;
+	t->cur = tmp;
+	t->have_prev = true;
+	if ((rc = hv_model_report(t->host, t->cur)) < 0)
+		return rc;
+	stamp(t);
+	return read_procs(t);
+}
+
+void hv_top_close(struct hv_top *t)
+{
+	hv_procs_close(&t->pctx);
+	hv_procs_free(&t->procs);
+	if (t->root.fd >= 0)
+		hv_root_close(&t->root);
+	t->root.fd = -1;
+	free(t->host);
+	free(t->cur);
+	free(t->prev);
+	t->host = NULL;
+	t->cur = t->prev = NULL;
+}
+
+int hv_top_frame(struct hv_top *t, struct hv_frame *f)
+{
+	if (t->view.help)
+		return hv_top_build_help(f, &t->view);
+	struct hv_top_info info = {t->hostname, t->clock, !t->live};
+	return hv_top_build(f, t->cur, t->have_prev ? t->prev : NULL, &t->procs, &t->view, &info);
+}
+
+int hv_top_batch(struct hv_top *t)
+{
+	struct hv_frame f = {0};
+	int rc = 0;
+	for (long i = 0; !hv_top_stop; i++) {
+		if (i > 0 && (rc = hv_top_refresh(t)) < 0)
+			break;
+		if ((rc = hv_top_frame(t, &f)) < 0 || (rc = hv_frame_print(stdout, &f, t->color)) < 0)
+			break;
+		fputc('\n', stdout);
+		if (fflush(stdout) != 0) {
+			rc = hv_fail(errno, "cannot write output: %s", strerror(errno));
+			break;
+		}
+		if (!t->live || (t->iterations > 0 && i + 1 >= t->iterations))
+			break;
+		hv_top_sleep(t->view.delay);
+	}
+	hv_frame_free(&f);
+	return rc;
+}
