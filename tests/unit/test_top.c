@@ -1,0 +1,246 @@
+/* hvoplan top: status parsing, units, process sorting and frames built from
+ * synthetic reports (figures, change marks, "no access" vs 0). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "model.h"
+#include "procs.h"
+#include "tui.h"
+
+#define M (1024ll * 1024)
+#define G (1024 * M)
+
+static void test_status_hugetlb(void **state)
+{
+	(void)state;
+	static const char st[] = "Name:\tqemu\nUmask:\t0022\nVmRSS:\t 100 kB\nHugetlbPages:\t 4194304 kB\nThreads:\t4\n";
+	int64_t v = -5;
+	assert_int_equal(hv_parse_status_hugetlb(st, sizeof(st) - 1, &v), 0);
+	assert_int_equal(v, 4194304);
+	static const char kthread[] = "Name:\tkworker/0:1\nThreads:\t1\n";
+	assert_int_equal(hv_parse_status_hugetlb(kthread, sizeof(kthread) - 1, &v), -ENOENT);
+	static const char bad[] = "Name:\tx\nHugetlbPages:\t kB\n";
+	assert_int_equal(hv_parse_status_hugetlb(bad, sizeof(bad) - 1, &v), -EINVAL);
+	static const char huge[] = "x\nHugetlbPages:\t99999999999999999999999 kB\n";
+	assert_int_equal(hv_parse_status_hugetlb(huge, sizeof(huge) - 1, &v), -EINVAL);
+	/* the key must start a line: "XHugetlbPages:" is not it */
+	static const char other[] = "Name:\tx\nXHugetlbPages:\t1 kB\n";
+	assert_int_equal(hv_parse_status_hugetlb(other, sizeof(other) - 1, &v), -ENOENT);
+}
+
+static void test_units(void **state)
+{
+	(void)state;
+	char b[32];
+	hv_fmt_units(2 * M, HV_UNITS_BYTES, b, sizeof(b));
+	assert_string_equal(b, "2097152");
+	hv_fmt_units(2 * M, HV_UNITS_KIB, b, sizeof(b));
+	assert_string_equal(b, "2048K");
+	hv_fmt_units(3 * M / 2, HV_UNITS_MIB, b, sizeof(b));
+	assert_string_equal(b, "1.5M");
+	hv_fmt_units(G, HV_UNITS_GIB, b, sizeof(b));
+	assert_string_equal(b, "1.00G");
+	hv_fmt_units(HV_UNKNOWN, HV_UNITS_HUMAN, b, sizeof(b));
+	assert_string_equal(b, "?");
+	enum hv_units u;
+	assert_int_equal(hv_parse_units("mib", &u), 0);
+	assert_int_equal(u, HV_UNITS_MIB);
+	assert_int_equal(hv_parse_units("furlongs", &u), -EINVAL);
+}
+
+static void test_sort(void **state)
+{
+	(void)state;
+	struct hv_proc v[3] = {
+		{.pid = 30, .hugetlb_kib = 2048, .private_kib = 0, .shared_kib = 2048, .user = "b", .comm = "zz"},
+		{.pid = 10, .hugetlb_kib = 8192, .private_kib = 8192, .shared_kib = 0, .user = "c", .comm = "aa"},
+		{.pid = 20, .hugetlb_kib = 4096, .private_kib = HV_PROC_NOACCESS, .shared_kib = HV_PROC_NOACCESS,
+		 .user = "a", .comm = "mm"},
+	};
+	struct hv_procs p = {.available = true, .n = 3, .cap = 3, .v = v};
+	hv_procs_sort(&p, HV_PSORT_HUGETLB);
+	assert_int_equal(v[0].pid, 10);
+	assert_int_equal(v[2].pid, 30);
+	hv_procs_sort(&p, HV_PSORT_PID);
+	assert_int_equal(v[0].pid, 10);
+	assert_int_equal(v[1].pid, 20);
+	hv_procs_sort(&p, HV_PSORT_COMMAND);
+	assert_string_equal(v[0].comm, "aa");
+	hv_procs_sort(&p, HV_PSORT_USER);
+	assert_string_equal(v[0].user, "a");
+	/* no access sorts below every readable value, 0 included */
+	hv_procs_sort(&p, HV_PSORT_PRIVATE);
+	assert_int_equal(v[0].pid, 10);
+	assert_int_equal(v[2].pid, 20);
+	hv_procs_sort(&p, HV_PSORT_SHARED);
+	assert_int_equal(v[0].pid, 30);
+	enum hv_proc_sort s;
+	assert_int_equal(hv_parse_proc_sort("command", &s), 0);
+	assert_int_equal(s, HV_PSORT_COMMAND);
+	assert_int_equal(hv_parse_proc_sort("cpu", &s), -EINVAL);
+}
+
+static struct hv_host *host(int64_t nr2m, int64_t free2m)
+{
+	struct hv_host *h = calloc(1, sizeof(*h));
+	strcpy(h->release, "6.18.44");
+	strcpy(h->arch, "x86_64");
+	strcpy(h->root, "/");
+	h->live = true;
+	h->kver_major = 6;
+	h->kver_minor = 18;
+	h->kver_patch = 44;
+	h->page_size = 4096;
+	h->page_size_source = HV_SRC_LIVE;
+	h->btf_struct_page_size = 64;
+	h->memblocks.block_size = 128 * M;
+	h->memblocks.present = 192;
+	h->nr_memmap_pages = 12288;
+	h->nr_memmap_boot_pages = 86016;
+	h->sysctl_hvo = 0;
+	h->memmap_on_memory_now = 0;
+	h->cmdline.present = true;
+	h->cmdline.hvo_param = HV_UNKNOWN;
+	h->cmdline.memmap_on_memory = HV_UNKNOWN;
+	h->cmdline.sysctl_hvo = HV_UNKNOWN;
+	h->kconfig.present = true;
+	h->kconfig.hvo = HV_YES;
+	h->kconfig.hvo_default_on = HV_NO;
+	h->cpu_gbpages = HV_YES;
+	h->meminfo.hugepagesize_kib = 2048;
+	h->nhstates = 1;
+	h->hstates[0].size = 2 * M;
+	h->hstates[0].nr = nr2m;
+	h->hstates[0].free = free2m;
+	h->hstates[0].nnodes = 2;
+	h->hstates[0].nodes[0] = (struct hv_hstate_node){0, nr2m / 2, free2m / 2, 0};
+	h->hstates[0].nodes[1] = (struct hv_hstate_node){1, nr2m - nr2m / 2, free2m - free2m / 2, 0};
+	return h;
+}
+
+static const struct hv_fline *line_starting(const struct hv_frame *f, const char *prefix)
+{
+	for (int i = 0; i < f->n; i++)
+		if (!strncmp(f->lines[i].text, prefix, strlen(prefix)))
+			return &f->lines[i];
+	return NULL;
+}
+
+static const char *txt(const struct hv_fline *l)
+{
+	if (!l)
+		fail_msg("line not found");
+	return l ? l->text : "";
+}
+
+static bool frame_has(const struct hv_frame *f, const char *needle)
+{
+	for (int i = 0; i < f->n; i++)
+		if (strstr(f->lines[i].text, needle))
+			return true;
+	return false;
+}
+
+static void test_frame_pools_and_changes(void **state)
+{
+	(void)state;
+	struct hv_host *h0 = host(256, 256), *h1 = host(512, 500);
+	struct hv_report *r0 = calloc(1, sizeof(*r0)), *r1 = calloc(1, sizeof(*r1));
+	assert_int_equal(hv_model_report(h0, r0), 0);
+	assert_int_equal(hv_model_report(h1, r1), 0);
+	struct hv_top_view v = {.procs = false, .delay = 2, .units = HV_UNITS_BYTES};
+	struct hv_top_info info = {"box", "12:00:00", false};
+	struct hv_frame f = {0};
+
+	/* first frame: no previous report, nothing marked */
+	assert_int_equal(hv_top_build(&f, r1, NULL, NULL, &v, &info), 0);
+	assert_true(frame_has(&f, "hvoplan top - box  12:00:00"));
+	assert_true(frame_has(&f, "HVO: compiled yes, sysctl 0, boot param not set, inactive"));
+	const struct hv_fline *l = line_starting(&f, "    2M    -      512      500        0        0");
+	assert_non_null(l);
+	for (int i = 0; i < l->len; i++)
+		assert_int_not_equal(l->attr[i], HV_A_CHANGED);
+	assert_null(line_starting(&f, "          0")); /* nodes collapsed */
+	assert_true(frame_has(&f, "FINDINGS ("));
+	assert_true(frame_has(&f, "hvo-off"));
+	assert_false(frame_has(&f, "PROCESSES"));
+
+	/* second frame: 256 -> 512 pages is marked and listed under CHANGE */
+	v.nodes = true;
+	assert_int_equal(hv_top_build(&f, r1, r0, NULL, &v, &info), 0);
+	l = line_starting(&f, "    2M    -      512");
+	assert_non_null(l);
+	assert_non_null(strstr(txt(l), "pages+256 free+244"));
+	const char *p = strstr(txt(l), "512");
+	assert_int_equal(l->attr[p - txt(l)], HV_A_CHANGED);
+	assert_non_null(line_starting(&f, "          0      256      250        -"));
+	assert_non_null(line_starting(&f, "          1      256      250        -"));
+
+	/* the header's figures are the report's, in the chosen unit */
+	char want[128];
+	snprintf(want, sizeof(want), "Hugetlb: %llu in 1 pool", (unsigned long long)r1->total_hugetlb_bytes);
+	assert_true(frame_has(&f, want));
+	hv_frame_free(&f);
+	free(h0);
+	free(h1);
+	free(r0);
+	free(r1);
+}
+
+static void test_frame_processes(void **state)
+{
+	(void)state;
+	struct hv_host *h = host(8, 4);
+	struct hv_report *r = calloc(1, sizeof(*r));
+	assert_int_equal(hv_model_report(h, r), 0);
+	struct hv_proc v[2] = {
+		{.pid = 42, .hugetlb_kib = 8192, .private_kib = HV_PROC_NOACCESS, .shared_kib = HV_PROC_NOACCESS,
+		 .user = "qemu", .comm = "qemu-system-x86"},
+		{.pid = 7, .hugetlb_kib = 0, .private_kib = 0, .shared_kib = 0, .user = "root", .comm = "\x1b[2Jevil"},
+	};
+	struct hv_procs p = {.available = true, .smaps = true, .nscanned = 90, .nunreadable = 3,
+			     .total_kib = 8192, .n = 2, .cap = 2, .v = v};
+	struct hv_top_view vw = {.procs = true, .delay = 1, .units = HV_UNITS_HUMAN};
+	struct hv_top_info info = {"box", "12:00:00", false};
+	struct hv_frame f = {0};
+	assert_int_equal(hv_top_build(&f, r, NULL, &p, &vw, &info), 0);
+	assert_true(frame_has(&f, "PROCESSES 2 using hugetlb of 90, total 8M, sort hugetlb, 3 no access"));
+	const struct hv_fline *l = line_starting(&f, "      42 qemu");
+	assert_non_null(l);
+	assert_non_null(strstr(txt(l), "8M  no access  no access  qemu-system-x86"));
+	/* control bytes from a process name never reach the terminal */
+	assert_true(frame_has(&f, "?[2Jevil"));
+	/* smaps not asked: "-", not 0 */
+	p.smaps = false;
+	assert_int_equal(hv_top_build(&f, r, NULL, &p, &vw, &info), 0);
+	l = line_starting(&f, "      42 qemu");
+	assert_non_null(strstr(txt(l), "8M          -          -  qemu"));
+	/* snapshots: the panel says why it is empty */
+	struct hv_procs none = {.available = false, .why = "processes: live host only (not with --root)"};
+	assert_int_equal(hv_top_build(&f, r, NULL, &none, &vw, &info), 0);
+	assert_true(frame_has(&f, "live host only"));
+	/* help screen */
+	assert_int_equal(hv_top_build_help(&f, &vw), 0);
+	assert_true(frame_has(&f, "hvoplan top - keys"));
+	hv_frame_free(&f);
+	free(h);
+	free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_hugetlb),
+		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_sort),
+		cmocka_unit_test(test_frame_pools_and_changes),
+		cmocka_unit_test(test_frame_processes),
+	};
+	return cmocka_run_group_tests_name("top", tests, NULL, NULL);
+}
