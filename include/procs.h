@@ -32,6 +32,7 @@ struct hv_procs {
 	bool available;	 /* false: not a live root; why says so */
 	char why[128];
 	bool smaps;	 /* the private/shared split was read */
+	bool idle;	 /* not scanned: no hugetlb page is in use, so no process maps one */
 	int nscanned;	 /* processes with an address space that we looked at */
 	int nunreadable; /* status unreadable for lack of privilege */
 	int64_t total_kib;
@@ -56,8 +57,11 @@ struct hv_procs_ctx;
 /* Opens /proc of a live root; for a snapshot root the context reports the
  * panel as unavailable instead of failing. */
 int hv_procs_open(struct hv_procs_ctx **ctx, const struct hv_root *r);
-/* One pass. smaps: also read the private/shared split for the consumers. */
-int hv_procs_scan(struct hv_procs_ctx *ctx, struct hv_procs *out, bool smaps);
+/* One pass. smaps: also read the private/shared split for the consumers.
+ * pages_in_use: hugetlb pages allocated and not free over all pools (from
+ * the same refresh); when 0 no process can map one and the /proc walk, the
+ * whole per-process cost, is skipped. Pass -1 to always walk. */
+int hv_procs_scan(struct hv_procs_ctx *ctx, struct hv_procs *out, bool smaps, int64_t pages_in_use);
 void hv_procs_sort(struct hv_procs *p, enum hv_proc_sort by);
 void hv_procs_free(struct hv_procs *p);
 void hv_procs_close(struct hv_procs_ctx **ctx);

@@ -235,12 +235,13 @@ static int fill_ids(struct hv_procs_ctx *c, struct hv_procs *p, bool smaps)
 	return 0;
 }
 
-int hv_procs_scan(struct hv_procs_ctx *c, struct hv_procs *p, bool smaps)
+int hv_procs_scan(struct hv_procs_ctx *c, struct hv_procs *p, bool smaps, int64_t pages_in_use)
 {
 	p->n = 0;
 	p->nscanned = p->nunreadable = 0;
 	p->total_kib = 0;
 	p->smaps = false;
+	p->idle = false;
 	if (!c->live) {
 		p->available = false;
 		hv_copy(p->why, sizeof(p->why), "processes: live host only (not with --root)");
@@ -248,6 +249,10 @@ int hv_procs_scan(struct hv_procs_ctx *c, struct hv_procs *p, bool smaps)
 	}
 	p->available = true;
 	p->why[0] = '\0';
+	if (pages_in_use == 0) {
+		p->idle = true;
+		return 0;
+	}
 	rewinddir(c->proc);
 	int procfd = dirfd(c->proc);
 	struct dirent *e;

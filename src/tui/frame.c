@@ -320,6 +320,12 @@ static void processes(struct hv_frame *f, const struct hv_procs *p, const struct
 			put(l, HV_A_DIM, "  %s", p ? p->why : "not read");
 		return;
 	}
+	if (p->idle) {
+		put(l, HV_A_HEADER, "PROCESSES");
+		if ((l = newline(f)))
+			put(l, HV_A_DIM, "  no hugetlb page is in use (every pool page is free): no process maps one");
+		return;
+	}
 	char tot[32];
 	hv_fmt_units(p->total_kib * 1024, v->units, tot, sizeof(tot));
 	put(l, HV_A_HEADER, "PROCESSES %d using hugetlb of %d, total %s, sort %s", p->n, p->nscanned, tot,

@@ -55,7 +55,12 @@ static int read_procs(struct hv_top *t)
 {
 	if (!t->view.procs)
 		return 0;
-	int rc = hv_procs_scan(t->pctx, &t->procs, t->view.smaps);
+	/* Pages in use (allocated, not free) decide whether any process can map
+	 * one; a pool page that is free or only reserved is mapped by nobody. */
+	int64_t in_use = 0;
+	for (int i = 0; i < t->cur->nhstates; i++)
+		in_use += t->cur->hstates[i].nr - t->cur->hstates[i].free;
+	int rc = hv_procs_scan(t->pctx, &t->procs, t->view.smaps, in_use);
 	if (rc < 0)
 		return rc;
 	hv_procs_sort(&t->procs, t->view.sort);
