@@ -321,7 +321,7 @@ static void processes(struct hv_frame *f, const struct hv_procs *p, const struct
 		return;
 	}
 	if (p->idle) {
-		put(l, HV_A_HEADER, "PROCESSES");
+		put(l, HV_A_HEADER, "PROCESSES 0 using hugetlb, sort %s", hv_proc_sort_name(v->sort));
 		if ((l = newline(f)))
 			put(l, HV_A_DIM, "  no hugetlb page is in use (every pool page is free): no process maps one");
 		return;
