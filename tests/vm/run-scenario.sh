@@ -63,7 +63,8 @@ memmap-on-memory)
     mem=(-m 2G,slots=2,maxmem=6G
         -object memory-backend-ram,id=m0,size=1G -object memory-backend-ram,id=m1,size=1G
         -numa node,nodeid=0,memdev=m0,cpus=0 -numa node,nodeid=1,memdev=m1,cpus=1)
-    append+=" memory_hotplug.memmap_on_memory=1"
+    # offline by default so the guest can online the DIMM movable itself (6.12 auto-onlines)
+    append+=" memory_hotplug.memmap_on_memory=1 memhp_default_state=offline"
     hotplug=1 ;;
 *) ;;
 esac
