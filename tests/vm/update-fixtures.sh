@@ -6,8 +6,10 @@
 # tests/fixtures/vm/<KERNEL>-<SCENARIO>/ is the snapshot as captured, except:
 #  * sys/kernel/btf/vmlinux (several MB) is stored once per kernel as
 #    tests/fixtures/vm/btf/<release>.btf; the snapshot has a relative symlink;
-#  * boot/config-<release> is stored once per kernel as
-#    tests/fixtures/vm/config/config-<release>; the snapshot has a relative symlink;
+#  * boot/config-<release> stays a plain file in every snapshot (git stores the
+#    identical blobs once).  hvoplan opens files under --root with
+#    openat2(RESOLVE_IN_ROOT), so a symlink leaving the snapshot does not resolve;
+#    the BTF symlink therefore only serves tools that follow it normally;
 #  * file modes are normalised to 0644 (what a git checkout gives anyway).
 set -euo pipefail
 # shellcheck source=tests/vm/lib.sh
@@ -21,7 +23,7 @@ if [ "${#names[@]}" = 0 ]; then
 fi
 [ "${#names[@]}" -gt 0 ] || die "no snapshots in $VM_OUT (run tests/vm/run-all.sh first)"
 
-mkdir -p "$FIXTURE_DIR/btf" "$FIXTURE_DIR/config"
+mkdir -p "$FIXTURE_DIR/btf"
 for name in "${names[@]}"; do
     src=$VM_OUT/$name
     [ -f "$src/SOURCE" ] || die "$src is not a captured snapshot"
@@ -35,16 +37,10 @@ for name in "${names[@]}"; do
         rm "$btf"
         ln -s "../../../../btf/$release.btf" "$btf"
     fi
-    cfg=$dest.tmp/boot/config-$release
-    if [ -f "$cfg" ] && [ ! -L "$cfg" ]; then
-        cmp -s "$cfg" "$FIXTURE_DIR/config/config-$release" || cp "$cfg" "$FIXTURE_DIR/config/config-$release"
-        rm "$cfg"
-        ln -s "../../config/config-$release" "$cfg"
-    fi
     find "$dest.tmp" -type d -exec chmod 0755 {} +
     find "$dest.tmp" -type f -exec chmod 0644 {} +
     rm -rf "$dest"
     mv "$dest.tmp" "$dest"
     printf 'fixture %s (%s)\n' "${dest#"$REPO_TOP"/}" "$(du -sh "$dest" | cut -f1)"
 done
-chmod 0644 "$FIXTURE_DIR"/btf/* "$FIXTURE_DIR"/config/*
+chmod 0644 "$FIXTURE_DIR"/btf/*
