@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Regenerates fuzz/corpus/<target>/ from real captures: this machine's
+# /proc and /sys, and the QEMU kernel snapshots under tests/fixtures/vm/
+# (Debian 6.1 and 6.12). Files are kept small (a few KB) so the committed
+# corpora stay cheap and libFuzzer's -max_len stays low. Seeds that are not
+# captures are named synth-* and say what they stand for.
+# Needs libbpf-dev (for the BTF writer, fuzz/tools/mkbtf.c) and gzip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+C=fuzz/corpus
+FIX=tests/fixtures/vm
+rm -rf "$C"
+for t in meminfo vmstat numbers hstate size nodelist release cmdline kconfig kconfig_gz dmesg btf model; do
+	mkdir -p "$C/$t"
+done
+put() { # put TARGET NAME < content
+	cat >"$C/$1/$2"
+}
+# Only the lines the parsers look at, plus a few neighbours, for configs.
+config_subset() {
+	grep -E '^# Automatically|^# Linux|HUGETLB|PAGE_SHIFT|PAGE_SIZE|_PAGES=|MHP_|MEMORY_HOTPLUG|PAGE_EXTENSION|SPARSEMEM|^CONFIG_X86_64=|^CONFIG_64BIT=|^CONFIG_MMU=' "$1" | head -60
+}
+
+# --- this machine ---
+host=$(uname -r | tr -c 'A-Za-z0-9.\n-' _)
+put meminfo "live-$host" </proc/meminfo
+put vmstat "live-$host" </proc/vmstat
+put cmdline "live-$host" </proc/cmdline
+uname -r | put release "live-$host"
+for f in /sys/devices/system/node/online /sys/devices/system/node/possible /sys/devices/system/node/has_memory; do
+	[ -r "$f" ] && put nodelist "live-$(basename "$f")" <"$f"
+done
+[ -r /sys/devices/system/memory/block_size_bytes ] &&
+	put numbers live-block_size_bytes </sys/devices/system/memory/block_size_bytes
+for d in /sys/kernel/mm/hugepages/hugepages-*; do
+	[ -d "$d" ] || continue
+	b=$(basename "$d")
+	printf '%s' "$b" | put hstate "live-$b"
+	for f in nr_hugepages free_hugepages; do
+		put numbers "live-$b-$f" <"$d/$f"
+	done
+done
+if [ -r /proc/config.gz ]; then
+	zcat /proc/config.gz >"$C/.config"
+	config_subset "$C/.config" | put kconfig "live-$host"
+	config_subset "$C/.config" | gzip -9n | put kconfig_gz "live-$host.gz"
+	rm -f "$C/.config"
+fi
+if dmesg >/dev/null 2>&1; then
+	dmesg | grep -B2 -A2 HugeTLB | head -40 | put dmesg "live-$host" || true
+	dmesg -r | grep HugeTLB | head -20 | put dmesg "live-raw-$host" || true
+	dmesg | grep -o 'registered [0-9.]* [KMG]iB' | sed 's/registered //' | sort -u | while read -r s; do
+		printf '%s' "$s" | put size "live-$(echo "$s" | tr -d ' ')"
+	done
+fi
+
+# --- QEMU snapshots of Debian kernels ---
+if [ -d "$FIX" ]; then
+	for snap in "$FIX"/*/; do
+		s=$(basename "$snap")
+		[ -f "$snap/proc/meminfo" ] || continue
+		put meminfo "vm-$s" <"$snap/proc/meminfo"
+		put vmstat "vm-$s" <"$snap/proc/vmstat"
+		put cmdline "vm-$s" <"$snap/proc/cmdline"
+		[ -f "$snap/proc/sys/kernel/osrelease" ] && put release "vm-$s" <"$snap/proc/sys/kernel/osrelease"
+		[ -f "$snap/sys/devices/system/node/online" ] && put nodelist "vm-$s" <"$snap/sys/devices/system/node/online"
+		[ -f "$snap/dmesg.txt" ] && grep -B1 -A1 -E 'HugeTLB|hugetlb|vmemmap' "$snap/dmesg.txt" | head -40 | put dmesg "vm-$s"
+		[ -f "$snap/sys/devices/system/memory/block_size_bytes" ] &&
+			put numbers "vm-$s-block_size_bytes" <"$snap/sys/devices/system/memory/block_size_bytes"
+		for d in "$snap"/sys/kernel/mm/hugepages/hugepages-* "$snap"/sys/devices/system/node/node*/hugepages/hugepages-*; do
+			[ -d "$d" ] || continue
+			b=$(basename "$d")
+			printf '%s' "$b" | put hstate "vm-$b"
+			n=$(cat "$d/nr_hugepages")
+			printf '%s\n' "$n" | put numbers "vm-nr-$n"
+		done
+	done
+	for cfg in "$FIX"/config/config-*; do
+		[ -f "$cfg" ] || continue
+		v=${cfg##*/config-}
+		config_subset "$cfg" | put kconfig "vm-$v"
+		config_subset "$cfg" | gzip -9n | put kconfig_gz "vm-$v.gz"
+	done
+fi
+
+# --- BTF: tiny blobs from libbpf's writer (the real vmlinux BTF is ~5 MB) ---
+mkdir -p build/fuzz
+cc -O1 -o build/fuzz/mkbtf fuzz/tools/mkbtf.c -lbpf
+build/fuzz/mkbtf 64 "$C/btf/synth-libbpf-page64.btf"
+build/fuzz/mkbtf 80 "$C/btf/synth-libbpf-page80.btf"
+
+# --- synthetic: shapes the captures above do not show ---
+printf 'hugepagesz=1G hugepages=0:2,1:3 hugepagesz=2M hugepages=512 default_hugepagesz=2M hugetlb_free_vmemmap=on memory_hotplug.memmap_on_memory=force sysctl.vm.hugetlb_optimize_vmemmap=1 "quoted arg=x y" -- init=/bin/sh\n' |
+	put cmdline synth-hugepages
+printf '[    0.512345] HugeTLB: can free 6 vmemmap pages for hugepages-2048kB\n[    0.512346] HugeTLB: can optimize 7 vmemmap pages for hugepages-2048kB\n<6>[    0.6] HugeTLB registered 2.00 MiB page size, pre-allocated 0 pages\n6,123,275435,-;HugeTLB: 1.00 GiB page size: 1 invalid page(s) discarded\nHugeTLB: struct page crosses page boundaries\n' |
+	put dmesg synth-old-kernels
+printf 'nr_free_pages 100\nnr_memmap_pages 98304\nnr_memmap_boot_pages 0\n' | put vmstat synth-6.11-counters
+printf 'MemTotal:       16384 kB\nHugetlb:        2097152 kB\nHugepagesize:       2048 kB\n' | put meminfo synth-minimal
+for v in 0 18446744073709551615 0x8000000 8000000 ' 42 '; do printf '%s\n' "$v" | put numbers "synth-$(echo "$v" | tr -dc '0-9a-x')"; done
+for v in 2M 1G 2048kB 1.5G 4096 '1.00 GiB' 16E 0B 64KiB; do printf '%s' "$v" | put size "synth-$(echo "$v" | tr -d ' ')"; done
+printf '0-3,5' | put nodelist synth-ranges
+printf '5.14.0-427.13.1.el9_4.x86_64' | put release synth-rhel9
+printf 'CONFIG_ARM64_64K_PAGES=y\nCONFIG_PAGE_SHIFT=16\n# CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP is not set\nCONFIG_HUGETLB_PAGE_FREE_VMEMMAP=y\n' |
+	put kconfig synth-arm64-64k
+# model: byte strings the harness decodes into a host (see fuzz_model.c).
+head -c 512 /dev/zero | put model synth-zeros
+for i in 1 2 3 4; do
+	head -c 2048 /dev/zero | tr '\0' "\\$(printf '%03o' $((i * 37)))" | put model "synth-fill-$i"
+done
+echo "fuzz/seeds.sh: $(find "$C" -type f | wc -l) seeds, $(du -sh "$C" | cut -f1)"
