@@ -34,16 +34,17 @@ if [ "${#dirs[@]}" = 0 ]; then
     done
 fi
 
+mkdir -p "$VM_OUT"
 pass=0 fail=0
 for d in "${dirs[@]}"; do
     name=$(basename "$d")
     gt=$("$VM_DIR/check-ground-truth.sh" "$d")
     get() { sed -n "s/^$1=//p" <<<"$gt"; }
     errs=()
-    if ! json=$("$bin" report --format json --root "$d" 2>"$VM_OUT.compare.err"); then
+    if ! json=$("$bin" report --format json --root "$d" 2>"$VM_OUT/compare.err"); then
         rc=$?
         # exit 1 only means findings at or above --fail-on
-        [ "$rc" = 1 ] || errs+=("hvoplan exited $rc: $(head -n1 "$VM_OUT.compare.err")")
+        [ "$rc" = 1 ] || errs+=("hvoplan exited $rc: $(head -n1 "$VM_OUT/compare.err")")
     fi
     if [ "${#errs[@]}" = 0 ]; then
         want=$(get realized_savings_bytes)

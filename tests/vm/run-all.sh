@@ -28,8 +28,9 @@ done
 skip() { printf 'SKIP: %s\n' "$*"; exit 0; }
 
 [ "$(uname -m)" = x86_64 ] || skip "host is $(uname -m), the test bed needs x86_64"
-if ! "$VM_DIR/fetch-kernels.sh" >"$VM_OUT.fetch.log" 2>&1; then
-    skip "could not fetch kernels or host packages (see $VM_OUT.fetch.log)"
+mkdir -p "$VM_OUT"
+if ! "$VM_DIR/fetch-kernels.sh" >"$VM_OUT/fetch.log" 2>&1; then
+    skip "could not fetch kernels or host packages (see $VM_OUT/fetch.log)"
 fi
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not available"
 qemu-system-x86_64 --version >/dev/null 2>&1 || skip "qemu-system-x86_64 does not run"
