@@ -19,7 +19,7 @@ secs=${1:-10}
 shift || true
 [[ $secs =~ ^[0-9]+$ ]] || { echo "usage: fuzz/run.sh [--update-doc] [SECONDS] [TARGET...]" >&2; exit 2; }
 OUT=${FUZZ_OUT:-build/fuzz}
-fuzz/build.sh >/dev/null || exit 3
+[ "${FUZZ_NO_BUILD:-0}" = 1 ] || fuzz/build.sh >/dev/null || exit 3
 
 targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
@@ -29,7 +29,7 @@ if [ "${#targets[@]}" -eq 0 ]; then
 	done
 fi
 
-results=$OUT/results.tsv
+results=${FUZZ_RESULTS:-$OUT/results.tsv}
 : >"$results"
 failed=0
 printf '%-11s %12s %8s  %s\n' TARGET EXECUTIONS CORPUS RESULT
