@@ -1,14 +1,313 @@
-/* hvoplan plan: being written (see the issue tracker); refuses until then. */
+/* hvoplan plan: what-if vmemmap cost and HVO savings. Options -> a plan
+ * input (optionally starting from the probed host) -> the pure plan model
+ * -> one renderer. Every impossible plan is a usage error (exit 2). */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "hv_error.h"
+#include "parse.h"
+#include "plan.h"
+#include "probe.h"
+#include "render.h"
+#include "strutil.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage:\n hvoplan plan --memory SIZE [options]\n hvoplan plan --from-host [options]\n\n"
+		"What-if vmemmap (struct page) cost and HVO savings of hugepage pools, for any\n"
+		"memory size, NUMA layout, base page, struct page size and kernel generation.\n\n"
+		"Options:\n"
+		"     --memory SIZE          total memory, e.g. 1T\n"
+		"     --nodes N              NUMA nodes; pools are split evenly unless SIZE:AMOUNT@NODE\n"
+		"     --pool SIZE:AMOUNT[@NODE]\n"
+		"                            a hugepage pool, repeatable; AMOUNT is a page count (1G:900),\n"
+		"                            a size (1G:900G) or a percentage of memory (2M:80%%)\n"
+		"     --dax SIZE:ALIGN[@NODE]\n"
+		"                            a device-dax namespace (vmemmap in RAM), repeatable\n"
+		"     --page-size SIZE       base page: 4K (default), 16K or 64K\n"
+		"     --struct-page-size N   sizeof(struct page) in bytes (default 64)\n"
+		"     --kernel VERSION       HVO rules of that kernel release, e.g. 5.15, 6.1, 7.1\n"
+		"     --generation GEN       HVO rules of a generation: none, 5.14, 5.18, 5.19, 6.0,\n"
+		"                            6.11, 6.15 (default) or 7.1\n"
+		"     --from-host            start from this host (or --root): memory, nodes, pages,\n"
+		"                            struct page, kernel and pools; options change only what they name\n"
+		"     --compare LIST         also lay the pools' memory out as each size of LIST, e.g. 2M,1G\n"
+		"     --format FORMAT        table (default) or json\n"
+		" -J, --json                 same as --format json\n"
+		" -o, --output LIST          table columns to print (see below)\n"
+		" -r, --raw                  raw table output, no tree, no summary\n"
+		" -n, --noheadings           don't print table headings\n"
+		" -b, --bytes                print sizes in bytes rather than in human-readable form\n"
+		"     --summary[=WHEN]       print the summary: always (default), never or only\n"
+		"     --root DIR             plan from a snapshot or extracted sosreport (implies --from-host)\n"
+		"     --color[=WHEN]         colorize output: auto, always or never\n"
+		" -h, --help                 display this help\n"
+		" -V, --version              display version\n\n"
+		"Available output columns:\n");
+	hv_plan_list_columns(out);
+	fprintf(out, "\nExit status: 0 ok, 2 usage error or impossible plan, 3 the host cannot be read.\n"
+		     "See hvoplan-plan(8).\n");
+}
+
+enum {
+	OPT_MEMORY = 0x200,
+	OPT_NODES,
+	OPT_POOL,
+	OPT_DAX,
+	OPT_KERNEL,
+	OPT_GENERATION,
+	OPT_FROM_HOST,
+	OPT_COMPARE,
+};
+
+struct overrides {
+	uint64_t memory, page_size, struct_page;
+	int nodes;
+	bool gen_set;
+	enum hv_gen gen;
+	char release[64];
+};
+
+static int plan_error(void)
+{
+	return hv_usage_error("plan", "%s", hv_last_error() ? hv_last_error() : "invalid value");
+}
+
+static int apply_overrides(struct hv_plan_input *in, const struct overrides *ov)
+{
+	if (ov->memory) {
+		in->memory = ov->memory;
+		in->memory_source = HV_PLAN_MEM_OPTION;
+	}
+	if (ov->nodes) {
+		bool changed = in->from_host && in->nodes != ov->nodes;
+		in->nodes = ov->nodes;
+		in->nodes_source = HV_PLAN_SRC_OPTION;
+		if (changed)
+			hv_plan_respread_base(in);
+	}
+	if (ov->page_size) {
+		in->page_size = ov->page_size;
+		in->page_size_source = HV_PLAN_SRC_OPTION;
+	}
+	if (ov->struct_page) {
+		in->struct_page = ov->struct_page;
+		in->struct_page_source = HV_PLAN_SRC_OPTION;
+	}
+	if (ov->gen_set) {
+		in->gen = ov->gen;
+		in->gen_source = HV_PLAN_SRC_OPTION;
+		hv_copy(in->release, sizeof(in->release), ov->release);
+	}
+	return 0;
+}
 
 int cmd_plan(int argc, char **argv, struct hv_global *g)
 {
-	(void)argc;
-	(void)argv;
-	(void)g;
-	fprintf(stderr, "hvoplan: 'plan' is not available in this build\n");
-	return HV_EXIT_USAGE;
+	static const struct option longopts[] = {
+		HV_GLOBAL_LONGOPTS,
+		{"memory", required_argument, NULL, OPT_MEMORY},
+		{"nodes", required_argument, NULL, OPT_NODES},
+		{"pool", required_argument, NULL, OPT_POOL},
+		{"dax", required_argument, NULL, OPT_DAX},
+		{"page-size", required_argument, NULL, OPT_PAGE_SIZE},
+		{"struct-page-size", required_argument, NULL, OPT_STRUCT_PAGE},
+		{"kernel", required_argument, NULL, OPT_KERNEL},
+		{"generation", required_argument, NULL, OPT_GENERATION},
+		{"from-host", no_argument, NULL, OPT_FROM_HOST},
+		{"compare", required_argument, NULL, OPT_COMPARE},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"json", no_argument, NULL, 'J'},
+		{"output", required_argument, NULL, 'o'},
+		{"raw", no_argument, NULL, 'r'},
+		{"noheadings", no_argument, NULL, 'n'},
+		{"bytes", no_argument, NULL, 'b'},
+		{"summary", optional_argument, NULL, OPT_SUMMARY},
+		{NULL, 0, NULL, 0},
+	};
+	struct hv_table_opts t = {.summary = HV_SUMMARY_ALWAYS};
+	struct hv_plan_input *in = calloc(1, sizeof(*in));
+	struct hv_plan_result *r = calloc(1, sizeof(*r));
+	struct hv_host *h = NULL;
+	struct overrides ov = {0};
+	bool json = false, from_host = false, kernel_opt = false, gen_opt = false;
+	int c, err, code = HV_EXIT_OK, rc;
+	uint64_t v;
+
+	if (!in || !r) {
+		code = hv_report_error(hv_fail(ENOMEM, "out of memory"), HV_EXIT_ENV);
+		goto out;
+	}
+	while ((c = getopt_long(argc, argv, "Jo:rnbhV", longopts, NULL)) != -1) {
+		if (hv_global_option(c, optarg, g, &err)) {
+			if (err) {
+				code = hv_usage_error("plan", "invalid value '%s'", optarg ? optarg : "");
+				goto out;
+			}
+			continue;
+		}
+		switch (c) {
+		case OPT_MEMORY:
+			rc = hv_parse_size(optarg, &v);
+			if (rc < 0 || v == 0) {
+				code = hv_usage_error("plan", "--memory %s: %s", optarg,
+						      rc == -ERANGE ? "overflows 64 bits" : "expected a size such as 1T or 768G");
+				goto out;
+			}
+			ov.memory = v;
+			break;
+		case OPT_NODES:
+			if (hv_parse_u64(optarg, &v) < 0 || v < 1 || v > HV_MAX_NODES) {
+				code = hv_usage_error("plan", "--nodes takes 1 to %d, not '%s'", HV_MAX_NODES, optarg);
+				goto out;
+			}
+			ov.nodes = (int)v;
+			break;
+		case OPT_POOL:
+			if (in->nspecs >= HV_PLAN_MAX_SPECS) {
+				code = hv_usage_error("plan", "--pool %s: at most %d --pool options", optarg, HV_PLAN_MAX_SPECS);
+				goto out;
+			}
+			if (hv_plan_parse_pool(optarg, &in->specs[in->nspecs]) < 0) {
+				code = plan_error();
+				goto out;
+			}
+			in->nspecs++;
+			break;
+		case OPT_DAX:
+			if (in->ndax >= HV_PLAN_MAX_DAX) {
+				code = hv_usage_error("plan", "--dax %s: at most %d --dax options", optarg, HV_PLAN_MAX_DAX);
+				goto out;
+			}
+			if (hv_plan_parse_dax(optarg, &in->dax[in->ndax]) < 0) {
+				code = plan_error();
+				goto out;
+			}
+			in->ndax++;
+			break;
+		case OPT_PAGE_SIZE:
+			if (hv_plan_parse_page_size(optarg, &ov.page_size) < 0) {
+				code = plan_error();
+				goto out;
+			}
+			break;
+		case OPT_STRUCT_PAGE:
+			if (hv_parse_u64(optarg, &v) < 0 || v < 16 || v > 1024) {
+				code = hv_usage_error("plan", "--struct-page-size takes a byte count from 16 to 1024, not '%s'",
+						      optarg);
+				goto out;
+			}
+			ov.struct_page = v;
+			break;
+		case OPT_KERNEL:
+			if (hv_plan_parse_kernel(optarg, &ov.gen) < 0) {
+				code = plan_error();
+				goto out;
+			}
+			ov.gen_set = kernel_opt = true;
+			hv_copy(ov.release, sizeof(ov.release), optarg);
+			break;
+		case OPT_GENERATION:
+			if (hv_plan_parse_generation(optarg, &ov.gen) < 0) {
+				code = plan_error();
+				goto out;
+			}
+			ov.gen_set = gen_opt = true;
+			ov.release[0] = '\0';
+			break;
+		case OPT_FROM_HOST: from_host = true; break;
+		case OPT_COMPARE:
+			if (hv_plan_parse_compare(optarg, in) < 0) {
+				code = plan_error();
+				goto out;
+			}
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "table"))
+				json = false;
+			else if (!strcmp(optarg, "json"))
+				json = true;
+			else {
+				code = hv_usage_error("plan", "unknown format '%s' (table or json)", optarg);
+				goto out;
+			}
+			break;
+		case 'J': json = true; break;
+		case 'o': t.columns = optarg; break;
+		case 'r': t.raw = true; break;
+		case 'n': t.noheadings = true; break;
+		case 'b': t.bytes = true; break;
+		case OPT_SUMMARY:
+			if (!optarg || !strcmp(optarg, "always"))
+				t.summary = HV_SUMMARY_ALWAYS;
+			else if (!strcmp(optarg, "never"))
+				t.summary = HV_SUMMARY_NEVER;
+			else if (!strcmp(optarg, "only"))
+				t.summary = HV_SUMMARY_ONLY;
+			else {
+				code = hv_usage_error("plan", "unknown --summary value '%s' (always, never or only)", optarg);
+				goto out;
+			}
+			break;
+		case 'h': usage(stdout); goto out;
+		case 'V': printf("hvoplan %s\n", HV_VERSION); goto out;
+		default: code = hv_usage_error("plan", "invalid option"); goto out;
+		}
+	}
+	if (optind < argc) {
+		code = hv_usage_error("plan", "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (kernel_opt && gen_opt) {
+		code = hv_usage_error("plan", "--kernel and --generation both set the HVO rules: give one");
+		goto out;
+	}
+
+	/* Defaults of a hypothetical host; --from-host replaces them. */
+	in->nodes = 1;
+	in->page_size = 4096;
+	in->struct_page = 64;
+	in->gen = HV_GEN_6_15; /* the newest rules confirmed from a release */
+	if (from_host || g->root) {
+		struct hv_probe_opts po = {.root = g->root};
+		if (!(h = calloc(1, sizeof(*h)))) {
+			code = hv_report_error(hv_fail(ENOMEM, "out of memory"), HV_EXIT_ENV);
+			goto out;
+		}
+		if ((rc = hv_probe_host(&po, h)) < 0) {
+			code = hv_report_error(rc, HV_EXIT_ENV);
+			goto out;
+		}
+		if (hv_plan_from_host(h, in) < 0) {
+			code = hv_report_error(-EINVAL, HV_EXIT_ENV);
+			goto out;
+		}
+	}
+	apply_overrides(in, &ov);
+	if (hv_plan_compute(in, r) < 0) {
+		code = plan_error();
+		goto out;
+	}
+	/* What the probe could not read, said once with the plan. */
+	for (int i = 0; i < hv_note_count() && r->nnotes < (int)(sizeof(r->notes) / sizeof(r->notes[0])); i++)
+		hv_copy(r->notes[r->nnotes++], sizeof(r->notes[0]), hv_note_get(i));
+
+	t.color = hv_use_color(g, stdout);
+	rc = json ? hv_plan_render_json(stdout, r) : hv_plan_render_table(stdout, r, &t);
+	if (rc < 0) {
+		code = rc == -EINVAL ? plan_error() : hv_report_error(rc, HV_EXIT_ENV);
+		goto out;
+	}
+	if (fflush(stdout) != 0)
+		code = hv_report_error(hv_fail(errno, "cannot write output: %s", strerror(errno)), HV_EXIT_ENV);
+out:
+	free(h);
+	free(in);
+	free(r);
+	return code;
 }

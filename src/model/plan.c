@@ -1,0 +1,403 @@
+/* The plan model: lays --pool / --dax specs out over nodes and computes the
+ * vmemmap each pool costs with and without HVO, with the report's per-page
+ * rules (kernel-facts.md §2, §5, §6). Pure; every figure is checked for
+ * 64-bit overflow because every input comes from the command line. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hv_error.h"
+#include "parse.h"
+#include "plan.h"
+#include "strutil.h"
+
+uint64_t hv_plan_pmd_size(uint64_t page_size)
+{
+	/* one page-table page of 8-byte entries maps PAGE_SIZE/8 pages */
+	return page_size * (page_size / 8);
+}
+
+uint64_t hv_plan_pud_size(uint64_t page_size)
+{
+	return hv_plan_pmd_size(page_size) * (page_size / 8);
+}
+
+uint64_t hv_plan_dax_optimizable(uint64_t align, uint64_t page_size, uint64_t struct_page, enum hv_gen gen)
+{
+	/* Compound devmap dedup (5.19): head page and one page of tails are
+	 * populated, the other tail vmemmap pages map the second one. Only
+	 * for PMD and PUD aligned namespaces; like HVO it needs struct pages
+	 * that tile a page exactly (assumed: power of two). */
+	if (gen < HV_GEN_5_19 || !hv_is_pow2(struct_page))
+		return 0;
+	if (align != hv_plan_pmd_size(page_size) && align != hv_plan_pud_size(page_size))
+		return 0;
+	uint64_t vm = hv_vmemmap_bytes(align, page_size, struct_page);
+	return vm > 2 * page_size ? vm - 2 * page_size : 0;
+}
+
+static void note(struct hv_plan_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct hv_plan_result *r, const char *fmt, ...)
+{
+	if (r->nnotes >= (int)(sizeof(r->notes) / sizeof(r->notes[0])))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->notes[r->nnotes++], sizeof(r->notes[0]), fmt, ap);
+	va_end(ap);
+}
+
+static const char *sz(uint64_t v, char *buf)
+{
+	hv_fmt_size(v, buf, 32);
+	return buf;
+}
+
+static int add(uint64_t *acc, uint64_t v, const char *what)
+{
+	if (__builtin_add_overflow(*acc, v, acc))
+		return hv_fail(ERANGE, "%s overflows 64 bits", what);
+	return 0;
+}
+
+static int add_cell(struct hv_plan_cell *a, const struct hv_plan_cell *b)
+{
+	int rc = 0;
+	rc |= add(&a->pages, b->pages, "the page count");
+	rc |= add(&a->memory, b->memory, "the pool memory");
+	rc |= add(&a->vmemmap, b->vmemmap, "the vmemmap");
+	rc |= add(&a->kept, b->kept, "the vmemmap kept");
+	rc |= add(&a->savings, b->savings, "the savings");
+	rc |= add(&a->restore, b->restore, "the vmemmap to restore");
+	rc |= add(&a->tail, b->tail, "the shared tail pages");
+	return rc ? -ERANGE : 0;
+}
+
+/* One HugeTLB pool of `pages` pages of `size` on one node. */
+static int hugetlb_cell(const struct hv_plan_input *in, int kept_pages, uint64_t size, uint64_t pages,
+			struct hv_plan_cell *c)
+{
+	char a[32];
+	uint64_t vpp = hv_vmemmap_bytes(size, in->page_size, in->struct_page);
+	uint64_t opt = hv_optimizable_bytes(size, in->page_size, in->struct_page, kept_pages);
+	memset(c, 0, sizeof(*c));
+	c->pages = pages;
+	if (__builtin_mul_overflow(pages, size, &c->memory) || __builtin_mul_overflow(pages, vpp, &c->vmemmap))
+		return hv_fail(ERANGE, "%llu pages of %s overflow 64 bits", (unsigned long long)pages, sz(size, a));
+	c->savings = pages * opt; /* opt < vpp: cannot overflow */
+	c->restore = c->savings;
+	/* 7.1: the tails of every optimized folio map one shared page per
+	 * zone and order; counted once per node in use (one zone per node). */
+	if (in->gen == HV_GEN_7_1 && opt && pages) {
+		c->tail = in->page_size;
+		c->savings -= c->tail; /* savings >= one page here: opt >= one page */
+	}
+	c->kept = c->vmemmap - c->savings;
+	return 0;
+}
+
+struct layout {
+	int nsizes;
+	uint64_t size[HV_PLAN_MAX_SIZES];
+	uint64_t pages[HV_PLAN_MAX_SIZES][HV_MAX_NODES];
+	uint64_t pct[HV_PLAN_MAX_SIZES][HV_MAX_NODES]; /* hundredths of the node's memory */
+};
+
+static int size_index(struct layout *L, uint64_t size, const char *what)
+{
+	for (int i = 0; i < L->nsizes; i++)
+		if (L->size[i] == size)
+			return i;
+	if (L->nsizes >= HV_PLAN_MAX_SIZES)
+		return hv_fail(EINVAL, "%s: at most %d hugepage sizes in one plan", what, HV_PLAN_MAX_SIZES);
+	int i = L->nsizes++;
+	/* keep sizes ascending, as the kernel lists hstates */
+	while (i > 0 && L->size[i - 1] > size) {
+		L->size[i] = L->size[i - 1];
+		memcpy(L->pages[i], L->pages[i - 1], sizeof(L->pages[i]));
+		memcpy(L->pct[i], L->pct[i - 1], sizeof(L->pct[i]));
+		i--;
+	}
+	L->size[i] = size;
+	memset(L->pages[i], 0, sizeof(L->pages[i]));
+	memset(L->pct[i], 0, sizeof(L->pct[i]));
+	return i;
+}
+
+static int check_hugepage_size(const struct hv_plan_input *in, uint64_t size, const char *opt, const char *text)
+{
+	char a[32], b[32];
+	if (!hv_is_pow2(size))
+		return hv_fail(EINVAL, "%s %s: hugepage size %s is not a power of two", opt, text, sz(size, a));
+	if (size <= in->page_size)
+		return hv_fail(EINVAL, "%s %s: hugepage size %s is not larger than the %s base page", opt, text, sz(size, a),
+			       sz(in->page_size, b));
+	return 0;
+}
+
+static uint64_t node_memory(const struct hv_plan_input *in, int n)
+{
+	uint64_t share = in->memory / (uint64_t)in->nodes;
+	return share + ((uint64_t)n < in->memory % (uint64_t)in->nodes);
+}
+
+static int apply_spec(const struct hv_plan_input *in, struct layout *L, const struct hv_plan_pool_spec *s)
+{
+	char a[32], b[32];
+	int rc = check_hugepage_size(in, s->size, "--pool", s->text);
+	if (rc < 0)
+		return rc;
+	if (s->node != HV_UNKNOWN && s->node >= in->nodes)
+		return hv_fail(EINVAL, "--pool %s: node %d does not exist in a plan of %d node%s (--nodes)", s->text,
+			       s->node, in->nodes, in->nodes == 1 ? "" : "s");
+	uint64_t target = s->node == HV_UNKNOWN ? in->memory : node_memory(in, s->node);
+	uint64_t pages, bytes;
+	switch (s->kind) {
+	case HV_PLAN_COUNT:
+		pages = s->value;
+		break;
+	case HV_PLAN_BYTES:
+		if (s->value % s->size)
+			return hv_fail(EINVAL, "--pool %s: %s is not a whole number of %s pages", s->text, sz(s->value, a),
+				       sz(s->size, b));
+		pages = s->value / s->size;
+		break;
+	default: /* a share of memory, rounded down to whole pages */
+		pages = (uint64_t)((unsigned __int128)target * s->value / (100 * HV_PLAN_PCT_SCALE) / s->size);
+		break;
+	}
+	if (__builtin_mul_overflow(pages, s->size, &bytes))
+		return hv_fail(ERANGE, "--pool %s: %llu pages of %s overflow 64 bits", s->text, (unsigned long long)pages,
+			       sz(s->size, a));
+	if (bytes > target) {
+		char c[32];
+		if (s->node == HV_UNKNOWN)
+			return hv_fail(EINVAL, "--pool %s: the pool (%s) is larger than memory (%s)", s->text, sz(bytes, a),
+				       sz(target, b));
+		return hv_fail(EINVAL, "--pool %s: the pool (%s) is larger than the memory of node %d (%s of %s)", s->text,
+			       sz(bytes, a), s->node, sz(target, b), sz(in->memory, c));
+	}
+	int i = size_index(L, s->size, "--pool");
+	if (i < 0)
+		return i;
+	uint64_t pct = s->kind == HV_PLAN_PERCENT ? s->value : 0;
+	if (s->node != HV_UNKNOWN) {
+		L->pages[i][s->node] = pages;
+		L->pct[i][s->node] = pct;
+		return 0;
+	}
+	/* Spread as the kernel's round-robin interleave does: the first
+	 * nodes take the remainder. */
+	for (int n = 0; n < in->nodes; n++) {
+		L->pages[i][n] = pages / (uint64_t)in->nodes + ((uint64_t)n < pages % (uint64_t)in->nodes);
+		L->pct[i][n] = pct;
+	}
+	return 0;
+}
+
+static int check_fit(const struct hv_plan_input *in, const struct layout *L)
+{
+	char a[32], b[32], c[32];
+	uint64_t total = 0;
+	for (int n = 0; n < in->nodes; n++) {
+		uint64_t pct = 0, bytes = 0;
+		for (int i = 0; i < L->nsizes; i++) {
+			uint64_t nb;
+			pct += L->pct[i][n];
+			if (__builtin_mul_overflow(L->pages[i][n], L->size[i], &nb) || add(&bytes, nb, "the pools") < 0)
+				return hv_fail(ERANGE, "the %s pool on node %d overflows 64 bits", sz(L->size[i], a), n);
+		}
+		if (pct > 100 * HV_PLAN_PCT_SCALE) {
+			if (in->nodes == 1)
+				return hv_fail(EINVAL, "--pool percentages add up to %llu.%02llu%% of memory, over 100%%",
+					       (unsigned long long)(pct / 100), (unsigned long long)(pct % 100));
+			return hv_fail(EINVAL, "--pool percentages add up to %llu.%02llu%% of the memory of node %d, over 100%%",
+				       (unsigned long long)(pct / 100), (unsigned long long)(pct % 100), n);
+		}
+		if (bytes > node_memory(in, n)) {
+			if (in->nodes == 1)
+				return hv_fail(EINVAL, "the pools add up to %s, more than memory (%s)", sz(bytes, a),
+					       sz(in->memory, b));
+			return hv_fail(EINVAL,
+				       "the pools on node %d add up to %s, more than its memory (%s: %s over %d nodes); "
+				       "use the per-node form SIZE:AMOUNT@NODE",
+				       n, sz(bytes, a), sz(node_memory(in, n), b), sz(in->memory, c), in->nodes);
+		}
+		if (add(&total, bytes, "the pools") < 0)
+			return -ERANGE;
+	}
+	return 0;
+}
+
+static int build_hugetlb(const struct hv_plan_input *in, struct hv_plan_result *r, const struct layout *L)
+{
+	for (int i = 0; i < L->nsizes; i++) {
+		struct hv_plan_row *row = &r->rows[r->nrows++];
+		memset(row, 0, sizeof(*row));
+		row->size = L->size[i];
+		hv_fmt_size(row->size, row->name, sizeof(row->name));
+		row->vmemmap_per_page = hv_vmemmap_bytes(row->size, in->page_size, in->struct_page);
+		row->optimizable_per_page = hv_optimizable_bytes(row->size, in->page_size, in->struct_page, r->kept_pages);
+		row->nnodes = in->nodes;
+		for (int n = 0; n < in->nodes; n++) {
+			int rc = hugetlb_cell(in, r->kept_pages, row->size, L->pages[i][n], &row->nodes[n]);
+			if (rc < 0 || (rc = add_cell(&row->total, &row->nodes[n])) < 0)
+				return rc;
+		}
+		if (r->kept_pages > 0 && hv_is_pow2(in->struct_page) && row->optimizable_per_page == 0) {
+			char a[32], b[32];
+			note(r, "%s pages: their vmemmap (%s) fits in %d base page%s: HVO frees nothing", row->name,
+			     sz(row->vmemmap_per_page, a), r->kept_pages, r->kept_pages == 1 ? "" : "s");
+			(void)b;
+		}
+		if (add_cell(&r->hugetlb, &row->total) < 0)
+			return -ERANGE;
+	}
+	return 0;
+}
+
+static int build_dax(const struct hv_plan_input *in, struct hv_plan_result *r)
+{
+	char a[32], b[32], c[32], d[32];
+	uint64_t pmd = hv_plan_pmd_size(in->page_size), pud = hv_plan_pud_size(in->page_size);
+	for (int k = 0; k < in->ndax; k++) {
+		const struct hv_plan_dax_spec *s = &in->dax[k];
+		if (s->align != in->page_size && s->align != pmd && s->align != pud)
+			return hv_fail(EINVAL, "--dax %s: align %s is not the base page (%s), PMD (%s) or PUD (%s) size",
+				       s->text, sz(s->align, a), sz(in->page_size, b), sz(pmd, c), sz(pud, d));
+		if (s->size == 0 || s->size % s->align)
+			return hv_fail(EINVAL, "--dax %s: namespace size %s is not a whole number of %s", s->text,
+				       sz(s->size, a), sz(s->align, b));
+		int node = s->node == HV_UNKNOWN ? 0 : s->node;
+		if (node >= in->nodes)
+			return hv_fail(EINVAL, "--dax %s: node %d does not exist in a plan of %d node%s (--nodes)", s->text,
+				       node, in->nodes, in->nodes == 1 ? "" : "s");
+		struct hv_plan_row *row = NULL;
+		for (int i = 0; i < r->nrows; i++)
+			if (r->rows[i].dax && r->rows[i].size == s->align)
+				row = &r->rows[i];
+		if (!row) {
+			if (r->nrows >= HV_PLAN_MAX_ROWS)
+				return hv_fail(EINVAL, "--dax %s: too many pools in one plan", s->text);
+			row = &r->rows[r->nrows++];
+			memset(row, 0, sizeof(*row));
+			row->dax = true;
+			row->size = s->align;
+			hv_fmt_size(row->size, row->name, sizeof(row->name));
+			row->vmemmap_per_page = hv_vmemmap_bytes(s->align, in->page_size, in->struct_page);
+			row->optimizable_per_page =
+				hv_plan_dax_optimizable(s->align, in->page_size, in->struct_page, in->gen);
+			row->nnodes = in->nodes;
+		}
+		struct hv_plan_cell cell = {.pages = s->size / s->align, .memory = s->size};
+		cell.vmemmap = cell.pages * row->vmemmap_per_page; /* <= size / page * 1024: no overflow */
+		cell.savings = cell.pages * row->optimizable_per_page;
+		cell.kept = cell.vmemmap - cell.savings;
+		/* destroying a namespace frees its vmemmap: nothing to allocate */
+		if (add_cell(&row->nodes[node], &cell) < 0 || add_cell(&row->total, &cell) < 0 ||
+		    add_cell(&r->dax, &cell) < 0)
+			return -ERANGE;
+	}
+	if (in->ndax && in->gen < HV_GEN_5_19)
+		note(r, "device-dax vmemmap dedup needs 5.19 or later: %s keeps every dax struct page",
+		     hv_gen_name(in->gen));
+	return 0;
+}
+
+static int build_compare(const struct hv_plan_input *in, struct hv_plan_result *r, const struct layout *L)
+{
+	char a[32];
+	if (in->ncompare && r->hugetlb.memory == 0)
+		return hv_fail(EINVAL, "--compare needs hugetlb pools to lay out again: give --pool, or --from-host "
+				       "on a host with pools");
+	for (int k = 0; k < in->ncompare; k++) {
+		uint64_t size = in->compare[k];
+		char text[32];
+		hv_fmt_size(size, text, sizeof(text));
+		int rc = check_hugepage_size(in, size, "--compare", text);
+		if (rc < 0)
+			return rc;
+		struct hv_plan_alt *alt = &r->compare[r->ncompare++];
+		memset(alt, 0, sizeof(*alt));
+		alt->size = size;
+		hv_copy(alt->name, sizeof(alt->name), text);
+		alt->vmemmap_per_page = hv_vmemmap_bytes(size, in->page_size, in->struct_page);
+		alt->optimizable_per_page = hv_optimizable_bytes(size, in->page_size, in->struct_page, r->kept_pages);
+		for (int n = 0; n < in->nodes; n++) {
+			uint64_t bytes = 0;
+			for (int i = 0; i < L->nsizes; i++)
+				bytes += L->pages[i][n] * L->size[i]; /* checked by check_fit */
+			struct hv_plan_cell c;
+			if ((rc = hugetlb_cell(in, r->kept_pages, size, bytes / size, &c)) < 0 ||
+			    (rc = add_cell(&alt->cell, &c)) < 0)
+				return rc;
+			alt->unplaced += bytes % size;
+		}
+		if (alt->unplaced)
+			note(r, "--compare %s: %s of the pools is not a whole number of %s pages and is left out", text,
+			     sz(alt->unplaced, a), text);
+	}
+	return 0;
+}
+
+int hv_plan_compute(const struct hv_plan_input *in, struct hv_plan_result *r)
+{
+	char a[32], b[32];
+	memset(r, 0, sizeof(*r));
+	r->in = in;
+	if (in->memory == 0)
+		return hv_fail(EINVAL, "no memory size: give --memory SIZE (e.g. 1T) or --from-host");
+	if (in->nodes < 1 || in->nodes > HV_MAX_NODES)
+		return hv_fail(EINVAL, "--nodes %d: a plan has 1 to %d nodes", in->nodes, HV_MAX_NODES);
+	if (!hv_is_pow2(in->page_size) || in->page_size < 4096)
+		return hv_fail(EINVAL, "base page size %llu is not 4K, 16K or 64K", (unsigned long long)in->page_size);
+	if (in->struct_page < 16 || in->struct_page > 1024)
+		return hv_fail(EINVAL, "--struct-page-size %llu: expected 16 to 1024 bytes",
+			       (unsigned long long)in->struct_page);
+	if (in->memory < in->page_size * (uint64_t)in->nodes)
+		return hv_fail(EINVAL, "--memory %s is less than one %s page per node", sz(in->memory, a),
+			       sz(in->page_size, b));
+	r->kept_pages = hv_gen_kept_pages(in->gen);
+	r->shared_tail = in->gen == HV_GEN_7_1;
+
+	struct layout L; /* 64 KiB: fine on the stack, and no global */
+	memset(&L, 0, sizeof(L));
+	int rc;
+	for (int i = 0; i < in->nbase; i++) {
+		if ((rc = size_index(&L, in->base[i].size, "host pools")) < 0)
+			return rc;
+		for (int n = 0; n < in->nodes; n++)
+			L.pages[rc][n] = (uint64_t)(in->base[i].nr[n] > 0 ? in->base[i].nr[n] : 0);
+	}
+	for (int i = 0; i < in->nspecs; i++)
+		if ((rc = apply_spec(in, &L, &in->specs[i])) < 0)
+			return rc;
+	if ((rc = check_fit(in, &L)) < 0 || (rc = build_hugetlb(in, r, &L)) < 0 || (rc = build_dax(in, r)) < 0 ||
+	    (rc = build_compare(in, r, &L)) < 0)
+		return rc;
+	r->total = r->hugetlb;
+	if (add_cell(&r->total, &r->dax) < 0)
+		return -ERANGE;
+
+	r->memmap = in->memory / in->page_size * in->struct_page;
+	r->memmap_with_hvo = r->memmap - r->hugetlb.savings; /* hugetlb vmemmap is part of memmap */
+	if (add(&r->memmap_with_hvo, r->dax.kept, "the memmap") < 0)
+		return -ERANGE;
+	__int128 left = (__int128)in->memory - r->hugetlb.memory - r->memmap_with_hvo;
+	r->remaining = left < INT64_MIN ? INT64_MIN : (int64_t)left;
+
+	if (in->gen == HV_GEN_NONE)
+		note(r, "kernels before 5.14 have no HVO: every struct page is kept");
+	if (r->kept_pages > 0 && !hv_is_pow2(in->struct_page))
+		note(r, "struct page of %llu bytes is not a power of two: HVO frees nothing",
+		     (unsigned long long)in->struct_page);
+	if (r->total.tail)
+		note(r, "7.1 shared tail pages (%s) are an estimate: one page per node and hugepage size in use; "
+			"the kernel keeps one per zone and order, and a node can have several zones",
+		     sz(r->total.tail, a));
+	if (r->remaining < 0)
+		note(r, "the pools and the struct pages need %s more than the memory: nothing is left for the kernel",
+		     sz((uint64_t)-(left), a));
+	return 0;
+}

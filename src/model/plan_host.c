@@ -1,0 +1,85 @@
+/* --from-host: a plan that starts as the probed host (live or --root
+ * snapshot). Memory is what the memmap covers: present memory blocks x
+ * block size (the report's baseline), else MemTotal, which leaves out
+ * memory reserved at boot and so understates the memmap. */
+#include <errno.h>
+#include <string.h>
+
+#include "hv_error.h"
+#include "plan.h"
+#include "strutil.h"
+
+static void spread(int64_t nr[], int64_t total, int nodes)
+{
+	memset(nr, 0, sizeof(int64_t) * HV_MAX_NODES);
+	for (int n = 0; n < nodes; n++)
+		nr[n] = total / nodes + (n < total % nodes);
+}
+
+int hv_plan_from_host(const struct hv_host *h, struct hv_plan_input *in)
+{
+	in->from_host = true;
+	hv_copy(in->root, sizeof(in->root), h->root[0] ? h->root : "/");
+	uint64_t mem;
+	if (h->memblocks.present > 0 && h->memblocks.block_size > 0 &&
+	    !__builtin_mul_overflow((uint64_t)h->memblocks.present, (uint64_t)h->memblocks.block_size, &mem)) {
+		in->memory = mem;
+		in->memory_source = HV_PLAN_MEM_BLOCKS;
+	} else if (h->meminfo.mem_total_kib > 0 && (uint64_t)h->meminfo.mem_total_kib <= UINT64_MAX / 1024) {
+		in->memory = (uint64_t)h->meminfo.mem_total_kib * 1024;
+		in->memory_source = HV_PLAN_MEM_MEMINFO;
+	} else {
+		return hv_fail(EINVAL, "%s: neither memory blocks nor MemTotal tell the memory size; give --memory",
+			       h->root[0] ? h->root : "/");
+	}
+	if (h->page_size <= 0)
+		return hv_fail(EINVAL, "%s: the base page size is unknown; give --page-size", h->root[0] ? h->root : "/");
+	in->page_size = (uint64_t)h->page_size;
+	in->page_size_source = HV_PLAN_SRC_HOST;
+
+	in->gen = hv_generation(h->kver_major, h->kver_minor);
+	in->gen_source = HV_PLAN_SRC_HOST;
+	if (in->gen == HV_GEN_UNKNOWN) {
+		in->gen = HV_GEN_6_15;
+		in->gen_source = HV_PLAN_SRC_DEFAULT;
+	}
+	hv_copy(in->release, sizeof(in->release), h->release);
+	enum hv_page_src src;
+	in->struct_page = (uint64_t)hv_model_struct_page(h, in->gen, &src);
+	in->struct_page_source = src == HV_SRC_ASSUMED ? HV_PLAN_SRC_DEFAULT : HV_PLAN_SRC_HOST;
+
+	int nodes = h->nnodes_online > 0 ? h->nnodes_online : 1;
+	for (int i = 0; i < h->nhstates; i++)
+		for (int j = 0; j < h->hstates[i].nnodes; j++)
+			if (h->hstates[i].nodes[j].node >= nodes && h->hstates[i].nodes[j].node < HV_MAX_NODES)
+				nodes = h->hstates[i].nodes[j].node + 1;
+	in->nodes = nodes > HV_MAX_NODES ? HV_MAX_NODES : nodes;
+	in->nodes_source = HV_PLAN_SRC_HOST;
+
+	in->nbase = 0;
+	for (int i = 0; i < h->nhstates && in->nbase < HV_PLAN_MAX_SIZES; i++) {
+		const struct hv_hstate *s = &h->hstates[i];
+		struct hv_plan_base_pool *b = &in->base[in->nbase++];
+		b->size = s->size;
+		if (s->nnodes == 0) {
+			spread(b->nr, s->nr > 0 ? s->nr : 0, in->nodes);
+			continue;
+		}
+		memset(b->nr, 0, sizeof(b->nr));
+		for (int j = 0; j < s->nnodes; j++)
+			if (s->nodes[j].node >= 0 && s->nodes[j].node < in->nodes && s->nodes[j].nr > 0)
+				b->nr[s->nodes[j].node] = s->nodes[j].nr;
+	}
+	return 0;
+}
+
+void hv_plan_respread_base(struct hv_plan_input *in)
+{
+	for (int i = 0; i < in->nbase; i++) {
+		int64_t total = 0;
+		for (int n = 0; n < HV_MAX_NODES; n++)
+			if (__builtin_add_overflow(total, in->base[i].nr[n], &total))
+				total = INT64_MAX; /* caught as "larger than memory" later */
+		spread(in->base[i].nr, total, in->nodes);
+	}
+}
