@@ -48,9 +48,23 @@ static void note(struct hv_plan_result *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Sizes in messages: exact in the largest unit that divides them (1025G,
+ * not 1T), else the rounded human form marked as such. */
 static const char *sz(uint64_t v, char *buf)
 {
-	hv_fmt_size(v, buf, 32);
+	static const char units[] = "KMGTPE";
+	int u = -1;
+	while (u < 5 && v && v % (1ull << (10 * (u + 2))) == 0)
+		u++;
+	if (u < 0 && v >= 1024) {
+		char h[24];
+		hv_fmt_size(v, h, sizeof(h));
+		snprintf(buf, 32, "about %s", h);
+	} else if (u < 0) {
+		snprintf(buf, 32, "%lluB", (unsigned long long)v);
+	} else {
+		snprintf(buf, 32, "%llu%c", (unsigned long long)(v >> (10 * (u + 1))), units[u]);
+	}
 	return buf;
 }
 
