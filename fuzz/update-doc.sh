@@ -37,7 +37,7 @@ vg() { # vg LABEL ARGS...: one valgrind run, one table row
 		echo "| $t | $execs | $corp ($seeds) | $result |"
 	done <"$results"
 	echo
-	if command -v valgrind >/dev/null && [ -x "$HV" ] && ! grep -q AddressSanitizer "$HV"; then
+	if command -v valgrind >/dev/null && [ -x "$HV" ] && ! grep -qa -e __asan_init -e __ubsan_handle "$HV"; then
 		snap=$(mktemp -d)
 		cp -a tests/fixtures/vm/6.12-stale/. "$snap/" 2>/dev/null
 		echo "| valgrind run | result |"

@@ -288,9 +288,13 @@ damage() {
 }
 
 # valgrind: the plain build only (an ASan build cannot run under valgrind).
-valgrind_report() {
+need_valgrind() {
 	command -v valgrind >/dev/null || skip "valgrind not installed"
-	if grep -q AddressSanitizer "$HV" 2>/dev/null; then skip "sanitizer build"; fi
+	if grep -qa -e __asan_init -e __ubsan_handle "$HV" 2>/dev/null; then skip "sanitizer build"; fi
+}
+
+valgrind_report() {
+	need_valgrind
 	run valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible \
 		--errors-for-leak-kinds=definite,indirect,possible "$HV" report "$@"
 	echo "$output" | tail -30
@@ -301,7 +305,7 @@ valgrind_report() {
 # fallback); valgrind before 3.20 does not implement openat2 (Debian 12 has
 # 3.19), so there the snapshot runs are skipped: make check-asan covers them.
 valgrind_openat2() {
-	command -v valgrind >/dev/null || skip "valgrind not installed"
+	need_valgrind
 	run valgrind -q "$HV" report --root "$S"
 	if [[ $output == *"unhandled"*"syscall: 437"* || $output == *"Function not implemented"* ]]; then
 		skip "valgrind $(valgrind --version) lacks openat2 (syscall 437)"
