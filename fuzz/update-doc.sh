@@ -17,10 +17,11 @@ vg() { # vg LABEL ARGS...: one valgrind run, one table row
 	out=$(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect,possible \
 		"$HV" report "$@" 2>&1 >/dev/null)
 	rc=$?
-	if grep -q 'syscall: 437' <<<"$out"; then
+	# valgrind < 3.20 lacks openat2: live reports fall back to openat, snapshots cannot.
+	if grep -q 'Function not implemented' <<<"$out"; then
 		echo "| $label | not run: $(valgrind --version) lacks openat2; covered by make check-asan (LeakSanitizer) |"
 	elif [ "$rc" -eq 0 ] || [ "$rc" -eq 1 ]; then
-		echo "| $label | exit $rc, no errors, no leaks |"
+		echo "| $label | exit $rc, no errors, no leaks$(grep -q 'syscall: 437' <<<"$out" && echo ' (openat2 unknown to valgrind: openat fallback)') |"
 	else
 		echo "| $label | **exit $rc**: $(head -c 200 <<<"$out" | tr '\n|' '  ') |"
 	fi
