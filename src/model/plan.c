@@ -4,6 +4,7 @@
  * 64-bit overflow because every input comes from the command line. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -394,6 +395,10 @@ int hv_plan_compute(const struct hv_plan_input *in, struct hv_plan_result *r)
 	if (add_cell(&r->total, &r->dax) < 0)
 		return -ERANGE;
 
+	/* JSON integers are signed 64-bit: keep every figure printable */
+	if (in->memory > INT64_MAX || r->total.memory > INT64_MAX || r->total.vmemmap > INT64_MAX)
+		return hv_fail(ERANGE, "the plan holds more than 8E of memory (%s), which does not fit signed 64 bits",
+			       sz(in->memory > r->total.memory ? in->memory : r->total.memory, a));
 	r->memmap = in->memory / in->page_size * in->struct_page;
 	r->memmap_with_hvo = r->memmap - r->hugetlb.savings; /* hugetlb vmemmap is part of memmap */
 	if (add(&r->memmap_with_hvo, r->dax.kept, "the memmap") < 0)

@@ -249,7 +249,7 @@ static void summary(FILE *out, const struct hv_plan_result *r, const struct hv_t
 		snprintf(src, sizeof(src), "host kernel %s", in->release);
 	else
 		snprintf(src, sizeof(src), "default: the newest confirmed rules");
-	fprintf(out, "Kernel:          HVO rules of %s (%s), ", hv_gen_name(in->gen), src);
+	fprintf(out, "Kernel:          HVO rules of the %s generation (%s), ", hv_gen_name(in->gen), src);
 	if (r->kept_pages > 0)
 		fprintf(out, "keeps %d vmemmap page%s per hugepage%s\n", r->kept_pages, r->kept_pages == 1 ? "" : "s",
 			r->shared_tail ? " plus one shared tail page per zone and size" : "");

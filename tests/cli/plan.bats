@@ -117,7 +117,7 @@ tib() {
 	[ "$status" -eq 0 ]
 	[[ $output == *"Memmap:          16G of struct pages for all memory without HVO"* ]]
 	[[ $output == *"To free pools:   8G of free memory"* ]]
-	[[ $output == *"HVO rules of 6.15 (default"* ]]
+	[[ $output == *"HVO rules of the 6.15 generation (default"* ]]
 	[[ $output != *SIZE* ]]
 }
 
@@ -232,6 +232,8 @@ tib() {
 	check "--generation takes none, 5.14" --memory 1T --generation 5.16
 	check "--kernel and --generation both" --memory 1T --kernel 6.1 --generation 5.18
 	check "no memory size" --pool 2M:1
+	check "more than 8E of memory (15E)" --memory 15E --pool 8E:1
+	check "the pool memory overflows 64 bits" --memory 1T --dax 8E:1G --dax 8E:1G
 	check "invalid option" --memory 1T --bogus
 	check "unexpected argument 'extra'" --memory 1T extra
 	check "unknown format 'yaml'" --memory 1T --format yaml

@@ -392,6 +392,16 @@ static void test_rejected(void **state)
 	struct hv_plan_input *in = new_input(0, HV_GEN_6_15);
 	assert_non_null(strstr(compute_err(in, -EINVAL), "--memory"));
 	free(in);
+	/* figures must fit JSON's signed 64-bit integers */
+	in = new_input(15 * 1024 * 1024 * T, HV_GEN_6_15);
+	pool(in, "8E:1");
+	assert_non_null(strstr(compute_err(in, -ERANGE), "more than 8E of memory (15E)"));
+	free(in);
+	in = new_input(1 * T, HV_GEN_6_15);
+	dax(in, "8E:1G");
+	dax(in, "8E:1G");
+	assert_non_null(strstr(compute_err(in, -ERANGE), "overflows 64 bits"));
+	free(in);
 }
 
 static void test_from_host(void **state)
