@@ -1,14 +1,304 @@
-/* hvoplan apply: being written (see the issue tracker); refuses until then. */
+/* hvoplan apply: settings (config < environment < command line) -> desired
+ * state -> action list -> dry run, or with --yes the executor. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
+#include "apply.h"
 #include "cli.h"
+#include "config.h"
 #include "hv_error.h"
+#include "model.h"
+#include "parse.h"
+#include "probe.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage:\n hvoplan apply [options]\n hvoplan apply --revert [--yes]\n\n"
+		"Bring HVO and the hugepage pools to a desired state, now and (with --persist)\n"
+		"across reboots. Without --yes only the action list and file diffs are shown.\n\n"
+		"Options:\n"
+		"     --hvo on|off         set vm.hugetlb_optimize_vmemmap (and hugetlb_free_vmemmap=)\n"
+		"     --pages LIST         pool sizes: SIZE:COUNT or SIZE:COUNT@NODE, e.g. 1G:64,2M:1024@1\n"
+		"     --reoptimize         release and re-allocate free pages allocated while HVO was off\n"
+		"     --batch N            pages per pool write during --reoptimize (default: 1 GiB worth)\n"
+		"     --persist            also write sysctl.d and the boot parameters\n"
+		"     --bootloader NAME    auto (default), grubby, grub, kernel-install or manual\n"
+		"     --revert             restore the state saved by the last --persist run\n"
+		" -y, --yes                carry the actions out (default: dry run)\n"
+		"     --config FILE        settings file (default: ROOT/etc/hvoplan.conf, if present)\n"
+		"     --root DIR           read and write under DIR instead of /\n"
+		"     --color[=WHEN]       accepted for symmetry; apply prints no color\n"
+		" -h, --help               display this help\n"
+		" -V, --version            display version\n\n"
+		"Environment: HVOPLAN_CONFIG, HVOPLAN_HVO, HVOPLAN_PAGES, HVOPLAN_PERSIST,\n"
+		"HVOPLAN_REOPTIMIZE, HVOPLAN_BOOTLOADER, HVOPLAN_BATCH, HVOPLAN_TOOL_DIR.\n\n"
+		"Exit status: 0 ok (or nothing to do), 2 invalid value or usage, 3 environment\n"
+		"(not root, HVO not available, symlink at a target, locked), 4 apply failed and\n"
+		"was rolled back. See hvoplan-apply(8) and hvoplan.conf(5).\n");
+}
+
+enum {
+	OPT_HVO = 0x200,
+	OPT_PAGES,
+	OPT_REOPT,
+	OPT_BATCH,
+	OPT_PERSIST,
+	OPT_BOOTLOADER,
+	OPT_REVERT,
+	OPT_CONFIG,
+};
+
+static int fail_code(int rc)
+{
+	switch (-rc) {
+	case EINVAL:
+	case E2BIG:
+	case ERANGE:
+		return HV_EXIT_USAGE;
+	default:
+		return HV_EXIT_ENV;
+	}
+}
+
+static int err(int rc)
+{
+	return hv_report_error(rc, fail_code(rc));
+}
+
+struct run {
+	struct hv_root root;
+	int rootfd, lockfd;
+	char rootname[PATH_MAX];
+	bool live;
+	struct hv_host *h;
+	struct hv_report *r;
+	struct hv_plan *p;
+	struct hv_apply_inputs in;
+};
+
+static int open_root(struct run *x, const char *root)
+{
+	int rc = hv_root_open(&x->root, root ? root : "/");
+	if (rc < 0)
+		return rc;
+	x->live = x->root.live;
+	snprintf(x->rootname, sizeof(x->rootname), "%s", x->root.path);
+	x->rootfd = open(x->live ? "/" : x->root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (x->rootfd < 0)
+		return hv_fail(errno, "%s: %s", root, strerror(errno));
+	return 0;
+}
+
+static int check_privilege(const struct run *x)
+{
+	if (x->live && geteuid() != 0)
+		return hv_fail(EACCES, "changing the live host needs root: run 'sudo hvoplan apply ... --yes' "
+				       "(or drop --yes for a dry run)");
+	return 0;
+}
+
+static int execute(struct run *x, bool revert)
+{
+	const char *tool_dir = getenv("HVOPLAN_TOOL_DIR");
+	struct hv_exec_opts o = {
+		.rootfd = x->rootfd,
+		.rootname = x->rootname,
+		.live = x->live,
+		.tool_dir = tool_dir,
+		.progress = isatty(2),
+		.no_backup = revert,
+		.out = stdout,
+	};
+	bool shortfall, rolled_back;
+	int rc = hv_apply_execute(x->p, &o, &shortfall, &rolled_back);
+	if (rc < 0)
+		return hv_report_error(rc, HV_EXIT_APPLY);
+	printf("%s%s\n", revert ? "reverted" : "applied",
+	       shortfall ? " (some pools are smaller than asked: see the warnings)" : "");
+	return HV_EXIT_OK;
+}
+
+static int do_revert(struct run *x, bool yes)
+{
+	char backup[256];
+	int rc = hv_revert_plan(x->rootfd, x->rootname, x->p, backup, sizeof(backup));
+	if (rc < 0)
+		return rc == -ENOENT ? hv_report_error(rc, HV_EXIT_ENV) : err(rc);
+	printf("reverting to the state before /%s\n", backup);
+	const char *tool_dir = getenv("HVOPLAN_TOOL_DIR");
+	hv_plan_print(stdout, x->p, x->rootname[0] ? x->rootname : "/", x->live, tool_dir, !yes);
+	if (!yes)
+		return HV_EXIT_OK;
+	int code = execute(x, true);
+	if (code == HV_EXIT_OK && (rc = hv_revert_finish(x->rootfd, x->rootname, backup)) < 0)
+		fprintf(stderr, "hvoplan: warning: reverted, but the backup could not be removed: %s\n", hv_last_error());
+	return code;
+}
 
 int cmd_apply(int argc, char **argv, struct hv_global *g)
 {
-	(void)argc;
-	(void)argv;
-	(void)g;
-	fprintf(stderr, "hvoplan: 'apply' is not available in this build\n");
-	return HV_EXIT_USAGE;
+	static const struct option longopts[] = {
+		HV_GLOBAL_LONGOPTS,
+		{"hvo", required_argument, NULL, OPT_HVO},
+		{"pages", required_argument, NULL, OPT_PAGES},
+		{"reoptimize", no_argument, NULL, OPT_REOPT},
+		{"batch", required_argument, NULL, OPT_BATCH},
+		{"persist", no_argument, NULL, OPT_PERSIST},
+		{"bootloader", required_argument, NULL, OPT_BOOTLOADER},
+		{"revert", no_argument, NULL, OPT_REVERT},
+		{"yes", no_argument, NULL, 'y'},
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{NULL, 0, NULL, 0},
+	};
+	struct hv_apply_settings cli, conf, env;
+	hv_settings_init(&cli);
+	hv_settings_init(&conf);
+	hv_settings_init(&env);
+	bool yes = false, revert = false, pages_given = false;
+	const char *config = NULL;
+	int c, e, rc, v;
+	char what[64];
+
+	while ((c = getopt_long(argc, argv, "yhV", longopts, NULL)) != -1) {
+		if (hv_global_option(c, optarg, g, &e)) {
+			if (e)
+				return hv_usage_error("apply", "invalid value '%s'", optarg ? optarg : "");
+			continue;
+		}
+		hv_clear_error();
+		switch (c) {
+		case OPT_HVO:
+			if (hv_parse_onoff("--hvo", optarg, &cli.hvo) < 0)
+				return hv_usage_error("apply", "%s", hv_last_error());
+			break;
+		case OPT_PAGES:
+			/* repeated --pages add up; a size given twice is an error */
+			if (hv_parse_pages("--pages", optarg, &cli) < 0)
+				return hv_usage_error("apply", "%s", hv_last_error());
+			pages_given = true;
+			break;
+		case OPT_REOPT: cli.reoptimize = 1; break;
+		case OPT_PERSIST: cli.persist = 1; break;
+		case OPT_REVERT: revert = true; break;
+		case 'y': yes = true; break;
+		case OPT_BATCH: {
+			uint64_t b;
+			if (strspn(optarg, "0123456789") != strlen(optarg) || hv_parse_u64(optarg, &b) < 0 || b < 1 ||
+			    b > 1000000)
+				return hv_usage_error("apply", "--batch takes a page count from 1 to 1000000, not '%s'", optarg);
+			cli.batch = (int64_t)b;
+			break;
+		}
+		case OPT_BOOTLOADER:
+			snprintf(what, sizeof(what), "--bootloader");
+			if (hv_parse_bootloader(what, optarg, &v) < 0)
+				return hv_usage_error("apply", "%s", hv_last_error());
+			cli.bootloader = v;
+			break;
+		case OPT_CONFIG: config = optarg; break;
+		case 'h': usage(stdout); return HV_EXIT_OK;
+		case 'V': printf("hvoplan %s\n", HV_VERSION); return HV_EXIT_OK;
+		default: return hv_usage_error("apply", "invalid option");
+		}
+	}
+	if (optind < argc)
+		return hv_usage_error("apply", "unexpected argument '%s'", argv[optind]);
+	if (revert && (cli.hvo >= 0 || pages_given || cli.reoptimize > 0 || cli.persist > 0 || cli.batch ||
+		       cli.bootloader >= 0))
+		return hv_usage_error("apply", "--revert takes no desired state (only --yes, --root)");
+
+	struct run x = {.rootfd = -1, .lockfd = -1, .root = {.fd = -1}};
+	int code = HV_EXIT_OK;
+	x.h = calloc(1, sizeof(*x.h));
+	x.r = calloc(1, sizeof(*x.r));
+	x.p = calloc(1, sizeof(*x.p));
+	if (!x.h || !x.r || !x.p) {
+		code = hv_report_error(hv_fail(ENOMEM, "out of memory"), HV_EXIT_ENV);
+		goto out;
+	}
+	if ((rc = open_root(&x, g->root)) < 0) {
+		code = hv_report_error(rc, HV_EXIT_ENV);
+		goto out;
+	}
+
+	if (!revert) {
+		/* config file < environment < command line */
+		const char *envconf = getenv("HVOPLAN_CONFIG");
+		if (!config && envconf && *envconf)
+			config = envconf;
+		rc = config ? hv_config_load(config, true, &conf) : hv_config_load_at(&x.root, "etc/hvoplan.conf", &conf);
+		if (rc < 0) {
+			code = err(rc);
+			goto out;
+		}
+		if ((rc = hv_settings_from_env(&env)) < 0) {
+			code = err(rc);
+			goto out;
+		}
+		hv_settings_merge(&conf, &env);
+		hv_settings_merge(&conf, &cli);
+	}
+	if (yes && (rc = check_privilege(&x)) < 0) {
+		code = hv_report_error(rc, HV_EXIT_ENV);
+		goto out;
+	}
+	/* the lock is taken before reading anything, so the plan is made from
+	 * a state no other run is changing */
+	if (yes && (rc = hv_lock(x.rootfd, x.rootname, &x.lockfd)) < 0) {
+		code = hv_report_error(rc, HV_EXIT_ENV);
+		goto out;
+	}
+	if (revert) {
+		code = do_revert(&x, yes);
+		goto out;
+	}
+
+	struct hv_probe_opts po = {.root = g->root};
+	if ((rc = hv_probe_host(&po, x.h)) < 0 || (rc = hv_model_report(x.h, x.r)) < 0) {
+		code = hv_report_error(rc, HV_EXIT_ENV);
+		goto out;
+	}
+	struct hv_desired d;
+	if ((rc = hv_desired_from_settings(&conf, x.h, x.r, &d)) < 0) {
+		code = err(rc);
+		goto out;
+	}
+	if (d.hvo < 0 && d.npools == 0 && !d.reoptimize) {
+		code = hv_usage_error("apply", "nothing asked for: give --hvo, --pages or --reoptimize "
+					       "(or set them in the [apply] section of hvoplan.conf)");
+		goto out;
+	}
+	if ((rc = hv_apply_read_inputs(x.rootfd, x.rootname, &x.in)) < 0 ||
+	    (rc = hv_apply_plan(&d, x.h, x.r, &x.in, x.p)) < 0) {
+		code = err(rc);
+		goto out;
+	}
+	const char *tool_dir = getenv("HVOPLAN_TOOL_DIR");
+	hv_plan_print(stdout, x.p, x.rootname[0] ? x.rootname : "/", x.live, tool_dir, !yes);
+	int real = 0;
+	for (int i = 0; i < x.p->n; i++)
+		real += x.p->a[i].kind != HV_ACT_MANUAL;
+	if (yes && real)
+		code = execute(&x, false);
+out:
+	if (x.p) {
+		hv_plan_free(x.p);
+		free(x.p);
+	}
+	hv_inputs_free(&x.in);
+	free(x.h);
+	free(x.r);
+	if (x.lockfd >= 0)
+		close(x.lockfd);
+	if (x.rootfd >= 0)
+		close(x.rootfd);
+	hv_root_close(&x.root);
+	return code;
 }

@@ -1,0 +1,201 @@
+/* hvoplan apply: a desired state and a probed host become an action list
+ * (plain data, printed as the dry run); an executor carries it out with
+ * backups, a lock and rollback. Every path is relative to the root. */
+#ifndef HV_APPLY_H
+#define HV_APPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "host.h"
+#include "model.h"
+
+#define HV_MAX_ACTIONS 256
+#define HV_MAX_ARGV 8
+#define HV_MAX_GRUB_FILES 32
+
+#define HV_SYSCTL_REL "proc/sys/vm/hugetlb_optimize_vmemmap"
+#define HV_SYSCTL_DROPIN "etc/sysctl.d/90-hvoplan.conf"
+#define HV_GRUB_MAIN "etc/default/grub"
+#define HV_GRUB_DIR "etc/default/grub.d"
+#define HV_GRUB_DROPIN "etc/default/grub.d/90-hvoplan.cfg"
+#define HV_KERNEL_CMDLINE "etc/kernel/cmdline"
+#define HV_BACKUP_DIR "var/lib/hvoplan/backup"
+#define HV_LOCK_REL "run/hvoplan.lock"
+
+/* What the user asked for, after merging all sources and validation. */
+struct hv_desired {
+	int hvo; /* -1: leave alone */
+	int npools;
+	struct hv_pool_req pools[HV_MAX_POOL_REQS];
+	bool persist, reoptimize;
+	enum hv_bootloader bootloader;
+	int64_t batch; /* 0: automatic (1 GiB per write, at least 1 page) */
+};
+
+/* A file as read from under the root (no symlinks followed). */
+struct hv_file {
+	char rel[256];
+	bool exists;
+	char *data; /* NUL-terminated; NULL when absent */
+	size_t len;
+	mode_t mode;
+};
+
+/* Everything the planner needs besides the host, read by hv_apply_read_inputs(). */
+struct hv_apply_inputs {
+	struct hv_file sysctl_dropin;
+	struct hv_file grub_main;
+	struct hv_file grub_dropin;
+	int ngrub_others;
+	struct hv_file grub_others[HV_MAX_GRUB_FILES]; /* etc/default/grub.d/ *.cfg, not ours */
+	struct hv_file kernel_cmdline;
+	char *proc_cmdline; /* may be NULL */
+	/* tools found under the root (relative path, "" when absent) */
+	char grubby[64], update_grub[64], grub_mkconfig[64], kernel_install[64];
+	bool grub_cfg_dir; /* boot/grub or boot/grub2 exists */
+	char release[128];	/* proc/sys/kernel/osrelease */
+	bool kernel_image;	/* boot/vmlinuz-<release> exists */
+	enum hv_bootloader detected;
+};
+
+enum hv_act_kind {
+	HV_ACT_SYSCTL,	   /* write `to` to rel */
+	HV_ACT_POOL,	   /* write `to` to rel (nr_hugepages) */
+	HV_ACT_REOPTIMIZE, /* cycle `count` free pages through rel */
+	HV_ACT_FILE,	   /* replace rel with new_data, or remove it */
+	HV_ACT_EXEC,	   /* run a boot loader tool */
+	HV_ACT_MANUAL,	   /* instructions only */
+};
+
+struct hv_action {
+	enum hv_act_kind kind;
+	char rel[256];
+	int64_t from, to;
+	uint64_t size;
+	int node;      /* -1 global */
+	int64_t count; /* reoptimize: free pages to cycle */
+	int64_t batch;
+	/* files */
+	bool existed, remove;
+	char *old_data, *new_data;
+	size_t old_len, new_len;
+	mode_t mode;
+	/* exec: argv[0] is the tool's name as shown; path resolved at run time */
+	int argc;
+	char *argv[HV_MAX_ARGV + 1];
+	char tool[32]; /* "update-grub", "grubby", ... */
+	char text[1024]; /* one-line description, or manual instructions */
+};
+
+struct hv_plan {
+	int n;
+	struct hv_action a[HV_MAX_ACTIONS];
+	enum hv_bootloader bootloader; /* resolved */
+	char bootparams[2048];	       /* parameters we want on the command line */
+	char removed[2048];	       /* conflicting parameters taken out */
+	int nnotes;
+	char notes[16][512];
+	bool gigantic_release; /* --reoptimize would release >= 1G pages */
+};
+
+/* Boot loader tooling names for messages and manifests. */
+const char *hv_act_kind_name(enum hv_act_kind k);
+
+/* ---- desired state (desired.c) ---- */
+/* Settings -> desired state, checked against the host: sizes and nodes must
+ * exist, totals must fit in memory. -EINVAL (usage) or -ENOTSUP (HVO not
+ * available: environment) with hv_fail() text. */
+int hv_desired_from_settings(const struct hv_apply_settings *s, const struct hv_host *h,
+			     const struct hv_report *r, struct hv_desired *d);
+
+/* ---- kernel command lines (cmdline.c), pure ---- */
+/* "2M", "1G", "64K": the spelling hugepagesz= takes. */
+void hv_bootsize_name(uint64_t size, char *buf, size_t cap);
+/* Parameters wanted for d on kernel release major.minor. Returns 0;
+ * *per_node_dropped set when node counts had to be summed (< 5.16). */
+int hv_bootparams(const struct hv_desired *d, int major, int minor, char *out, size_t cap, bool *per_node_dropped);
+/* Copies the tokens of `in` that do not conflict with d into out, and the
+ * ones that do into removed (space separated, appended). default_size is
+ * the size `hugepages=` means without a `hugepagesz=` before it (0 unknown).
+ * Returns the number of tokens removed. */
+int hv_cmdline_filter(const char *in, const struct hv_desired *d, uint64_t default_size, char *out, size_t cap,
+		      char *removed, size_t rcap);
+/* Rewrites GRUB_CMDLINE_LINUX / GRUB_CMDLINE_LINUX_DEFAULT assignments of a
+ * shell file without conflicting tokens. Returns a malloc'ed new text
+ * (identical when nothing conflicts) or NULL on ENOMEM. */
+char *hv_grub_file_filter(const char *text, const struct hv_desired *d, uint64_t default_size, char *removed,
+			  size_t rcap);
+/* The drop-in text appending params to GRUB_CMDLINE_LINUX. */
+char *hv_grub_dropin_text(const char *params);
+char *hv_sysctl_dropin_text(int hvo);
+
+/* ---- planning (plan.c), pure ---- */
+int hv_apply_plan(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
+		  const struct hv_apply_inputs *in, struct hv_plan *p);
+void hv_plan_free(struct hv_plan *p);
+void hv_inputs_free(struct hv_apply_inputs *in);
+
+/* ---- unified diff (diff.c), pure ---- */
+/* Writes a unified diff (3 lines of context) of a -> b to out; names as
+ * given ("/dev/null" for a missing side). */
+int hv_udiff(FILE *out, const char *aname, const char *a, size_t alen, const char *bname, const char *b,
+	     size_t blen);
+
+/* ---- files under the root, never following symlinks (rootfs.c) ---- */
+/* Checks rel is a plain relative path: no "..", no "//", safe characters. */
+int hv_rel_ok(const char *rel);
+/* Opens rel's parent directory under rootfd, refusing symlinks on the way.
+ * With create, missing directories are made (mode 0755) and, when
+ * created/ncreated are given, recorded there (outermost first). */
+int hv_open_parent(int rootfd, const char *rootname, const char *rel, bool create, int *dirfd, const char **base,
+		   char (*created)[256], int *ncreated, int maxcreated);
+/* Reads a regular file; a symlink or other non-regular file is an error
+ * (-ELOOP / -EINVAL), a missing one gives f->exists = false. */
+int hv_read_file_at(int rootfd, const char *rootname, const char *rel, size_t max, struct hv_file *f);
+/* Atomic replace (temp, fsync, rename, fsync dir), refusing symlinks. */
+int hv_replace_file_at(int rootfd, const char *rootname, const char *rel, const void *data, size_t len, mode_t mode,
+		       char (*created)[256], int *ncreated, int maxcreated);
+int hv_remove_file_at(int rootfd, const char *rootname, const char *rel);
+/* Writes "value\n" to a kernel file (sysfs/procfs, or its copy in a test
+ * tree) and reads the value back. */
+int hv_write_value_at(int rootfd, const char *rootname, const char *rel, int64_t value);
+int hv_read_value_at(int rootfd, const char *rootname, const char *rel, int64_t *value);
+
+/* ---- reading the inputs (inputs.c) ---- */
+int hv_apply_read_inputs(int rootfd, const char *rootname, struct hv_apply_inputs *in);
+
+/* ---- execution (exec.c) ---- */
+struct hv_exec_opts {
+	int rootfd;
+	const char *rootname; /* "" for "/" */
+	bool live;	      /* root is "/" */
+	const char *tool_dir; /* HVOPLAN_TOOL_DIR: run fakes from here */
+	bool progress;	      /* draw a progress bar on stderr */
+	bool no_backup;	      /* --revert: the backup being restored is the record */
+	FILE *out;
+};
+/* Carries the plan out. Returns 0 (with *shortfall set when a pool came
+ * back smaller than asked), or a negative errno after rolling back
+ * (*rolled_back tells whether the rollback itself succeeded). */
+int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool *shortfall, bool *rolled_back);
+/* Runs a boot loader tool (or says why it is not run). */
+int hv_run_tool(const struct hv_exec_opts *o, const char *tool, char *const argv[]);
+int hv_lock(int rootfd, const char *rootname, int *fd);
+
+/* ---- printing (print.c) ---- */
+void hv_plan_print(FILE *out, const struct hv_plan *p, const char *rootname, bool live, const char *tool_dir,
+		   bool dry_run);
+
+/* ---- revert (revert.c) ---- */
+/* Builds a plan that restores the newest backup; *backup gets its
+ * directory (relative to the root). -ENOENT when there is none. */
+int hv_revert_plan(int rootfd, const char *rootname, struct hv_plan *p, char *backup, size_t cap);
+/* After a successful revert: removes the backup directory. */
+int hv_revert_finish(int rootfd, const char *rootname, const char *backup);
+
+#endif

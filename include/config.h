@@ -1,0 +1,66 @@
+/* Settings for `hvoplan apply`, from hvoplan.conf (libinih), the
+ * environment (HVOPLAN_*) and the command line. Each source fills one
+ * struct hv_apply_settings; hv_settings_merge() layers them:
+ * command line > environment > config file > defaults. */
+#ifndef HV_CONFIG_H
+#define HV_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define HV_MAX_POOL_REQS 64
+#define HV_CONFIG_DEFAULT "/etc/hvoplan.conf"
+
+/* One pool request: `SIZE:COUNT` (whole pool) or `SIZE:COUNT@NODE`. */
+struct hv_pool_req {
+	uint64_t size;	/* bytes */
+	int node;	/* -1: the global pool */
+	int64_t count;
+};
+
+enum hv_bootloader {
+	HV_BL_AUTO = 0,
+	HV_BL_GRUBBY,
+	HV_BL_GRUB,
+	HV_BL_KERNEL_INSTALL,
+	HV_BL_MANUAL,
+};
+
+struct hv_apply_settings {
+	int hvo;	/* -1 unset, 0 off, 1 on */
+	int persist;	/* -1 unset, 0, 1 */
+	int reoptimize; /* -1 unset, 0, 1 */
+	int bootloader; /* -1 unset, else enum hv_bootloader */
+	int64_t batch;	/* 0 unset (auto): pages per pool write during --reoptimize */
+	int npools;
+	struct hv_pool_req pools[HV_MAX_POOL_REQS];
+};
+
+void hv_settings_init(struct hv_apply_settings *s);
+/* Values set in `over` replace those in `dst`; pool requests replace dst's
+ * requests for the same hugepage size (all nodes of that size). */
+void hv_settings_merge(struct hv_apply_settings *dst, const struct hv_apply_settings *over);
+
+/* Value parsers shared by the three sources. `what` names the source in
+ * messages ("--pages", "HVOPLAN_PAGES", "hvoplan.conf:12: pages"). */
+int hv_parse_onoff(const char *what, const char *v, int *out);
+int hv_parse_yesno(const char *what, const char *v, int *out);
+int hv_parse_bootloader(const char *what, const char *v, int *out);
+const char *hv_bootloader_name(int bl);
+/* "1G:64 2M:1024@1" (white space or commas between items); appends to s. */
+int hv_parse_pages(const char *what, const char *v, struct hv_apply_settings *s);
+
+/* Parses the [apply] section of config text. name is used in messages. */
+int hv_config_parse_string(const char *name, const char *text, struct hv_apply_settings *s);
+/* Reads and parses a config file. A missing file is an error only when
+ * must_exist (an explicit --config / HVOPLAN_CONFIG). */
+int hv_config_load(const char *path, bool must_exist, struct hv_apply_settings *s);
+/* Reads rel (e.g. "etc/hvoplan.conf") under the root (symlinks resolved
+ * inside it); a missing file is fine. */
+struct hv_root;
+int hv_config_load_at(const struct hv_root *r, const char *rel, struct hv_apply_settings *s);
+/* HVOPLAN_HVO, HVOPLAN_PAGES, HVOPLAN_PERSIST, HVOPLAN_REOPTIMIZE,
+ * HVOPLAN_BOOTLOADER, HVOPLAN_BATCH. */
+int hv_settings_from_env(struct hv_apply_settings *s);
+
+#endif

@@ -1,0 +1,88 @@
+/* Merged settings -> a desired state this host can take. Invalid values are
+ * refused here, before anything is planned or written. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "apply.h"
+#include "hv_error.h"
+
+static const struct hv_hstate *find_hstate(const struct hv_host *h, uint64_t size)
+{
+	for (int i = 0; i < h->nhstates; i++)
+		if (h->hstates[i].size == size)
+			return &h->hstates[i];
+	return NULL;
+}
+
+static void size_list(const struct hv_host *h, char *buf, size_t cap)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < h->nhstates; i++) {
+		char n[32];
+		hv_bootsize_name(h->hstates[i].size, n, sizeof(n));
+		size_t l = strlen(buf);
+		snprintf(buf + l, cap - l, "%s%s", i ? ", " : "", n);
+	}
+	if (!buf[0])
+		snprintf(buf, cap, "none");
+}
+
+int hv_desired_from_settings(const struct hv_apply_settings *s, const struct hv_host *h,
+			     const struct hv_report *r, struct hv_desired *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->hvo = s->hvo;
+	d->persist = s->persist == 1;
+	d->reoptimize = s->reoptimize == 1;
+	d->bootloader = s->bootloader < 0 ? HV_BL_AUTO : (enum hv_bootloader)s->bootloader;
+	d->batch = s->batch;
+
+	unsigned __int128 total = 0;
+	for (int i = 0; i < s->npools; i++) {
+		const struct hv_pool_req *q = &s->pools[i];
+		char sz[32], sizes[256];
+		hv_bootsize_name(q->size, sz, sizeof(sz));
+		const struct hv_hstate *hs = find_hstate(h, q->size);
+		if (!hs) {
+			size_list(h, sizes, sizeof(sizes));
+			return hv_fail(EINVAL, "--pages %s: this host has no %s hugepage pool (sizes: %s)", sz, sz, sizes);
+		}
+		if (q->node >= 0) {
+			bool found = false;
+			for (int j = 0; j < hs->nnodes; j++)
+				found |= hs->nodes[j].node == q->node;
+			if (!found)
+				return hv_fail(EINVAL, "--pages %s:%lld@%d: no NUMA node %d with a %s pool on this host", sz,
+					       (long long)q->count, q->node, q->node, sz);
+		}
+		for (int j = 0; j < s->npools; j++)
+			if (j != i && s->pools[j].size == q->size && (s->pools[j].node < 0) != (q->node < 0))
+				return hv_fail(EINVAL,
+					       "--pages: %s is given both for the whole pool and per node; use one form", sz);
+		total += (unsigned __int128)q->size * (uint64_t)q->count;
+		if (h->meminfo.mem_total_kib > 0 && total > (unsigned __int128)h->meminfo.mem_total_kib * 1024)
+			return hv_fail(EINVAL, "--pages %s:%lld: the pools asked for exceed this host's memory (%lld MiB)", sz,
+				       (long long)q->count, (long long)(h->meminfo.mem_total_kib >> 10));
+		if (total > ((unsigned __int128)1 << 62))
+			return hv_fail(EINVAL, "--pages %s:%lld: absurd size", sz, (long long)q->count);
+		d->pools[d->npools++] = *q;
+	}
+
+	bool hvo_wanted = d->hvo >= 0 || d->reoptimize;
+	if (hvo_wanted && r->hvo_compiled == HV_NO)
+		return hv_fail(ENOTSUP, "HVO is not compiled into this kernel (CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP), "
+					"or not supported on %s %s: nothing to turn on",
+			       h->arch[0] ? h->arch : "this architecture", h->release);
+	if (hvo_wanted && h->sysctl_hvo == HV_UNKNOWN)
+		return hv_fail(ENOTSUP, "%s is missing: this kernel cannot switch HVO at run time (HVO not built in, "
+					"no optimizable hugepage size, or a kernel before 5.19)",
+			       "/" HV_SYSCTL_REL);
+	if (d->reoptimize) {
+		int after = d->hvo >= 0 ? d->hvo : h->sysctl_hvo;
+		if (after != 1)
+			return hv_fail(EINVAL, "--reoptimize needs HVO on (add --hvo on): pages re-allocated with HVO off "
+					       "stay un-optimized");
+	}
+	return 0;
+}

@@ -1,0 +1,462 @@
+/* The executor: carries a plan out under the root, with a backup of every
+ * file it touches (and a manifest that --revert reads), an undo log, and a
+ * rollback when a step fails. Boot loader tools are run with a fixed argv
+ * (posix_spawn, never a shell); under a root other than "/" they are only
+ * named, unless HVOPLAN_TOOL_DIR points at fakes (the tests). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "fsutil.h"
+#include "hv_error.h"
+
+extern char **environ;
+
+#define MAX_CREATED 32
+
+int hv_lock(int rootfd, const char *rootname, int *fdout)
+{
+	int dfd;
+	const char *base;
+	int rc = hv_open_parent(rootfd, rootname, HV_LOCK_REL, true, &dfd, &base, NULL, NULL, 0);
+	if (rc < 0)
+		return rc == -ENOENT ? hv_fail(ENOENT, "%s/%s: cannot create", rootname, HV_LOCK_REL) : rc;
+	int fd = openat(dfd, base, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int e = errno;
+	close(dfd);
+	if (fd < 0)
+		return hv_fail(e, "%s/%s: %s", rootname, HV_LOCK_REL, strerror(e));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		e = errno;
+		close(fd);
+		if (e == EWOULDBLOCK)
+			return hv_fail(EBUSY, "%s/%s: another 'hvoplan apply' is running; try again when it is done", rootname,
+				       HV_LOCK_REL);
+		return hv_fail(e, "%s/%s: cannot lock: %s", rootname, HV_LOCK_REL, strerror(e));
+	}
+	*fdout = fd;
+	return 0;
+}
+
+static void show_argv(FILE *out, const char *prefix, char *const argv[])
+{
+	fprintf(out, "%s", prefix);
+	for (int i = 0; argv[i]; i++)
+		fprintf(out, strchr(argv[i], ' ') ? " '%s'" : " %s", argv[i]);
+	fprintf(out, "\n");
+}
+
+int hv_run_tool(const struct hv_exec_opts *o, const char *tool, char *const argv[])
+{
+	char path[4200];
+	path[0] = '\0';
+	if (o->tool_dir && *o->tool_dir) {
+		snprintf(path, sizeof(path), "%s/%s", o->tool_dir, argv[0]);
+	} else if (!o->live) {
+		show_argv(o->out, "  not run under --root (set HVOPLAN_TOOL_DIR to run a fake); would run:", argv);
+		return 0;
+	} else {
+		static const char *const dirs[] = {"/usr/sbin", "/usr/bin", "/sbin", "/bin"};
+		for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !path[0]; i++) {
+			char cand[512];
+			snprintf(cand, sizeof(cand), "%s/%s", dirs[i], argv[0]);
+			if (access(cand, X_OK) == 0)
+				snprintf(path, sizeof(path), "%s", cand);
+		}
+		if (!path[0])
+			return hv_fail(ENOENT, "%s: not found in /usr/sbin, /usr/bin, /sbin or /bin", argv[0]);
+	}
+	/* the child's environment: ours plus the root it works on */
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **envp = calloc(n + 2, sizeof(char *));
+	char rootvar[4200];
+	if (!envp)
+		return hv_fail(ENOMEM, "out of memory");
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "HVOPLAN_ROOT=", 13))
+			envp[k++] = environ[i];
+	snprintf(rootvar, sizeof(rootvar), "HVOPLAN_ROOT=%s", o->live ? "/" : o->rootname);
+	envp[k++] = rootvar;
+	envp[k] = NULL;
+	fflush(NULL);
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	/* tools chatter on stdout; keep ours for the report */
+	posix_spawn_file_actions_adddup2(&fa, 2, 1);
+	pid_t pid;
+	show_argv(o->out, "  running:", argv);
+	int rc = posix_spawn(&pid, path, &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	free(envp);
+	if (rc != 0)
+		return hv_fail(rc, "%s: cannot run: %s", path, strerror(rc));
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return hv_fail(errno, "%s: wait failed: %s", path, strerror(errno));
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	if (WIFEXITED(st))
+		return hv_fail(EIO, "%s (%s) failed with exit status %d", tool, path, WEXITSTATUS(st));
+	return hv_fail(EIO, "%s (%s) was killed by signal %d", tool, path, WTERMSIG(st));
+}
+
+/* ---- progress ---- */
+
+static void progress(const struct hv_exec_opts *o, const char *label, int64_t done, int64_t total)
+{
+	if (!o->progress || total <= 0)
+		return;
+	int w = 30, fill = (int)(done * w / total);
+	char bar[64];
+	for (int i = 0; i < w; i++)
+		bar[i] = i < fill ? '#' : '.';
+	bar[w] = '\0';
+	fprintf(stderr, "\r%s [%s] %lld/%lld%s", label, bar, (long long)done, (long long)total, done >= total ? "\n" : "");
+	fflush(stderr);
+}
+
+/* ---- backup ---- */
+
+struct backup {
+	bool made;
+	int dfd;
+	char rel[160]; /* under the root */
+	char *manifest;
+	size_t mlen, mcap;
+};
+
+static int mf_add(struct backup *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int mf_add(struct backup *b, const char *fmt, ...)
+{
+	char line[4400];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return hv_fail(E2BIG, "manifest line too long");
+	if (b->mlen + (size_t)n + 1 > b->mcap) {
+		size_t cap = (b->mcap + (size_t)n + 1) * 2;
+		char *m = realloc(b->manifest, cap);
+		if (!m)
+			return hv_fail(ENOMEM, "out of memory");
+		b->manifest = m;
+		b->mcap = cap;
+	}
+	memcpy(b->manifest + b->mlen, line, (size_t)n + 1);
+	b->mlen += (size_t)n;
+	return 0;
+}
+
+static int backup_start(const struct hv_plan *p, const struct hv_exec_opts *o, struct backup *b)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct tm tm;
+	gmtime_r(&ts.tv_sec, &tm);
+	char stamp[64];
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+	snprintf(b->rel, sizeof(b->rel), "%s/%s.%09ldZ", HV_BACKUP_DIR, stamp, (long)ts.tv_nsec);
+	char mrel[256];
+	snprintf(mrel, sizeof(mrel), "%s/manifest", b->rel);
+	const char *base;
+	int rc = hv_open_parent(o->rootfd, o->rootname, mrel, true, &b->dfd, &base, NULL, NULL, 0);
+	if (rc < 0)
+		return rc;
+	b->made = true;
+	if ((rc = mf_add(b, "# hvoplan apply --persist backup; read by hvoplan apply --revert\nhvoplan-backup 1\n")) < 0)
+		return rc;
+	for (int i = 0; i < p->n; i++) {
+		const struct hv_action *a = &p->a[i];
+		char frel[300];
+		switch (a->kind) {
+		case HV_ACT_FILE:
+			if (a->existed) {
+				snprintf(frel, sizeof(frel), "files/%s", a->rel);
+				if ((rc = hv_replace_file_at(b->dfd, b->rel, frel, a->old_data, a->old_len, a->mode, NULL, NULL,
+							     0)) < 0)
+					return rc;
+				rc = mf_add(b, "file present %04o %s\n", (unsigned)a->mode, a->rel);
+			} else {
+				rc = mf_add(b, "file absent - %s\n", a->rel);
+			}
+			break;
+		case HV_ACT_SYSCTL:
+		case HV_ACT_POOL:
+			rc = mf_add(b, "value %" PRId64 " %s\n", a->from, a->rel);
+			break;
+		case HV_ACT_EXEC:
+			if (!strcmp(a->tool, "grubby"))
+				rc = mf_add(b, "grubby-added %s\ngrubby-removed %s\n", p->bootparams, p->removed);
+			else if (!strcmp(a->tool, "kernel-install") && a->argc >= 4)
+				rc = mf_add(b, "tool kernel-install %s %s\n", a->argv[2], a->argv[3]);
+			else
+				rc = mf_add(b, "tool %s\n", a->tool);
+			break;
+		default:
+			break;
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return hv_replace_file_at(b->dfd, b->rel, "manifest", b->manifest, b->mlen, 0600, NULL, NULL, 0);
+}
+
+/* ---- execution with an undo log ---- */
+
+struct undo {
+	int nfiles_created;
+	char created[MAX_CREATED][256];
+};
+
+static int do_file(const struct hv_action *a, const struct hv_exec_opts *o, struct undo *u)
+{
+	if (a->remove)
+		return hv_remove_file_at(o->rootfd, o->rootname, a->rel);
+	return hv_replace_file_at(o->rootfd, o->rootname, a->rel, a->new_data, a->new_len, a->mode, u->created,
+				  &u->nfiles_created, MAX_CREATED);
+}
+
+static int undo_file(const struct hv_action *a, const struct hv_exec_opts *o)
+{
+	if (!a->existed)
+		return hv_remove_file_at(o->rootfd, o->rootname, a->rel);
+	return hv_replace_file_at(o->rootfd, o->rootname, a->rel, a->old_data, a->old_len, a->mode, NULL, NULL, 0);
+}
+
+static int set_value(const struct hv_exec_opts *o, const char *rel, int64_t v, int64_t *got)
+{
+	int rc = hv_write_value_at(o->rootfd, o->rootname, rel, v);
+	if (rc < 0)
+		return rc;
+	return hv_read_value_at(o->rootfd, o->rootname, rel, got);
+}
+
+static int do_reoptimize(const struct hv_action *a, const struct hv_exec_opts *o, bool *shortfall, int64_t *reached)
+{
+	char label[64], name[16];
+	hv_hstate_name(a->size, name, sizeof(name));
+	if (a->node >= 0)
+		snprintf(label, sizeof(label), "re-optimizing %s node %d", name, a->node);
+	else
+		snprintf(label, sizeof(label), "re-optimizing %s", name);
+	int64_t cur = a->from, low = a->from - a->count, got, total = 2 * a->count, done = 0;
+	*reached = cur;
+	if (!o->progress)
+		fprintf(o->out, "  %s: releasing %lld free pages\n", label, (long long)a->count);
+	while (cur > low) {
+		int64_t next = cur - a->batch < low ? low : cur - a->batch;
+		int rc = set_value(o, a->rel, next, &got);
+		if (rc < 0)
+			return rc;
+		*reached = got;
+		done += cur - (got > next ? got : next);
+		progress(o, label, done, total);
+		if (got != next) {
+			/* pages got used meanwhile: stop releasing */
+			fprintf(stderr, "%shvoplan: %s: the pool stopped at %lld pages (asked %lld); some pages are now in use\n",
+				o->progress ? "\n" : "", label, (long long)got, (long long)next);
+			low = got;
+			break;
+		}
+		cur = got;
+	}
+	if (!o->progress)
+		fprintf(o->out, "  %s: allocating %lld pages again\n", label, (long long)(a->from - low));
+	done = a->count;
+	total = a->count + (a->from - low);
+	while (cur < a->from) {
+		int64_t next = cur + a->batch > a->from ? a->from : cur + a->batch;
+		int rc = set_value(o, a->rel, next, &got);
+		if (rc < 0)
+			return rc;
+		*reached = got;
+		done += got - cur;
+		progress(o, label, done, total);
+		if (got < next) {
+			*shortfall = true;
+			fprintf(stderr, "%shvoplan: warning: %s: the kernel gave back %lld of %lld pages (memory is "
+					"fragmented or in use); the pool is now %lld pages\n",
+				o->progress ? "\n" : "", label, (long long)(got - low), (long long)(a->from - low),
+				(long long)got);
+			return 0;
+		}
+		cur = got;
+	}
+	fprintf(o->out, "  %s: %lld pages released and allocated again\n", label, (long long)(a->from - low));
+	return 0;
+}
+
+static int rerun_tool(const struct hv_plan *p, const struct hv_action *a, const struct hv_exec_opts *o)
+{
+	if (strcmp(a->tool, "grubby") != 0)
+		return hv_run_tool(o, a->tool, a->argv);
+	/* inverse: take ours out, put back what was removed */
+	char rm[2100], ad[2100];
+	char *argv[5] = {"grubby", "--update-kernel=ALL"};
+	int k = 2;
+	if (p->bootparams[0]) {
+		snprintf(rm, sizeof(rm), "--remove-args=%s", p->bootparams);
+		argv[k++] = rm;
+	}
+	if (p->removed[0]) {
+		snprintf(ad, sizeof(ad), "--args=%s", p->removed);
+		argv[k++] = ad;
+	}
+	argv[k] = NULL;
+	return k == 2 ? 0 : hv_run_tool(o, "grubby", argv);
+}
+
+static int rollback(const struct hv_plan *p, int done, const int64_t *before, const struct hv_exec_opts *o,
+		    const struct undo *u)
+{
+	int bad = 0;
+	bool files = false;
+	for (int i = done - 1; i >= 0; i--) {
+		const struct hv_action *a = &p->a[i];
+		int64_t got;
+		switch (a->kind) {
+		case HV_ACT_FILE:
+			files = true;
+			if (undo_file(a, o) < 0)
+				bad++;
+			break;
+		case HV_ACT_SYSCTL:
+		case HV_ACT_POOL:
+		case HV_ACT_REOPTIMIZE:
+			if (before[i] >= 0 && set_value(o, a->rel, before[i], &got) < 0)
+				bad++;
+			break;
+		default:
+			break;
+		}
+	}
+	for (int i = u->nfiles_created - 1; i >= 0; i--)
+		unlinkat(o->rootfd, u->created[i], AT_REMOVEDIR); /* only if still empty */
+	/* the boot loader saw the new files: let it see the old ones */
+	for (int i = 0; files && i < done - 1; i++) /* the failed step itself changed nothing */
+		if (p->a[i].kind == HV_ACT_EXEC && rerun_tool(p, &p->a[i], o) < 0)
+			bad++;
+	return bad;
+}
+
+int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool *shortfall, bool *rolled_back)
+{
+	*shortfall = false;
+	*rolled_back = false;
+	struct backup b = {.dfd = -1};
+	struct undo u = {0};
+	int64_t before[HV_MAX_ACTIONS];
+	int rc = 0, i;
+	bool need_backup = false;
+	for (i = 0; i < p->n; i++)
+		need_backup |= p->a[i].kind == HV_ACT_FILE || p->a[i].kind == HV_ACT_EXEC;
+	if (need_backup && !o->no_backup && (rc = backup_start(p, o, &b)) < 0) {
+		char err[1024];
+		snprintf(err, sizeof(err), "%s", hv_last_error() ? hv_last_error() : "backup failed");
+		if (b.made) {
+			char path[4400];
+			close(b.dfd);
+			b.dfd = -1;
+			snprintf(path, sizeof(path), "%s/%s", o->live ? "" : o->rootname, b.rel);
+			hv_remove_tree(path);
+		}
+		free(b.manifest);
+		return hv_fail(rc < 0 ? -rc : EIO, "cannot make the backup, nothing was changed: %s", err);
+	}
+	if (b.made)
+		fprintf(o->out, "backup: /%s\n", b.rel);
+	for (i = 0; i < p->n; i++) {
+		const struct hv_action *a = &p->a[i];
+		before[i] = -1;
+		int64_t got;
+		switch (a->kind) {
+		case HV_ACT_FILE:
+			rc = do_file(a, o, &u);
+			if (rc == 0)
+				fprintf(o->out, "  %s: done\n", a->text);
+			break;
+		case HV_ACT_EXEC:
+			rc = hv_run_tool(o, a->tool, a->argv);
+			break;
+		case HV_ACT_SYSCTL:
+			before[i] = a->from;
+			rc = set_value(o, a->rel, a->to, &got);
+			if (rc == 0 && got != a->to)
+				rc = hv_fail(EIO, "/%s: wrote %lld, reads back %lld", a->rel, (long long)a->to, (long long)got);
+			if (rc == 0)
+				fprintf(o->out, "  %s: done\n", a->text);
+			break;
+		case HV_ACT_POOL:
+			before[i] = a->from;
+			rc = set_value(o, a->rel, a->to, &got);
+			if (rc == 0 && got != a->to) {
+				char name[16];
+				hv_hstate_name(a->size, name, sizeof(name));
+				if (got < a->to)
+					*shortfall = true;
+				fprintf(stderr, "hvoplan: warning: %s pool%s: asked for %lld pages, the kernel gave %lld\n", name,
+					a->node >= 0 ? " (node)" : "", (long long)a->to, (long long)got);
+			}
+			if (rc == 0)
+				fprintf(o->out, "  %s: now %lld\n", a->text, (long long)got);
+			break;
+		case HV_ACT_REOPTIMIZE: {
+			int64_t reached;
+			before[i] = a->from;
+			rc = do_reoptimize(a, o, shortfall, &reached);
+			break;
+		}
+		case HV_ACT_MANUAL:
+			fprintf(o->out, "  manual step: %s\n", a->text);
+			break;
+		}
+		if (rc < 0)
+			break;
+	}
+	if (rc < 0) {
+		char err[1024];
+		snprintf(err, sizeof(err), "%s", hv_last_error() ? hv_last_error() : strerror(-rc));
+		/* the failed step may have half-happened (a pool write): undo it too */
+		int bad = rollback(p, i + 1, before, o, &u);
+		*rolled_back = bad == 0;
+		if (b.made) {
+			char path[4400];
+			snprintf(path, sizeof(path), "%s/%s", o->live ? "" : o->rootname, b.rel);
+			if (bad == 0)
+				hv_remove_tree(path);
+		}
+		if (b.dfd >= 0)
+			close(b.dfd);
+		free(b.manifest);
+		return hv_fail(EIO, "%s; %s", err,
+			       bad ? "rolling back failed for some steps (see the backup under /" HV_BACKUP_DIR ")"
+				   : "every change was rolled back");
+	}
+	if (b.made) {
+		/* directories made for new files go away again on --revert */
+		for (int k = 0; k < u.nfiles_created && rc == 0; k++)
+			rc = mf_add(&b, "mkdir %s\n", u.created[k]);
+		if (rc == 0)
+			rc = hv_replace_file_at(b.dfd, b.rel, "manifest", b.manifest, b.mlen, 0600, NULL, NULL, 0);
+		close(b.dfd);
+		free(b.manifest);
+		if (rc < 0)
+			fprintf(stderr, "hvoplan: warning: could not record created directories in the backup manifest\n");
+	}
+	return 0;
+}

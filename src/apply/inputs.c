@@ -1,0 +1,148 @@
+/* Reads what the planner needs besides the probed host: the files apply may
+ * edit, the running command line, and which boot loader tooling the root
+ * has. Symlinks at any of these paths are refused (hv_read_file_at). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "hv_error.h"
+
+#define MAX_FILE (1 << 20)
+
+static bool exists_at(int rootfd, const char *rel)
+{
+	struct stat st;
+	return fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static void find_tool(int rootfd, char *out, size_t cap, const char *const *cands)
+{
+	out[0] = '\0';
+	for (; *cands; cands++)
+		if (exists_at(rootfd, *cands)) {
+			snprintf(out, cap, "%s", *cands);
+			return;
+		}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int read_grub_dir(int rootfd, const char *rootname, struct hv_apply_inputs *in)
+{
+	int dfd;
+	const char *base;
+	int rc = hv_open_parent(rootfd, rootname, HV_GRUB_DIR "/x", false, &dfd, &base, NULL, NULL, 0);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return hv_fail(errno, "%s/%s: %s", rootname, HV_GRUB_DIR, strerror(errno));
+	}
+	char *names[HV_MAX_GRUB_FILES];
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (l < 5 || strcmp(e->d_name + l - 4, ".cfg") || !strcmp(e->d_name, "90-hvoplan.cfg"))
+			continue;
+		if (n >= HV_MAX_GRUB_FILES) {
+			closedir(d);
+			for (int i = 0; i < n; i++)
+				free(names[i]);
+			return hv_fail(E2BIG, "%s/%s: more than %d files", rootname, HV_GRUB_DIR, HV_MAX_GRUB_FILES);
+		}
+		names[n++] = strdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, (size_t)n, sizeof(names[0]), cmp_str);
+	rc = 0;
+	for (int i = 0; i < n; i++) {
+		char rel[256];
+		if (rc == 0 && names[i]) {
+			snprintf(rel, sizeof(rel), "%s/%.200s", HV_GRUB_DIR, names[i]);
+			if (!hv_rel_ok(rel))
+				rc = hv_fail(EINVAL, "%s/%s: unusual file name; rename it", rootname, rel);
+			else if ((rc = hv_read_file_at(rootfd, rootname, rel, MAX_FILE, &in->grub_others[in->ngrub_others])) == 0)
+				in->ngrub_others++;
+		}
+		free(names[i]);
+	}
+	return rc;
+}
+
+int hv_apply_read_inputs(int rootfd, const char *rootname, struct hv_apply_inputs *in)
+{
+	memset(in, 0, sizeof(*in));
+	int rc;
+	if ((rc = hv_read_file_at(rootfd, rootname, HV_SYSCTL_DROPIN, MAX_FILE, &in->sysctl_dropin)) < 0 ||
+	    (rc = hv_read_file_at(rootfd, rootname, HV_GRUB_MAIN, MAX_FILE, &in->grub_main)) < 0 ||
+	    (rc = hv_read_file_at(rootfd, rootname, HV_GRUB_DROPIN, MAX_FILE, &in->grub_dropin)) < 0 ||
+	    (rc = hv_read_file_at(rootfd, rootname, HV_KERNEL_CMDLINE, MAX_FILE, &in->kernel_cmdline)) < 0 ||
+	    (rc = read_grub_dir(rootfd, rootname, in)) < 0)
+		return rc;
+	struct hv_file cl;
+	if (hv_read_file_at(rootfd, rootname, "proc/cmdline", 65536, &cl) == 0 && cl.exists)
+		in->proc_cmdline = cl.data;
+	if (hv_read_file_at(rootfd, rootname, "proc/sys/kernel/osrelease", 4096, &cl) == 0 && cl.exists) {
+		snprintf(in->release, sizeof(in->release), "%.*s", (int)strcspn(cl.data, " \n"), cl.data);
+		free(cl.data);
+		char img[200];
+		snprintf(img, sizeof(img), "boot/vmlinuz-%s", in->release);
+		in->kernel_image = hv_rel_ok(img) && exists_at(rootfd, img);
+		if (!hv_rel_ok(img))
+			in->release[0] = '\0';
+	}
+	hv_clear_error();
+
+	static const char *const grubby[] = {"usr/sbin/grubby", "usr/bin/grubby", NULL};
+	static const char *const ug[] = {"usr/sbin/update-grub", NULL};
+	static const char *const mk[] = {"usr/sbin/grub-mkconfig", "usr/sbin/grub2-mkconfig", NULL};
+	static const char *const ki[] = {"usr/bin/kernel-install", NULL};
+	find_tool(rootfd, in->grubby, sizeof(in->grubby), grubby);
+	find_tool(rootfd, in->update_grub, sizeof(in->update_grub), ug);
+	find_tool(rootfd, in->grub_mkconfig, sizeof(in->grub_mkconfig), mk);
+	find_tool(rootfd, in->kernel_install, sizeof(in->kernel_install), ki);
+	in->grub_cfg_dir = exists_at(rootfd, "boot/grub") || exists_at(rootfd, "boot/grub2");
+	bool bls = exists_at(rootfd, "boot/loader/entries") || exists_at(rootfd, "efi/loader/entries") ||
+		   exists_at(rootfd, "boot/efi/loader/entries");
+
+	if (in->grubby[0])
+		in->detected = HV_BL_GRUBBY;
+	else if (in->grub_main.exists)
+		in->detected = HV_BL_GRUB;
+	else if (in->kernel_cmdline.exists || (in->kernel_install[0] && bls))
+		in->detected = HV_BL_KERNEL_INSTALL;
+	else
+		in->detected = HV_BL_MANUAL;
+	return 0;
+}
+
+static void file_free(struct hv_file *f)
+{
+	free(f->data);
+	f->data = NULL;
+}
+
+void hv_inputs_free(struct hv_apply_inputs *in)
+{
+	file_free(&in->sysctl_dropin);
+	file_free(&in->grub_main);
+	file_free(&in->grub_dropin);
+	file_free(&in->kernel_cmdline);
+	for (int i = 0; i < in->ngrub_others; i++)
+		file_free(&in->grub_others[i]);
+	free(in->proc_cmdline);
+	in->proc_cmdline = NULL;
+}

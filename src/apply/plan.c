@@ -1,0 +1,452 @@
+/* Desired state + probed host + current files -> the action list. Pure:
+ * everything it needs was read before, so the dry run and the real run
+ * print the same list. Execution order is list order: file edits, boot
+ * loader tool, HVO sysctl, re-optimization, pool sizes — cheap-to-undo
+ * steps first, so a failing pool write rolls back the fewest things. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply.h"
+#include "hv_error.h"
+
+const char *hv_act_kind_name(enum hv_act_kind k)
+{
+	static const char *const n[] = {"sysctl", "pool", "reoptimize", "file", "exec", "manual"};
+	return (unsigned)k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
+}
+
+static struct hv_action *add(struct hv_plan *p, enum hv_act_kind k)
+{
+	if (p->n >= HV_MAX_ACTIONS)
+		return NULL;
+	struct hv_action *a = &p->a[p->n++];
+	memset(a, 0, sizeof(*a));
+	a->kind = k;
+	a->node = -1;
+	return a;
+}
+
+static void note(struct hv_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct hv_plan *p, const char *fmt, ...)
+{
+	if (p->nnotes >= (int)(sizeof(p->notes) / sizeof(p->notes[0])))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->notes[p->nnotes++], sizeof(p->notes[0]), fmt, ap);
+	va_end(ap);
+}
+
+static int file_action(struct hv_plan *p, const struct hv_file *cur, char *new_data, bool remove)
+{
+	bool same = remove ? !cur->exists
+			   : (cur->exists && cur->len == strlen(new_data) && !memcmp(cur->data, new_data, cur->len));
+	if (same) {
+		free(new_data);
+		return 0;
+	}
+	struct hv_action *a = add(p, HV_ACT_FILE);
+	if (!a) {
+		free(new_data);
+		return hv_fail(E2BIG, "too many actions");
+	}
+	snprintf(a->rel, sizeof(a->rel), "%s", cur->rel);
+	a->existed = cur->exists;
+	a->remove = remove;
+	a->old_data = cur->exists ? strdup(cur->data) : NULL;
+	a->old_len = cur->len;
+	a->new_data = remove ? NULL : new_data;
+	a->new_len = remove ? 0 : strlen(new_data);
+	if (remove)
+		free(new_data);
+	a->mode = cur->exists ? cur->mode : 0644;
+	snprintf(a->text, sizeof(a->text), "%s /%s%s", remove ? "remove" : "write", cur->rel,
+		 remove ? "" : cur->exists ? "" : " (new file)");
+	return (cur->exists && !a->old_data) ? hv_fail(ENOMEM, "out of memory") : 0;
+}
+
+static int exec_action(struct hv_plan *p, const char *tool, const char *const *argv, const char *why)
+{
+	struct hv_action *a = add(p, HV_ACT_EXEC);
+	if (!a)
+		return hv_fail(E2BIG, "too many actions");
+	snprintf(a->tool, sizeof(a->tool), "%s", tool);
+	size_t l = 0;
+	l += (size_t)snprintf(a->text, sizeof(a->text), "run");
+	for (int i = 0; argv[i] && i < HV_MAX_ARGV; i++) {
+		a->argv[i] = strdup(argv[i]);
+		if (!a->argv[i])
+			return hv_fail(ENOMEM, "out of memory");
+		a->argc++;
+		if (l < sizeof(a->text))
+			l += (size_t)snprintf(a->text + l, sizeof(a->text) - l, strchr(argv[i], ' ') ? " '%s'" : " %s",
+					      argv[i]);
+	}
+	if (why && l < sizeof(a->text))
+		snprintf(a->text + l, sizeof(a->text) - l, " (%s)", why);
+	return 0;
+}
+
+static bool has_token(const char *line, const char *tok)
+{
+	size_t l = strlen(tok);
+	for (const char *p = line; p && *p;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		size_t n = strcspn(p, " \t\n");
+		if (n == l && !strncmp(p, tok, l))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static bool all_present(const char *line, const char *params)
+{
+	char tok[512];
+	for (const char *p = params; *p;) {
+		while (*p == ' ')
+			p++;
+		size_t n = strcspn(p, " ");
+		if (!n)
+			break;
+		snprintf(tok, sizeof(tok), "%.*s", (int)n, p);
+		if (!has_token(line, tok))
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+static int plan_grub(const struct hv_desired *d, const struct hv_apply_inputs *in, uint64_t defsz, struct hv_plan *p)
+{
+	int changed = 0, rc;
+	const struct hv_file *files[HV_MAX_GRUB_FILES + 1];
+	int n = 0;
+	if (in->grub_main.exists)
+		files[n++] = &in->grub_main;
+	for (int i = 0; i < in->ngrub_others; i++)
+		files[n++] = &in->grub_others[i];
+	for (int i = 0; i < n; i++) {
+		char *t = hv_grub_file_filter(files[i]->data, d, defsz, p->removed, sizeof(p->removed));
+		if (!t)
+			return hv_fail(ENOMEM, "out of memory");
+		int before = p->n;
+		if ((rc = file_action(p, files[i], t, false)) < 0)
+			return rc;
+		changed += p->n - before;
+	}
+	int before = p->n;
+	if (p->bootparams[0]) {
+		char *t = hv_grub_dropin_text(p->bootparams);
+		if (!t)
+			return hv_fail(ENOMEM, "out of memory");
+		rc = file_action(p, &in->grub_dropin, t, false);
+	} else {
+		rc = file_action(p, &in->grub_dropin, NULL, true);
+	}
+	if (rc < 0)
+		return rc;
+	changed += p->n - before;
+	if (!changed)
+		return 0;
+	if (in->update_grub[0] || !in->grub_mkconfig[0]) {
+		static const char *const argv[] = {"update-grub", NULL};
+		return exec_action(p, "update-grub", argv, in->update_grub[0] ? NULL : "not found under the root");
+	}
+	bool g2 = strstr(in->grub_mkconfig, "grub2") != NULL;
+	const char *const argv[] = {g2 ? "grub2-mkconfig" : "grub-mkconfig", "-o",
+				    g2 ? "/boot/grub2/grub.cfg" : "/boot/grub/grub.cfg", NULL};
+	return exec_action(p, argv[0], argv, NULL);
+}
+
+static int plan_kernel_install(const struct hv_desired *d, const struct hv_apply_inputs *in, uint64_t defsz,
+			       struct hv_plan *p)
+{
+	const char *base = in->kernel_cmdline.exists ? in->kernel_cmdline.data : in->proc_cmdline ? in->proc_cmdline : "";
+	size_t cap = strlen(base) + strlen(p->bootparams) + 4;
+	char *kept = malloc(cap), *dropped = calloc(1, cap);
+	if (!kept || !dropped) {
+		free(kept);
+		free(dropped);
+		return hv_fail(ENOMEM, "out of memory");
+	}
+	hv_cmdline_filter(base, d, defsz, kept, cap, p->removed, sizeof(p->removed));
+	if (!in->kernel_cmdline.exists) {
+		/* kernel-install's own fallback drops these from /proc/cmdline */
+		char *k2 = malloc(cap);
+		if (!k2) {
+			free(kept);
+			free(dropped);
+			return hv_fail(ENOMEM, "out of memory");
+		}
+		k2[0] = '\0';
+		for (const char *q = kept; *q;) {
+			size_t n = strcspn(q, " ");
+			if (n && strncmp(q, "BOOT_IMAGE=", 11) && strncmp(q, "initrd=", 7)) {
+				size_t l = strlen(k2);
+				snprintf(k2 + l, cap - l, "%s%.*s", l ? " " : "", (int)n, q);
+			}
+			q += n;
+			while (*q == ' ')
+				q++;
+		}
+		free(kept);
+		kept = k2;
+	}
+	free(dropped);
+	size_t l = strlen(kept);
+	snprintf(kept + l, cap - l, "%s%s\n", l && p->bootparams[0] ? " " : "", p->bootparams);
+	int before = p->n;
+	int rc = file_action(p, &in->kernel_cmdline, kept, false);
+	if (rc < 0 || p->n == before)
+		return rc;
+	if (in->kernel_image) {
+		char img[200];
+		snprintf(img, sizeof(img), "/boot/vmlinuz-%s", in->release);
+		const char *const argv[] = {"kernel-install", "add", in->release, img, NULL};
+		return exec_action(p, "kernel-install", argv, NULL);
+	}
+	struct hv_action *a = add(p, HV_ACT_MANUAL);
+	if (!a)
+		return hv_fail(E2BIG, "too many actions");
+	snprintf(a->text, sizeof(a->text),
+		 "then run 'kernel-install add VERSION /boot/vmlinuz-VERSION' for each installed kernel "
+		 "(/boot/vmlinuz-%s was not found, so it is not run)",
+		 in->release[0] ? in->release : "RELEASE");
+	return 0;
+}
+
+static int plan_persist(const struct hv_desired *d, const struct hv_host *h, const struct hv_apply_inputs *in,
+			struct hv_plan *p)
+{
+	int rc;
+	if (d->hvo >= 0) {
+		char *t = hv_sysctl_dropin_text(d->hvo);
+		if (!t)
+			return hv_fail(ENOMEM, "out of memory");
+		if ((rc = file_action(p, &in->sysctl_dropin, t, false)) < 0)
+			return rc;
+	}
+	if (d->hvo < 0 && d->npools == 0)
+		return 0;
+	bool dropped;
+	if ((rc = hv_bootparams(d, h->kver_major, h->kver_minor, p->bootparams, sizeof(p->bootparams), &dropped)) < 0)
+		return rc;
+	if (dropped)
+		note(p, "kernel %d.%d has no per-node hugepages= (5.16+): the boot pools get the node totals; "
+			"run 'hvoplan apply --yes' at boot (examples/hvoplan-apply.service) to place them per node",
+		     h->kver_major, h->kver_minor);
+	uint64_t defsz = h->meminfo.hugepagesize_kib > 0 ? (uint64_t)h->meminfo.hugepagesize_kib * 1024 : 0;
+	p->bootloader = d->bootloader == HV_BL_AUTO ? in->detected : d->bootloader;
+	switch (p->bootloader) {
+	case HV_BL_GRUB:
+		return plan_grub(d, in, defsz, p);
+	case HV_BL_KERNEL_INSTALL:
+		return plan_kernel_install(d, in, defsz, p);
+	case HV_BL_GRUBBY: {
+		char *kept = malloc(65536);
+		if (!kept)
+			return hv_fail(ENOMEM, "out of memory");
+		const char *cur = in->proc_cmdline ? in->proc_cmdline : "";
+		int nrem = hv_cmdline_filter(cur, d, defsz, kept, 65536, p->removed, sizeof(p->removed));
+		free(kept);
+		if (nrem == 0 && all_present(cur, p->bootparams))
+			return 0;
+		/* grubby cannot remove one `hugepages=` of two: take them all out and
+		 * put ours back; the kept ones are unaffected as they are not ours. */
+		char remove_arg[2100], add_arg[2100];
+		snprintf(remove_arg, sizeof(remove_arg), "--remove-args=%s", p->removed);
+		snprintf(add_arg, sizeof(add_arg), "--args=%s", p->bootparams);
+		const char *argv[5] = {"grubby", "--update-kernel=ALL"};
+		int k = 2;
+		if (p->removed[0])
+			argv[k++] = remove_arg;
+		if (p->bootparams[0])
+			argv[k++] = add_arg;
+		argv[k] = NULL;
+		if (k == 2)
+			return 0;
+		note(p, "grubby changes the boot entries; /proc/cmdline shows them after a reboot, "
+			"until then apply --persist runs grubby again (no harm)");
+		return exec_action(p, "grubby", argv, in->grubby[0] ? NULL : "not found under the root");
+	}
+	default: {
+		const char *cur = in->proc_cmdline ? in->proc_cmdline : "";
+		char *kept = malloc(65536);
+		if (!kept)
+			return hv_fail(ENOMEM, "out of memory");
+		int nrem = hv_cmdline_filter(cur, d, defsz, kept, 65536, p->removed, sizeof(p->removed));
+		free(kept);
+		if (nrem == 0 && all_present(cur, p->bootparams))
+			return 0;
+		struct hv_action *a = add(p, HV_ACT_MANUAL);
+		if (!a)
+			return hv_fail(E2BIG, "too many actions");
+		snprintf(a->text, sizeof(a->text),
+			 "no boot loader tooling found: add to the kernel command line in your boot loader: %.400s%s%.400s",
+			 p->bootparams[0] ? p->bootparams : "(nothing)", p->removed[0] ? "; and remove: " : "",
+			 p->removed);
+		return 0;
+	}
+	}
+}
+
+static const struct hv_hstate *find_hs(const struct hv_host *h, uint64_t size)
+{
+	for (int i = 0; i < h->nhstates; i++)
+		if (h->hstates[i].size == size)
+			return &h->hstates[i];
+	return NULL;
+}
+
+static void pool_rel(char *rel, size_t cap, uint64_t size, int node)
+{
+	if (node < 0)
+		snprintf(rel, cap, "sys/kernel/mm/hugepages/hugepages-%llukB/nr_hugepages", (unsigned long long)(size >> 10));
+	else
+		snprintf(rel, cap, "sys/devices/system/node/node%d/hugepages/hugepages-%llukB/nr_hugepages", node,
+			 (unsigned long long)(size >> 10));
+}
+
+static int plan_reoptimize(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
+			   struct hv_plan *p)
+{
+	for (int i = 0; i < r->nhstates; i++) {
+		const struct hv_hstate_result *o = &r->hstates[i];
+		const struct hv_hstate *hs = find_hs(h, o->size);
+		if (!hs || o->optimizable_bytes_per_page == 0 || o->nr <= 0)
+			continue;
+		int64_t stale = o->unoptimized_pages;
+		/* Turning HVO on in this run: every page there now was allocated with it off. */
+		if (h->sysctl_hvo == 0 && d->hvo == 1 && stale == HV_UNKNOWN)
+			stale = o->nr;
+		if (stale == 0) {
+			note(p, "%s: no un-optimized pages, nothing to re-optimize", o->name);
+			continue;
+		}
+		if (stale == HV_UNKNOWN)
+			note(p, "%s: un-optimized pages cannot be counted on this kernel (no memmap counters before 6.11); "
+				"cycling every free page",
+			     o->name);
+		if (o->free <= 0) {
+			note(p, "%s: the %lld un-optimized pages are all in use; they are optimized only once their users "
+				"free them and the pool is refilled",
+			     o->name, (long long)stale);
+			continue;
+		}
+		if (stale > o->free)
+			note(p, "%s: %lld of the un-optimized pages are in use and stay so until freed", o->name,
+			     (long long)(stale - o->free));
+		int64_t batch = d->batch > 0 ? d->batch : (int64_t)((1ull << 30) / o->size);
+		if (batch < 1)
+			batch = 1;
+		/* The kernel frees pool pages newest first, so a page re-allocated
+		 * in one batch would be the first freed by the next: release all
+		 * free pages of a node before growing it back. Per node, so the
+		 * pool keeps its placement. */
+		int nn = hs->nnodes;
+		for (int j = 0; j < (nn ? nn : 1); j++) {
+			int64_t nr = nn ? hs->nodes[j].nr : hs->nr, fr = nn ? hs->nodes[j].free : hs->free;
+			if (fr <= 0)
+				continue;
+			struct hv_action *a = add(p, HV_ACT_REOPTIMIZE);
+			if (!a)
+				return hv_fail(E2BIG, "too many actions");
+			a->size = o->size;
+			a->node = nn ? hs->nodes[j].node : -1;
+			pool_rel(a->rel, sizeof(a->rel), a->size, a->node);
+			a->from = a->to = nr;
+			a->count = fr;
+			a->batch = batch;
+			char where[32] = "";
+			if (a->node >= 0)
+				snprintf(where, sizeof(where), " on node %d", a->node);
+			snprintf(a->text, sizeof(a->text),
+				 "re-optimize %s%s: release its %lld free pages and allocate them again with HVO on "
+				 "(%lld pages per write)",
+				 o->name, where, (long long)fr, (long long)batch);
+			if (o->size >= (1ull << 30))
+				p->gigantic_release = true;
+		}
+	}
+	return 0;
+}
+
+int hv_apply_plan(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
+		  const struct hv_apply_inputs *in, struct hv_plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->bootloader = HV_BL_MANUAL;
+	int rc;
+	if (d->persist && (rc = plan_persist(d, h, in, p)) < 0)
+		return rc;
+	if (d->hvo >= 0 && h->sysctl_hvo != d->hvo) {
+		struct hv_action *a = add(p, HV_ACT_SYSCTL);
+		if (!a)
+			return hv_fail(E2BIG, "too many actions");
+		snprintf(a->rel, sizeof(a->rel), "%s", HV_SYSCTL_REL);
+		a->from = h->sysctl_hvo;
+		a->to = d->hvo;
+		snprintf(a->text, sizeof(a->text), "set vm.hugetlb_optimize_vmemmap %lld -> %lld", (long long)a->from,
+			 (long long)a->to);
+		if (d->hvo == 1 && !d->reoptimize) {
+			for (int i = 0; i < h->nhstates; i++)
+				if (h->hstates[i].nr > 0) {
+					note(p, "pages allocated before HVO is turned on stay un-optimized; "
+						"add --reoptimize to re-allocate the free ones");
+					break;
+				}
+		}
+	}
+	if (d->reoptimize && (rc = plan_reoptimize(d, h, r, p)) < 0)
+		return rc;
+	for (int i = 0; i < d->npools; i++) {
+		const struct hv_pool_req *q = &d->pools[i];
+		const struct hv_hstate *hs = find_hs(h, q->size);
+		if (!hs)
+			return hv_fail(EINVAL, "no pool of that size");
+		int64_t nr = hs->nr, fr = hs->free;
+		if (q->node >= 0)
+			for (int j = 0; j < hs->nnodes; j++)
+				if (hs->nodes[j].node == q->node) {
+					nr = hs->nodes[j].nr;
+					fr = hs->nodes[j].free;
+				}
+		if (nr == q->count)
+			continue;
+		struct hv_action *a = add(p, HV_ACT_POOL);
+		if (!a)
+			return hv_fail(E2BIG, "too many actions");
+		a->size = q->size;
+		a->node = q->node;
+		pool_rel(a->rel, sizeof(a->rel), q->size, q->node);
+		a->from = nr;
+		a->to = q->count;
+		char name[16], where[32] = "";
+		hv_hstate_name(q->size, name, sizeof(name));
+		if (q->node >= 0)
+			snprintf(where, sizeof(where), " on node %d", q->node);
+		snprintf(a->text, sizeof(a->text), "set %s pool%s %lld -> %lld pages", name, where, (long long)nr,
+			 (long long)q->count);
+		if (q->count < nr - fr)
+			note(p, "%s pool%s: %lld pages are in use; shrinking below that leaves them as surplus pages until freed",
+			     name, where, (long long)(nr - fr));
+	}
+	return 0;
+}
+
+void hv_plan_free(struct hv_plan *p)
+{
+	for (int i = 0; i < p->n; i++) {
+		free(p->a[i].old_data);
+		free(p->a[i].new_data);
+		for (int k = 0; k < p->a[i].argc; k++)
+			free(p->a[i].argv[k]);
+		p->a[i].old_data = p->a[i].new_data = NULL;
+		p->a[i].argc = 0;
+	}
+	p->n = 0;
+}

@@ -1,0 +1,263 @@
+/* Reading and writing files under the root for `apply`. Every component is
+ * opened with O_NOFOLLOW, so a symlink planted at a target path (or at any
+ * directory on the way) is refused instead of followed: a test tree or a
+ * hostile /etc cannot make us write outside what the dry run showed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "fsutil.h"
+#include "hv_error.h"
+#include "parse.h"
+
+int hv_rel_ok(const char *rel)
+{
+	size_t n = strlen(rel);
+	if (n == 0 || n >= 256 || rel[0] == '/' || rel[n - 1] == '/' || strstr(rel, "//"))
+		return 0;
+	for (const char *c = rel; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '/' ||
+		      *c == '.' || *c == '-' || *c == '_' || *c == ':' || *c == '@' || *c == '+'))
+			return 0;
+	/* no "." or ".." component */
+	const char *p = rel;
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if ((l == 1 && p[0] == '.') || (l == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		p += l + (e ? 1 : 0);
+	}
+	return 1;
+}
+
+int hv_open_parent(int rootfd, const char *rootname, const char *rel, bool create, int *dirfd, const char **base,
+		   char (*created)[256], int *ncreated, int maxcreated)
+{
+	if (!hv_rel_ok(rel))
+		return hv_fail(EINVAL, "%s/%s: refusing an unusual path", rootname, rel);
+	int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return hv_fail(errno, "%s: %s", rootname, strerror(errno));
+	char comp[256];
+	const char *p = rel;
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		if (!slash)
+			break;
+		size_t l = (size_t)(slash - p);
+		memcpy(comp, p, l);
+		comp[l] = '\0';
+		int nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (nfd < 0 && errno == ENOENT && create) {
+			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
+				int e = errno;
+				close(fd);
+				return hv_fail(e, "%s/%.*s: cannot create directory: %s", rootname, (int)(slash - rel), rel,
+					       strerror(e));
+			}
+			if (created && ncreated && *ncreated < maxcreated)
+				snprintf(created[(*ncreated)++], 256, "%.*s", (int)(slash - rel), rel);
+			nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		int e = errno;
+		close(fd);
+		if (nfd < 0) {
+			if (e == ELOOP || e == ENOTDIR)
+				return hv_fail(ELOOP, "%s/%.*s: is a symbolic link or not a directory; refusing to go through it",
+					       rootname, (int)(slash - rel), rel);
+			return -e; /* ENOENT: the caller decides */
+		}
+		fd = nfd;
+		p = slash + 1;
+	}
+	*dirfd = fd;
+	*base = p;
+	return 0;
+}
+
+int hv_read_file_at(int rootfd, const char *rootname, const char *rel, size_t max, struct hv_file *f)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->rel, sizeof(f->rel), "%s", rel);
+	int dfd;
+	const char *base;
+	int rc = hv_open_parent(rootfd, rootname, rel, false, &dfd, &base, NULL, NULL, 0);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	struct stat st;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		int e = errno;
+		close(dfd);
+		return e == ENOENT ? 0 : hv_fail(e, "%s/%s: %s", rootname, rel, strerror(e));
+	}
+	if (S_ISLNK(st.st_mode)) {
+		close(dfd);
+		return hv_fail(ELOOP, "%s/%s: is a symbolic link; refusing to read or replace it (remove it or make it a file)",
+			       rootname, rel);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(dfd);
+		return hv_fail(EINVAL, "%s/%s: not a regular file", rootname, rel);
+	}
+	int fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0)
+		return hv_fail(errno, "%s/%s: %s", rootname, rel, strerror(errno));
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap + 1);
+	for (;;) {
+		if (!buf) {
+			close(fd);
+			return hv_fail(ENOMEM, "out of memory");
+		}
+		if (len == cap) {
+			if (cap >= max) {
+				free(buf);
+				close(fd);
+				return hv_fail(EFBIG, "%s/%s: larger than %zu bytes", rootname, rel, max);
+			}
+			cap *= 2;
+			char *nb = realloc(buf, cap + 1);
+			if (!nb)
+				free(buf);
+			buf = nb;
+			continue;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			free(buf);
+			close(fd);
+			return hv_fail(e, "%s/%s: %s", rootname, rel, strerror(e));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	f->exists = true;
+	f->data = buf;
+	f->len = len;
+	f->mode = st.st_mode & 07777;
+	return 0;
+}
+
+int hv_replace_file_at(int rootfd, const char *rootname, const char *rel, const void *data, size_t len, mode_t mode,
+		       char (*created)[256], int *ncreated, int maxcreated)
+{
+	int dfd;
+	const char *base;
+	int rc = hv_open_parent(rootfd, rootname, rel, true, &dfd, &base, created, ncreated, maxcreated);
+	if (rc < 0)
+		return rc == -ENOENT ? hv_fail(ENOENT, "%s/%s: parent directory missing", rootname, rel) : rc;
+	struct stat st;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+		close(dfd);
+		return hv_fail(ELOOP, "%s/%s: is a symbolic link or not a regular file; refusing to replace it", rootname,
+			       rel);
+	}
+	char tmp[300];
+	int fd = -1;
+	for (int i = 0; i < 100 && fd < 0; i++) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(tmp, sizeof(tmp), ".%.200s.hvoplan-%ld-%ld", base, (long)getpid(), (long)ts.tv_nsec + i);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		int e = errno;
+		close(dfd);
+		return hv_fail(e, "%s/%s: cannot create a temporary file: %s", rootname, rel, strerror(e));
+	}
+	rc = fchmod(fd, mode) < 0 ? -errno : 0;
+	if (rc == 0)
+		rc = hv_write_all(fd, data, len);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = -errno;
+	if (close(fd) < 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && renameat(dfd, tmp, dfd, base) < 0)
+		rc = -errno;
+	if (rc < 0) {
+		unlinkat(dfd, tmp, 0);
+		close(dfd);
+		return hv_fail(-rc, "%s/%s: %s (left unchanged)", rootname, rel, strerror(-rc));
+	}
+	rc = fsync(dfd) < 0 ? -errno : 0;
+	close(dfd);
+	return rc < 0 ? hv_fail(-rc, "%s/%s: written, but syncing its directory failed: %s", rootname, rel,
+				strerror(-rc))
+		      : 0;
+}
+
+int hv_remove_file_at(int rootfd, const char *rootname, const char *rel)
+{
+	int dfd;
+	const char *base;
+	int rc = hv_open_parent(rootfd, rootname, rel, false, &dfd, &base, NULL, NULL, 0);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	rc = unlinkat(dfd, base, 0) < 0 && errno != ENOENT ? -errno : 0;
+	if (rc == 0)
+		fsync(dfd);
+	close(dfd);
+	return rc < 0 ? hv_fail(-rc, "%s/%s: cannot remove: %s", rootname, rel, strerror(-rc)) : 0;
+}
+
+int hv_write_value_at(int rootfd, const char *rootname, const char *rel, int64_t value)
+{
+	int dfd;
+	const char *base;
+	int rc = hv_open_parent(rootfd, rootname, rel, false, &dfd, &base, NULL, NULL, 0);
+	if (rc < 0)
+		return rc == -ENOENT ? hv_fail(ENOENT, "%s/%s: missing", rootname, rel) : rc;
+	/* O_TRUNC is ignored by sysfs and procfs; it matters for test trees. */
+	int fd = openat(dfd, base, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+	int e = errno;
+	close(dfd);
+	if (fd < 0)
+		return hv_fail(e, "%s/%s: cannot open for writing: %s", rootname, rel, strerror(e));
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%" PRId64 "\n", value);
+	ssize_t w;
+	do
+		w = write(fd, buf, (size_t)n);
+	while (w < 0 && errno == EINTR);
+	e = errno;
+	close(fd);
+	if (w != n)
+		return hv_fail(w < 0 ? e : EIO, "%s/%s: writing %" PRId64 " failed: %s", rootname, rel, value,
+			       w < 0 ? strerror(e) : "short write");
+	return 0;
+}
+
+int hv_read_value_at(int rootfd, const char *rootname, const char *rel, int64_t *value)
+{
+	struct hv_file f;
+	int rc = hv_read_file_at(rootfd, rootname, rel, 4096, &f);
+	if (rc < 0)
+		return rc;
+	if (!f.exists)
+		return hv_fail(ENOENT, "%s/%s: missing", rootname, rel);
+	hv_clear_error();
+	rc = hv_parse_i64_nonneg(f.data, value);
+	free(f.data);
+	return rc < 0 ? hv_fail(EINVAL, "%s/%s: not a number", rootname, rel) : 0;
+}
