@@ -1,0 +1,283 @@
+/* apply's pure parts: boot parameters, conflict removal on command lines
+ * and GRUB files, the unified diff, desired-state checks and the planner on
+ * synthetic hosts. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "apply.h"
+#include "hv_error.h"
+
+#define M (1024ull * 1024)
+#define G (1024ull * M)
+
+static struct hv_desired desired(int hvo, const char *pages)
+{
+	struct hv_apply_settings s;
+	hv_settings_init(&s);
+	if (pages)
+		assert_int_equal(hv_parse_pages("t", pages, &s), 0);
+	struct hv_desired d;
+	memset(&d, 0, sizeof(d));
+	d.hvo = hvo;
+	d.npools = s.npools;
+	memcpy(d.pools, s.pools, sizeof(s.pools));
+	return d;
+}
+
+static void test_bootparams(void **state)
+{
+	(void)state;
+	char out[512];
+	bool dropped;
+	struct hv_desired d = desired(1, "2M:8@1 2M:4@0 1G:2");
+	assert_int_equal(hv_bootparams(&d, 6, 18, out, sizeof(out), &dropped), 0);
+	assert_string_equal(out, "hugetlb_free_vmemmap=on hugepagesz=2M hugepages=0:4,1:8 hugepagesz=1G hugepages=2");
+	assert_false(dropped);
+	/* node form only from 5.16 */
+	assert_int_equal(hv_bootparams(&d, 5, 15, out, sizeof(out), &dropped), 0);
+	assert_string_equal(out, "hugetlb_free_vmemmap=on hugepagesz=2M hugepages=12 hugepagesz=1G hugepages=2");
+	assert_true(dropped);
+	d = desired(0, "2M:0");
+	assert_int_equal(hv_bootparams(&d, 6, 1, out, sizeof(out), &dropped), 0);
+	assert_string_equal(out, "hugetlb_free_vmemmap=off");
+}
+
+static void test_cmdline_filter(void **state)
+{
+	(void)state;
+	char out[512], removed[512];
+	struct hv_desired d = desired(1, "2M:8");
+	removed[0] = '\0';
+	int n = hv_cmdline_filter("root=/dev/sda hugetlb_free_vmemmap=off hugepagesz=1G hugepages=2 "
+				  "hugepagesz=2M hugepages=0:1,1:1 sysctl.vm.hugetlb_optimize_vmemmap=0 quiet",
+				  &d, 2 * M, out, sizeof(out), removed, sizeof(removed));
+	assert_int_equal(n, 4);
+	assert_string_equal(out, "root=/dev/sda hugepagesz=1G hugepages=2 quiet");
+	assert_string_equal(removed, "hugetlb_free_vmemmap=off hugepagesz=2M hugepages=0:1,1:1 "
+				     "sysctl.vm.hugetlb_optimize_vmemmap=0");
+	/* a bare hugepages= means the default size; default_hugepagesz= is kept */
+	removed[0] = '\0';
+	n = hv_cmdline_filter("hugepages=100 quiet", &d, 2 * M, out, sizeof(out), removed, sizeof(removed));
+	assert_int_equal(n, 1);
+	assert_string_equal(out, "quiet");
+	n = hv_cmdline_filter("default_hugepagesz=1G hugepages=4", &d, 2 * M, out, sizeof(out), NULL, 0);
+	assert_int_equal(n, 0);
+	assert_string_equal(out, "default_hugepagesz=1G hugepages=4");
+	n = hv_cmdline_filter("default_hugepagesz=2M hugepages=4", &d, 0, out, sizeof(out), NULL, 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(out, "default_hugepagesz=2M");
+	/* hvo not managed: its parameter stays */
+	d = desired(-1, "1G:1");
+	n = hv_cmdline_filter("hugetlb_free_vmemmap=on", &d, 2 * M, out, sizeof(out), NULL, 0);
+	assert_int_equal(n, 0);
+}
+
+static void test_grub_filter(void **state)
+{
+	(void)state;
+	struct hv_desired d = desired(1, "2M:8");
+	char removed[512] = "";
+	const char *in = "GRUB_DEFAULT=0\n"
+			 "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet hugetlb_free_vmemmap=off\"\n"
+			 "export GRUB_CMDLINE_LINUX='$X hugepagesz=2M hugepages=3 a=b' # keep\n"
+			 "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX hugetlb_free_vmemmap=0\\\n"
+			 "  more\"\n"
+			 "GRUB_CMDLINE_LINUX=hugetlb_free_vmemmap=off\n";
+	char *out = hv_grub_file_filter(in, &d, 2 * M, removed, sizeof(removed));
+	assert_non_null(out);
+	assert_string_equal(out, "GRUB_DEFAULT=0\n"
+				 "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"
+				 "export GRUB_CMDLINE_LINUX='$X a=b' # keep\n"
+				 "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX hugetlb_free_vmemmap=0\\\n" /* continued: left */
+				 "  more\"\n"
+				 "GRUB_CMDLINE_LINUX=\n");
+	free(out);
+	/* nothing to remove: same bytes */
+	in = "GRUB_CMDLINE_LINUX=\"quiet\"";
+	out = hv_grub_file_filter(in, &d, 2 * M, NULL, 0);
+	assert_string_equal(out, in);
+	free(out);
+	char *t = hv_grub_dropin_text("hugetlb_free_vmemmap=on");
+	assert_non_null(strstr(t, "GRUB_CMDLINE_LINUX=\"${GRUB_CMDLINE_LINUX:+$GRUB_CMDLINE_LINUX }hugetlb_free_vmemmap=on\"\n"));
+	free(t);
+}
+
+static char *diff_of(const char *a, const char *b)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_int_equal(hv_udiff(f, a ? "a/x" : "/dev/null", a, a ? strlen(a) : 0, b ? "b/x" : "/dev/null", b,
+				  b ? strlen(b) : 0),
+			 0);
+	fclose(f);
+	return buf;
+}
+
+static void test_udiff(void **state)
+{
+	(void)state;
+	char *d = diff_of("1\n2\n3\n4\n5\n6\n7\n8\n9\n", "1\n2\n3\n4\nfive\n6\n7\n8\n9\n");
+	assert_string_equal(d, "--- a/x\n+++ b/x\n@@ -2,7 +2,7 @@\n 2\n 3\n 4\n-5\n+five\n 6\n 7\n 8\n");
+	free(d);
+	d = diff_of(NULL, "new\n");
+	assert_string_equal(d, "--- /dev/null\n+++ b/x\n@@ -0,0 +1,1 @@\n+new\n");
+	free(d);
+	d = diff_of("old", NULL);
+	assert_string_equal(d, "--- a/x\n+++ /dev/null\n@@ -1,1 +0,0 @@\n-old\n\\ No newline at end of file\n");
+	free(d);
+	/* two distant changes: two hunks */
+	d = diff_of("a\nb\nc\nd\ne\nf\ng\nh\ni\nj\n", "A\nb\nc\nd\ne\nf\ng\nh\ni\nJ\n");
+	assert_string_equal(d, "--- a/x\n+++ b/x\n@@ -1,4 +1,4 @@\n-a\n+A\n b\n c\n d\n"
+			       "@@ -7,4 +7,4 @@\n g\n h\n i\n-j\n+J\n");
+	free(d);
+}
+
+static void host(struct hv_host *h, struct hv_report *r)
+{
+	memset(h, 0, sizeof(*h));
+	memset(r, 0, sizeof(*r));
+	snprintf(h->release, sizeof(h->release), "6.18.0");
+	h->kver_major = 6;
+	h->kver_minor = 18;
+	h->sysctl_hvo = 0;
+	h->meminfo.mem_total_kib = 64ll << 20; /* 64 GiB */
+	h->meminfo.hugepagesize_kib = 2048;
+	h->nhstates = 2;
+	h->hstates[0] = (struct hv_hstate){.size = 2 * M, .nr = 10, .free = 6, .nnodes = 2};
+	h->hstates[0].nodes[0] = (struct hv_hstate_node){.node = 0, .nr = 5, .free = 3};
+	h->hstates[0].nodes[1] = (struct hv_hstate_node){.node = 1, .nr = 5, .free = 3};
+	h->hstates[1] = (struct hv_hstate){.size = G, .nnodes = 2};
+	h->hstates[1].nodes[0].node = 0;
+	h->hstates[1].nodes[1].node = 1;
+	r->hvo_compiled = HV_YES;
+	r->nhstates = 2;
+	r->hstates[0] = (struct hv_hstate_result){.size = 2 * M, .name = "2M", .nr = 10, .free = 6,
+						  .optimizable_bytes_per_page = 28672, .unoptimized_pages = 10};
+	r->hstates[1] = (struct hv_hstate_result){.size = G, .name = "1G", .optimizable_bytes_per_page = 16380 * 1024};
+}
+
+static void test_desired_checks(void **state)
+{
+	(void)state;
+	struct hv_host *h = calloc(1, sizeof(*h));
+	struct hv_report *r = calloc(1, sizeof(*r));
+	host(h, r);
+	struct hv_apply_settings s;
+	struct hv_desired d;
+	static const struct {
+		const char *pages;
+		int hvo, reopt, err;
+	} cases[] = {
+		{"2M:8", 1, 0, 0},	   {"1G:1@1", -1, 0, 0},	{"16M:1", -1, 0, -EINVAL},
+		{"2M:1@7", -1, 0, -EINVAL}, {"1G:65", -1, 0, -EINVAL}, {"2M:1 2M:1@0", -1, 0, -EINVAL},
+		{NULL, -1, 1, -EINVAL}, /* reoptimize with HVO off */
+		{NULL, 1, 1, 0},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		hv_settings_init(&s);
+		if (cases[i].pages)
+			assert_int_equal(hv_parse_pages("t", cases[i].pages, &s), 0);
+		s.hvo = cases[i].hvo;
+		s.reoptimize = cases[i].reopt;
+		int rc = hv_desired_from_settings(&s, h, r, &d);
+		if (rc != cases[i].err)
+			fail_msg("case %zu: %d (%s)", i, rc, hv_last_error() ? hv_last_error() : "");
+	}
+	/* HVO not built: environment error */
+	r->hvo_compiled = HV_NO;
+	hv_settings_init(&s);
+	s.hvo = 1;
+	assert_int_equal(hv_desired_from_settings(&s, h, r, &d), -ENOTSUP);
+	r->hvo_compiled = HV_YES;
+	h->sysctl_hvo = HV_UNKNOWN;
+	assert_int_equal(hv_desired_from_settings(&s, h, r, &d), -ENOTSUP);
+	free(h);
+	free(r);
+}
+
+static void test_plan(void **state)
+{
+	(void)state;
+	struct hv_host *h = calloc(1, sizeof(*h));
+	struct hv_report *r = calloc(1, sizeof(*r));
+	struct hv_plan *p = calloc(1, sizeof(*p));
+	struct hv_apply_inputs in;
+	memset(&in, 0, sizeof(in));
+	snprintf(in.sysctl_dropin.rel, sizeof(in.sysctl_dropin.rel), HV_SYSCTL_DROPIN);
+	snprintf(in.grub_dropin.rel, sizeof(in.grub_dropin.rel), HV_GRUB_DROPIN);
+	snprintf(in.grub_main.rel, sizeof(in.grub_main.rel), HV_GRUB_MAIN);
+	in.grub_main.exists = true;
+	in.grub_main.data = strdup("GRUB_CMDLINE_LINUX=\"quiet hugepages=3\"\n");
+	in.grub_main.len = strlen(in.grub_main.data);
+	in.grub_main.mode = 0644;
+	snprintf(in.update_grub, sizeof(in.update_grub), "usr/sbin/update-grub");
+	in.detected = HV_BL_GRUB;
+	host(h, r);
+
+	struct hv_desired d = desired(1, "2M:7@0 2M:5@1");
+	d.reoptimize = true;
+	d.persist = true;
+	assert_int_equal(hv_apply_plan(&d, h, r, &in, p), 0);
+	/* sysctl drop-in, grub, grub drop-in, update-grub, sysctl, 2 x reoptimize, pool node 0 */
+	assert_int_equal(p->n, 8);
+	assert_int_equal(p->a[0].kind, HV_ACT_FILE);
+	assert_string_equal(p->a[1].rel, HV_GRUB_MAIN);
+	assert_string_equal(p->a[1].new_data, "GRUB_CMDLINE_LINUX=\"quiet\"\n");
+	assert_string_equal(p->a[2].rel, HV_GRUB_DROPIN);
+	assert_int_equal(p->a[3].kind, HV_ACT_EXEC);
+	assert_string_equal(p->a[3].argv[0], "update-grub");
+	assert_int_equal(p->a[4].kind, HV_ACT_SYSCTL);
+	assert_int_equal(p->a[5].kind, HV_ACT_REOPTIMIZE);
+	assert_int_equal(p->a[5].count, 3);
+	assert_int_equal(p->a[5].node, 0);
+	assert_int_equal(p->a[5].batch, 512);
+	assert_int_equal(p->a[7].kind, HV_ACT_POOL);
+	assert_string_equal(p->a[7].rel, "sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages");
+	assert_int_equal(p->a[7].from, 5);
+	assert_int_equal(p->a[7].to, 7);
+	assert_string_equal(p->bootparams, "hugetlb_free_vmemmap=on hugepagesz=2M hugepages=0:7,1:5");
+	assert_false(p->gigantic_release);
+	hv_plan_free(p);
+
+	/* already there: nothing to do */
+	h->sysctl_hvo = 1;
+	d = desired(1, "2M:5@1");
+	assert_int_equal(hv_apply_plan(&d, h, r, &in, p), 0);
+	assert_int_equal(p->n, 0);
+	hv_plan_free(p);
+	free(in.grub_main.data);
+	free(h);
+	free(r);
+	free(p);
+}
+
+static void test_rel_ok(void **state)
+{
+	(void)state;
+	assert_true(hv_rel_ok("etc/default/grub.d/90-hvoplan.cfg"));
+	assert_false(hv_rel_ok("/etc/passwd"));
+	assert_false(hv_rel_ok("etc/../etc/passwd"));
+	assert_false(hv_rel_ok("etc//x"));
+	assert_false(hv_rel_ok("etc/x y"));
+	assert_false(hv_rel_ok("etc/x\n"));
+	assert_false(hv_rel_ok(""));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bootparams), cmocka_unit_test(test_cmdline_filter),
+		cmocka_unit_test(test_grub_filter), cmocka_unit_test(test_udiff),
+		cmocka_unit_test(test_desired_checks), cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_rel_ok),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
