@@ -39,7 +39,7 @@ static int newest_backup(int rootfd, const char *rootname, char *out, size_t cap
 		if (l < 16 || l >= sizeof(best) || strspn(n, "0123456789TZ.") != l || n[l - 1] != 'Z')
 			continue;
 		if (strcmp(n, best) > 0)
-			snprintf(best, sizeof(best), "%s", n);
+			memcpy(best, n, l + 1); /* l < sizeof(best) checked above */
 	}
 	closedir(d);
 	if (!best[0])
