@@ -29,7 +29,8 @@ for t in "$BUILD"/tests/test_*; do
 done
 
 run_bats() {
-	local dir=$1 out=$log/$(basename "$dir").tap
+	local dir=$1
+	local out=$log/$(basename "$dir").tap
 	compgen -G "$dir/*.bats" >/dev/null || return 0
 	bats --tap "$dir" >"$out" 2>&1
 	local p f s

@@ -91,24 +91,32 @@ static int add_ok(uint64_t a, uint64_t b, uint64_t *out, const char *what)
 
 /* Realized savings from the 6.11+ counters (design.md): baseline memmap of
  * all present memory blocks minus what the counters hold now. */
-static void realized(const struct hv_host *h, struct hv_report *r)
+static int realized(const struct hv_host *h, struct hv_report *r)
 {
 	r->memmap_pages = h->nr_memmap_pages;
 	r->memmap_boot_pages = h->nr_memmap_boot_pages;
 	r->memmap_baseline_pages = HV_UNKNOWN;
 	r->realized_savings_bytes = HV_UNKNOWN;
 	if (h->memblocks.present < 0 || h->memblocks.block_size <= 0 || r->struct_page_source == HV_SRC_ASSUMED)
-		return;
+		return 0;
 	unsigned __int128 structs = (unsigned __int128)(uint64_t)h->memblocks.present *
 				    (uint64_t)h->memblocks.block_size / (uint64_t)r->page_size;
 	unsigned __int128 bytes = structs * (uint64_t)r->struct_page_size;
-	if (bytes % (uint64_t)r->page_size || bytes / (uint64_t)r->page_size > INT64_MAX)
-		return;
+	if (bytes % (uint64_t)r->page_size || bytes / (uint64_t)r->page_size > INT64_MAX / 2)
+		return 0;
 	r->memmap_baseline_pages = (int64_t)(bytes / (uint64_t)r->page_size);
 	if (h->nr_memmap_pages < 0)
-		return;
+		return 0;
 	__int128 diff = (__int128)r->memmap_baseline_pages - h->nr_memmap_pages - h->nr_memmap_boot_pages;
-	r->realized_savings_bytes = (int64_t)(diff * r->page_size);
+	__int128 bytes_saved = diff * r->page_size;
+	/* Counters far beyond the baseline are a damaged file, not a figure. */
+	if (bytes_saved > INT64_MAX / 2 || bytes_saved < -(INT64_MAX / 2))
+		return hv_fail(ERANGE, "nr_memmap_pages (%lld) and nr_memmap_boot_pages (%lld) are impossible for %lld "
+				       "baseline memmap pages",
+			       (long long)h->nr_memmap_pages, (long long)h->nr_memmap_boot_pages,
+			       (long long)r->memmap_baseline_pages);
+	r->realized_savings_bytes = (int64_t)bytes_saved;
+	return 0;
 }
 
 static void attribute_current(struct hv_report *r)
@@ -140,8 +148,12 @@ static void attribute_current(struct hv_report *r)
 		r->total_savings_basis = HV_BASIS_MEASURED;
 		int64_t possible = (int64_t)r->total_savings_possible;
 		if (r->realized_savings_bytes <= possible) {
-			r->unoptimized_bytes = possible - r->realized_savings_bytes;
-			solved = hv_solve_stale(n, nr, opt, (uint64_t)r->unoptimized_bytes, stale);
+			if (__builtin_sub_overflow(possible, r->realized_savings_bytes, &r->unoptimized_bytes)) {
+				r->unoptimized_bytes = HV_UNKNOWN;
+				solved = -1;
+			} else {
+				solved = hv_solve_stale(n, nr, opt, (uint64_t)r->unoptimized_bytes, stale);
+			}
 		} else {
 			solved = -1; /* more freed than the pools explain */
 		}
@@ -250,7 +262,9 @@ int hv_model_report(const struct hv_host *h, struct hv_report *r)
 			thp += (uint64_t)parts[i] * 1024;
 	r->thp_bytes = thp;
 
-	realized(h, r);
+	int rc = realized(h, r);
+	if (rc < 0)
+		return rc;
 	attribute_current(r);
 	hv_model_findings(h, r);
 	return 0;

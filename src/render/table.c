@@ -207,8 +207,14 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 							     : "none");
 	fprintf(out, "Possible:              %s\n", b);
 	if (r->memmap_pages != HV_UNKNOWN && r->memmap_baseline_pages != HV_UNKNOWN) {
-		SZ(a, r->memmap_baseline_pages * r->page_size);
-		SZ(b, (r->memmap_pages + r->memmap_boot_pages) * r->page_size);
+		int64_t now, base;
+		if (__builtin_add_overflow(r->memmap_pages, r->memmap_boot_pages, &now) ||
+		    __builtin_mul_overflow(now, (int64_t)r->page_size, &now))
+			now = HV_UNKNOWN;
+		if (__builtin_mul_overflow(r->memmap_baseline_pages, (int64_t)r->page_size, &base))
+			base = HV_UNKNOWN;
+		SZ(a, base);
+		SZ(b, now);
 		if (r->unoptimized_bytes != HV_UNKNOWN)
 			SZ(c, r->unoptimized_bytes);
 		else

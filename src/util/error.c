@@ -10,7 +10,11 @@ static int nnotes;
 
 int hv_vfail(int code, const char *fmt, va_list ap)
 {
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	/* Callers often wrap the previous message ("%s: %s", file,
+	 * hv_last_error()): format into a copy so the source is not overwritten. */
+	char tmp[sizeof(last_error)];
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	memcpy(last_error, tmp, sizeof(tmp));
 	return code > 0 ? -code : (code < 0 ? code : -EINVAL);
 }
 

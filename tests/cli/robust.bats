@@ -14,7 +14,7 @@
 #  (<= INT64_MAX/1024) but 2^51+ above the baseline: src/model/report.c
 #  realized() truncates diff * page_size to 64 bits, attribute_current()
 #  overflows at report.c:143, src/render/table.c:210-211 overflow too.
-KNOWN_BUGS="error-overlap realized-overflow"
+KNOWN_BUGS=""
 bats_require_minimum_version 1.5.0
 
 setup() {
