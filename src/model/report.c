@@ -111,7 +111,7 @@ static int realized(const struct hv_host *h, struct hv_report *r)
 	__int128 bytes_saved = diff * r->page_size;
 	/* Counters far beyond the baseline are a damaged file, not a figure. */
 	if (bytes_saved > INT64_MAX / 2 || bytes_saved < -(INT64_MAX / 2))
-		return hv_fail(ERANGE, "nr_memmap_pages (%lld) and nr_memmap_boot_pages (%lld) are impossible for %lld "
+		return hv_fail(ERANGE, "proc/vmstat: nr_memmap_pages (%lld) and nr_memmap_boot_pages (%lld) are impossible for %lld "
 				       "baseline memmap pages",
 			       (long long)h->nr_memmap_pages, (long long)h->nr_memmap_boot_pages,
 			       (long long)r->memmap_baseline_pages);

@@ -123,8 +123,14 @@ int hv_parse_meminfo(const char *buf, size_t len, struct hv_meminfo *mi)
 	int rc = each_kv(buf, len, meminfo_names, meminfo_line, mi);
 	if (rc < 0)
 		return rc;
-	if (mi->mem_total_kib == HV_UNKNOWN)
-		return hv_fail(EINVAL, "no MemTotal line");
+	if (mi->mem_total_kib == HV_UNKNOWN) {
+		char start[41];
+		size_t n = 0;
+		for (; n < len && n < sizeof(start) - 1 && buf[n] != '\n'; n++)
+			start[n] = (buf[n] >= 0x20 && buf[n] < 0x7f) ? buf[n] : '?';
+		start[n] = '\0';
+		return hv_fail(EINVAL, "no MemTotal line (the file begins '%s')", start);
+	}
 	return 0;
 }
 

@@ -178,7 +178,7 @@ int hv_probe_pools(const struct hv_root *r, struct hv_host *h)
 int hv_probe_memblocks(const struct hv_root *r, struct hv_host *h)
 {
 	static const char base[] = "sys/devices/system/memory";
-	char buf[64], rel[128];
+	char buf[96], rel[128];
 	h->memblocks.block_size = h->memblocks.present = HV_UNKNOWN;
 	snprintf(rel, sizeof(rel), "%s/block_size_bytes", base);
 	int rc = hv_root_read_small(r, rel, buf, sizeof(buf));
@@ -190,7 +190,7 @@ int hv_probe_memblocks(const struct hv_root *r, struct hv_host *h)
 		return rc;
 	uint64_t bs;
 	if (hv_parse_hex_u64(buf, &bs) < 0 || bs == 0 || (bs & (bs - 1)) || bs > (1ull << 40))
-		return hv_fail(EINVAL, "%s: not a memory block size: '%.20s'", hv_root_name(r, rel), buf);
+		return hv_fail(EINVAL, "%s: not a memory block size: '%.60s'", hv_root_name(r, rel), buf);
 	h->memblocks.block_size = (int64_t)bs;
 
 	int err = 0;
