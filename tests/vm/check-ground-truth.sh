@@ -21,6 +21,11 @@
 #   With BASELINE_SNAPDIR (e.g. the hvo-boot-off twin of an hvo-boot-on snapshot):
 #   memtotal_delta_kb = MemTotal(SNAPDIR) - MemTotal(BASELINE): on 6.1 the boot
 #   vmemmap freed by HVO shows up as a MemTotal increase.
+#   btf = file (sys/kernel/btf/vmlinux is a regular file inside the snapshot) | none
+#   stale_pages.<N>kB = pages of that size allocated by an "alloc-<count>x<size>-…"
+#       step of steps.txt that freed no vmemmap (6.11+: nr_memmap_pages +
+#       nr_memmap_boot_pages did not drop; 6.1: MemTotal did not grow), i.e. pages
+#       the kernel left un-optimized.  Only printed when steps.txt has such steps.
 set -euo pipefail
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
@@ -169,4 +174,31 @@ if [ "$full_known" = 1 ]; then
 else
     kv full_savings_bytes NA
     kv unrealized_savings_bytes NA
+fi
+
+if [ -f "$snap/sys/kernel/btf/vmlinux" ] && [ ! -L "$snap/sys/kernel/btf/vmlinux" ]; then
+    kv btf file
+else
+    kv btf none
+fi
+
+# steps.txt: "NAME nr_memmap_pages=A nr_memmap_boot_pages=B MemTotal=C MemFree=D"
+if [ -f "$snap/steps.txt" ]; then
+    awk '
+    function kb(sz) { if (sz ~ /G$/) return sz * 1048576; if (sz ~ /M$/) return sz * 1024; return sz }
+    {
+        for (i = 2; i <= NF; i++) { split($i, kvp, "="); v[kvp[1]] = kvp[2] }
+        mp = v["nr_memmap_pages"]; mbp = v["nr_memmap_boot_pages"]; mt = v["MemTotal"]
+        if (NR > 1 && match($1, /^alloc-[0-9]+x[0-9]+[MG]-/)) {
+            spec = substr($1, 7, RLENGTH - 7); split(spec, a, "x")
+            size = kb(a[2] + 0 "" substr(a[2], length(a[2])))
+            if (mp != "NA" && pmp != "NA") freed = (pmp + pmbp) - (mp + mbp)
+            else freed = mt - pmt
+            st[size] += (freed == 0) ? a[1] : 0
+            seen[size] = 1
+        }
+        pmp = mp; pmbp = mbp; pmt = mt
+    }
+    END { for (s in seen) printf "stale_pages.%dkB=%d\n", s, st[s] }
+    ' "$snap/steps.txt" | sort
 fi

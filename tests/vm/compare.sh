@@ -1,15 +1,32 @@
 #!/bin/bash
-# Compare `hvoplan report --format json --root FIXTURE` with the kernel's ground
-# truth (check-ground-truth.sh) for every VM fixture.
+# Compare `hvoplan report --format json --root SNAP` with the kernel's ground
+# truth (check-ground-truth.sh), one line per check.
 #
-#   tests/vm/compare.sh [HVOPLAN_BINARY] [FIXTURE_DIR...]
+#   tests/vm/compare.sh [HVOPLAN_BINARY] [SNAPDIR...]   (default: every VM fixture)
 #
-# Checked per fixture: hstates[].nr, hstates[].optimizable_bytes_per_page (per
-# size, against the boot-log "KiB vmemmap can be freed" line) and
-# memmap.realized_savings_bytes (against baseline - nr_memmap_pages -
-# nr_memmap_boot_pages; must be null where the kernel lacks the counters).
-# Prints ok/FAIL per fixture and "N passed, N failed"; exit 1 on any failure,
-# 0 with "SKIP: ..." when the binary is missing.
+# Checks per snapshot:
+#   run                    hvoplan exits 0 or 1 (1 = findings only)
+#   struct_page            .kernel.struct_page_size 64 (= the boot log's), and
+#                          .kernel.struct_page_size_source "btf" when the snapshot
+#                          holds sys/kernel/btf/vmlinux as a file, else "dmesg"
+#   btf_fixture            (committed fixtures only) exactly <KERNEL>-hvo-boot-on
+#                          carries the BTF blob, the others none
+#   <size>.nr              hstates[].nr
+#   <size>.optimizable     hstates[].optimizable_bytes_per_page = the boot log's
+#                          "N KiB vmemmap can be freed for a <size> page"
+#   <size>.nodes           hstates[].nodes[].nr = node<i>/hugepages/…/nr_hugepages
+#   realized               6.11+ (vmstat has nr_memmap_pages): memmap.realized_savings_bytes
+#                          = (baseline - nr_memmap_pages - nr_memmap_boot_pages) * 4096;
+#                          older: null and totals.savings_current_basis "assumed"
+#   <size>.stale, unoptimized_bytes
+#                          (snapshots whose steps.txt allocated pages) 6.11+:
+#                          hstates[].unoptimized_pages = the pages whose
+#                          allocation step freed no vmemmap, totals.unoptimized_bytes
+#                          = their sum * optimizable bytes; older: both null (the
+#                          kernel exposes nothing that tells them apart)
+# Prints "ok NAME: CHECK" or "FAIL NAME: CHECK: want X got Y" per check and
+# "N passed, N failed"; exit 1 on any failure, 0 with "SKIP: ..." when the
+# binary is missing.
 set -euo pipefail
 # shellcheck source=tests/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -34,45 +51,88 @@ if [ "${#dirs[@]}" = 0 ]; then
     done
 fi
 
-mkdir -p "$VM_OUT"
 pass=0 fail=0
-for d in "${dirs[@]}"; do
-    name=$(basename "$d")
-    gt=$("$VM_DIR/check-ground-truth.sh" "$d")
-    get() { sed -n "s/^$1=//p" <<<"$gt"; }
-    errs=()
-    if ! json=$("$bin" report --format json --root "$d" 2>"$VM_OUT/compare.err"); then
-        rc=$?
-        # exit 1 only means findings at or above --fail-on
-        [ "$rc" = 1 ] || errs+=("hvoplan exited $rc: $(head -n1 "$VM_OUT/compare.err")")
-    fi
-    if [ "${#errs[@]}" = 0 ]; then
-        want=$(get realized_savings_bytes)
-        got=$(jq -r '.memmap.realized_savings_bytes // "null"' <<<"$json")
-        [ "$want" = NA ] && want=null
-        [ "$got" = "$want" ] || errs+=("memmap.realized_savings_bytes: want $want got $got")
-        while IFS= read -r line; do
-            kb=${line#hstate.}
-            kb=${kb%%kB.*}
-            size=$((kb * 1024))
-            want_nr=$(get "hstate.${kb}kB.nr")
-            got_nr=$(jq -r --argjson s "$size" '(.hstates[] | select(.size == $s) | .nr) // "missing"' <<<"$json")
-            [ "$got_nr" = "$want_nr" ] || errs+=("hstates[size=$size].nr: want $want_nr got $got_nr")
-            want_opt=$(get "hstate.${kb}kB.optimizable_bytes_per_page")
-            if [ "$want_opt" != NA ]; then
-                got_opt=$(jq -r --argjson s "$size" '(.hstates[] | select(.size == $s) | .optimizable_bytes_per_page) // "missing"' <<<"$json")
-                [ "$got_opt" = "$want_opt" ] ||
-                    errs+=("hstates[size=$size].optimizable_bytes_per_page: want $want_opt got $got_opt")
-            fi
-        done < <(grep -E '^hstate\.[0-9]+kB\.size_bytes=' <<<"$gt")
-    fi
-    if [ "${#errs[@]}" = 0 ]; then
-        echo "ok $name"
+name=
+check() { # check LABEL WANT GOT
+    if [ "$2" = "$3" ]; then
+        echo "ok $name: $1 ($3)"
         pass=$((pass + 1))
     else
-        echo "FAIL $name"
-        printf '    %s\n' "${errs[@]}"
+        echo "FAIL $name: $1: want $2 got $3"
         fail=$((fail + 1))
+    fi
+}
+
+errf=$(mktemp)
+trap 'rm -f "$errf"' EXIT
+for d in "${dirs[@]}"; do
+    d=${d%/}
+    name=$(basename "$d")
+    case $(cd "$d/.." && pwd) in "$FIXTURE_DIR") name=fixtures/$name ;; *) name=fresh/$name ;; esac
+    gt=$("$VM_DIR/check-ground-truth.sh" "$d")
+    get() { sed -n "s/^$1=//p" <<<"$gt"; }
+    rc=0
+    json=$("$bin" report --format json --root "$d" 2>"$errf") || rc=$?
+    if [ "$rc" != 0 ] && [ "$rc" != 1 ]; then
+        check run "exit 0 or 1" "exit $rc: $(head -n1 "$errf")"
+        continue
+    fi
+    check run ok ok
+    q() { jq -c "$@" <<<"$json"; }
+
+    want_src=dmesg
+    [ "$(get btf)" = file ] && want_src=btf
+    check struct_page "64 $want_src" "$(q -r '"\(.kernel.struct_page_size) \(.kernel.struct_page_size_source)"')"
+    check struct_page.ground_truth "$(get struct_page_size)" "$(q -r .kernel.struct_page_size)"
+    if [[ $name == fixtures/* ]]; then
+        want_btf=none
+        [[ $name == *-hvo-boot-on ]] && want_btf=file
+        check btf_fixture "$want_btf" "$(get btf)"
+    fi
+
+    while IFS= read -r line; do
+        kb=${line#hstate.}
+        kb=${kb%%kB.*}
+        size=$((kb * 1024))
+        hs() { q -r --argjson s "$size" "[.hstates[] | select(.size == \$s) | $1] | if length == 0 then \"missing\" else .[0] end"; }
+        check "${kb}kB.nr" "$(get "hstate.${kb}kB.nr")" "$(hs .nr)"
+        want_opt=$(get "hstate.${kb}kB.optimizable_bytes_per_page")
+        [ "$want_opt" != NA ] && check "${kb}kB.optimizable" "$want_opt" "$(hs .optimizable_bytes_per_page)"
+        want_nodes=$(sed -n "s/^hstate\.${kb}kB\.node\([0-9]*\)\.nr=/\1:/p" <<<"$gt" | sort -n | paste -sd' ')
+        got_nodes=$(hs '[.nodes[] | "\(.node):\(.nr)"] | join(" ")')
+        [ -n "$want_nodes" ] && check "${kb}kB.nodes" "$want_nodes" "$got_nodes"
+    done < <(grep -E '^hstate\.[0-9]+kB\.size_bytes=' <<<"$gt")
+
+    counters=1
+    [ "$(get nr_memmap_pages)" = NA ] && counters=0
+    if [ "$counters" = 1 ]; then
+        check realized "$(get realized_savings_bytes)" "$(q -r .memmap.realized_savings_bytes)"
+    else
+        check realized "null assumed" "$(q -r '"\(.memmap.realized_savings_bytes) \(.totals.savings_current_basis)"')"
+    fi
+
+    stale=$(grep -E '^stale_pages\.' <<<"$gt" || true)
+    if [ -n "$stale" ]; then
+        total=0
+        while IFS= read -r line; do
+            kb=${line#stale_pages.}
+            kb=${kb%%kB=*}
+            n=${line#*=}
+            size=$((kb * 1024))
+            got=$(q -r --argjson s "$size" '[.hstates[] | select(.size == $s) | .unoptimized_pages] | if length == 0 then "missing" else .[0] end')
+            if [ "$counters" = 1 ]; then
+                check "${kb}kB.stale (steps.txt: $n)" "$n" "$got"
+                opt=$(get "hstate.${kb}kB.optimizable_bytes_per_page")
+                total=$((total + n * opt))
+            else
+                check "${kb}kB.stale (steps.txt: $n, not measurable)" null "$got"
+            fi
+        done <<<"$stale"
+        if [ "$counters" = 1 ]; then
+            check unoptimized_bytes "$total" "$(q -r .totals.unoptimized_bytes)"
+        else
+            check unoptimized_bytes null "$(q -r .totals.unoptimized_bytes)"
+        fi
     fi
 done
 echo "$pass passed, $fail failed"

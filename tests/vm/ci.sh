@@ -1,0 +1,70 @@
+#!/bin/bash
+# CI entry point of the real-kernel test bed (called by .ci/run).
+#
+#   tests/vm/ci.sh [HVOPLAN_BINARY]
+#
+# 1. If QEMU can run here (x86_64; fetch-kernels.sh installs the host packages
+#    and caches the Debian kernels in ${HVOPLAN_VM_CACHE:-/var/cache/hvoplan-vm},
+#    idempotently), boot every kernel x scenario fresh with run-all.sh into
+#    ${HVOPLAN_VM_OUT:-tests/vm/out} (the committed fixtures are NOT updated).
+# 2. compare.sh: `hvoplan report --format json --root SNAP` against the kernel's
+#    ground truth (check-ground-truth.sh) for every fresh snapshot and every
+#    committed fixture in tests/fixtures/vm/.
+# One line per check ("ok …" / "FAIL …"; each boot is a check too), then
+# "vm: N passed, N failed".  Exit 1 on any failure.  When QEMU cannot run here:
+# "SKIP: reason", the committed fixtures are still compared, exit 0 unless
+# they fail.  HVOPLAN_VM_NO_BOOT=1 skips the boots (fixtures only).
+set -euo pipefail
+# shellcheck source=tests/vm/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+bin=${1:-$REPO_TOP/hvoplan}
+[ -x "$bin" ] || die "$bin not built (run make)"
+start=$(date +%s)
+pass=0 fail=0
+count() { # count OUTPUT: tally its ok/FAIL lines
+    pass=$((pass + $(grep -c '^ok ' <<<"$1" || true)))
+    fail=$((fail + $(grep -c '^FAIL ' <<<"$1" || true)))
+}
+
+fresh=()
+skip_reason=
+if [ "${HVOPLAN_VM_NO_BOOT:-0}" = 1 ]; then
+    skip_reason="HVOPLAN_VM_NO_BOOT=1"
+else
+    mkdir -p "$VM_OUT"
+    # Old snapshots must not pass for fresh ones.
+    for k in "${KERNELS[@]}"; do
+        for s in "${SCENARIOS[@]}"; do rm -rf "${VM_OUT:?}/$k-$s"; done
+    done
+    rc=0
+    boots=$("$VM_DIR/run-all.sh" 2>&1) || rc=$?
+    printf '%s\n' "$boots" | sed 's/^/  /' >&2
+    if grep -q '^SKIP: ' <<<"$boots"; then
+        skip_reason=$(sed -n 's/^SKIP: //p' <<<"$boots" | head -n1)
+    else
+        # run-scenario.sh prints "ok NAME (Ns)" / "FAIL NAME: reason"
+        runs=$(grep -E '^(ok|FAIL) ' <<<"$boots" | sed -E 's/^(ok|FAIL) /\1 boot /')
+        printf '%s\n' "$runs"
+        count "$runs"
+        [ "$rc" = 0 ] || [ -n "$runs" ] || { echo "FAIL boot: run-all.sh exited $rc"; fail=$((fail + 1)); }
+        for k in "${KERNELS[@]}"; do
+            for s in "${SCENARIOS[@]}"; do
+                [ -f "$VM_OUT/$k-$s/SOURCE" ] && fresh+=("$VM_OUT/$k-$s")
+            done
+        done
+    fi
+fi
+[ -n "$skip_reason" ] && echo "SKIP: $skip_reason (committed fixtures only)"
+
+fixtures=()
+for d in "$FIXTURE_DIR"/*-*/; do
+    [ -f "$d/SOURCE" ] && fixtures+=("${d%/}")
+done
+out=$("$VM_DIR/compare.sh" "$bin" "${fresh[@]}" "${fixtures[@]}" 2>&1) || true
+grep -E '^(ok|FAIL|SKIP)' <<<"$out" || true
+count "$out"
+
+echo "time: $(($(date +%s) - start))s"
+echo "vm: $pass passed, $fail failed"
+[ "$fail" = 0 ]
