@@ -1,0 +1,148 @@
+#!/usr/bin/env bats
+# hvoplan report over snapshots captured from real Debian kernels under QEMU
+# (tests/fixtures/vm, see tests/vm/README.md): figures, formats, options.
+
+setup() {
+	TOPDIR=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+	HV=${HVOPLAN:-$TOPDIR/hvoplan}
+	FX=$TOPDIR/tests/fixtures/vm
+	export LC_ALL=C.UTF-8
+}
+
+json() { # json FIXTURE JQ-FILTER
+	"$HV" report --root "$FX/$1" --format json | jq -r "$2"
+}
+
+opts_of() { grep -oE -- '--[a-z][a-z-]+' | sort -u; }
+man_opts() { MANWIDTH=200 man -l "$1" 2>/dev/null | sed -n '/^OPTIONS/,/^[A-Z]/p' | opts_of; }
+
+@test "report: the table of the 6.12 stale-pages snapshot, exactly" {
+	run "$HV" report --root "$FX/6.12-stale" --color=never
+	[ "$status" -eq 0 ]
+	diff -u "$TOPDIR/tests/cli/expected/report-6.12-stale.txt" <(echo "$output")
+}
+
+@test "report: 6.12 stale snapshot: 128 un-optimized 2M pages, measured" {
+	[ "$(json 6.12-stale '.hstates[0].unoptimized_pages')" = 128 ]
+	[ "$(json 6.12-stale '.hstates[0].savings_current_bytes')" = $((128 * 28672)) ]
+	[ "$(json 6.12-stale '.hstates[1].unoptimized_pages')" = 0 ]
+	[ "$(json 6.12-stale '.totals.unoptimized_bytes')" = $((128 * 28672)) ]
+	[ "$(json 6.12-stale '.totals.savings_current_basis')" = measured ]
+	[ "$(json 6.12-stale '.memmap.realized_savings_bytes')" = 20443136 ]
+	[ "$(json 6.12-stale '.memmap.baseline_pages')" = 24576 ]
+	[ "$(json 6.12-stale '[.findings[].id] | index("stale-pages") != null')" = true ]
+}
+
+@test "report: boot pools optimized from boot on 6.12: every page saves, measured" {
+	[ "$(json 6.12-hvo-boot-on '.memmap.realized_savings_bytes')" = 40886272 ]
+	[ "$(json 6.12-hvo-boot-on '.totals.savings_current_bytes')" = 40886272 ]
+	[ "$(json 6.12-hvo-boot-on '.totals.savings_possible_bytes')" = 40886272 ]
+	[ "$(json 6.12-hvo-boot-on '.hvo.at_boot')" = true ]
+	[ "$(json 6.12-hvo-boot-on '.hvo.boot_param')" = on ]
+}
+
+@test "report: boot pools with hugetlb_free_vmemmap=off are all stale and flagged" {
+	[ "$(json 6.12-hvo-boot-off '.memmap.realized_savings_bytes')" = 0 ]
+	[ "$(json 6.12-hvo-boot-off '.hstates[0].unoptimized_pages')" = 256 ]
+	[ "$(json 6.12-hvo-boot-off '.hstates[1].unoptimized_pages')" = 2 ]
+	[ "$(json 6.12-hvo-boot-off '.hvo.boot_param')" = off ]
+	[ "$(json 6.12-hvo-boot-off '[.findings[].id] | index("boot-pools-unoptimized") != null')" = true ]
+}
+
+@test "report: per-node pools" {
+	[ "$(json 6.12-per-node '[.hstates[0].nodes[].nr] | @csv')" = '64,192' ]
+	[ "$(json 6.12-per-node '[.hstates[0].nodes[].savings_possible_bytes] | @csv')" = "$((64 * 28672)),$((192 * 28672))" ]
+	[ "$(json 6.12-per-node '.hstates[1].nodes[1].savings_current_bytes')" = $((16380 * 1024)) ]
+}
+
+@test "report: 6.1 has no memmap counters: savings assumed, realized null" {
+	for f in 6.1-hvo-boot-on 6.1-stale 6.1-per-node; do
+		[ "$(json $f '.memmap.realized_savings_bytes')" = null ]
+		[ "$(json $f '.totals.savings_current_basis')" = assumed ]
+		[ "$(json $f '.hstates[0].unoptimized_pages')" = null ]
+		[ "$(json $f '[.findings[].id] | index("savings-assumed") != null')" = true ]
+	done
+}
+
+@test "report: per-page figures equal every fixture's boot log lines" {
+	for d in "$FX"/6.*; do
+		f=$(basename "$d")
+		while read -r kib size unit; do
+			[ "$unit" = MiB ] && bytes=$((${size%.*} << 20)) || bytes=$((${size%.*} << 30))
+			got=$(json "$f" ".hstates[] | select(.size == $bytes) | .optimizable_bytes_per_page")
+			[ "$got" = $((kib * 1024)) ] || { echo "$f $size $unit: $got"; false; }
+		done < <(sed -n 's/.*HugeTLB: \([0-9]*\) KiB vmemmap can be freed for a \([0-9.]*\) \([MG]iB\) page.*/\1 \2 \3/p' "$d/dmesg.txt")
+	done
+}
+
+@test "report: memmap_on_memory is found and blocks" {
+	[ "$(json 6.12-memmap-on-memory '.hvo.blockers | index("memmap-on-memory") != null')" = true ]
+}
+
+@test "report: prometheus format carries the JSON figures" {
+	run "$HV" report --root "$FX/6.12-stale" --format prometheus
+	[ "$status" -eq 0 ]
+	[[ $output == *'hvoplan_unoptimized_pages{size="2M",size_bytes="2097152"} 128'* ]]
+	[[ $output == *"hvoplan_realized_savings_bytes 20443136"* ]]
+	[[ $output == *'hvoplan_finding{id="stale-pages",severity="warning"} 1'* ]]
+}
+
+@test "report: -o, -r, -n, -b and --summary" {
+	run "$HV" report --root "$FX/6.12-stale" -o size,pages,stale -b -r -n
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "2097152 - 256 128" ] || [ "${lines[0]}" = "2097152 256 128" ]
+	run "$HV" report --root "$FX/6.12-stale" --summary=only
+	[[ $output == Kernel:* ]]
+	run "$HV" report --root "$FX/6.12-stale" --summary=never
+	[[ $output != *Findings* ]]
+	run "$HV" report --root "$FX/6.12-stale" -o SIZE,BOGUS
+	[ "$status" -eq 2 ]
+	[[ $output == *"unknown column: BOGUS"* ]]
+}
+
+@test "report: --fail-on gives exit 1 only at or above the severity" {
+	run "$HV" report --root "$FX/6.12-stale" --fail-on warning
+	[ "$status" -eq 1 ]
+	run "$HV" report --root "$FX/6.12-stale" --fail-on error
+	[ "$status" -eq 0 ]
+	run "$HV" report --root "$FX/6.12-hvo-boot-on" --fail-on warning
+	[ "$status" -eq 0 ]
+	run "$HV" report --fail-on bogus
+	[ "$status" -eq 2 ]
+}
+
+@test "report: usage errors exit 2, a missing root or file exits 3 naming it" {
+	run "$HV" report --format yaml
+	[ "$status" -eq 2 ]
+	run "$HV" report --struct-page-size 7
+	[ "$status" -eq 2 ]
+	run "$HV" report --root /nonexistent/dir
+	[ "$status" -eq 3 ]
+	[[ $output == *"/nonexistent/dir"* ]]
+	cp -r "$FX/6.12-stale" "$BATS_TEST_TMPDIR/s"
+	rm "$BATS_TEST_TMPDIR/s/proc/meminfo"
+	run "$HV" report --root "$BATS_TEST_TMPDIR/s"
+	[ "$status" -eq 3 ]
+	[[ $output == *"s/proc/meminfo: No such file or directory"* ]]
+}
+
+@test "report: overrides of struct page and page size are used and named" {
+	[ "$(json 6.12-stale '.kernel.struct_page_size_source')" = dmesg ]
+	out=$("$HV" report --root "$FX/6.12-stale" --struct-page-size 80 --format json)
+	[ "$(jq -r .kernel.struct_page_size_source <<<"$out")" = override ]
+	[ "$(jq -r '.hstates[0].vmemmap_bytes_per_page' <<<"$out")" = 40960 ]
+	[ "$(jq -r '[.findings[].id] | index("struct-page-not-pow2") != null' <<<"$out")" = true ]
+}
+
+@test "report, snapshot and hvoplan: --help and the man pages list the same options" {
+	for cmd in report snapshot; do
+		diff <("$HV" $cmd --help | opts_of) <(man_opts "$TOPDIR/man/hvoplan-$cmd.8")
+	done
+	diff <("$HV" --help | opts_of) <(man_opts "$TOPDIR/man/hvoplan.8")
+	for col in $("$HV" report --help | sed -n '/^Available output columns/,/^$/p' | awk 'NF > 1 {print $1}'); do
+		MANWIDTH=200 man -l "$TOPDIR/man/hvoplan-report.8" | sed -n '/^COLUMNS/,/^FINDINGS/p' | grep -qw "$col"
+	done
+	for page in hvoplan hvoplan-report hvoplan-snapshot; do
+		[ -z "$(man --warnings -l "$TOPDIR/man/$page.8" 2>&1 >/dev/null)" ]
+	done
+}
