@@ -139,7 +139,7 @@ man_opts() { MANWIDTH=200 man -l "$1" 2>/dev/null | sed -n '/^OPTIONS/,/^[A-Z]/p
 		diff <("$HV" $cmd --help | opts_of) <(man_opts "$TOPDIR/man/hvoplan-$cmd.8")
 	done
 	diff <("$HV" --help | opts_of) <(man_opts "$TOPDIR/man/hvoplan.8")
-	for col in $("$HV" report --help | sed -n '/^Available output columns/,/^$/p' | awk 'NF > 1 {print $1}'); do
+	for col in $("$HV" report --help | sed -n '/^Available output columns/,/^$/p' | tail -n +2 | awk 'NF > 1 {print $1}'); do
 		MANWIDTH=200 man -l "$TOPDIR/man/hvoplan-report.8" | sed -n '/^COLUMNS/,/^FINDINGS/p' | grep -qw "$col"
 	done
 	for page in hvoplan hvoplan-report hvoplan-snapshot; do
