@@ -202,6 +202,30 @@ static int kmsg(struct hv_snapshot *s)
 	return rc;
 }
 
+/* The arch=, page_size= and uname= lines of the source's own metadata, when
+ * the source is itself a snapshot.  Returns the bytes written to out. */
+static int carry_meta(const struct hv_root *r, char *out, size_t cap)
+{
+	char *src;
+	size_t len;
+	int n = 0;
+	if (hv_root_read(r, "hvoplan-snapshot.txt", 1 << 16, &src, &len) < 0) {
+		hv_clear_error();
+		return 0;
+	}
+	char *save = NULL;
+	for (char *line = strtok_r(src, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "arch=", 5) && strncmp(line, "page_size=", 10) && strncmp(line, "uname=", 6))
+			continue;
+		int l = snprintf(out + n, cap - (size_t)n, "%.300s\n", line);
+		if (l < 0 || (size_t)l >= cap - (size_t)n)
+			break;
+		n += l;
+	}
+	free(src);
+	return n;
+}
+
 static int meta(const struct hv_root *r, struct hv_snapshot *s)
 {
 	char *buf = malloc(1024);
@@ -217,10 +241,13 @@ static int meta(const struct hv_root *r, struct hv_snapshot *s)
 			 "# hvoplan snapshot: the files hvoplan reads; use with hvoplan report --root DIR\n"
 			 "hvoplan_version=%s\ncaptured=%s\nsource=%s\n",
 			 HV_VERSION, when, r->live ? "/" : r->path);
-	/* Only a live capture knows the running kernel's page size and machine. */
+	/* Only a live capture knows the running kernel's page size and machine;
+	 * a snapshot of a snapshot carries the first capture's values along. */
 	if (r->live && n > 0 && n < 1024)
 		n += snprintf(buf + n, 1024 - (size_t)n, "arch=%s\npage_size=%ld\nuname=%s %s %s %s %s\n", u.machine,
 			      sysconf(_SC_PAGESIZE), u.sysname, u.nodename, u.release, u.version, u.machine);
+	else if (n > 0 && n < 1024)
+		n += carry_meta(r, buf + n, 1024 - (size_t)n);
 	if (n < 0 || n >= 1024)
 		n = 0;
 	int rc = add(s, "hvoplan-snapshot.txt", buf, (size_t)n);

@@ -1,0 +1,179 @@
+#!/usr/bin/env bats
+# hvoplan snapshot: to a directory and to FILE.tar, the overwrite rules
+# (--force replaces only an earlier snapshot), and "a report of the snapshot is
+# the report of what was captured" for the live system, a snapshot of a
+# snapshot, and the QEMU fixtures.  Any user (files the user cannot read are
+# left out of the live capture; the live report then lacks them too).
+
+setup() {
+	HV=${HVOPLAN:-$BATS_TEST_DIRNAME/../../hvoplan}
+	TOPDIR=${HVOPLAN_TOP:-$BATS_TEST_DIRNAME/../..}
+	FIX=$TOPDIR/tests/fixtures/vm
+	T=$BATS_TEST_TMPDIR
+	export LANG=C.UTF-8
+}
+
+# What must match between two reports of the same system: everything but where
+# it was read from (source, file paths, notes).  On a live host the THP total
+# and the split of memmap pages between nr_memmap_pages and
+# nr_memmap_boot_pages move on their own between two reads; their sum (and the
+# realized savings) does not, and finding messages quote the THP size.
+norm() {
+	jq -S 'del(.source, .notes, .kernel.boot_log_source, .kernel.config_source, .totals.thp_bytes)
+		| .memmap.pages_sum = (if .memmap.pages == null then null else .memmap.pages + .memmap.boot_pages end)
+		| del(.memmap.pages, .memmap.boot_pages)
+		| .findings |= map(if .id == "thp-not-eligible" then {id} else . end)' "$@"
+}
+
+report() { # report [--root X] -> JSON on stdout (exit 1 = findings only)
+	local rc=0
+	"$HV" report --format json "$@" || rc=$?
+	[ "$rc" -le 1 ]
+}
+
+@test "snapshot --help lists -o/--output, --force and --root" {
+	run "$HV" snapshot --help
+	[ "$status" -eq 0 ]
+	[[ $output == *"-o, --output PATH"* ]]
+	[[ $output == *"--force"* ]]
+	[[ $output == *"--root DIR"* ]]
+}
+
+@test "snapshot to DIR: the design.md layout, and its report equals the live report" {
+	report >"$T/live-before.json"
+	run "$HV" snapshot -o "$T/snap"
+	[ "$status" -eq 0 ]
+	[[ $output == *"wrote "*" files to $T/snap"* ]]
+	report >"$T/live-after.json"
+	for f in hvoplan-snapshot.txt proc/meminfo proc/vmstat proc/cmdline sys/kernel/mm/hugepages; do
+		[ -e "$T/snap/$f" ]
+	done
+	grep -q '^source=/$' "$T/snap/hvoplan-snapshot.txt"
+	grep -q '^page_size=[0-9]' "$T/snap/hvoplan-snapshot.txt"
+	report --root "$T/snap" >"$T/snap.json"
+	[ "$(jq -r .source.live "$T/snap.json")" = false ]
+	# equal to the live report read just before or just after the capture
+	norm "$T/snap.json" >"$T/a"
+	norm "$T/live-before.json" >"$T/b"
+	norm "$T/live-after.json" >"$T/c"
+	cmp -s "$T/a" "$T/b" || diff "$T/a" "$T/c"
+}
+
+@test "snapshot to FILE.tar: tar lists the layout, the extracted tree reports like the directory" {
+	run "$HV" snapshot -o "$T/snap.tar"
+	[ "$status" -eq 0 ]
+	[ -f "$T/snap.tar" ]
+	run tar -tf "$T/snap.tar"
+	[ "$status" -eq 0 ]
+	grep -qx 'hvoplan-snapshot.txt' <<<"$output"
+	grep -qx 'proc/meminfo' <<<"$output"
+	grep -qx 'proc/vmstat' <<<"$output"
+	grep -qx 'proc/cmdline' <<<"$output"
+	grep -q '^sys/kernel/mm/hugepages/hugepages-[0-9]*kB/nr_hugepages$' <<<"$output"
+	# only regular files with relative names
+	! grep -qE '^/|(^|/)\.\.(/|$)' <<<"$output"
+	[ "$(tar -tvf "$T/snap.tar" | cut -c1 | sort -u)" = - ]
+	mkdir "$T/x"
+	tar -xf "$T/snap.tar" -C "$T/x"
+	report --root "$T/x" >"$T/x.json"
+	report >"$T/live.json"
+	diff <(norm "$T/x.json") <(norm "$T/live.json")
+}
+
+@test "snapshot refuses to overwrite without --force (exit 3, clear message)" {
+	mkdir "$T/snap"
+	echo keep >"$T/snap/mine"
+	run "$HV" snapshot -o "$T/snap"
+	[ "$status" -eq 3 ]
+	[[ $output == *"$T/snap already exists (use --force to replace it)"* ]]
+	[ "$(cat "$T/snap/mine")" = keep ]
+	echo keep >"$T/f.tar"
+	run "$HV" snapshot -o "$T/f.tar"
+	[ "$status" -eq 3 ]
+	[[ $output == *"$T/f.tar already exists (use --force to replace it)"* ]]
+	[ "$(cat "$T/f.tar")" = keep ]
+	# nothing left behind
+	[ -z "$(ls -d "$T"/snap.tmp-* 2>/dev/null)" ]
+}
+
+@test "snapshot --force replaces an earlier snapshot, never a directory that is not one" {
+	"$HV" snapshot -o "$T/snap" 2>/dev/null
+	touch "$T/snap/left-over"
+	run "$HV" snapshot -o "$T/snap" --force
+	[ "$status" -eq 0 ]
+	[ ! -e "$T/snap/left-over" ]
+	[ -f "$T/snap/hvoplan-snapshot.txt" ]
+	# a directory without the snapshot marker is not replaced
+	mkdir "$T/data"
+	echo precious >"$T/data/file"
+	run "$HV" snapshot -o "$T/data" --force
+	[ "$status" -eq 3 ]
+	[[ $output == *"$T/data exists and is not an hvoplan snapshot: not replacing it"* ]]
+	[ "$(cat "$T/data/file")" = precious ]
+	# nor a plain file where a directory snapshot goes
+	echo precious >"$T/plain"
+	run "$HV" snapshot -o "$T/plain" --force
+	[ "$status" -eq 3 ]
+	[ "$(cat "$T/plain")" = precious ]
+	# FILE.tar: an earlier archive is replaced, a directory of that name is not
+	"$HV" snapshot -o "$T/s.tar" 2>/dev/null
+	run "$HV" snapshot -o "$T/s.tar" --force
+	[ "$status" -eq 0 ]
+	tar -tf "$T/s.tar" | grep -qx proc/meminfo
+	mkdir "$T/d.tar"
+	run "$HV" snapshot -o "$T/d.tar" --force
+	[ "$status" -eq 3 ]
+	[[ $output == *"not a regular file: not replacing it"* ]]
+	[ -d "$T/d.tar" ]
+}
+
+@test "snapshot of a snapshot (--root SNAP snapshot -o SNAP2) gives the same report" {
+	"$HV" snapshot -o "$T/s1" 2>/dev/null
+	run "$HV" --root "$T/s1" snapshot -o "$T/s2"
+	[ "$status" -eq 0 ]
+	grep -q "^source=$T/s1\$" "$T/s2/hvoplan-snapshot.txt"
+	report --root "$T/s1" >"$T/1.json"
+	report --root "$T/s2" >"$T/2.json"
+	diff <(jq -S 'del(.source, .kernel.boot_log_source, .kernel.config_source)' "$T/1.json") \
+		<(jq -S 'del(.source, .kernel.boot_log_source, .kernel.config_source)' "$T/2.json")
+	# page size and architecture travel in the metadata of the first capture
+	[ "$(jq -r .kernel.page_size_source "$T/2.json")" = "$(jq -r .kernel.page_size_source "$T/1.json")" ]
+}
+
+@test "snapshot of each QEMU fixture reports exactly like the fixture (BTF, config, dmesg kept)" {
+	for f in "$FIX"/6.1-hvo-boot-on "$FIX"/6.12-hvo-boot-on "$FIX"/6.12-stale "$FIX"/6.12-per-node "$FIX"/6.1-stale; do
+		n=$(basename "$f")
+		"$HV" --root "$f" snapshot -o "$T/$n" 2>/dev/null
+		report --root "$f" >"$T/$n.a.json"
+		report --root "$T/$n" >"$T/$n.b.json"
+		diff <(jq -S 'del(.source, .kernel.boot_log_source, .kernel.config_source)' "$T/$n.a.json") \
+			<(jq -S 'del(.source, .kernel.boot_log_source, .kernel.config_source)' "$T/$n.b.json")
+		rel=$(cat "$f/proc/sys/kernel/osrelease")
+		cmp "$f/boot/config-$rel" "$T/$n/boot/config-$rel"
+		cmp "$f/dmesg.txt" "$T/$n/dmesg.txt"
+		cmp "$f/uname.txt" "$T/$n/uname.txt"
+		[ "$(jq -r .kernel.boot_log_source "$T/$n.b.json")" = "$T/$n/dmesg.txt" ]
+		[ "$(jq -r .kernel.config_source "$T/$n.b.json")" = "$T/$n/boot/config-$rel" ]
+	done
+	# the BTF blob goes along: struct page size still from BTF
+	cmp "$FIX/6.12-hvo-boot-on/sys/kernel/btf/vmlinux" "$T/6.12-hvo-boot-on/sys/kernel/btf/vmlinux"
+	[ "$(jq -r .kernel.struct_page_size_source "$T/6.12-hvo-boot-on.b.json")" = btf ]
+	[ "$(jq -r .kernel.struct_page_size_source "$T/6.12-stale.b.json")" = dmesg ]
+}
+
+@test "snapshot --root of a fixture to FILE.tar, extracted, reports like the fixture" {
+	f=$FIX/6.12-stale
+	run "$HV" --root "$f" snapshot -o "$T/stale.tar"
+	[ "$status" -eq 0 ]
+	mkdir "$T/x"
+	tar -xf "$T/stale.tar" -C "$T/x"
+	diff <(report --root "$f" | jq -S 'del(.source, .kernel.boot_log_source, .kernel.config_source)') \
+		<(report --root "$T/x" | jq -S 'del(.source, .kernel.boot_log_source, .kernel.config_source)')
+}
+
+@test "snapshot rejects bad usage (exit 2)" {
+	run "$HV" snapshot extra-arg
+	[ "$status" -eq 2 ]
+	run "$HV" snapshot --bogus
+	[ "$status" -eq 2 ]
+}
