@@ -16,6 +16,15 @@ DEFS       := -D_GNU_SOURCE -DHV_SYSCONFDIR='"$(SYSCONFDIR)"'
 ALL_CFLAGS := -std=c17 $(WARN) $(DEFS) -Iinclude $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS)
 LIBS       := $(shell $(PKG_CONFIG) --libs $(PKGS))
 
+# libcpuid is optional: Debian builds it for amd64 and i386 only.
+ifeq ($(shell $(PKG_CONFIG) --exists libcpuid && echo yes),yes)
+ALL_CFLAGS += -DHAVE_LIBCPUID $(shell $(PKG_CONFIG) --cflags libcpuid)
+LIBS       += $(shell $(PKG_CONFIG) --libs libcpuid)
+endif
+
+V          ?= 0
+Q          := $(if $(filter 1,$(V)),,@)
+
 BUILD      ?= build
 SRCS       := $(wildcard src/*.c src/*/*.c)
 OBJS       := $(SRCS:%.c=$(BUILD)/%.o)
@@ -32,11 +41,13 @@ hvoplan: $(BUILD)/hvoplan
 	cp $< $@
 
 $(BUILD)/hvoplan: $(OBJS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)

@@ -132,6 +132,7 @@ struct hv_host {
 	struct hv_bootlog bootlog;
 	enum hv_tristate cpu_gbpages; /* pdpe1gb (x86) */
 	char cpu_model[128];
+	char cpu_codename[64]; /* libcpuid, live x86 hosts only; "" otherwise */
 };
 
 const char *hv_page_src_name(enum hv_page_src s);

@@ -48,6 +48,7 @@ int hv_probe_host(const struct hv_probe_opts *o, struct hv_host *h)
 	    (rc = hv_probe_pools(&r, h)) < 0 || (rc = hv_probe_nodes_online(&r, h)) < 0 ||
 	    (rc = hv_probe_memblocks(&r, h)) < 0 || (rc = hv_probe_sysctl(&r, h)) < 0 ||
 	    (rc = hv_probe_cmdline(&r, h)) < 0 || (rc = hv_probe_cpuinfo(&r, h)) < 0 ||
+	    (rc = hv_probe_cpuid(&r, h)) < 0 ||
 	    (rc = hv_probe_kconfig(&r, h)) < 0 || (rc = hv_probe_bootlog(&r, h)) < 0 ||
 	    (rc = hv_probe_btf(&r, h)) < 0) {
 		hv_root_close(&r);

@@ -13,6 +13,7 @@ int hv_probe_identity(const struct hv_root *r, struct hv_host *h);
 int hv_probe_cmdline(const struct hv_root *r, struct hv_host *h);
 int hv_probe_sysctl(const struct hv_root *r, struct hv_host *h);
 int hv_probe_cpuinfo(const struct hv_root *r, struct hv_host *h);
+int hv_probe_cpuid(const struct hv_root *r, struct hv_host *h);
 int hv_probe_kconfig(const struct hv_root *r, struct hv_host *h);
 int hv_probe_bootlog(const struct hv_root *r, struct hv_host *h);
 int hv_probe_btf(const struct hv_root *r, struct hv_host *h);

@@ -117,6 +117,11 @@ int hv_render_json(FILE *out, const struct hv_report *r)
 	json_object_set_new(src, "live", json_boolean(h->live));
 	json_object_set_new(root, "source", src);
 	json_object_set_new(root, "kernel", kernel_obj(r));
+	json_t *cpu = json_object();
+	json_object_set_new(cpu, "model", h->cpu_model[0] ? str(h->cpu_model) : json_null());
+	json_object_set_new(cpu, "codename", h->cpu_codename[0] ? str(h->cpu_codename) : json_null());
+	json_object_set_new(cpu, "gigantic_pages", tri(h->cpu_gbpages));
+	json_object_set_new(root, "cpu", cpu);
 	json_object_set_new(root, "hvo", hvo_obj(r));
 	json_object_set_new(root, "memmap", memmap_obj(r));
 	for (int i = 0; i < r->nhstates; i++)
