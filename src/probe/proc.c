@@ -114,6 +114,34 @@ static void from_snapshot_meta(const struct hv_root *r, struct hv_host *h)
 	free(buf);
 }
 
+/* An extracted sosreport (sos 4.x) copies /proc/meminfo, /proc/vmstat,
+ * /proc/cmdline, the hugepage and node sysfs trees and the output of dmesg and
+ * uname -a, but not what the kernel plugin does not list: say up front which
+ * inputs are missing and what stands in for them. */
+static void note_sosreport(const struct hv_root *r, const struct hv_host *h)
+{
+	char cfg[300], missing[512] = "";
+	size_t n = 0;
+	if (r->live || !hv_root_exists(r, "sos_commands"))
+		return;
+	snprintf(cfg, sizeof(cfg), "boot/config-%s", h->release);
+	if (!hv_root_exists(r, "sys/kernel/btf/vmlinux"))
+		n += (size_t)snprintf(missing + n, sizeof(missing) - n, "%sBTF (struct page size from the boot log or assumed)",
+				      n ? "; " : "");
+	if (n < sizeof(missing) && !hv_root_exists(r, "proc/config.gz") && (!h->release[0] || !hv_root_exists(r, cfg)))
+		n += (size_t)snprintf(missing + n, sizeof(missing) - n, "%skernel config (HVO support inferred)",
+				      n ? "; " : "");
+	if (n < sizeof(missing) && !hv_root_exists(r, "proc/sys/vm/hugetlb_optimize_vmemmap"))
+		n += (size_t)snprintf(missing + n, sizeof(missing) - n,
+				      "%sproc/sys/vm (vm.hugetlb_optimize_vmemmap is only in sos_commands/kernel/sysctl_-a)",
+				      n ? "; " : "");
+	if (n < sizeof(missing) && !hv_root_exists(r, "sys/devices/system/memory/block_size_bytes"))
+		n += (size_t)snprintf(missing + n, sizeof(missing) - n, "%smemory blocks (no baseline memmap)",
+				      n ? "; " : "");
+	if (n)
+		hv_note("%s is a sosreport without: %s", r->path, missing);
+}
+
 int hv_probe_identity(const struct hv_root *r, struct hv_host *h)
 {
 	char buf[256];
@@ -144,6 +172,7 @@ int hv_probe_identity(const struct hv_root *r, struct hv_host *h)
 	if (!h->release[0])
 		hv_note("kernel release unknown (no %s): version rules are not applied",
 			hv_root_name(r, "proc/sys/kernel/osrelease"));
+	note_sosreport(r, h);
 	return 0;
 }
 

@@ -264,7 +264,7 @@ int hv_snapshot_collect(const struct hv_root *r, struct hv_snapshot *s)
 		"sys/devices/system/node/has_memory", "sys/devices/system/memory/block_size_bytes",
 		"sys/module/memory_hotplug/parameters/memmap_on_memory",
 		/* from a snapshot of a snapshot, or a sosreport */
-		"uname.txt", "sos_commands/kernel/uname_-a", "SOURCE",
+		"uname.txt", "sos_commands/kernel/uname_-a", "sos_commands/kernel/sysctl_-a", "SOURCE",
 	};
 	int rc;
 	memset(s, 0, sizeof(*s));
