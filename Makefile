@@ -67,11 +67,47 @@ check-asan:
 	HVOPLAN=build-asan/hvoplan BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run.sh
 
+# Completion directories: bash-completion's and fish's vendor directories;
+# zsh: Debian's vendor-completions for PREFIX=/usr, else zsh's site-functions
+# (both on zsh's default fpath).
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,site-functions)
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+EXAMPLESDIR ?= $(DATADIR)/doc/hvoplan/examples
+MANPAGES    := $(wildcard man/*.[0-9])
+EXAMPLES    := $(wildcard examples/*)
+
+# hvoplan.conf is installed only when SYSCONFDIR has none (a local one is
+# never overwritten; packages let dpkg handle it as a conffile), and
+# uninstalled only while identical to the shipped one.
 install: all
 	install -D -m 0755 hvoplan $(DESTDIR)$(BINDIR)/hvoplan
+	for m in $(MANPAGES); do \
+		s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit; \
+	done
+	install -D -m 0644 completions/hvoplan.bash $(DESTDIR)$(BASHCOMPDIR)/hvoplan
+	install -D -m 0644 completions/_hvoplan $(DESTDIR)$(ZSHCOMPDIR)/_hvoplan
+	install -D -m 0644 completions/hvoplan.fish $(DESTDIR)$(FISHCOMPDIR)/hvoplan.fish
+	install -d $(DESTDIR)$(EXAMPLESDIR)
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(EXAMPLESDIR)/
+	if [ -e $(DESTDIR)$(SYSCONFDIR)/hvoplan.conf ]; then \
+		echo "$(DESTDIR)$(SYSCONFDIR)/hvoplan.conf exists: not overwritten"; \
+	else \
+		install -D -m 0644 hvoplan.conf $(DESTDIR)$(SYSCONFDIR)/hvoplan.conf; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/hvoplan
+	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/hvoplan $(DESTDIR)$(ZSHCOMPDIR)/_hvoplan \
+		$(DESTDIR)$(FISHCOMPDIR)/hvoplan.fish
+	rm -f $(addprefix $(DESTDIR)$(EXAMPLESDIR)/,$(notdir $(EXAMPLES)))
+	-rmdir $(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(DATADIR)/doc/hvoplan 2>/dev/null
+	if cmp -s hvoplan.conf $(DESTDIR)$(SYSCONFDIR)/hvoplan.conf; then \
+		rm -f $(DESTDIR)$(SYSCONFDIR)/hvoplan.conf; \
+	elif [ -e $(DESTDIR)$(SYSCONFDIR)/hvoplan.conf ]; then \
+		echo "$(DESTDIR)$(SYSCONFDIR)/hvoplan.conf was changed: kept"; \
+	fi
 
 clean:
 	rm -rf build build-asan hvoplan
