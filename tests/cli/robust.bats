@@ -25,9 +25,10 @@ setup() {
 	[ -d "$FIX" ] || skip "no fixture $FIX"
 	S=$BATS_TEST_TMPDIR/snap
 	cp -a "$FIX" "$S"
-	# The fixture links its BTF outside itself (shared blobs); a root must be self-contained.
-	rm -f "$S/sys/kernel/btf/vmlinux"
-	cp -L "$FIX/sys/kernel/btf/vmlinux" "$S/sys/kernel/btf/vmlinux"
+	# Only the *-hvo-boot-on fixtures carry their kernel's BTF (one blob per
+	# kernel); the damage tests want the BTF path exercised too.
+	mkdir -p "$S/sys/kernel/btf"
+	cp "$TOPDIR/tests/fixtures/vm/6.12-hvo-boot-on/sys/kernel/btf/vmlinux" "$S/sys/kernel/btf/vmlinux"
 	H2=$S/sys/kernel/mm/hugepages/hugepages-2048kB
 	N0=$S/sys/devices/system/node/node0/hugepages/hugepages-2048kB
 	GARBAGE=$TOPDIR/fuzz/corpus/btf/synth-libbpf-page64.btf
