@@ -162,6 +162,7 @@ damage() {
 
 @test "robust: damaged cmdline, config, dmesg, BTF degrade to notes (exit 0)" {
 	for f in proc/cmdline boot/config-6.12.117+deb12-amd64 dmesg.txt sys/kernel/btf/vmlinux; do
+		cp "$S/$f" "$BATS_TEST_TMPDIR/orig"
 		damage "$S/$f" 0
 		# Optional sources never fail the report.
 		for junk in "" "abc" "99999999999999999999999"; do
@@ -169,7 +170,7 @@ damage() {
 			run "$HV" report --root "$S"
 			[ "$status" -eq 0 ] || { echo "$f='$junk' -> $status: $output"; false; }
 		done
-		cp -a "$FIX/$f" "$S/$f" 2>/dev/null || cp -L "$FIX/$f" "$S/$f"
+		cp "$BATS_TEST_TMPDIR/orig" "$S/$f"
 	done
 }
 
