@@ -25,5 +25,11 @@ void hv_snapshot_free(struct hv_snapshot *s);
 /* Atomic: a temporary sibling is filled, synced and renamed into place. */
 int hv_snapshot_write_dir(const struct hv_snapshot *s, const char *dir, int force);
 int hv_snapshot_write_tar(const struct hv_snapshot *s, const char *file, int force);
+/* Extracts a snapshot archive into a new private directory (mkdtemp under
+ * $TMPDIR, name returned in dir) for use as --root; remove it with
+ * hv_remove_tree().  Only regular files and directories with relative names
+ * inside the archive are accepted: absolute names, "..", links and special
+ * files fail the whole extraction (and nothing is left behind). */
+int hv_snapshot_untar(const char *tar, char *dir, size_t cap);
 
 #endif

@@ -1,10 +1,13 @@
 /* hvoplan snapshot: capture what hvoplan reads, for --root later. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
+#include "fsutil.h"
 #include "hv_error.h"
 #include "probe.h"
 #include "snapshot.h"
@@ -17,7 +20,8 @@ static void usage(FILE *out)
 		     "Options:\n"
 		     " -o, --output PATH   directory to create, or FILE.tar (default: hvoplan-snapshot-DATE)\n"
 		     "     --force         replace an existing snapshot at PATH\n"
-		     "     --root DIR      capture from DIR instead of the live system\n"
+		     "     --root DIR      capture from DIR (a snapshot, an extracted sosreport) or\n"
+		     "                     from a snapshot archive FILE.tar, instead of the live system\n"
 		     " -h, --help          display this help\n"
 		     " -V, --version       display version\n\n"
 		     "See hvoplan(8).\n");
@@ -56,13 +60,34 @@ int cmd_snapshot(int argc, char **argv, struct hv_global *g)
 		strftime(def, sizeof(def), "hvoplan-snapshot-%Y%m%dT%H%M%S", localtime_r(&now, &tm));
 		out = def;
 	}
+	/* --root FILE.tar: an archive written by 'snapshot -o FILE.tar', read
+	 * through a private extracted copy that is removed afterwards. */
+	char untarred[4096] = "";
+	const char *root = g->root ? g->root : "/";
+	struct stat st;
+	size_t rl = strlen(root);
+	if (rl > 4 && !strcmp(root + rl - 4, ".tar") && stat(root, &st) == 0 && S_ISREG(st.st_mode)) {
+		int urc = hv_snapshot_untar(root, untarred, sizeof(untarred));
+		if (urc < 0)
+			return hv_report_error(urc, HV_EXIT_ENV);
+	}
 	struct hv_root r;
-	int rc = hv_root_open(&r, g->root ? g->root : "/");
-	if (rc < 0)
+	int rc = hv_root_open(&r, untarred[0] ? untarred : root);
+	if (rc < 0) {
+		if (untarred[0])
+			hv_remove_tree(untarred);
 		return hv_report_error(rc, HV_EXIT_ENV);
+	}
+	if (untarred[0]) { /* messages and the metadata name the archive */
+		char *abs = realpath(root, NULL);
+		snprintf(r.path, sizeof(r.path), "%s", abs ? abs : root);
+		free(abs);
+	}
 	struct hv_snapshot s;
 	rc = hv_snapshot_collect(&r, &s);
 	hv_root_close(&r);
+	if (untarred[0])
+		hv_remove_tree(untarred);
 	if (rc == 0) {
 		size_t n = strlen(out);
 		rc = n > 4 && !strcmp(out + n - 4, ".tar") ? hv_snapshot_write_tar(&s, out, force)

@@ -131,3 +131,178 @@ int hv_snapshot_write_tar(const struct hv_snapshot *s, const char *file, int for
 	free(buf);
 	return rc;
 }
+
+/* ---- reading an archive back (--root FILE.tar) ---- */
+
+static int parse_octal(const char *f, size_t width, unsigned long long *out)
+{
+	unsigned long long v = 0;
+	size_t i = 0;
+	while (i < width && f[i] == ' ')
+		i++;
+	if (i == width || f[i] < '0' || f[i] > '7')
+		return -1;
+	for (; i < width && f[i] >= '0' && f[i] <= '7'; i++) {
+		if (v > (ULLONG_MAX >> 3))
+			return -1;
+		v = v << 3 | (unsigned long long)(f[i] - '0');
+	}
+	for (; i < width; i++)
+		if (f[i] != ' ' && f[i] != '\0')
+			return -1;
+	*out = v;
+	return 0;
+}
+
+/* A member name we are willing to create under the private directory:
+ * relative, no "..", no empty result.  "./" prefixes and "." components are
+ * dropped.  Returns 0 and the cleaned name in out. */
+static int safe_name(const char *tar, const char *name, char *out, size_t cap)
+{
+	if (name[0] == '/')
+		return hv_fail(EINVAL, "%s: member '%.200s' has an absolute name: not extracting", tar, name);
+	size_t n = 0;
+	const char *p = name;
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l == 2 && p[0] == '.' && p[1] == '.')
+			return hv_fail(EINVAL, "%s: member '%.200s' leaves the archive (..): not extracting", tar, name);
+		if (l && !(l == 1 && p[0] == '.')) {
+			if (n + l + 2 > cap)
+				return hv_fail(ENAMETOOLONG, "%s: member '%.200s': name too long", tar, name);
+			if (n)
+				out[n++] = '/';
+			memcpy(out + n, p, l);
+			n += l;
+		}
+		p += l;
+		if (*p == '/')
+			p++;
+	}
+	out[n] = '\0';
+	return n ? 0 : 1; /* 1: nothing to create (".", "./") */
+}
+
+#define UNTAR_MAX_TOTAL (1ULL << 30)
+
+static int untar_into(const char *tar, int dfd)
+{
+	int fd = open(tar, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return hv_fail(errno, "%s: %s", tar, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return hv_fail(EINVAL, "%s: not a regular file", tar);
+	}
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
+		return hv_fail(errno, "%s: %s", tar, strerror(errno));
+	}
+	char h[512], longname[PATH_MAX] = "", name[PATH_MAX], clean[PATH_MAX];
+	unsigned long long total = 0;
+	int rc = 0, zeros = 0, members = 0;
+	while (rc == 0) {
+		if (fread(h, 1, 512, f) != 512) {
+			if (!members)
+				rc = hv_fail(EINVAL, "%s: not a tar archive (too short)", tar);
+			break; /* a missing end-of-archive marker is tolerated */
+		}
+		int empty = 1;
+		for (int i = 0; i < 512 && empty; i++)
+			empty = h[i] == 0;
+		if (empty) {
+			if (++zeros == 2)
+				break;
+			continue;
+		}
+		zeros = 0;
+		unsigned long long sum, size;
+		unsigned calc = 0;
+		for (int i = 0; i < 512; i++)
+			calc += (i >= 148 && i < 156) ? ' ' : (unsigned char)h[i];
+		if (parse_octal(h + 148, 8, &sum) < 0 || sum != calc)
+			return fclose(f), hv_fail(EINVAL, "%s: not a tar archive (bad header checksum)", tar);
+		if (parse_octal(h + 124, 12, &size) < 0)
+			return fclose(f), hv_fail(EINVAL, "%s: bad member size", tar);
+		if (size > (256ULL << 20) || (total += size) > UNTAR_MAX_TOTAL)
+			return fclose(f), hv_fail(EFBIG, "%s: members larger than a snapshot can be: not extracting", tar);
+		members++;
+		char type = h[156];
+		size_t padded = (size_t)((size + 511) / 512 * 512);
+		char *data = NULL;
+		if (type == '0' || type == '\0' || type == 'L' || type == 'x' || type == 'g') {
+			data = malloc(padded + 1);
+			if (!data)
+				return fclose(f), hv_fail(ENOMEM, "out of memory");
+			if (fread(data, 1, padded, f) != padded) {
+				free(data);
+				return fclose(f), hv_fail(EINVAL, "%s: truncated archive", tar);
+			}
+			data[size] = '\0';
+		}
+		if (type == 'L') { /* GNU long name for the next member */
+			snprintf(longname, sizeof(longname), "%s", data);
+			free(data);
+			continue;
+		}
+		if (type == 'x' || type == 'g') { /* pax attributes: the ustar name below is still checked */
+			free(data);
+			continue;
+		}
+		if (longname[0]) {
+			snprintf(name, sizeof(name), "%s", longname);
+			longname[0] = '\0';
+		} else if (h[345] && !memcmp(h + 257, "ustar", 5)) {
+			snprintf(name, sizeof(name), "%.155s/%.100s", h + 345, h);
+		} else {
+			snprintf(name, sizeof(name), "%.100s", h);
+		}
+		if (type != '0' && type != '\0' && type != '5') {
+			free(data);
+			return fclose(f), hv_fail(EINVAL, "%s: member '%.200s' is a %s: only files and directories are extracted",
+						 tar, name, type == '1' || type == '2' ? "link" : "special file");
+		}
+		int s = safe_name(tar, name, clean, sizeof(clean));
+		if (s < 0) {
+			free(data);
+			return fclose(f), s;
+		}
+		if (s == 0 && type == '5')
+			rc = hv_mkdirs_at(dfd, clean, 0755);
+		else if (s == 0)
+			rc = hv_write_new_at(dfd, clean, data, (size_t)size, 0644);
+		free(data);
+		if (rc == -EEXIST)
+			rc = hv_fail(EEXIST, "%s: member '%.200s' appears twice", tar, clean);
+		else if (rc < 0)
+			rc = hv_fail(-rc, "%s: member '%.200s': %s", tar, clean, hv_last_error() ? hv_last_error() : "");
+	}
+	fclose(f);
+	return rc;
+}
+
+int hv_snapshot_untar(const char *tar, char *dir, size_t cap)
+{
+	const char *tmp = getenv("TMPDIR");
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	if (snprintf(dir, cap, "%s/hvoplan-root-XXXXXX", tmp) >= (int)cap)
+		return hv_fail(ENAMETOOLONG, "%s: path too long", tmp);
+	if (!mkdtemp(dir))
+		return hv_fail(errno, "%s: cannot create a private directory: %s", tmp, strerror(errno));
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = dfd < 0 ? hv_fail(errno, "%s: %s", dir, strerror(errno)) : untar_into(tar, dfd);
+	if (dfd >= 0)
+		close(dfd);
+	if (rc < 0) {
+		char saved[1024];
+		snprintf(saved, sizeof(saved), "%s", hv_last_error() ? hv_last_error() : "");
+		hv_remove_tree(dir);
+		dir[0] = '\0';
+		return hv_fail(-rc, "%s", saved);
+	}
+	return 0;
+}

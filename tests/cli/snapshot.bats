@@ -17,9 +17,10 @@ setup() {
 # it was read from (source, file paths, notes).  On a live host the THP total
 # and the split of memmap pages between nr_memmap_pages and
 # nr_memmap_boot_pages move on their own between two reads; their sum (and the
-# realized savings) does not, and finding messages quote the THP size.
+# realized savings) does not, and finding messages quote the THP size.  The CPU
+# codename comes from CPUID (libcpuid) on the live host only.
 norm() {
-	jq -S 'del(.source, .notes, .kernel.boot_log_source, .kernel.config_source, .totals.thp_bytes)
+	jq -S 'del(.source, .notes, .kernel.boot_log_source, .kernel.config_source, .totals.thp_bytes, .cpu.codename)
 		| .memmap.pages_sum = (if .memmap.pages == null then null else .memmap.pages + .memmap.boot_pages end)
 		| del(.memmap.pages, .memmap.boot_pages)
 		| .findings |= map(if .id == "thp-not-eligible" then {id} else . end)' "$@"
@@ -176,4 +177,70 @@ report() { # report [--root X] -> JSON on stdout (exit 1 = findings only)
 	[ "$status" -eq 2 ]
 	run "$HV" snapshot --bogus
 	[ "$status" -eq 2 ]
+}
+
+@test "snapshot --root FILE.tar reads the archive through a private copy and removes it" {
+	"$HV" --root "$FIX/6.12-hvo-boot-on" snapshot -o "$T/a.tar" 2>/dev/null
+	mkdir "$T/tmp"
+	TMPDIR=$T/tmp run "$HV" --root "$T/a.tar" snapshot -o "$T/b"
+	[ "$status" -eq 0 ]
+	grep -q "^source=$T/a.tar\$" "$T/b/hvoplan-snapshot.txt"
+	[ -z "$(ls -A "$T/tmp")" ]
+	diff <(report --root "$FIX/6.12-hvo-boot-on" | jq -S 'del(.source, .kernel.boot_log_source, .kernel.config_source)') \
+		<(report --root "$T/b" | jq -S 'del(.source, .kernel.boot_log_source, .kernel.config_source)')
+	# an archive made by GNU tar from a snapshot directory ("./" names, directory members)
+	tar -C "$FIX/6.12-stale" -cf "$T/gnu.tar" .
+	run "$HV" --root "$T/gnu.tar" snapshot -o "$T/c"
+	[ "$status" -eq 0 ]
+	cmp "$FIX/6.12-stale/dmesg.txt" "$T/c/dmesg.txt"
+}
+
+@test "snapshot --root FILE.tar refuses hostile archives (.., absolute names, links) and leaves nothing" {
+	command -v python3 >/dev/null || skip "python3 needed to craft the archives"
+	mkdir "$T/tmp" "$T/in"
+	echo "MemTotal: 1 kB" >"$T/in/meminfo"
+	python3 - "$T" <<'PY'
+import sys, tarfile, io
+t = sys.argv[1]
+def mk(name, members):
+    with tarfile.open(f"{t}/{name}.tar", "w", format=tarfile.USTAR_FORMAT) as tf:
+        for n, kind in members:
+            ti = tarfile.TarInfo(n)
+            if kind == "file":
+                data = b"x\n"; ti.size = len(data); tf.addfile(ti, io.BytesIO(data))
+            elif kind == "sym":
+                ti.type = tarfile.SYMTYPE; ti.linkname = "/etc/shadow"; tf.addfile(ti)
+            elif kind == "hard":
+                ti.type = tarfile.LNKTYPE; ti.linkname = "proc/meminfo"; tf.addfile(ti)
+            elif kind == "fifo":
+                ti.type = tarfile.FIFOTYPE; tf.addfile(ti)
+mk("dotdot", [("proc/meminfo", "file"), ("proc/../../escaped", "file")])
+mk("abs", [("proc/meminfo", "file"), ("/tmp/hvoplan-abs-escape", "file")])
+mk("sym", [("proc/meminfo", "file"), ("proc/vmstat", "sym")])
+mk("hard", [("proc/meminfo", "file"), ("proc/vmstat", "hard")])
+mk("fifo", [("proc/meminfo", "file"), ("proc/vmstat", "fifo")])
+mk("dup", [("proc/meminfo", "file"), ("./proc/meminfo", "file")])
+PY
+	for n in dotdot abs sym hard fifo dup; do
+		TMPDIR=$T/tmp run "$HV" --root "$T/$n.tar" snapshot -o "$T/out-$n"
+		echo "$n: $status $output"
+		[ "$status" -eq 3 ]
+		[ ! -e "$T/out-$n" ]
+		[ -z "$(ls -A "$T/tmp")" ]
+	done
+	[ ! -e "$T/escaped" ] && [ ! -e /tmp/hvoplan-abs-escape ]
+	TMPDIR=$T/tmp run "$HV" --root "$T/dotdot.tar" snapshot -o "$T/o"
+	[[ $output == *"member 'proc/../../escaped' leaves the archive (..): not extracting"* ]]
+	TMPDIR=$T/tmp run "$HV" --root "$T/abs.tar" snapshot -o "$T/o"
+	[[ $output == *"has an absolute name: not extracting"* ]]
+	TMPDIR=$T/tmp run "$HV" --root "$T/sym.tar" snapshot -o "$T/o"
+	[[ $output == *"member 'proc/vmstat' is a link: only files and directories are extracted"* ]]
+	TMPDIR=$T/tmp run "$HV" --root "$T/dup.tar" snapshot -o "$T/o"
+	[[ $output == *"appears twice"* ]]
+	# not an archive at all
+	echo "hello" >"$T/junk.tar"
+	TMPDIR=$T/tmp run "$HV" --root "$T/junk.tar" snapshot -o "$T/o"
+	[ "$status" -eq 3 ]
+	[[ $output == *"not a tar archive"* ]]
+	[ -z "$(ls -A "$T/tmp")" ]
 }
