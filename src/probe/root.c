@@ -1,7 +1,6 @@
 /* File access under a root directory. openat2(RESOLVE_IN_ROOT) keeps every
- * path, symlinks included, inside the root; kernels before 5.6 fall back to
- * openat() with RESOLVE-free semantics only for the live root "/", where
- * escaping is meaningless. */
+ * path, symlinks included, inside the root; without it the live root "/" uses
+ * plain openat() (escaping "/" is meaningless) and snapshots refuse symlinks. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -45,6 +44,39 @@ const char *hv_root_name(const struct hv_root *r, const char *rel)
 	return buf[which];
 }
 
+/* Without openat2 (before 5.6, or under tools such as valgrind that do not
+ * know it) a snapshot is walked one component at a time and any symlink is
+ * refused (ELOOP): never resolved against the host's own root. */
+static int open_nofollow(int rootfd, const char *rel, int flags)
+{
+	char buf[4096];
+	if (strlen(rel) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, rel);
+	int dir = rootfd;
+	char *save = NULL, *next;
+	char *comp = strtok_r(buf, "/", &save);
+	while (comp) {
+		next = strtok_r(NULL, "/", &save);
+		if (!strcmp(comp, "..") || !strcmp(comp, ".")) {
+			if (dir != rootfd)
+				close(dir);
+			return -EINVAL;
+		}
+		int fd = openat(dir, comp, (next ? O_PATH | O_DIRECTORY : flags) | O_NOFOLLOW | O_CLOEXEC);
+		int e = errno;
+		if (dir != rootfd)
+			close(dir);
+		if (fd < 0)
+			return -e;
+		if (!next)
+			return fd;
+		dir = fd;
+		comp = next;
+	}
+	return -EINVAL;
+}
+
 int hv_root_openat(const struct hv_root *r, const char *rel, int flags)
 {
 	static int no_openat2;
@@ -56,7 +88,7 @@ int hv_root_openat(const struct hv_root *r, const char *rel, int flags)
 		no_openat2 = 1; /* seccomp filters sometimes answer EPERM for unknown syscalls */
 	}
 	if (!r->live)
-		return -ENOSYS;
+		return open_nofollow(r->fd, rel, flags);
 	int fd = openat(r->fd, rel, flags | O_CLOEXEC);
 	return fd >= 0 ? fd : -errno;
 }
