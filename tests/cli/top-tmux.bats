@@ -17,8 +17,10 @@ teardown() {
 }
 
 start() { # start [ARGS...]: the dashboard in a 110x40 pane; the shell records the exit code
-	$T new-session -d -s S -x 110 -y 40 \
-		"env LANG=C.UTF-8 TERM=screen-256color $HV top $* ; echo \"EXIT=\$?\" > $OUT; echo TERMINAL-BACK; sleep 60"
+	local cmd="env LANG=C.UTF-8 TERM=screen-256color $HV top $* ; echo \"EXIT=\$?\" > $OUT; echo TERMINAL-BACK; sleep 60"
+	# A tmux server that dies while starting ("server exited unexpectedly")
+	# is tmux's problem, not the dashboard's: one retry.
+	$T new-session -d -s S -x 110 -y 40 "$cmd" || { sleep 0.5; $T new-session -d -s S -x 110 -y 40 "$cmd"; }
 }
 
 screen() { $T capture-pane -p -t S; }
