@@ -9,6 +9,7 @@
 
 struct hv_global {
 	const char *root;    /* NULL: live "/" */
+	const char *config;  /* --config before the command (apply reads it) */
 	int color;	     /* -1 auto, 0 never, 1 always */
 };
 
@@ -38,6 +39,7 @@ enum {
 	OPT_SUMMARY,
 	OPT_FORCE,
 	OPT_LIST_COLUMNS,
+	OPT_GLOBAL_CONFIG,
 };
 
 #define HV_GLOBAL_LONGOPTS                                    \

@@ -26,12 +26,13 @@ static const struct {
 
 static void usage(FILE *out)
 {
-	fprintf(out, "Usage:\n hvoplan [--root DIR] [--color[=WHEN]] COMMAND [OPTIONS]\n\n"
+	fprintf(out, "Usage:\n hvoplan [--root DIR] [--config FILE] [--color[=WHEN]] COMMAND [OPTIONS]\n\n"
 		     "Plan and audit hugepage memory and HugeTLB Vmemmap Optimization (HVO).\n\nCommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, " %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\nOptions:\n"
 		     "     --root DIR        read (and for apply, write) under DIR instead of /\n"
+		     "     --config FILE     settings file (default: ROOT/etc/hvoplan.conf; read by apply)\n"
 		     "     --color[=WHEN]    colorize output: auto, always or never (NO_COLOR is honoured)\n"
 		     " -h, --help            display this help\n"
 		     " -V, --version         display version\n\n"
@@ -41,7 +42,11 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
 	struct hv_global g = {.root = NULL, .color = -1};
-	static const struct option longopts[] = {HV_GLOBAL_LONGOPTS, {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+		HV_GLOBAL_LONGOPTS,
+		{"config", required_argument, NULL, OPT_GLOBAL_CONFIG},
+		{NULL, 0, NULL, 0},
+	};
 	setlocale(LC_ALL, "");
 	int c, err;
 	/* '+': stop at the command name; its options belong to the command. */
@@ -53,6 +58,9 @@ int main(int argc, char **argv)
 			continue;
 		}
 		switch (c) {
+		case OPT_GLOBAL_CONFIG:
+			g.config = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return HV_EXIT_OK;

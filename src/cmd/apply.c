@@ -162,7 +162,7 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 	hv_settings_init(&conf);
 	hv_settings_init(&env);
 	bool yes = false, revert = false, pages_given = false;
-	const char *config = NULL;
+	const char *config = g->config; /* given before the command; its own --config wins */
 	int c, e, rc, v;
 	char what[64];
 

@@ -77,3 +77,15 @@ setup() {
 	[ "$status" -eq 0 ]
 	[[ $output == *"set 2M pool 0 -> 2 pages"* ]]
 }
+
+@test "config: --config before the command is the global form; apply's own --config wins" {
+	printf '[apply]\nhvo = on\n' >"$C"
+	run "$HV" --root "$R" --config "$C" apply
+	[ "$status" -eq 0 ]
+	[[ $output == *"set vm.hugetlb_optimize_vmemmap 0 -> 1"* ]]
+	run "$HV" --root "$R" --config "$BATS_TEST_TMPDIR/nope.conf" apply --config "$C"
+	[ "$status" -eq 0 ]
+	run "$HV" --root "$R" --config "$BATS_TEST_TMPDIR/nope.conf" apply
+	[ "$status" -eq 3 ]
+	[[ $output == *"nope.conf"* ]]
+}
