@@ -14,7 +14,7 @@ _hvoplan_commands()
 
 _hvoplan_global_opts()
 {
-	echo "--root --color -h --help -V --version"
+	echo "--root --config --color -h --help -V --version"
 }
 
 _hvoplan_report_opts()
@@ -90,7 +90,7 @@ _hvoplan()
 	local i cmd="" cmd_at=0
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		--root) ((i++)) ;;
+		--root | --config) ((i++)) ;;
 		-*) ;;
 		*)
 			cmd=${words[i]}
@@ -104,6 +104,10 @@ _hvoplan()
 	case $prev in
 	--root)
 		_filedir -d
+		return
+		;;
+	--config)
+		_filedir
 		return
 		;;
 	--color)
@@ -186,10 +190,6 @@ _hvoplan()
 			;;
 		apply:--bootloader)
 			COMPREPLY=($(compgen -W "auto grubby grub kernel-install manual" -- "$cur"))
-			return
-			;;
-		apply:--config)
-			_filedir
 			return
 			;;
 		top:-s | top:--sort)

@@ -50,6 +50,7 @@ complete -c hvoplan -f
 
 # Global options and the commands.
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -l root -x -a '(__fish_complete_directories)' -d 'Read (and for apply, write) under DIR instead of /'
+complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -l config -r -F -d 'Settings file (read by apply)'
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -l color -d 'Colorize output: --color=auto, always or never'
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Display help'
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -s V -l version -d 'Display version'
