@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "columns.h"
 #include "hv_error.h"
 #include "parse.h"
 #include "plan.h"
@@ -18,12 +19,7 @@ enum col_id {
 	COL_RESTORE, COL_TAIL, NCOLS
 };
 
-static const struct {
-	const char *name;
-	double whint;
-	int flags;
-	const char *help;
-} cols[NCOLS] = {
+static const struct hv_column cols[NCOLS] = {
 	[COL_SIZE] = {"SIZE", 5, SCOLS_FL_TREE, "hugepage size (dax: the namespace align)"},
 	[COL_TYPE] = {"TYPE", 7, 0, "hugetlb or dax (device-dax namespace)"},
 	[COL_NODE] = {"NODE", 4, SCOLS_FL_RIGHT, "NUMA node (- for the whole pool)"},
@@ -39,30 +35,7 @@ static const struct {
 
 void hv_plan_list_columns(FILE *out)
 {
-	for (int i = 0; i < NCOLS; i++)
-		fprintf(out, " %9s  %s\n", cols[i].name, cols[i].help);
-}
-
-static int parse_columns(const char *list, int *ids, int *n)
-{
-	char buf[512];
-	snprintf(buf, sizeof(buf), "%s", list);
-	*n = 0;
-	char *save = NULL;
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		int found = -1;
-		for (int i = 0; i < NCOLS; i++)
-			if (!strcasecmp(t, cols[i].name))
-				found = i;
-		if (found < 0)
-			return hv_fail(EINVAL, "unknown column: %s (see hvoplan plan --help)", t);
-		if (*n >= NCOLS * 2)
-			return hv_fail(EINVAL, "too many columns in '%s'", list);
-		ids[(*n)++] = found;
-	}
-	if (*n == 0)
-		return hv_fail(EINVAL, "no columns in '%s'", list);
-	return 0;
+	hv_columns_list(out, cols, NCOLS);
 }
 
 static void fmt_bytes(char *buf, size_t cap, uint64_t v, bool bytes)
@@ -121,7 +94,7 @@ static void cell(char *buf, size_t cap, int id, const struct prow *p, const stru
 static int columns(const struct hv_plan_result *r, const struct hv_table_opts *o, bool compare, int *ids, int *n)
 {
 	if (o->columns)
-		return parse_columns(o->columns, ids, n);
+		return hv_columns_parse(o->columns, cols, NCOLS, ids, NCOLS * 2, n, "plan");
 	bool multinode = r->in->nodes > 1 && !compare;
 	*n = 0;
 	ids[(*n)++] = COL_SIZE;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "columns.h"
 #include "hv_error.h"
 #include "parse.h"
 #include "render.h"
@@ -16,12 +17,7 @@ enum col_id {
 	COL_PERPAGE, COL_SAVED, COL_POSSIBLE, COL_STALE, COL_BASIS, NCOLS
 };
 
-static const struct {
-	const char *name;
-	double whint;
-	int flags;
-	const char *help;
-} cols[NCOLS] = {
+static const struct hv_column cols[NCOLS] = {
 	[COL_SIZE] = {"SIZE", 5, SCOLS_FL_TREE, "hugepage size"},
 	[COL_NODE] = {"NODE", 4, SCOLS_FL_RIGHT, "NUMA node (- for the whole pool)"},
 	[COL_PAGES] = {"PAGES", 6, SCOLS_FL_RIGHT, "pages in the pool (nr_hugepages, surplus included)"},
@@ -39,30 +35,7 @@ static const struct {
 
 void hv_table_list_columns(FILE *out)
 {
-	for (int i = 0; i < NCOLS; i++)
-		fprintf(out, " %9s  %s\n", cols[i].name, cols[i].help);
-}
-
-static int parse_columns(const char *list, int *ids, int *n)
-{
-	char buf[512];
-	snprintf(buf, sizeof(buf), "%s", list);
-	*n = 0;
-	char *save = NULL;
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		int found = -1;
-		for (int i = 0; i < NCOLS; i++)
-			if (!strcasecmp(t, cols[i].name))
-				found = i;
-		if (found < 0)
-			return hv_fail(EINVAL, "unknown column: %s (see --list-columns)", t);
-		if (*n >= NCOLS * 2)
-			return hv_fail(EINVAL, "too many columns in '%s'", list);
-		ids[(*n)++] = found;
-	}
-	if (*n == 0)
-		return hv_fail(EINVAL, "no columns in '%s'", list);
-	return 0;
+	hv_columns_list(out, cols, NCOLS);
 }
 
 static void fmt_bytes(char *buf, size_t cap, int64_t v, bool bytes)
@@ -120,7 +93,7 @@ static int print_pools(FILE *out, const struct hv_report *r, const struct hv_tab
 		if (r->hstates[i].nnodes > 1)
 			multinode = true;
 	if (o->columns) {
-		int rc = parse_columns(o->columns, ids, &n);
+		int rc = hv_columns_parse(o->columns, cols, NCOLS, ids, NCOLS * 2, &n, "report");
 		if (rc < 0)
 			return rc;
 	} else {

@@ -1,0 +1,38 @@
+#include "columns.h"
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hv_error.h"
+
+void hv_columns_list(FILE *out, const struct hv_column *cols, int ncols)
+{
+	for (int i = 0; i < ncols; i++)
+		fprintf(out, " %9s  %s\n", cols[i].name, cols[i].help);
+}
+
+int hv_columns_parse(const char *list, const struct hv_column *cols, int ncols, int *ids, int max, int *n,
+		     const char *cmd)
+{
+	char buf[512];
+	if (strlen(list) >= sizeof(buf))
+		return hv_fail(EINVAL, "column list too long: '%.40s...'", list);
+	strcpy(buf, list);
+	*n = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		int found = -1;
+		for (int i = 0; i < ncols; i++)
+			if (!strcasecmp(t, cols[i].name))
+				found = i;
+		if (found < 0)
+			return hv_fail(EINVAL, "unknown column: %s (see hvoplan %s --help)", t, cmd);
+		if (*n >= max)
+			return hv_fail(EINVAL, "too many columns in '%s'", list);
+		ids[(*n)++] = found;
+	}
+	if (*n == 0)
+		return hv_fail(EINVAL, "no columns in '%s'", list);
+	return 0;
+}
