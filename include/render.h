@@ -15,6 +15,9 @@ struct hv_table_opts {
 	enum hv_summary summary;
 };
 
+/* --summary[=WHEN]: NULL means always; -1 for an unknown word. */
+int hv_parse_summary(const char *arg, enum hv_summary *out);
+
 /* Column names for --help, man page and completions. */
 void hv_table_list_columns(FILE *out);
 int hv_render_table(FILE *out, const struct hv_report *r, const struct hv_table_opts *o);

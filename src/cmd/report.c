@@ -88,13 +88,7 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 		case 'n': t.noheadings = true; break;
 		case 'b': t.bytes = true; break;
 		case OPT_SUMMARY:
-			if (!optarg || !strcmp(optarg, "always"))
-				t.summary = HV_SUMMARY_ALWAYS;
-			else if (!strcmp(optarg, "never"))
-				t.summary = HV_SUMMARY_NEVER;
-			else if (!strcmp(optarg, "only"))
-				t.summary = HV_SUMMARY_ONLY;
-			else
+			if (hv_parse_summary(optarg, &t.summary) < 0)
 				return hv_usage_error("report", "unknown --summary value '%s' (always, never or only)", optarg);
 			break;
 		case OPT_FAIL_ON:

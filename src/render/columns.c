@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "hv_error.h"
+#include "render.h"
 
 void hv_columns_list(FILE *out, const struct hv_column *cols, int ncols)
 {
@@ -34,5 +35,18 @@ int hv_columns_parse(const char *list, const struct hv_column *cols, int ncols, 
 	}
 	if (*n == 0)
 		return hv_fail(EINVAL, "no columns in '%s'", list);
+	return 0;
+}
+
+int hv_parse_summary(const char *arg, enum hv_summary *out)
+{
+	if (!arg || !strcmp(arg, "always"))
+		*out = HV_SUMMARY_ALWAYS;
+	else if (!strcmp(arg, "never"))
+		*out = HV_SUMMARY_NEVER;
+	else if (!strcmp(arg, "only"))
+		*out = HV_SUMMARY_ONLY;
+	else
+		return -1;
 	return 0;
 }
