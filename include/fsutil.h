@@ -13,6 +13,8 @@ int hv_write_new_at(int dirfd, const char *rel, const void *data, size_t len, mo
 int hv_write_all(int fd, const void *buf, size_t len);
 /* Replaces path atomically with data (temp sibling, fsync, rename, fsync dir). */
 int hv_atomic_replace(const char *path, const void *data, size_t len, mode_t mode);
+/* The same inside an open directory; `shown` names the file in messages. */
+int hv_atomic_replace_at(int dfd, const char *base, const char *shown, const void *data, size_t len, mode_t mode);
 int hv_fsync_parent(const char *path);
 /* rm -r of a directory tree we created (never follows symlinks). */
 int hv_remove_tree(const char *path);

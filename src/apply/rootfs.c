@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "apply.h"
@@ -169,40 +168,11 @@ int hv_replace_file_at(int rootfd, const char *rootname, const char *rel, const 
 		return hv_fail(ELOOP, "%s/%s: is a symbolic link or not a regular file; refusing to replace it", rootname,
 			       rel);
 	}
-	char tmp[300];
-	int fd = -1;
-	for (int i = 0; i < 100 && fd < 0; i++) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		snprintf(tmp, sizeof(tmp), ".%.200s.hvoplan-%ld-%ld", base, (long)getpid(), (long)ts.tv_nsec + i);
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0 && errno != EEXIST)
-			break;
-	}
-	if (fd < 0) {
-		int e = errno;
-		close(dfd);
-		return hv_fail(e, "%s/%s: cannot create a temporary file: %s", rootname, rel, strerror(e));
-	}
-	rc = fchmod(fd, mode) < 0 ? -errno : 0;
-	if (rc == 0)
-		rc = hv_write_all(fd, data, len);
-	if (rc == 0 && fsync(fd) < 0)
-		rc = -errno;
-	if (close(fd) < 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && renameat(dfd, tmp, dfd, base) < 0)
-		rc = -errno;
-	if (rc < 0) {
-		unlinkat(dfd, tmp, 0);
-		close(dfd);
-		return hv_fail(-rc, "%s/%s: %s (left unchanged)", rootname, rel, strerror(-rc));
-	}
-	rc = fsync(dfd) < 0 ? -errno : 0;
+	char shown[600];
+	snprintf(shown, sizeof(shown), "%s/%s", rootname, rel);
+	rc = hv_atomic_replace_at(dfd, base, shown, data, len, mode);
 	close(dfd);
-	return rc < 0 ? hv_fail(-rc, "%s/%s: written, but syncing its directory failed: %s", rootname, rel,
-				strerror(-rc))
-		      : 0;
+	return rc;
 }
 
 int hv_remove_file_at(int rootfd, const char *rootname, const char *rel)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hv_error.h"
@@ -79,14 +80,20 @@ int hv_fsync_parent(const char *path)
 	return rc;
 }
 
-int hv_atomic_replace(const char *path, const void *data, size_t len, mode_t mode)
+int hv_atomic_replace_at(int dfd, const char *base, const char *shown, const void *data, size_t len, mode_t mode)
 {
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%s.hvoplan-XXXXXX", path) >= (int)sizeof(tmp))
-		return hv_fail(ENAMETOOLONG, "%s: path too long", path);
-	int fd = mkostemp(tmp, O_CLOEXEC);
+	char tmp[300];
+	int fd = -1;
+	for (int i = 0; i < 100 && fd < 0; i++) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		snprintf(tmp, sizeof(tmp), ".%.200s.hvoplan-%ld-%ld", base, (long)getpid(), (long)ts.tv_nsec + i);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
 	if (fd < 0)
-		return hv_fail(errno, "%s: cannot create a temporary file: %s", path, strerror(errno));
+		return hv_fail(errno, "%s: cannot create a temporary file: %s", shown, strerror(errno));
 	int rc = fchmod(fd, mode) < 0 ? -errno : 0;
 	if (rc == 0)
 		rc = hv_write_all(fd, data, len);
@@ -94,14 +101,34 @@ int hv_atomic_replace(const char *path, const void *data, size_t len, mode_t mod
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
-	if (rc == 0 && rename(tmp, path) < 0)
+	if (rc == 0 && renameat(dfd, tmp, dfd, base) < 0)
 		rc = -errno;
 	if (rc < 0) {
-		unlink(tmp);
-		return hv_fail(-rc, "%s: %s (left unchanged)", path, strerror(-rc));
+		unlinkat(dfd, tmp, 0);
+		return hv_fail(-rc, "%s: %s (left unchanged)", shown, strerror(-rc));
 	}
-	rc = hv_fsync_parent(path);
-	return rc < 0 ? hv_fail(-rc, "%s: written, but syncing its directory failed: %s", path, strerror(-rc)) : 0;
+	rc = fsync(dfd) < 0 ? -errno : 0;
+	return rc < 0 ? hv_fail(-rc, "%s: written, but syncing its directory failed: %s", shown, strerror(-rc)) : 0;
+}
+
+int hv_atomic_replace(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	const char *base = slash ? slash + 1 : path;
+	if (slash == dir)
+		dir[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return hv_fail(errno, "%s: %s", dir, strerror(errno));
+	int rc = hv_atomic_replace_at(dfd, base, path, data, len, mode);
+	close(dfd);
+	return rc;
 }
 
 static int remove_at(int parent, const char *name)
