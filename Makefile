@@ -37,8 +37,9 @@ UNIT_BINS  := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: hvoplan
 
+# via a rename: a running ./hvoplan (a test, top) must not make cp fail
 hvoplan: $(BUILD)/hvoplan
-	cp $< $@
+	$(Q)cp $< $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/hvoplan: $(OBJS)
 	@$(if $(Q),echo "  LD      $@")
