@@ -146,3 +146,19 @@ man_opts() { MANWIDTH=200 man -l "$1" 2>/dev/null | sed -n '/^OPTIONS/,/^[A-Z]/p
 		[ -z "$(man --warnings -l "$TOPDIR/man/$page.8" 2>&1 >/dev/null)" ]
 	done
 }
+
+@test "report: works unprivileged, with the same figures, and says what it could not read" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to switch to nobody"
+	command -v setpriv >/dev/null || skip "no setpriv"
+	cp "$HV" "$BATS_TEST_TMPDIR/hv" && chmod 755 "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/hv"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$BATS_TEST_TMPDIR/hv" report --format json
+	[ "$status" -eq 0 ]
+	mine=$("$HV" report --format json)
+	for f in '[.hstates[] | .optimizable_bytes_per_page] | @csv' '.kernel.struct_page_size' '.hvo.active'; do
+		[ "$(jq -r "$f" <<<"$output")" = "$(jq -r "$f" <<<"$mine")" ]
+	done
+	if [ "$(cat /proc/sys/kernel/dmesg_restrict)" = 1 ]; then
+		[ "$(jq -r '.notes | map(select(test("dmesg_restrict"))) | length' <<<"$output")" = 1 ]
+		[ "$(jq -r '.hstates[0].optimizable_source' <<<"$output")" = computed ]
+	fi
+}
