@@ -94,8 +94,8 @@ int hv_render_prometheus(FILE *out, const struct hv_report *r)
 			fprintf(out, "hvoplan_node_hugetlb_pages{node=\"%d\",size=\"%s\"} %" PRId64 "\n",
 				r->hstates[i].nodes[j].node, r->hstates[i].name, r->hstates[i].nodes[j].nr);
 
-	scalar(out, "savings_current_bytes_total", "vmemmap freed now, all sizes", r->total_savings_current);
-	scalar(out, "savings_possible_bytes_total", "vmemmap freed with every page optimized, all sizes",
+	scalar(out, "host_savings_current_bytes", "vmemmap freed now, all sizes", r->total_savings_current);
+	scalar(out, "host_savings_possible_bytes", "vmemmap freed with every page optimized, all sizes",
 	       (int64_t)r->total_savings_possible);
 	scalar(out, "savings_measured", "1 if current savings are measured from the memmap counters",
 	       r->total_savings_basis == HV_BASIS_MEASURED);

@@ -37,7 +37,7 @@ G=$((1024 * 1024 * 1024))
 	[ "$status" -eq 0 ]
 	warn=$(man --warnings -l "$TOPDIR/man/hvoplan-plan.8" 2>&1 >/dev/null)
 	[ -z "$warn" ]
-	comp=$(bash -c ". '$TOPDIR/completions/hvoplan-plan.bash-fragment'; _hvoplan_plan_opts" | tr ' ' '\n' | sort -u)
+	comp=$(bash -c ". '$TOPDIR/completions/hvoplan.bash'; _hvoplan_plan_opts" | tr ' ' '\n' | sort -u)
 	help=$("$HV" plan --help | grep -oE -- '(^ |, )-[A-Za-z]|--[a-z][a-z-]+' | sed 's/^[ ,]*//' | sort -u)
 	diff <(echo "$comp") <(echo "$help")
 }
