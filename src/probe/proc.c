@@ -105,6 +105,8 @@ static void from_snapshot_meta(const struct hv_root *r, struct hv_host *h)
 		int64_t v;
 		if (!strcmp(line, "arch") && !h->arch[0])
 			snprintf(h->arch, sizeof(h->arch), "%s", eq);
+		else if (!strcmp(line, "cpu_codename") && !h->cpu_codename[0])
+			snprintf(h->cpu_codename, sizeof(h->cpu_codename), "%s", eq);
 		else if (!strcmp(line, "page_size") && hv_parse_i64_nonneg(eq, &v) == 0 && v >= 4096 &&
 			 v <= (1 << 18) && !(v & (v - 1)) && !h->page_size) {
 			h->page_size = (long)v;

@@ -17,10 +17,9 @@ setup() {
 # it was read from (source, file paths, notes).  On a live host the THP total
 # and the split of memmap pages between nr_memmap_pages and
 # nr_memmap_boot_pages move on their own between two reads; their sum (and the
-# realized savings) does not, and finding messages quote the THP size.  The CPU
-# codename comes from CPUID (libcpuid) on the live host only.
+# realized savings) does not, and finding messages quote the THP size.
 norm() {
-	jq -S 'del(.source, .notes, .kernel.boot_log_source, .kernel.config_source, .totals.thp_bytes, .cpu.codename)
+	jq -S 'del(.source, .notes, .kernel.boot_log_source, .kernel.config_source, .totals.thp_bytes)
 		| .memmap.pages_sum = (if .memmap.pages == null then null else .memmap.pages + .memmap.boot_pages end)
 		| del(.memmap.pages, .memmap.boot_pages)
 		| .findings |= map(if .id == "thp-not-eligible" then {id} else . end)' "$@"

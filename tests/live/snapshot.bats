@@ -32,10 +32,9 @@ teardown() {
 }
 
 # Everything but where it was read from; THP and the pages/boot_pages split of
-# the memmap counters move on their own on a live host (their sum does not);
-# the CPU codename comes from CPUID on the live host only.
+# the memmap counters move on their own on a live host (their sum does not).
 norm() {
-	jq -S 'del(.source, .notes, .kernel.boot_log_source, .kernel.config_source, .totals.thp_bytes, .cpu.codename)
+	jq -S 'del(.source, .notes, .kernel.boot_log_source, .kernel.config_source, .totals.thp_bytes)
 		| .memmap.pages_sum = (if .memmap.pages == null then null else .memmap.pages + .memmap.boot_pages end)
 		| del(.memmap.pages, .memmap.boot_pages)
 		| .findings |= map(if .id == "thp-not-eligible" then {id} else . end)' "$@"
