@@ -2,14 +2,15 @@
 # hvoplan report --root over a REAL sosreport of this machine: Debian's
 # sosreport package (sos 4.x; installed here if missing) with the plugins that
 # copy what hvoplan reads:
-#   kernel  -> sos_commands/kernel/dmesg, sos_commands/kernel/uname_-a (and the
-#              top-level "uname" symlink to it), sos_commands/kernel/sysctl_-a,
-#              /sys/module/*/parameters
-#   memory  -> proc/meminfo, proc/vmstat, sys/kernel/mm/hugepages/**
-#   numa    -> sys/devices/system/node/node*/{meminfo,hugepages/**}
-#   processor, boot -> proc/cpuinfo, proc/cmdline (the archive always has it)
-# It does NOT copy /sys/kernel/btf/vmlinux, the kernel config, /proc/sys/vm/*
-# or /sys/devices/system/memory; the report must say so and fall back.
+#   kernel    -> proc/cmdline, sos_commands/kernel/dmesg, sos_commands/kernel/uname_-a
+#                (and the top-level "uname" symlink to it), sos_commands/kernel/sysctl_-a,
+#                sys/module/*/parameters
+#   memory    -> proc/meminfo, proc/vmstat, sys/kernel/mm/hugepages/**
+#   numa      -> sys/devices/system/node/node*/{meminfo,cpulist,distance,hugepages/**}
+#   processor -> proc/cpuinfo
+# It does NOT copy /sys/kernel/btf/vmlinux, the kernel config (/proc/config.gz,
+# /boot/config-*), /proc/sys/vm/* (only `sysctl -a` output), /proc/sys/kernel/osrelease,
+# /sys/devices/system/memory or node*/vmstat; the report must say so and fall back.
 # sos needs root (it reads root-only files): skipped for other users.
 # `sos report` takes about 2 s with these plugins.
 
@@ -25,7 +26,7 @@ setup_file() {
 	# the live report right before and after the archive: "the same moment"
 	"$HV" report --format json >"$SOSDIR/live-before.json" 2>/dev/null || true
 	timeout 120 sos report --batch --quiet --tmp-dir "$SOSDIR" \
-		--only-plugins kernel,memory,numa,processor,boot >"$SOSDIR/sos.log" 2>&1 || true
+		--only-plugins kernel,memory,numa,processor >"$SOSDIR/sos.log" 2>&1 || true
 	"$HV" report --format json >"$SOSDIR/live-after.json" 2>/dev/null || true
 	archive=$(ls "$SOSDIR"/sosreport-*.tar.* 2>/dev/null | grep -v '\.md5$' | head -n1)
 	[ -n "$archive" ] && tar -xf "$archive" -C "$SOSDIR/x"
