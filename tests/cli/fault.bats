@@ -1,0 +1,117 @@
+#!/usr/bin/env bats
+# Fault injection for `hvoplan apply --persist` (issue 8): an LD_PRELOAD shim
+# (tests/fault/shim.c, built by tests/fault/build.sh) makes the Nth write,
+# fsync, rename, creating open, fchmod, unlink, mkdir or tool spawn under the
+# scratch root fail; for N = 1, 2, ... until the apply runs through without
+# an injection, every target file must be its old or its complete new
+# content, no temporary file may be left, a failure must exit 3 or 4 naming
+# the file or tool and the error, exit 4 must leave the tree as it was and
+# exit 0 as a clean run leaves it (with a backup). Any user.
+
+load ../fault/lib.bash
+
+setup_file() {
+	HV=${HVOPLAN:-$BATS_TEST_DIRNAME/../../hvoplan}
+	TOPDIR=${HVOPLAN_TOP:-$BATS_TEST_DIRNAME/../..}
+	export SNAP=$BATS_FILE_TMPDIR/snap
+	"$HV" snapshot -o "$SNAP" >/dev/null 2>&1
+	export SHIM
+	SHIM=$("$TOPDIR/tests/fault/build.sh" "$BATS_FILE_TMPDIR/shim")
+	# the before and after states, from one clean run without the shim
+	local r=$BATS_FILE_TMPDIR/ref fake=$BATS_FILE_TMPDIR/fake
+	mkdir -p "$fake"
+	printf '#!/bin/sh\nexit 0\n' >"$fake/update-grub"
+	chmod +x "$fake/update-grub"
+	fault_make_root "$r"
+	fault_tree "$r" >"$BATS_FILE_TMPDIR/before.tree"
+	fault_state "$r" >"$BATS_FILE_TMPDIR/before.state"
+	cp -a "$r" "$BATS_FILE_TMPDIR/before.root"
+	HVOPLAN_TOOL_DIR=$fake "$HV" --root "$r" "${FAULT_ARGS[@]}" >/dev/null
+	fault_tree "$r" >"$BATS_FILE_TMPDIR/after.tree"
+	fault_state "$r" >"$BATS_FILE_TMPDIR/after.state"
+}
+
+setup() {
+	HV=${HVOPLAN:-$BATS_TEST_DIRNAME/../../hvoplan}
+	export LANG=C.UTF-8 LC_ALL=C.UTF-8
+	unset HVOPLAN_HVO HVOPLAN_PAGES HVOPLAN_PERSIST HVOPLAN_REOPTIMIZE HVOPLAN_BOOTLOADER HVOPLAN_BATCH HVOPLAN_CONFIG
+	R=$BATS_TEST_TMPDIR/root
+	BEFORE_ROOT=$BATS_FILE_TMPDIR/before.root
+	BEFORE_TREE=$(cat "$BATS_FILE_TMPDIR/before.tree")
+	BEFORE_STATE=$(cat "$BATS_FILE_TMPDIR/before.state")
+	AFTER_TREE=$(cat "$BATS_FILE_TMPDIR/after.tree")
+	AFTER_STATE=$(cat "$BATS_FILE_TMPDIR/after.state")
+	FAKE=$BATS_TEST_TMPDIR/fake
+	mkdir -p "$FAKE"
+	printf '#!/bin/sh\necho "update-grub $*" >>"%s/tools.log"\n' "$BATS_TEST_TMPDIR" >"$FAKE/update-grub"
+	chmod +x "$FAKE/update-grub"
+}
+
+@test "fault: the reference run changes every target and the shim is inert without HV_FAULT_OP" {
+	[ "$BEFORE_STATE" != "$AFTER_STATE" ]
+	# each of the three files and the sysctl differ between before and after
+	for t in "${FAULT_TARGETS[@]}"; do
+		[ "$(grep "^$t " <<<"$BEFORE_STATE")" != "$(grep "^$t " <<<"$AFTER_STATE")" ] || { echo "$t unchanged"; false; }
+	done
+	grep -q 'hugepages-2048kB/nr_hugepages' <<<"$(diff <(echo "$BEFORE_STATE") <(echo "$AFTER_STATE"))"
+	fault_run none 1 EIO
+	[ "$status" -eq 0 ]
+	[ -z "$INJECTED" ]
+	fault_check
+	[ ! -s "$BATS_TEST_TMPDIR/failures" ] || { cat "$BATS_TEST_TMPDIR/failures"; false; }
+	[ "$OUTCOME" = clean ]
+	[ "$(cat "$BATS_TEST_TMPDIR/tools.log")" = "update-grub " ]
+}
+
+@test "fault: the shim injects where asked and only under HV_FAULT_ROOT" {
+	fault_run rename 1 EIO
+	[ "$status" -eq 4 ]
+	[[ $INJECTED == "hv-fault: injected rename #1 (renameat) on $R/"* ]]
+	# a root elsewhere: nothing under it, nothing injected
+	fault_make_root "$R"
+	HV_FAULT_OP=rename HV_FAULT_ROOT=$BATS_TEST_TMPDIR/elsewhere HV_FAULT_LOG=$BATS_TEST_TMPDIR/l2 \
+		HVOPLAN_TOOL_DIR=$FAKE LD_PRELOAD=$SHIM run "$HV" --root "$R" "${FAULT_ARGS[@]}"
+	[ "$status" -eq 0 ]
+	[ ! -e "$BATS_TEST_TMPDIR/l2" ]
+	# the tool runs without the shim (LD_PRELOAD is taken out of its environment)
+	printf '#!/bin/sh\necho "LD_PRELOAD=${LD_PRELOAD:-}" >>"%s/tools.log"\n' "$BATS_TEST_TMPDIR" >"$FAKE/update-grub"
+	fault_run fsync 999 EIO
+	[ "$status" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/tools.log")" = "LD_PRELOAD=" ]
+}
+
+@test "fault: write fails with ENOSPC at every point" {
+	fault_sweep write ENOSPC
+}
+
+@test "fault: write fails with EIO at every point" {
+	fault_sweep write EIO
+}
+
+@test "fault: fsync fails at every point" {
+	fault_sweep fsync EIO
+}
+
+@test "fault: rename fails at every point" {
+	fault_sweep rename EIO
+}
+
+@test "fault: creating open fails at every point" {
+	fault_sweep open EIO
+}
+
+@test "fault: fchmod fails at every point" {
+	fault_sweep fchmod EPERM
+}
+
+@test "fault: mkdir fails at every point" {
+	fault_sweep mkdir EIO
+}
+
+@test "fault: spawning the boot loader tool fails" {
+	fault_sweep spawn ENOMEM
+}
+
+@test "fault: unlink fails at every point (a clean apply unlinks nothing)" {
+	fault_sweep unlink EIO
+}

@@ -1,0 +1,176 @@
+# Helpers for tests/cli/fault.bats: scratch roots, tree fingerprints, one
+# apply under the fault shim, and the checks every outcome must pass.
+# Sourced by bats; uses $HV, $SNAP, $SHIM, $FAKE, $BATS_TEST_TMPDIR.
+
+# The persisting apply under test: three files (sysctl drop-in, GRUB
+# drop-in, etc/default/grub with conflicting parameters taken out), the
+# update-grub tool, the HVO sysctl and the 2M pool.
+FAULT_ARGS=(apply --hvo on --pages 2M:16 --persist --bootloader grub --yes)
+
+# The files whose content must be old or new, never anything else.
+FAULT_TARGETS=(
+	etc/sysctl.d/90-hvoplan.conf
+	etc/default/grub.d/90-hvoplan.cfg
+	etc/default/grub
+	proc/sys/vm/hugetlb_optimize_vmemmap
+)
+
+# fault_make_root DIR: a snapshot copy with HVO off, empty pools, and the
+# etc/default/grub of apply.bats (conflicting parameters in it)
+fault_make_root() {
+	local r=$1 f
+	rm -rf "$r"
+	cp -a "$SNAP" "$r"
+	echo 0 >"$r/proc/sys/vm/hugetlb_optimize_vmemmap"
+	for f in "$r"/sys/kernel/mm/hugepages/*/{nr,free}_hugepages "$r"/sys/devices/system/node/node*/hugepages/*/{nr,free}_hugepages; do
+		[ -f "$f" ] && echo 0 >"$f"
+	done
+	mkdir -p "$r/etc/default"
+	cat >"$r/etc/default/grub" <<'GRUB'
+# If you change this file, run 'update-grub' afterwards.
+GRUB_DEFAULT=0
+GRUB_TIMEOUT=5
+GRUB_CMDLINE_LINUX_DEFAULT="quiet hugetlb_free_vmemmap=off"
+GRUB_CMDLINE_LINUX="console=ttyS0 hugepagesz=1G hugepages=2 hugepagesz=2M hugepages=16 rd.lvm=1"
+GRUB
+}
+
+# fault_targets DIR: every file that must be old-or-new (targets + pools)
+fault_targets() {
+	local r=$1
+	printf '%s\n' "${FAULT_TARGETS[@]}"
+	(cd "$r" && find sys -name nr_hugepages | sort)
+}
+
+# fault_state DIR: one line per target: sha256 or "absent"
+fault_state() {
+	local r=$1 t
+	while read -r t; do
+		if [ -f "$r/$t" ]; then
+			echo "$t $(sha256sum <"$r/$t" | cut -c1-64)"
+		elif [ -e "$r/$t" ]; then
+			echo "$t not-a-file"
+		else
+			echo "$t absent"
+		fi
+	done < <(fault_targets "$r")
+}
+
+# fault_tree DIR: every file's sha256 and every directory, minus the lock
+# (its existence is the lock, and run/ stays), minus the backups (their
+# names carry the time), minus the directories the backup dir lives in
+fault_tree() {
+	(cd "$1" && {
+		find . -type f ! -path ./run/hvoplan.lock ! -path './var/lib/hvoplan/backup/*' -exec sha256sum {} + | sort -k2
+		find . -type d ! -path ./run ! -path ./var ! -path ./var/lib ! -path ./var/lib/hvoplan \
+			! -path './var/lib/hvoplan/backup' ! -path './var/lib/hvoplan/backup/*' | sort
+	})
+}
+
+# fault_backups DIR: the backup directories left under the root
+fault_backups() {
+	(cd "$1" && find var/lib/hvoplan/backup -mindepth 1 -maxdepth 1 2>/dev/null | sort)
+}
+
+# fault_check_file T OLD NEW: T's line of the state is in OLD or in NEW
+fault_line_ok() {
+	local line=$1 old=$2 new=$3
+	grep -qxF -- "$line" <<<"$old" || grep -qxF -- "$line" <<<"$new"
+}
+
+# fault_run OP N ERRNO: one apply on a fresh root $R with the Nth OP failing.
+# Sets: status, FOUT, FERR (files), INJECTED (the shim's log lines).
+fault_run() {
+	local op=$1 n=$2 e=$3
+	fault_make_root "$R"
+	rm -f "$BATS_TEST_TMPDIR/fault.log" "$BATS_TEST_TMPDIR/tools.log"
+	FOUT=$BATS_TEST_TMPDIR/out FERR=$BATS_TEST_TMPDIR/err
+	status=0
+	HV_FAULT_OP=$op HV_FAULT_AT=$n HV_FAULT_ERRNO=$e HV_FAULT_ROOT=$R HV_FAULT_LOG=$BATS_TEST_TMPDIR/fault.log \
+		HVOPLAN_TOOL_DIR=$FAKE LD_PRELOAD=$SHIM "$HV" --root "$R" "${FAULT_ARGS[@]}" >"$FOUT" 2>"$FERR" || status=$?
+	INJECTED=$(cat "$BATS_TEST_TMPDIR/fault.log" 2>/dev/null || true)
+}
+
+# fault_fail MSG: report one broken invariant with what is needed to replay it
+fault_fail() {
+	{
+		echo "FAIL: $FAULT_CASE: $*"
+		echo "  injected: ${INJECTED:-nothing}"
+		echo "  exit: $status"
+		sed 's/^/  stderr: /' "$FERR"
+	} >>"$BATS_TEST_TMPDIR/failures"
+}
+
+# fault_check: the invariants (a)-(e) for the last fault_run; appends the
+# outcome to $OUTCOMES and every broken invariant to $BATS_TEST_TMPDIR/failures
+fault_check() {
+	local state line t leftovers
+	state=$(fault_state "$R")
+	# (a) every target is byte for byte its old or its complete new content
+	while read -r line; do
+		fault_line_ok "$line" "$BEFORE_STATE" "$AFTER_STATE" || fault_fail "(a) neither old nor new: $line"
+	done <<<"$state"
+	# (b) no temporary files left behind
+	leftovers=$(cd "$R" && find . -name '.*.hvoplan-*')
+	[ -z "$leftovers" ] || fault_fail "(b) temporary files left: $leftovers"
+	case $status in
+	0)
+		# (e) the new state, and a backup of the old one
+		[ "$(fault_tree "$R")" = "$AFTER_TREE" ] || fault_fail "(e) exit 0 but the tree is not the after state"
+		[ "$(fault_backups "$R" | wc -l)" -eq 1 ] || fault_fail "(e) exit 0 but $(fault_backups "$R" | wc -l) backups"
+		cmp -s "$R"/var/lib/hvoplan/backup/*/files/etc/default/grub "$BEFORE_ROOT/etc/default/grub" ||
+			fault_fail "(e) the backup of etc/default/grub is not the old file"
+		grep -q '^file absent - etc/sysctl.d/90-hvoplan.conf$' "$R"/var/lib/hvoplan/backup/*/manifest ||
+			fault_fail "(e) the backup manifest is incomplete"
+		if [ -n "$INJECTED" ]; then OUTCOME=absorbed; else OUTCOME=clean; fi
+		;;
+	3 | 4)
+		# (c) says what failed and why
+		t=$(sed -n '1s/.* on \(.*\): .* \[pid .*/\1/p' <<<"$INJECTED")
+		t=${t##*/}
+		t=${t#.}
+		t=${t%%.hvoplan-*}
+		local etext
+		etext=$(sed -n '1s/.* on .*: \(.*\) \[pid .*/\1/p' <<<"$INJECTED")
+		[ -z "$INJECTED" ] && fault_fail "exit $status without an injection"
+		grep -qF -- "$t" "$FERR" || fault_fail "(c) stderr does not name '$t'"
+		grep -qF -- "$etext" "$FERR" || fault_fail "(c) stderr does not give the error '$etext'"
+		# (d) nothing changed (exit 3 refuses before any change)
+		[ "$(fault_tree "$R")" = "$BEFORE_TREE" ] || fault_fail "(d) exit $status but the tree is not the before state"
+		[ -z "$(fault_backups "$R")" ] || fault_fail "(d) exit $status but a backup is left: $(fault_backups "$R")"
+		if [ "$status" -eq 4 ]; then OUTCOME=rolled-back; else OUTCOME=refused; fi
+		;;
+	*)
+		fault_fail "(c) exit status $status (want 0, 3 or 4)"
+		OUTCOME=bad-exit
+		;;
+	esac
+	OUTCOMES+=("$OUTCOME")
+}
+
+# fault_sweep OP ERRNO [MAX]: N = 1, 2, ... until an apply runs without an
+# injection (or MAX). Fails the test with every broken invariant listed.
+fault_sweep() {
+	local op=$1 e=$2 max=${3:-60} n
+	OUTCOMES=()
+	: >"$BATS_TEST_TMPDIR/failures"
+	for ((n = 1; n <= max; n++)); do
+		FAULT_CASE="HV_FAULT_OP=$op HV_FAULT_AT=$n HV_FAULT_ERRNO=$e"
+		fault_run "$op" "$n" "$e"
+		if [ -z "$INJECTED" ] && [ "$status" -eq 0 ]; then
+			fault_check
+			unset 'OUTCOMES[-1]'
+			break
+		fi
+		fault_check
+	done
+	local summary
+	summary=$( ((${#OUTCOMES[@]})) && printf '%s\n' "${OUTCOMES[@]}" | sort | uniq -c | awk '{printf "%s%s %s", sep, $1, $2; sep=", "}')
+	echo "# $op ($e): ${#OUTCOMES[@]} injection points: $summary" >&3
+	[ -z "${HV_FAULT_SUMMARY:-}" ] || echo "$op|$e|${#OUTCOMES[@]}|$summary" >>"$HV_FAULT_SUMMARY"
+	[ "$n" -le "$max" ] || echo "$op: still injecting at N=$max" >>"$BATS_TEST_TMPDIR/failures"
+	if [ -s "$BATS_TEST_TMPDIR/failures" ]; then
+		cat "$BATS_TEST_TMPDIR/failures"
+		return 1
+	fi
+}
