@@ -115,3 +115,9 @@ setup() {
 @test "fault: unlink fails at every point (a clean apply unlinks nothing)" {
 	fault_sweep unlink EIO
 }
+
+@test "fault: a fault that stays (the rollback fails too) keeps the backup for --revert" {
+	for op in rename fsync open fchmod mkdir spawn write; do
+		HV_FAULT_COUNT=0 fault_sweep "$op" EIO
+	done
+}
