@@ -192,6 +192,31 @@ int hv_probe_cmdline(const struct hv_root *r, struct hv_host *h)
 	return 0;
 }
 
+/* A sosreport copies no /proc/sys/vm; its "sysctl -a" output has the value. */
+static void sysctl_from_sos(const struct hv_root *r, struct hv_host *h)
+{
+	static const char rel[] = "sos_commands/kernel/sysctl_-a";
+	static const char key[] = "vm.hugetlb_optimize_vmemmap = ";
+	char *buf;
+	size_t len;
+	if (hv_root_read(r, rel, 4 << 20, &buf, &len) < 0) {
+		hv_clear_error();
+		return;
+	}
+	char *save = NULL;
+	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		int64_t v;
+		if (strncmp(line, key, sizeof(key) - 1) == 0) {
+			if (hv_parse_i64_nonneg(line + sizeof(key) - 1, &v) == 0)
+				h->sysctl_hvo = v != 0;
+			else
+				hv_note("%s: unexpected value in '%.80s'", hv_root_name(r, rel), line);
+			break;
+		}
+	}
+	free(buf);
+}
+
 int hv_probe_sysctl(const struct hv_root *r, struct hv_host *h)
 {
 	int64_t v;
@@ -201,6 +226,8 @@ int hv_probe_sysctl(const struct hv_root *r, struct hv_host *h)
 		h->sysctl_hvo = v != 0;
 	else if (rc != -ENOENT)
 		return rc;
+	else
+		sysctl_from_sos(r, h);
 
 	char buf[32];
 	h->memmap_on_memory_now = HV_UNKNOWN;

@@ -122,9 +122,6 @@ pools() {
 	[ -n "$want" ] || skip "this kernel has no vm.hugetlb_optimize_vmemmap"
 	report --root "$SOS" >"$T/sos.json"
 	got=$(jq -r .hvo.sysctl "$T/sos.json")
-	# hv_probe_sysctl (src/probe/proc.c) reads only proc/sys/vm/; until it falls
-	# back to sysctl_-a the report wrongly finds "hvo-sysctl-absent"
-	[ "$got" != null ] || skip "known gap: the sysctl is read from proc/sys/vm only (reported as hvo-sysctl-absent)"
 	[ "$got" = "$want" ]
 	jq -e '[.findings[].id] | index("hvo-sysctl-absent") | not' "$T/sos.json"
 }
