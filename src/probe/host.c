@@ -3,8 +3,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
+#include "snapshot.h"
+#include "strutil.h"
 #include "hv_error.h"
 #include "probe.h"
 #include "probe_util.h"
@@ -33,11 +37,37 @@ static void resolve_page_size(const struct hv_root *r, const struct hv_probe_opt
 	}
 }
 
+static int probe_dir(const struct hv_probe_opts *o, const char *root, struct hv_host *h);
+
+/* A snapshot archive (FILE.tar) is read from a private extraction. */
 int hv_probe_host(const struct hv_probe_opts *o, struct hv_host *h)
+{
+	const char *root = o->root ? o->root : "/";
+	size_t n = strlen(root);
+	struct stat st;
+	if (n > 4 && !strcmp(root + n - 4, ".tar") && stat(root, &st) == 0 && S_ISREG(st.st_mode)) {
+		char dir[4096];
+		int rc = hv_snapshot_untar(root, dir, sizeof(dir));
+		if (rc < 0)
+			return rc;
+		rc = probe_dir(o, dir, h);
+		char saved[1024] = "";
+		if (rc < 0 && hv_last_error())
+			snprintf(saved, sizeof(saved), "%s", hv_last_error());
+		hv_remove_tree(dir);
+		if (rc < 0)
+			return hv_fail(-rc, "%s (in %s)", saved, root);
+		hv_copy(h->root, sizeof(h->root), root);
+		return 0;
+	}
+	return probe_dir(o, root, h);
+}
+
+static int probe_dir(const struct hv_probe_opts *o, const char *root, struct hv_host *h)
 {
 	struct hv_root r;
 	memset(h, 0, sizeof(*h));
-	int rc = hv_root_open(&r, o->root ? o->root : "/");
+	int rc = hv_root_open(&r, root);
 	if (rc < 0)
 		return rc;
 	snprintf(h->root, sizeof(h->root), "%s", r.live ? "/" : r.path);
