@@ -37,6 +37,7 @@ setup() {
 	unset HVOPLAN_HVO HVOPLAN_PAGES HVOPLAN_PERSIST HVOPLAN_REOPTIMIZE HVOPLAN_BOOTLOADER HVOPLAN_BATCH HVOPLAN_CONFIG
 	R=$BATS_TEST_TMPDIR/root
 	BEFORE_ROOT=$BATS_FILE_TMPDIR/before.root
+	AFTER_ROOT=$BATS_FILE_TMPDIR/ref
 	BEFORE_TREE=$(cat "$BATS_FILE_TMPDIR/before.tree")
 	BEFORE_STATE=$(cat "$BATS_FILE_TMPDIR/before.state")
 	AFTER_TREE=$(cat "$BATS_FILE_TMPDIR/after.tree")
@@ -116,8 +117,111 @@ setup() {
 	fault_sweep unlink EIO
 }
 
+@test "fault: unlink, rename, write fail while a failing tool is rolled back" {
+	# the rollback removes the new files and the backup: make those fail
+	REVERT_TOOLS=$BATS_TEST_TMPDIR/good
+	mkdir -p "$REVERT_TOOLS"
+	cp "$FAKE/update-grub" "$REVERT_TOOLS/"
+	printf '#!/bin/sh\necho "update-grub failing" >&2\nexit 1\n' >"$FAKE/update-grub"
+	for op in unlink rename write; do
+		FAULT_TOOL_FAILS=1 fault_sweep "$op" EIO
+	done
+}
+
+@test "fault: --revert with unlink, rename, write, fsync, spawn failing at every point" {
+	for op in unlink rename write fsync spawn; do
+		FAULT_REVERT=1 fault_sweep "$op" EIO
+	done
+}
+
 @test "fault: a fault that stays (the rollback fails too) keeps the backup for --revert" {
 	for op in rename fsync open fchmod mkdir spawn write; do
 		HV_FAULT_COUNT=0 fault_sweep "$op" EIO
 	done
+}
+
+# A fake update-grub that takes its time and records when it runs, so two
+# runs overlapping in it would show.
+slow_tool() {
+	cat >"$FAKE/update-grub" <<TOOL
+#!/bin/sh
+echo "start \$\$" >>"$BATS_TEST_TMPDIR/tools.log"
+touch "$BATS_TEST_TMPDIR/started"
+sleep 1.5
+echo "end \$\$" >>"$BATS_TEST_TMPDIR/tools.log"
+TOOL
+	chmod +x "$FAKE/update-grub"
+}
+
+@test "fault: a second apply while the first is running is refused by the lock (exit 3), nothing interleaved" {
+	slow_tool
+	fault_make_root "$R"
+	HVOPLAN_TOOL_DIR=$FAKE "$HV" --root "$R" "${FAULT_ARGS[@]}" >"$BATS_TEST_TMPDIR/a.out" 2>&1 &
+	a=$!
+	for _ in $(seq 100); do [ -e "$BATS_TEST_TMPDIR/started" ] && break; sleep 0.05; done
+	[ -e "$BATS_TEST_TMPDIR/started" ]
+	HVOPLAN_TOOL_DIR=$FAKE run "$HV" --root "$R" "${FAULT_ARGS[@]}"
+	wait "$a" || { cat "$BATS_TEST_TMPDIR/a.out"; false; }
+	[ "$status" -eq 3 ]
+	[[ $output == *"run/hvoplan.lock: another 'hvoplan apply' is running"* ]]
+	[ "$(fault_tree "$R")" = "$AFTER_TREE" ]
+	[ "$(fault_backups "$R" | wc -l)" -eq 1 ]
+	[ "$(cut -d' ' -f1 "$BATS_TEST_TMPDIR/tools.log" | tr '\n' ' ')" = "start end " ]
+}
+
+@test "fault: two applies started together: one does it, the other is refused or finds nothing to do" {
+	slow_tool
+	fault_make_root "$R"
+	HVOPLAN_TOOL_DIR=$FAKE "$HV" --root "$R" "${FAULT_ARGS[@]}" >"$BATS_TEST_TMPDIR/a.out" 2>&1 &
+	a=$!
+	HVOPLAN_TOOL_DIR=$FAKE "$HV" --root "$R" "${FAULT_ARGS[@]}" >"$BATS_TEST_TMPDIR/b.out" 2>&1 &
+	b=$!
+	sa=0 sb=0
+	wait "$a" || sa=$?
+	wait "$b" || sb=$?
+	cat "$BATS_TEST_TMPDIR/a.out" "$BATS_TEST_TMPDIR/b.out"
+	case "$sa $sb" in
+	"0 3") grep -q "another 'hvoplan apply' is running" "$BATS_TEST_TMPDIR/b.out" ;;
+	"3 0") grep -q "another 'hvoplan apply' is running" "$BATS_TEST_TMPDIR/a.out" ;;
+	"0 0") cat "$BATS_TEST_TMPDIR/a.out" "$BATS_TEST_TMPDIR/b.out" | grep -q "nothing to do" ;;
+	*) echo "exit statuses $sa $sb"; false ;;
+	esac
+	[ "$(fault_tree "$R")" = "$AFTER_TREE" ]
+	[ "$(fault_backups "$R" | wc -l)" -eq 1 ]
+	[ "$(cut -d' ' -f1 "$BATS_TEST_TMPDIR/tools.log" | tr '\n' ' ')" = "start end " ]
+}
+
+# ---- findings (src/ is not ours to change): these fail today ----
+
+@test "fault F1: when the rollback fails too, the exit status is not 4 (documented as 'rolled back')" {
+	skip "F1 open: src/cmd/apply.c execute() ignores rolled_back and always exits 4"
+	# the grub.d drop-in's rename fails, and every rename after it (the rollback's)
+	HV_FAULT_COUNT=0 fault_run rename 5 EIO
+	[[ $INJECTED == *"grub.d/90-hvoplan.cfg"* ]]
+	grep -q 'rolling back failed' "$FERR"
+	[ "$(fault_tree "$R")" != "$BEFORE_TREE" ] # not rolled back: etc/default/grub is the new one
+	[ "$status" -ne 4 ]
+}
+
+@test "fault F2: --revert after an apply whose final manifest update failed removes the directories apply made" {
+	skip "F2 open: src/apply/exec.c records 'mkdir' lines only in the final manifest rewrite (l.450-459)"
+	# the 6th rename is the final manifest rewrite (mkdir lines): exit 0 with a warning
+	fault_run rename 6 EIO
+	[ "$status" -eq 0 ]
+	grep -q 'could not record created directories' "$FERR"
+	HVOPLAN_TOOL_DIR=$FAKE run "$HV" --root "$R" apply --revert --yes
+	[ "$status" -eq 0 ]
+	[ ! -e "$R/etc/sysctl.d" ] && [ ! -e "$R/etc/default/grub.d" ]
+	[ "$(fault_tree "$R")" = "$BEFORE_TREE" ]
+}
+
+@test "fault F3: --revert restores the files even when a recorded value file cannot be read" {
+	skip "F3 open: src/apply/revert.c l.181 gives up the whole revert over one unreadable value"
+	fault_run none 1 EIO
+	[ "$status" -eq 0 ]
+	: >"$R/proc/sys/vm/hugetlb_optimize_vmemmap" # what a failed write after O_TRUNC leaves in a scratch tree
+	HVOPLAN_TOOL_DIR=$FAKE run "$HV" --root "$R" apply --revert --yes
+	cmp "$R/etc/default/grub" "$BEFORE_ROOT/etc/default/grub"
+	[ ! -e "$R/etc/sysctl.d/90-hvoplan.conf" ] && [ ! -e "$R/etc/default/grub.d/90-hvoplan.cfg" ]
+	[[ $output == *hugetlb_optimize_vmemmap* ]]
 }
