@@ -10,6 +10,9 @@
 # 2. compare.sh: `hvoplan report --format json --root SNAP` against the kernel's
 #    ground truth (check-ground-truth.sh) for every fresh snapshot and every
 #    committed fixture in tests/fixtures/vm/.
+# 3. persist-boot.sh (after the boots, not when they were skipped): boots 6.12
+#    and 6.1 with the etc/kernel/cmdline `hvoplan apply --persist` wrote and
+#    checks the pools are optimized from boot.
 # One line per check ("ok …" / "FAIL …"; each boot is a check too), then
 # "vm: N passed, N failed".  Exit 1 on any failure.  When QEMU cannot run here:
 # "SKIP: reason", the committed fixtures are still compared, exit 0 unless
@@ -64,6 +67,13 @@ done
 out=$("$VM_DIR/compare.sh" "$bin" "${fresh[@]}" "${fixtures[@]}" 2>&1) || true
 grep -E '^(ok|FAIL|SKIP)' <<<"$out" || true
 count "$out"
+
+# 3. Issue 4 end to end: boot with the command line `apply --persist` wrote.
+if [ -z "$skip_reason" ]; then
+    out=$("$VM_DIR/persist-boot.sh" "$bin" 2>&1) || true
+    grep -E '^(ok|FAIL|SKIP)|^persist-boot:' <<<"$out" || true
+    count "$out"
+fi
 
 echo "time: $(($(date +%s) - start))s"
 echo "vm: $pass passed, $fail failed"

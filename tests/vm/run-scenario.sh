@@ -58,6 +58,17 @@ hvo-boot-off)
 default-1g)
     append+=" default_hugepagesz=1G hugepagesz=1G hugepages=2" ;;
 stale | per-node) ;;
+persist-boot)
+    # persist-boot.sh: boot with exactly the command line `hvoplan apply
+    # --persist` wrote (HVOPLAN_VM_CMDLINE); the test-bed parameters are only
+    # added (those already present are not repeated; the last
+    # hvoplan.scenario= wins in guest/init).
+    [ -n "${HVOPLAN_VM_CMDLINE:-}" ] || die "persist-boot needs HVOPLAN_VM_CMDLINE"
+    extra=
+    for w in console=ttyS0 nokaslr log_buf_len=1M panic=-1; do
+        case " $HVOPLAN_VM_CMDLINE " in *" $w "*) ;; *) extra+=" $w" ;; esac
+    done
+    append="$HVOPLAN_VM_CMDLINE$extra hvoplan.scenario=$scenario" ;;
 memmap-on-memory)
     # shellcheck disable=SC2054
     mem=(-m 2G,slots=2,maxmem=6G
