@@ -17,6 +17,9 @@ setup_file() {
 	"$HV" snapshot -o "$SNAP" >/dev/null 2>&1
 	export SHIM
 	SHIM=$("$TOPDIR/tests/fault/build.sh" "$BATS_FILE_TMPDIR/shim")
+	# a sanitizer build (make check-asan) wants its runtime first in the list
+	export PRELOAD
+	PRELOAD=$(ldd "$HV" 2>/dev/null | awk '/lib(a|ub)san\.so/ {printf "%s ", $3}')$SHIM
 	# the before and after states, from one clean run without the shim
 	local r=$BATS_FILE_TMPDIR/ref fake=$BATS_FILE_TMPDIR/fake
 	mkdir -p "$fake"
@@ -71,7 +74,7 @@ setup() {
 	# a root elsewhere: nothing under it, nothing injected
 	fault_make_root "$R"
 	HV_FAULT_OP=rename HV_FAULT_ROOT=$BATS_TEST_TMPDIR/elsewhere HV_FAULT_LOG=$BATS_TEST_TMPDIR/l2 \
-		HVOPLAN_TOOL_DIR=$FAKE LD_PRELOAD=$SHIM run "$HV" --root "$R" "${FAULT_ARGS[@]}"
+		HVOPLAN_TOOL_DIR=$FAKE LD_PRELOAD=$PRELOAD run "$HV" --root "$R" "${FAULT_ARGS[@]}"
 	[ "$status" -eq 0 ]
 	[ ! -e "$BATS_TEST_TMPDIR/l2" ]
 	# the tool runs without the shim (LD_PRELOAD is taken out of its environment)

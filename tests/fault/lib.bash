@@ -87,7 +87,7 @@ fault_run() {
 	FOUT=$BATS_TEST_TMPDIR/out FERR=$BATS_TEST_TMPDIR/err
 	status=0
 	HV_FAULT_OP=$op HV_FAULT_AT=$n HV_FAULT_ERRNO=$e HV_FAULT_COUNT=${HV_FAULT_COUNT:-1} HV_FAULT_ROOT=$R HV_FAULT_LOG=$BATS_TEST_TMPDIR/fault.log \
-		HVOPLAN_TOOL_DIR=$FAKE LD_PRELOAD=$SHIM "$HV" --root "$R" "${FAULT_ARGS[@]}" >"$FOUT" 2>"$FERR" || status=$?
+		HVOPLAN_TOOL_DIR=$FAKE LD_PRELOAD=$PRELOAD "$HV" --root "$R" "${FAULT_ARGS[@]}" >"$FOUT" 2>"$FERR" || status=$?
 	INJECTED=$(cat "$BATS_TEST_TMPDIR/fault.log" 2>/dev/null || true)
 }
 
@@ -101,7 +101,7 @@ fault_run_revert() {
 	FOUT=$BATS_TEST_TMPDIR/out FERR=$BATS_TEST_TMPDIR/err
 	status=0
 	HV_FAULT_OP=$op HV_FAULT_AT=$n HV_FAULT_ERRNO=$e HV_FAULT_COUNT=${HV_FAULT_COUNT:-1} HV_FAULT_ROOT=$R HV_FAULT_LOG=$BATS_TEST_TMPDIR/fault.log \
-		HVOPLAN_TOOL_DIR=$FAKE LD_PRELOAD=$SHIM "$HV" --root "$R" apply --revert --yes >"$FOUT" 2>"$FERR" || status=$?
+		HVOPLAN_TOOL_DIR=$FAKE LD_PRELOAD=$PRELOAD "$HV" --root "$R" apply --revert --yes >"$FOUT" 2>"$FERR" || status=$?
 	INJECTED=$(cat "$BATS_TEST_TMPDIR/fault.log" 2>/dev/null || true)
 }
 
