@@ -25,6 +25,10 @@
 #define HV_GRUB_DROPIN "etc/default/grub.d/90-hvoplan.cfg"
 #define HV_KERNEL_CMDLINE "etc/kernel/cmdline"
 #define HV_BACKUP_DIR "var/lib/hvoplan/backup"
+
+/* Removes a backup (rel under the root, e.g. HV_BACKUP_DIR "/STAMP") so
+ * that no half-removed directory can pass for a backup afterwards. */
+int hv_discard_backup(const char *rootname, const char *backup);
 #define HV_LOCK_REL "run/hvoplan.lock"
 
 /* What the user asked for, after merging all sources and validation. */

@@ -11,7 +11,8 @@ enum hv_exit {
 	HV_EXIT_FINDINGS = 1,
 	HV_EXIT_USAGE = 2,
 	HV_EXIT_ENV = 3,
-	HV_EXIT_APPLY = 4,
+	HV_EXIT_APPLY = 4,	   /* failed, every change rolled back */
+	HV_EXIT_APPLY_PARTIAL = 5, /* failed, and rolling back failed too: backup kept */
 };
 
 /* Records the message for the failure being returned; always returns -code

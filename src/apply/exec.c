@@ -376,6 +376,7 @@ int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool
 			hv_remove_tree(path);
 		}
 		free(b.manifest);
+		*rolled_back = true; /* nothing was changed: nothing to roll back */
 		return hv_fail(rc < 0 ? -rc : EIO, "cannot make the backup, nothing was changed: %s", err);
 	}
 	if (b.made)
@@ -434,12 +435,8 @@ int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool
 		/* the failed step may have half-happened (a pool write): undo it too */
 		int bad = rollback(p, i + 1, before, o, &u);
 		*rolled_back = bad == 0;
-		if (b.made) {
-			char path[4400];
-			snprintf(path, sizeof(path), "%s/%s", o->live ? "" : o->rootname, b.rel);
-			if (bad == 0)
-				hv_remove_tree(path);
-		}
+		if (b.made && bad == 0 && hv_discard_backup(o->live ? "" : o->rootname, b.rel) < 0)
+			fprintf(stderr, "hvoplan: warning: %s\n", hv_last_error());
 		if (b.dfd >= 0)
 			close(b.dfd);
 		free(b.manifest);

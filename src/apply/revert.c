@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "apply.h"
@@ -37,6 +38,13 @@ static int newest_backup(int rootfd, const char *rootname, char *out, size_t cap
 		const char *n = e->d_name;
 		size_t l = strlen(n);
 		if (l < 16 || l >= sizeof(best) || strspn(n, "0123456789TZ.") != l || n[l - 1] != 'Z')
+			continue;
+		/* A directory without its manifest is a backup being made or
+		 * discarded, not one to revert to: it must not hide older ones. */
+		char m[160];
+		struct stat st;
+		snprintf(m, sizeof(m), "%s/manifest", n);
+		if (fstatat(dirfd(d), m, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		if (strcmp(n, best) > 0)
 			memcpy(best, n, l + 1); /* l < sizeof(best) checked above */
@@ -296,7 +304,23 @@ int hv_revert_finish(int rootfd, const char *rootname, const char *backup)
 		for (int i = n - 1; i >= 0; i--)
 			unlinkat(rootfd, dirs[i], AT_REMOVEDIR); /* only when empty */
 	}
-	char path[4400];
+	return hv_discard_backup(rootname, backup);
+}
+
+int hv_discard_backup(const char *rootname, const char *backup)
+{
+	/* Renamed out of the way first (one atomic step), so that a removal
+	 * stopped half-way leaves no directory that looks like a backup. */
+	char path[4400], gone[4400];
 	snprintf(path, sizeof(path), "%s/%s", rootname, backup);
-	return hv_remove_tree(path);
+	const char *slash = strrchr(backup, '/');
+	snprintf(gone, sizeof(gone), "%s/%.*s/.removing-%s", rootname, (int)(slash ? slash - backup : 0), backup,
+		 slash ? slash + 1 : backup);
+	if (rename(path, gone) < 0)
+		return hv_fail(errno, "%s: cannot discard the backup: %s", path, strerror(errno));
+	int rc = hv_remove_tree(gone);
+	if (rc < 0)
+		fprintf(stderr, "hvoplan: warning: could not remove the discarded backup (%s); it is never reverted to, "
+				"remove it by hand\n", hv_last_error() ? hv_last_error() : gone);
+	return 0;
 }

@@ -119,7 +119,7 @@ static int execute(struct run *x, bool revert)
 	bool shortfall, rolled_back;
 	int rc = hv_apply_execute(x->p, &o, &shortfall, &rolled_back);
 	if (rc < 0)
-		return hv_report_error(rc, HV_EXIT_APPLY);
+		return hv_report_error(rc, rolled_back ? HV_EXIT_APPLY : HV_EXIT_APPLY_PARTIAL);
 	printf("%s%s\n", revert ? "reverted" : "applied",
 	       shortfall ? " (some pools are smaller than asked: see the warnings)" : "");
 	return HV_EXIT_OK;

@@ -68,8 +68,16 @@ fault_tree() {
 }
 
 # fault_backups DIR: the backup directories left under the root
+# Backups that --revert would use; a ".removing-*" directory is a discarded
+# one whose removal failed (never reverted to, and hvoplan must say so).
 fault_backups() {
-	(cd "$1" && find var/lib/hvoplan/backup -mindepth 1 -maxdepth 1 2>/dev/null | sort)
+	(cd "$1" && find var/lib/hvoplan/backup -mindepth 1 -maxdepth 1 ! -name '.removing-*' 2>/dev/null | sort)
+}
+
+# fault_leftovers_said: a discarded backup left behind was reported on stderr
+fault_leftovers_said() {
+	[ -z "$(cd "$R" && find var/lib/hvoplan/backup -mindepth 1 -maxdepth 1 -name '.removing-*' 2>/dev/null)" ] ||
+		grep -q 'could not remove the discarded backup' "$FERR"
 }
 
 # fault_check_file T OLD NEW: T's line of the state is in OLD or in NEW
@@ -135,6 +143,7 @@ fault_check_revert() {
 		fi
 		if [ "$OUTCOME" != absorbed-backup-left ]; then
 			[ -z "$(fault_backups "$R")" ] || fault_fail "revert exit 0 but the backup is left without a warning"
+			fault_leftovers_said || fault_fail "a discarded backup is left without a warning"
 		else
 			# the next --revert must not trip over what is left of it
 			local rs=0
@@ -148,7 +157,7 @@ fault_check_revert() {
 			fi
 		fi
 		;;
-	3 | 4)
+	3 | 4 | 5)
 		[ -n "$INJECTED" ] || fault_fail "exit $status without an injection"
 		t=$(sed -n '1s/.* on \(.*\): .* \[pid .*/\1/p' <<<"$INJECTED")
 		t=${t##*/}
@@ -165,7 +174,7 @@ fault_check_revert() {
 		fault_revert_ok || fault_fail "the revert run again does not give the before state: $(cat "$BATS_TEST_TMPDIR/revert.out")"
 		;;
 	*)
-		fault_fail "exit status $status (want 0, 3 or 4)"
+		fault_fail "exit status $status (want 0, 3, 4 or 5)"
 		OUTCOME=bad-exit
 		;;
 	esac
@@ -213,7 +222,7 @@ fault_check() {
 			fi
 		fi
 		;;
-	3 | 4)
+	3 | 4 | 5)
 		# (c) says what failed and why
 		t=$(sed -n '1s/.* on \(.*\): .* \[pid .*/\1/p' <<<"$INJECTED")
 		t=${t##*/}
@@ -242,7 +251,7 @@ fault_check() {
 		fi
 		;;
 	*)
-		fault_fail "(c) exit status $status (want 0, 3 or 4)"
+		fault_fail "(c) exit status $status (want 0, 3, 4 or 5)"
 		OUTCOME=bad-exit
 		;;
 	esac
@@ -285,7 +294,7 @@ fault_check_double() {
 		[ "$(fault_tree "$R")" = "$AFTER_TREE" ] || fault_fail "exit 0 but the tree is not the after state"
 		OUTCOME=absorbed
 		;;
-	3 | 4)
+	3 | 4 | 5)
 		local known
 		known=$(fault_known_tree)
 		if [ -n "$known" ]; then
@@ -295,6 +304,7 @@ fault_check_double() {
 			[ -z "$(fault_backups "$R")" ] || fault_fail "says rolled back, but a backup is left"
 			OUTCOME=rolled-back
 		elif grep -q 'rolling back failed' "$FERR"; then
+			[ "$status" -eq 5 ] || fault_fail "rolling back failed, but exit $status (want 5)"
 			[ "$(fault_backups "$R" | wc -l)" -eq 1 ] || fault_fail "rolling back failed, but no backup is kept"
 			OUTCOME=rollback-failed
 			if ! fault_revert_ok; then
@@ -317,7 +327,7 @@ fault_check_double() {
 		fi
 		;;
 	*)
-		fault_fail "exit status $status (want 0, 3 or 4)"
+		fault_fail "exit status $status (want 0, 3, 4 or 5)"
 		OUTCOME=bad-exit
 		;;
 	esac
