@@ -41,7 +41,7 @@ static int newest_backup(int rootfd, const char *rootname, char *out, size_t cap
 			continue;
 		/* A directory without its manifest is a backup being made or
 		 * discarded, not one to revert to: it must not hide older ones. */
-		char m[160];
+		char m[300]; /* d_name is up to 255 bytes */
 		struct stat st;
 		snprintf(m, sizeof(m), "%s/manifest", n);
 		if (fstatat(dirfd(d), m, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
