@@ -127,6 +127,12 @@ int hv_bootparams(const struct hv_desired *d, int major, int minor, char *out, s
  * ones that do into removed (space separated, appended). default_size is
  * the size `hugepages=` means without a `hugepagesz=` before it (0 unknown).
  * Returns the number of tokens removed. */
+/* grubby's fixed argv that takes `remove` out of every boot entry and puts
+ * `add` in (either may be empty); returns the argument count, 2 when there
+ * is nothing to do. The buffers hold the two --*-args= arguments. */
+#define HV_GRUBBY_ARG_MAX 2100
+int hv_grubby_argv(const char *remove, const char *add, char rmbuf[HV_GRUBBY_ARG_MAX],
+		   char addbuf[HV_GRUBBY_ARG_MAX], const char *argv[5]);
 int hv_cmdline_filter(const char *in, const struct hv_desired *d, uint64_t default_size, char *out, size_t cap,
 		      char *removed, size_t rcap);
 /* Rewrites GRUB_CMDLINE_LINUX / GRUB_CMDLINE_LINUX_DEFAULT assignments of a

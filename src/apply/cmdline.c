@@ -270,3 +270,21 @@ char *hv_sysctl_dropin_text(int hvo)
 			 hvo ? 1 : 0);
 	return s;
 }
+
+int hv_grubby_argv(const char *remove, const char *add, char rmbuf[HV_GRUBBY_ARG_MAX],
+		   char addbuf[HV_GRUBBY_ARG_MAX], const char *argv[5])
+{
+	int k = 0;
+	argv[k++] = "grubby";
+	argv[k++] = "--update-kernel=ALL";
+	if (remove[0]) {
+		snprintf(rmbuf, HV_GRUBBY_ARG_MAX, "--remove-args=%s", remove);
+		argv[k++] = rmbuf;
+	}
+	if (add[0]) {
+		snprintf(addbuf, HV_GRUBBY_ARG_MAX, "--args=%s", add);
+		argv[k++] = addbuf;
+	}
+	argv[k] = NULL;
+	return k;
+}

@@ -257,17 +257,9 @@ static int plan_persist(const struct hv_desired *d, const struct hv_host *h, con
 			return 0;
 		/* grubby cannot remove one `hugepages=` of two: take them all out and
 		 * put ours back; the kept ones are unaffected as they are not ours. */
-		char remove_arg[2100], add_arg[2100];
-		snprintf(remove_arg, sizeof(remove_arg), "--remove-args=%s", p->removed);
-		snprintf(add_arg, sizeof(add_arg), "--args=%s", p->bootparams);
-		const char *argv[5] = {"grubby", "--update-kernel=ALL"};
-		int k = 2;
-		if (p->removed[0])
-			argv[k++] = remove_arg;
-		if (p->bootparams[0])
-			argv[k++] = add_arg;
-		argv[k] = NULL;
-		if (k == 2)
+		char remove_arg[HV_GRUBBY_ARG_MAX], add_arg[HV_GRUBBY_ARG_MAX];
+		const char *argv[5];
+		if (hv_grubby_argv(p->removed, p->bootparams, remove_arg, add_arg, argv) == 2)
 			return 0;
 		note(p, "grubby changes the boot entries; /proc/cmdline shows them after a reboot, "
 			"until then apply --persist runs grubby again (no harm)");

@@ -214,17 +214,9 @@ int hv_revert_plan(int rootfd, const char *rootname, struct hv_plan *p, char *ba
 			memset(&ga, 0, sizeof(ga));
 			ga.kind = HV_ACT_EXEC;
 			snprintf(ga.tool, sizeof(ga.tool), "grubby");
-			char rm[2100], ad[2100];
-			snprintf(rm, sizeof(rm), "--remove-args=%s", p->removed);
-			snprintf(ad, sizeof(ad), "--args=%s", p->bootparams);
-			const char *argv[5] = {"grubby", "--update-kernel=ALL"};
-			int k = 2;
-			if (p->removed[0])
-				argv[k++] = rm;
-			if (p->bootparams[0])
-				argv[k++] = ad;
-			argv[k] = NULL;
-			if (k > 2) {
+			char rm[HV_GRUBBY_ARG_MAX], ad[HV_GRUBBY_ARG_MAX];
+			const char *argv[5];
+			if (hv_grubby_argv(p->removed, p->bootparams, rm, ad, argv) > 2) {
 				tool = &ga;
 				rc = set_argv(&ga, argv);
 			}
