@@ -44,7 +44,9 @@ run_bats() {
 	echo "bats $dir: $p passed, $f failed, $s skipped"
 }
 run_bats tests/cli
-run_bats tests/live
+# HVOPLAN_SKIP_LIVE=1: leave the live pools alone (a second checkout testing
+# while another one owns the host's hugepages).
+if [ "${HVOPLAN_SKIP_LIVE:-0}" != 1 ]; then run_bats tests/live; fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
