@@ -55,7 +55,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIB_OBJS) \
 		$(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
-unit: $(UNIT_BINS)
+# the live tests' stand-in for programs that map and share hugepages
+$(BUILD)/tests/hugeholder: tests/live/hugeholder.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $<
+
+unit: $(UNIT_BINS) $(BUILD)/tests/hugeholder
 
 # The whole suite: unit tests, command-line tests over fixtures, and (as root
 # on a kernel with hugetlbfs) tests that allocate real hugepages.

@@ -1,0 +1,203 @@
+/* hugeholder: a stand-in for the programs that use hugepages on real hosts,
+ * for the live tests of `hvoplan apply`. It takes pages from the pool the
+ * way they do, says "ready" in a file once it holds them, and keeps them
+ * until it is killed.
+ *
+ *   hugeholder [-s KB] [-r FILE] [-d USEC] MODE N [T]
+ *
+ *   reserve N    mmap N pages with MAP_HUGETLB and touch none: the kernel
+ *                reserves N pages (resv_hugepages), as QEMU without
+ *                prealloc, PostgreSQL shared_buffers and DPDK do
+ *   touch N [T]  map N pages and touch T of them (default all): T in use,
+ *                N - T reserved
+ *   memfd N [T]  memfd_create(MFD_HUGETLB) of N pages, mapped by this
+ *                process and a child; T of them (default all) written by
+ *                this one and read back by the child: one set of pages
+ *                shared by two processes, N - T reserved by the mapping
+ *   grow N       map and touch one page at a time, USEC microseconds apart
+ *                (-d, default 2000), until N are held; a page the kernel
+ *                refuses is retried, so it competes with whatever changes
+ *                the pool meanwhile
+ *
+ * -s is the hugepage size in KiB (default 2048); -r FILE gets "ready K\n"
+ * (K pages held or reserved) once the pages are in place. Exit status 0 on
+ * SIGTERM/SIGINT, 1 when the setup failed (message on stderr). */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB 4U
+#endif
+#ifndef MFD_HUGE_SHIFT
+#define MFD_HUGE_SHIFT 26
+#endif
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void say_ready(const char *file, long held)
+{
+	if (!file)
+		return;
+	/* written whole and renamed, so a poller never reads half a line */
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+	FILE *f = fopen(tmp, "w");
+	if (!f || fprintf(f, "ready %ld\n", held) < 0 || fclose(f) != 0 || rename(tmp, file) != 0) {
+		fprintf(stderr, "hugeholder: %s: %s\n", file, strerror(errno));
+		exit(1);
+	}
+}
+
+static int log2u(unsigned long v)
+{
+	int s = 0;
+	while (v > 1) {
+		v >>= 1;
+		s++;
+	}
+	return s;
+}
+
+static void hold(void)
+{
+	while (!stop)
+		pause();
+}
+
+static void *map_pages(size_t len, int shift)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (shift << MAP_HUGE_SHIFT), -1, 0);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long kb = 2048;
+	const char *ready = NULL;
+	long delay_us = 2000;
+	int c;
+	while ((c = getopt(argc, argv, "s:r:d:")) != -1) {
+		switch (c) {
+		case 's': kb = strtoul(optarg, NULL, 10); break;
+		case 'r': ready = optarg; break;
+		case 'd': delay_us = strtol(optarg, NULL, 10); break;
+		default: return 2;
+		}
+	}
+	if (argc - optind < 2 || kb < 64 || (kb & (kb - 1))) {
+		fprintf(stderr, "usage: hugeholder [-s KB] [-r FILE] [-d USEC] reserve|touch|memfd|grow N [T]\n");
+		return 2;
+	}
+	const char *mode = argv[optind];
+	long n = strtol(argv[optind + 1], NULL, 10);
+	long t = argc - optind > 2 ? strtol(argv[optind + 2], NULL, 10) : n;
+	size_t page = (size_t)kb << 10;
+	int shift = log2u(kb) + 10;
+	if (n < 1 || t < 0 || t > n) {
+		fprintf(stderr, "hugeholder: bad page counts\n");
+		return 2;
+	}
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	if (!strcmp(mode, "reserve") || !strcmp(mode, "touch")) {
+		if (!strcmp(mode, "reserve"))
+			t = 0;
+		char *p = map_pages((size_t)n * page, shift);
+		if (p == MAP_FAILED) {
+			fprintf(stderr, "hugeholder: mmap of %ld x %lu KiB pages: %s\n", n, kb, strerror(errno));
+			return 1;
+		}
+		for (long i = 0; i < t; i++)
+			p[(size_t)i * page] = 1;
+		say_ready(ready, n);
+		hold();
+		return 0;
+	}
+	if (!strcmp(mode, "memfd")) {
+		int fd = memfd_create("hugeholder", MFD_HUGETLB | ((unsigned)shift << MFD_HUGE_SHIFT));
+		if (fd < 0 || ftruncate(fd, (off_t)((size_t)n * page)) < 0) {
+			fprintf(stderr, "hugeholder: memfd of %ld x %lu KiB pages: %s\n", n, kb, strerror(errno));
+			return 1;
+		}
+		char *p = mmap(NULL, (size_t)n * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			fprintf(stderr, "hugeholder: mmap of the memfd: %s\n", strerror(errno));
+			return 1;
+		}
+		for (long i = 0; i < t; i++)
+			p[(size_t)i * page] = (char)(i & 0x7f);
+		int pipefd[2];
+		if (pipe(pipefd) < 0)
+			return 1;
+		pid_t pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			/* its own mapping of the same pages: a second user, not a copy */
+			char *q = mmap(NULL, (size_t)n * page, PROT_READ, MAP_SHARED, fd, 0);
+			char ok = 1;
+			if (q == MAP_FAILED)
+				ok = 0;
+			for (long i = 0; ok && i < t; i++)
+				ok = q[(size_t)i * page] == (char)(i & 0x7f);
+			if (write(pipefd[1], &ok, 1) != 1)
+				_exit(1);
+			hold();
+			_exit(0);
+		}
+		char ok = 0;
+		if (read(pipefd[0], &ok, 1) != 1 || !ok) {
+			fprintf(stderr, "hugeholder: the child does not see the memfd's pages\n");
+			kill(pid, SIGKILL);
+			return 1;
+		}
+		say_ready(ready, n);
+		hold();
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+		return 0;
+	}
+	if (!strcmp(mode, "grow")) {
+		long held = 0, refused = 0;
+		say_ready(ready, 0);
+		struct timespec d = {.tv_sec = delay_us / 1000000, .tv_nsec = (delay_us % 1000000) * 1000};
+		while (!stop && held < n) {
+			char *p = map_pages(page, shift);
+			if (p == MAP_FAILED) {
+				refused++;
+			} else {
+				p[0] = 1;
+				held++;
+			}
+			nanosleep(&d, NULL);
+		}
+		printf("held %ld refused %ld\n", held, refused);
+		fflush(stdout);
+		hold();
+		return 0;
+	}
+	fprintf(stderr, "hugeholder: unknown mode '%s'\n", mode);
+	return 2;
+}
