@@ -83,6 +83,7 @@ struct hv_action {
 	uint64_t size;
 	int node;      /* -1 global */
 	int64_t count; /* reoptimize: free pages to cycle */
+	int64_t left;  /* reoptimize: un-optimized pages that cannot be cycled now (last node's action) */
 	int64_t batch;
 	/* files */
 	bool existed, remove;

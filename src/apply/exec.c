@@ -125,7 +125,7 @@ static void progress(const struct hv_exec_opts *o, const char *label, int64_t do
 	for (int i = 0; i < w; i++)
 		bar[i] = i < fill ? '#' : '.';
 	bar[w] = '\0';
-	fprintf(stderr, "\r%s [%s] %lld/%lld%s", label, bar, (long long)done, (long long)total, done >= total ? "\n" : "");
+	fprintf(stderr, "\r%s [%s] %lld/%lld pages%s", label, bar, (long long)done, (long long)total, done >= total ? "\n" : "");
 	fflush(stderr);
 }
 
@@ -238,15 +238,60 @@ static int undo_file(const struct hv_action *a, const struct hv_exec_opts *o)
 	return hv_replace_file_at(o->rootfd, o->rootname, a->rel, a->old_data, a->old_len, a->mode, NULL, NULL, 0);
 }
 
+/* A pool's nr_hugepages counts its surplus pages too, but a write to it
+ * sets the persistent pages (nr - surplus): that is what every pool value
+ * here means, read from nr_hugepages and surplus_hugepages side by side. */
+static bool is_pool(const char *rel)
+{
+	size_t l = strlen(rel), k = strlen("/nr_hugepages");
+	return l > k && !strcmp(rel + l - k, "/nr_hugepages");
+}
+
+static int pool_read(const struct hv_exec_opts *o, const char *rel, int64_t *nr, int64_t *surplus)
+{
+	char srel[300];
+	snprintf(srel, sizeof(srel), "%.*ssurplus_hugepages", (int)(strlen(rel) - strlen("nr_hugepages")), rel);
+	int rc = hv_read_value_at(o->rootfd, o->rootname, rel, nr);
+	if (rc < 0)
+		return rc;
+	if ((rc = hv_read_value_at(o->rootfd, o->rootname, srel, surplus)) < 0)
+		return rc;
+	if (*surplus > *nr)
+		return hv_fail(EINVAL, "%s/%s: %lld surplus pages in a pool of %lld (%s/%s)", o->rootname, srel,
+			       (long long)*surplus, (long long)*nr, o->rootname, rel);
+	return 0;
+}
+
+static int pool_set(const struct hv_exec_opts *o, const char *rel, int64_t v, int64_t *nr, int64_t *surplus)
+{
+	int rc = hv_write_value_at(o->rootfd, o->rootname, rel, v);
+	return rc < 0 ? rc : pool_read(o, rel, nr, surplus);
+}
+
+/* *got: the value read back; for a pool its persistent pages */
 static int set_value(const struct hv_exec_opts *o, const char *rel, int64_t v, int64_t *got)
 {
+	if (is_pool(rel)) {
+		int64_t nr, surplus;
+		int rc = pool_set(o, rel, v, &nr, &surplus);
+		if (rc == 0)
+			*got = nr - surplus;
+		return rc;
+	}
 	int rc = hv_write_value_at(o->rootfd, o->rootname, rel, v);
 	if (rc < 0)
 		return rc;
 	return hv_read_value_at(o->rootfd, o->rootname, rel, got);
 }
 
-static int do_reoptimize(const struct hv_action *a, const struct hv_exec_opts *o, bool *shortfall, int64_t *reached)
+/* Releases a->count free pages and allocates them again, a->batch per
+ * write. The kernel never frees a reserved page nor one in use: asked to
+ * go below them it turns persistent pages into surplus ones, which vanish
+ * when their users let go. So every write is checked: a release that the
+ * kernel met with surplus pages stops the releasing, and whatever happens
+ * the pool is grown back to the persistent size it started with. Ending
+ * below that is a failure (the caller rolls back). */
+static int do_reoptimize(const struct hv_action *a, const struct hv_exec_opts *o)
 {
 	char label[64], name[16];
 	hv_hstate_name(a->size, name, sizeof(name));
@@ -254,50 +299,88 @@ static int do_reoptimize(const struct hv_action *a, const struct hv_exec_opts *o
 		snprintf(label, sizeof(label), "re-optimizing %s node %d", name, a->node);
 	else
 		snprintf(label, sizeof(label), "re-optimizing %s", name);
-	int64_t cur = a->from, low = a->from - a->count, got, total = 2 * a->count, done = 0;
-	*reached = cur;
+	int64_t nr, surp;
+	int rc = pool_read(o, a->rel, &nr, &surp);
+	if (rc < 0)
+		return rc;
+	const int64_t start = nr - surp;
+	int64_t low = start - a->count, p = start, freed = 0, converted = 0, asked = 0, done = 0,
+		total = 2 * a->count;
+	char err[1024] = "";
+	if (low < 0)
+		low = 0;
 	if (!o->progress)
 		fprintf(o->out, "  %s: releasing %lld free pages\n", label, (long long)a->count);
-	while (cur > low) {
-		int64_t next = cur - a->batch < low ? low : cur - a->batch;
-		int rc = set_value(o, a->rel, next, &got);
-		if (rc < 0)
-			return rc;
-		*reached = got;
-		done += cur - (got > next ? got : next);
-		progress(o, label, done, total);
-		if (got != next) {
-			/* pages got used meanwhile: stop releasing */
-			fprintf(stderr, "%shvoplan: %s: the pool stopped at %lld pages (asked %lld); some pages are now in use\n",
-				o->progress ? "\n" : "", label, (long long)got, (long long)next);
-			low = got;
+	while (p > low) {
+		int64_t next = p - a->batch < low ? low : p - a->batch, nr2, s2;
+		if ((rc = pool_set(o, a->rel, next, &nr2, &s2)) < 0) {
+			snprintf(err, sizeof(err), "%s", hv_last_error() ? hv_last_error() : strerror(-rc));
+			/* the write may have half-happened: grow back from what is there */
+			if (pool_read(o, a->rel, &nr2, &s2) == 0)
+				p = nr2 - s2;
 			break;
 		}
-		cur = got;
+		int64_t p2 = nr2 - s2, c = s2 > surp ? s2 - surp : 0;
+		/* pages that left the persistent pool without being freed became surplus */
+		int64_t gone = p - p2 - c;
+		freed += gone > 0 ? gone : 0;
+		done += gone > 0 ? gone : 0;
+		progress(o, label, done, total);
+		nr = nr2;
+		surp = s2;
+		if (c > 0 || p2 != next) {
+			asked = p - next;
+			converted = c;
+			p = p2;
+			break;
+		}
+		p = p2;
 	}
 	if (!o->progress)
-		fprintf(o->out, "  %s: allocating %lld pages again\n", label, (long long)(a->from - low));
-	done = a->count;
-	total = a->count + (a->from - low);
-	while (cur < a->from) {
-		int64_t next = cur + a->batch > a->from ? a->from : cur + a->batch;
-		int rc = set_value(o, a->rel, next, &got);
-		if (rc < 0)
-			return rc;
-		*reached = got;
-		done += got - cur;
+		fprintf(o->out, "  %s: allocating %lld pages again\n", label, (long long)(start - p));
+	total = done + (start - p);
+	int grc = 0;
+	while (p < start) {
+		int64_t next = p + a->batch > start ? start : p + a->batch, nr2, s2;
+		if ((grc = pool_set(o, a->rel, next, &nr2, &s2)) < 0)
+			break;
+		int64_t p2 = nr2 - s2;
+		done += p2 > p ? p2 - p : 0;
 		progress(o, label, done, total);
-		if (got < next) {
-			*shortfall = true;
-			fprintf(stderr, "%shvoplan: warning: %s: the kernel gave back %lld of %lld pages (memory is "
-					"fragmented or in use); the pool is now %lld pages\n",
-				o->progress ? "\n" : "", label, (long long)(got - low), (long long)(a->from - low),
-				(long long)got);
-			return 0;
+		if (p2 < next) {
+			p = p2;
+			break;
 		}
-		cur = got;
+		p = p2;
 	}
-	fprintf(o->out, "  %s: %lld pages released and allocated again\n", label, (long long)(a->from - low));
+	if (o->progress && done < total)
+		fprintf(stderr, "\n");
+	if (grc < 0) {
+		char gerr[1024];
+		snprintf(gerr, sizeof(gerr), "%s", hv_last_error() ? hv_last_error() : strerror(-grc));
+		return hv_fail(-grc, "%s%s%s: growing the pool back to %lld pages stopped at %lld: %s", err,
+			       err[0] ? "; " : "", label, (long long)start, (long long)p, gerr);
+	}
+	if (p < start)
+		return hv_fail(ENOMEM, "%s%s%s: the pool came back with %lld persistent pages, %lld fewer than the %lld it "
+				       "started with: the kernel could not allocate them again (memory is fragmented or in "
+				       "use); %lld pages were re-optimized",
+			       err, err[0] ? "; " : "", label, (long long)p, (long long)(start - p), (long long)start,
+			       (long long)(freed > start - p ? freed - (start - p) : 0));
+	if (err[0])
+		return hv_fail(-rc, "%s; %s: the pool was grown back to %lld pages; %lld pages were re-optimized", err, label,
+			       (long long)start, (long long)freed);
+	if (asked)
+		return hv_fail(EBUSY, "%s: the kernel released %lld of the %lld pages asked for and turned %lld persistent "
+				      "pages into surplus ones instead: pages were taken or reserved meanwhile; stopped "
+				      "releasing and grown back to %lld pages; %lld pages were re-optimized",
+			       label, (long long)(asked - converted), (long long)asked, (long long)converted,
+			       (long long)start, (long long)freed);
+	fprintf(o->out, "  %s: %lld pages released and allocated again\n", label, (long long)freed);
+	if (a->left > 0)
+		fprintf(o->out, "  %s: %lld un-optimized pages cannot be re-optimized now (in use or reserved); "
+				"run --reoptimize again once they are freed\n",
+			name, (long long)a->left);
 	return 0;
 }
 
@@ -338,7 +421,9 @@ static int rollback(const struct hv_plan *p, int done, const int64_t *before, co
 		case HV_ACT_SYSCTL:
 		case HV_ACT_POOL:
 		case HV_ACT_REOPTIMIZE:
-			if (before[i] >= 0 && set_value(o, a->rel, before[i], &got) < 0)
+			/* a pool left smaller than it was is not rolled back */
+			if (before[i] >= 0 && (set_value(o, a->rel, before[i], &got) < 0 ||
+					       (a->kind != HV_ACT_SYSCTL && got < before[i])))
 				bad++;
 			break;
 		default:
@@ -402,26 +487,31 @@ int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool
 			if (rc == 0)
 				fprintf(o->out, "  %s: done\n", a->text);
 			break;
-		case HV_ACT_POOL:
+		case HV_ACT_POOL: {
+			int64_t nr, surp;
 			before[i] = a->from;
-			rc = set_value(o, a->rel, a->to, &got);
-			if (rc == 0 && got != a->to) {
+			rc = pool_set(o, a->rel, a->to, &nr, &surp);
+			if (rc < 0)
+				break;
+			got = nr - surp;
+			if (got < a->to)
+				*shortfall = true;
+			if (got != a->to || surp > 0) {
+				/* surplus pages are in use; they leave the pool as they are freed */
 				char name[16];
 				hv_hstate_name(a->size, name, sizeof(name));
-				if (got < a->to)
-					*shortfall = true;
-				fprintf(stderr, "hvoplan: warning: %s pool%s: asked for %lld pages, the kernel gave %lld\n", name,
-					a->node >= 0 ? " (node)" : "", (long long)a->to, (long long)got);
+				fprintf(got < a->to ? stderr : o->out,
+					"%s%s pool%s: asked for %lld, the kernel set %lld persistent + %lld surplus\n",
+					got < a->to ? "hvoplan: warning: " : "  ", name, a->node >= 0 ? " (node)" : "",
+					(long long)a->to, (long long)got, (long long)surp);
 			}
-			if (rc == 0)
-				fprintf(o->out, "  %s: now %lld\n", a->text, (long long)got);
-			break;
-		case HV_ACT_REOPTIMIZE: {
-			int64_t reached;
-			before[i] = a->from;
-			rc = do_reoptimize(a, o, shortfall, &reached);
+			fprintf(o->out, "  %s: now %lld\n", a->text, (long long)got);
 			break;
 		}
+		case HV_ACT_REOPTIMIZE:
+			before[i] = a->from;
+			rc = do_reoptimize(a, o);
+			break;
 		case HV_ACT_MANUAL:
 			fprintf(o->out, "  manual step: %s\n", a->text);
 			break;

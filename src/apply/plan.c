@@ -10,6 +10,7 @@
 
 #include "apply.h"
 #include "hv_error.h"
+#include "parse.h"
 
 const char *hv_act_kind_name(enum hv_act_kind k)
 {
@@ -303,6 +304,14 @@ static void pool_rel(char *rel, size_t cap, uint64_t size, int node)
 			 (unsigned long long)(size >> 10));
 }
 
+static const struct hv_hstate_result *find_res(const struct hv_report *r, uint64_t size)
+{
+	for (int i = 0; i < r->nhstates; i++)
+		if (r->hstates[i].size == size)
+			return &r->hstates[i];
+	return NULL;
+}
+
 static int plan_reoptimize(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
 			   struct hv_plan *p)
 {
@@ -321,48 +330,87 @@ static int plan_reoptimize(const struct hv_desired *d, const struct hv_host *h, 
 		}
 		if (stale == HV_UNKNOWN)
 			note(p, "%s: un-optimized pages cannot be counted on this kernel (no memmap counters before 6.11); "
-				"cycling every free page",
+				"cycling every free page that is not reserved",
 			     o->name);
-		if (o->free <= 0) {
-			note(p, "%s: the %lld un-optimized pages are all in use; they are optimized only once their users "
-				"free them and the pool is refilled",
-			     o->name, (long long)stale);
+		/* The kernel keeps free pages for every reservation and counts
+		 * every page in use, surplus ones too, against the persistent
+		 * pool: a shrink frees at most free - resv - surplus pages and
+		 * turns the rest into surplus pages, which leave the pool for
+		 * good once their users let go. */
+		int64_t resv = hs->resv > 0 ? hs->resv : 0, surplus = hs->surplus > 0 ? hs->surplus : 0;
+		int64_t releasable = hs->free - resv - surplus;
+		if (releasable < 0)
+			releasable = 0;
+		int64_t left = stale == HV_UNKNOWN ? 0 : stale - (stale < releasable ? stale : releasable);
+		if (left > 0) {
+			char sur[48] = "";
+			if (surplus)
+				snprintf(sur, sizeof(sur), ", %lld surplus", (long long)surplus);
+			note(p, "%s: %lld un-optimized pages cannot be re-optimized now: the kernel releases no page in use "
+				"or reserved, and the pool has %lld in use and %lld reserved (mapped, not touched yet)%s; "
+				"run --reoptimize again once their users free them",
+			     o->name, (long long)left, (long long)(hs->nr - hs->free), (long long)resv, sur);
+		}
+		if (releasable == 0) {
+			if (left == 0)
+				note(p, "%s: every free page is reserved or backs a surplus page: nothing can be released now",
+				     o->name);
 			continue;
 		}
-		if (stale > o->free)
-			note(p, "%s: %lld of the un-optimized pages are in use and stay so until freed", o->name,
-			     (long long)(stale - o->free));
 		int64_t batch = d->batch > 0 ? d->batch : (int64_t)((1ull << 30) / o->size);
 		if (batch < 1)
 			batch = 1;
+		/* what the dry run promises: exact when every page is stale */
+		int64_t promise = stale == HV_UNKNOWN ? HV_UNKNOWN : stale;
+		bool exact = stale >= hs->nr;
 		/* The kernel frees pool pages newest first, so a page re-allocated
 		 * in one batch would be the first freed by the next: release all
 		 * free pages of a node before growing it back. Per node, so the
-		 * pool keeps its placement. */
+		 * pool keeps its placement; each node is whole again before the
+		 * next one, so each may release up to the global limit. */
 		int nn = hs->nnodes;
+		struct hv_action *last = NULL;
 		for (int j = 0; j < (nn ? nn : 1); j++) {
-			int64_t nr = nn ? hs->nodes[j].nr : hs->nr, fr = nn ? hs->nodes[j].free : hs->free;
-			if (fr <= 0)
+			int64_t nr = nn ? hs->nodes[j].nr : hs->nr, fr = nn ? hs->nodes[j].free : hs->free,
+				su = nn ? hs->nodes[j].surplus : hs->surplus;
+			int64_t cnt = fr < releasable ? fr : releasable;
+			if (cnt <= 0)
 				continue;
 			struct hv_action *a = add(p, HV_ACT_REOPTIMIZE);
 			if (!a)
 				return hv_fail(E2BIG, "too many actions");
+			last = a;
 			a->size = o->size;
 			a->node = nn ? hs->nodes[j].node : -1;
 			pool_rel(a->rel, sizeof(a->rel), a->size, a->node);
-			a->from = a->to = nr;
-			a->count = fr;
+			a->from = a->to = nr - (su > 0 ? su : 0);
+			a->count = cnt;
 			a->batch = batch;
-			char where[32] = "";
+			char where[32] = "", what[96], saves[96] = "";
 			if (a->node >= 0)
 				snprintf(where, sizeof(where), " on node %d", a->node);
+			if (cnt < fr)
+				snprintf(what, sizeof(what), "release %lld of its %lld free pages (the others are reserved)",
+					 (long long)cnt, (long long)fr);
+			else
+				snprintf(what, sizeof(what), "release its %lld free pages", (long long)cnt);
+			if (promise != HV_UNKNOWN && r->page_size > 0) {
+				int64_t n = cnt < promise ? cnt : promise;
+				promise -= n;
+				uint64_t bytes = (uint64_t)n * o->optimizable_bytes_per_page;
+				char hb[32];
+				hv_fmt_size(bytes, hb, sizeof(hb));
+				snprintf(saves, sizeof(saves), "; saves %s%llu vmemmap pages (%s)", exact ? "" : "up to ",
+					 (unsigned long long)(bytes / (uint64_t)r->page_size), hb);
+			}
 			snprintf(a->text, sizeof(a->text),
-				 "re-optimize %s%s: release its %lld free pages and allocate them again with HVO on "
-				 "(%lld pages per write)",
-				 o->name, where, (long long)fr, (long long)batch);
+				 "re-optimize %s%s: %s and allocate them again with HVO on (%lld pages per write)%s", o->name,
+				 where, what, (long long)batch, saves);
 			if (o->size >= (1ull << 30))
 				p->gigantic_release = true;
 		}
+		if (last)
+			last->left = left;
 	}
 	return 0;
 }
@@ -400,14 +448,17 @@ int hv_apply_plan(const struct hv_desired *d, const struct hv_host *h, const str
 		const struct hv_hstate *hs = find_hs(h, q->size);
 		if (!hs)
 			return hv_fail(EINVAL, "no pool of that size");
-		int64_t nr = hs->nr, fr = hs->free;
+		int64_t nr = hs->nr, fr = hs->free, su = hs->surplus;
 		if (q->node >= 0)
 			for (int j = 0; j < hs->nnodes; j++)
 				if (hs->nodes[j].node == q->node) {
 					nr = hs->nodes[j].nr;
 					fr = hs->nodes[j].free;
+					su = hs->nodes[j].surplus;
 				}
-		if (nr == q->count)
+		/* nr_hugepages takes the persistent count: nr - surplus */
+		int64_t persistent = nr - (su > 0 ? su : 0);
+		if (persistent == q->count)
 			continue;
 		struct hv_action *a = add(p, HV_ACT_POOL);
 		if (!a)
@@ -415,17 +466,45 @@ int hv_apply_plan(const struct hv_desired *d, const struct hv_host *h, const str
 		a->size = q->size;
 		a->node = q->node;
 		pool_rel(a->rel, sizeof(a->rel), q->size, q->node);
-		a->from = nr;
+		a->from = persistent;
 		a->to = q->count;
-		char name[16], where[32] = "";
+		char name[16], where[32] = "", sur[48] = "";
 		hv_hstate_name(q->size, name, sizeof(name));
 		if (q->node >= 0)
 			snprintf(where, sizeof(where), " on node %d", q->node);
-		snprintf(a->text, sizeof(a->text), "set %s pool%s %lld -> %lld pages", name, where, (long long)nr,
-			 (long long)q->count);
-		if (q->count < nr - fr)
-			note(p, "%s pool%s: %lld pages are in use; shrinking below that leaves them as surplus pages until freed",
-			     name, where, (long long)(nr - fr));
+		if (su > 0)
+			snprintf(sur, sizeof(sur), " (and %lld surplus in use)", (long long)su);
+		snprintf(a->text, sizeof(a->text), "set %s pool%s %lld -> %lld pages%s", name, where, (long long)persistent,
+			 (long long)q->count, sur);
+		/* the kernel keeps pages in use and reserved, as surplus pages */
+		int64_t resv = q->node < 0 && hs->resv > 0 ? hs->resv : 0, keep = nr - fr + resv;
+		if (q->count < keep)
+			note(p, "%s pool%s: %lld pages are in use and %lld reserved; the kernel keeps them, so shrinking to "
+				"%lld leaves %lld as surplus pages that leave the pool as they are freed",
+			     name, where, (long long)(nr - fr), (long long)resv, (long long)q->count,
+			     (long long)(keep - q->count));
+		int after = d->hvo >= 0 ? d->hvo : h->sysctl_hvo;
+		const struct hv_hstate_result *res = find_res(r, q->size);
+		if (q->count > persistent && after == 0 && res && res->optimizable_bytes_per_page > 0)
+			note(p, "%s pool%s: the %lld new %s pages will not be optimized: vm.hugetlb_optimize_vmemmap is 0; "
+				"add --hvo on to allocate them with HVO",
+			     name, where, (long long)(q->count - persistent), name);
+	}
+	if (d->persist && d->npools > 0 && r->hvo_compiled != HV_NO &&
+	    (d->hvo >= 0 ? d->hvo != 1 : !r->hvo_at_boot)) {
+		char list[256] = "";
+		for (int i = 0; i < d->npools; i++) {
+			const struct hv_hstate_result *res = find_res(r, d->pools[i].size);
+			if (!res || res->optimizable_bytes_per_page == 0 || d->pools[i].count == 0)
+				continue;
+			size_t l = strlen(list);
+			snprintf(list + l, sizeof(list) - l, "%s%s:%lld", l ? ", " : "", res->name,
+				 (long long)d->pools[i].count);
+		}
+		if (list[0])
+			note(p, "the boot pools (%s) will not be optimized at boot: the kernel command line will not have "
+				"hugetlb_free_vmemmap=on (sysctl.d is applied after the boot pools are allocated); add --hvo on",
+			     list);
 	}
 	return 0;
 }
