@@ -305,3 +305,14 @@ reoptimized() { grep -oE '[0-9]+ pages (released and allocated again|were re-opt
 	[ "$status" -eq 0 ]
 	[[ $output != *"will not be optimized"* ]]
 }
+
+@test "live: the --reoptimize progress bar counts pages, not writes" {
+	stale_pool 64
+	# a terminal on stderr: the bar is drawn only there
+	run script -qec "$HV apply --reoptimize --yes --batch 16" /dev/null
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# 4 writes down, 4 up: 16 pages a step out of 128
+	for n in 16 32 48 64 80 96 112 128; do [[ $output == *" $n/128 pages"* ]]; done
+	[ "$(persistent)" -eq 64 ]
+}

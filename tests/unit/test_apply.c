@@ -271,12 +271,91 @@ static void test_rel_ok(void **state)
 	assert_false(hv_rel_ok(""));
 }
 
+static bool has_note(const struct hv_plan *p, const char *needle)
+{
+	for (int i = 0; i < p->nnotes; i++)
+		if (strstr(p->notes[i], needle))
+			return true;
+	return false;
+}
+
+/* Pools with reservations, pages in use and surplus pages (issue 11). */
+static void test_plan_pool_in_use(void **state)
+{
+	(void)state;
+	struct hv_host *h = calloc(1, sizeof(*h));
+	struct hv_report *r = calloc(1, sizeof(*r));
+	struct hv_plan *p = calloc(1, sizeof(*p));
+	struct hv_apply_inputs in;
+	memset(&in, 0, sizeof(in));
+	host(h, r);
+	h->sysctl_hvo = 1;
+	r->page_size = 4096;
+	/* 512 stale pages, 100 of them reserved by an untouched mapping */
+	h->hstates[0] = (struct hv_hstate){.size = 2 * M, .nr = 512, .free = 512, .resv = 100, .nnodes = 1};
+	h->hstates[0].nodes[0] = (struct hv_hstate_node){.node = 0, .nr = 512, .free = 512};
+	r->hstates[0].nr = r->hstates[0].free = 512;
+	r->hstates[0].unoptimized_pages = 512;
+	struct hv_desired d = desired(-1, NULL);
+	d.reoptimize = true;
+	assert_int_equal(hv_apply_plan(&d, h, r, &in, p), 0);
+	assert_int_equal(p->n, 1);
+	assert_int_equal(p->a[0].kind, HV_ACT_REOPTIMIZE);
+	assert_int_equal(p->a[0].count, 412);
+	assert_int_equal(p->a[0].from, 512);
+	assert_int_equal(p->a[0].left, 100);
+	assert_non_null(strstr(p->a[0].text, "release 412 of its 512 free pages"));
+	assert_non_null(strstr(p->a[0].text, "saves 2884 vmemmap pages"));
+	assert_true(has_note(p, "100 un-optimized pages cannot be re-optimized now"));
+	hv_plan_free(p);
+
+	/* overcommit: 100 persistent + 40 surplus, all 140 reserved: nothing to release */
+	h->hstates[0] = (struct hv_hstate){.size = 2 * M, .nr = 140, .free = 140, .resv = 140, .surplus = 40, .nnodes = 1};
+	h->hstates[0].nodes[0] = (struct hv_hstate_node){.node = 0, .nr = 140, .free = 140, .surplus = 40};
+	r->hstates[0].nr = r->hstates[0].free = 140;
+	r->hstates[0].unoptimized_pages = 100;
+	assert_int_equal(hv_apply_plan(&d, h, r, &in, p), 0);
+	assert_int_equal(p->n, 0);
+	assert_true(has_note(p, "100 un-optimized pages cannot be re-optimized now"));
+	hv_plan_free(p);
+
+	/* --pages compares persistent pages: 2M:100 with 40 surplus is a no-op */
+	d = desired(-1, "2M:100");
+	assert_int_equal(hv_apply_plan(&d, h, r, &in, p), 0);
+	assert_int_equal(p->n, 0);
+	hv_plan_free(p);
+	d = desired(-1, "2M:50");
+	assert_int_equal(hv_apply_plan(&d, h, r, &in, p), 0);
+	assert_int_equal(p->n, 1);
+	assert_int_equal(p->a[0].from, 100);
+	assert_int_equal(p->a[0].to, 50);
+	assert_true(has_note(p, "leaves 90 as surplus pages"));
+	hv_plan_free(p);
+
+	/* growing with HVO off: the new pages are not optimized, now or at boot */
+	h->sysctl_hvo = 0;
+	d = desired(-1, "2M:108");
+	d.persist = true;
+	snprintf(in.sysctl_dropin.rel, sizeof(in.sysctl_dropin.rel), HV_SYSCTL_DROPIN);
+	assert_int_equal(hv_apply_plan(&d, h, r, &in, p), 0);
+	assert_true(has_note(p, "the 8 new 2M pages will not be optimized"));
+	assert_true(has_note(p, "the boot pools (2M:108) will not be optimized at boot"));
+	hv_plan_free(p);
+	d = desired(1, "2M:108");
+	assert_int_equal(hv_apply_plan(&d, h, r, &in, p), 0);
+	assert_false(has_note(p, "will not be optimized"));
+	hv_plan_free(p);
+	free(h);
+	free(r);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bootparams), cmocka_unit_test(test_cmdline_filter),
 		cmocka_unit_test(test_grub_filter), cmocka_unit_test(test_udiff),
-		cmocka_unit_test(test_desired_checks), cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_desired_checks), cmocka_unit_test(test_plan), cmocka_unit_test(test_plan_pool_in_use),
 		cmocka_unit_test(test_rel_ok),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
