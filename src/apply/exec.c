@@ -358,8 +358,9 @@ static int do_reoptimize(const struct hv_action *a, const struct hv_exec_opts *o
 	if (grc < 0) {
 		char gerr[1024];
 		snprintf(gerr, sizeof(gerr), "%s", hv_last_error() ? hv_last_error() : strerror(-grc));
-		return hv_fail(-grc, "%s%s%s: growing the pool back to %lld pages stopped at %lld: %s", err,
-			       err[0] ? "; " : "", label, (long long)start, (long long)p, gerr);
+		return hv_fail(-grc, "%s%s%s: growing the pool back to %lld pages stopped at %lld: %s (%lld pages had been "
+				     "released)",
+			       err, err[0] ? "; " : "", label, (long long)start, (long long)p, gerr, (long long)freed);
 	}
 	if (p < start)
 		return hv_fail(ENOMEM, "%s%s%s: the pool came back with %lld persistent pages, %lld fewer than the %lld it "

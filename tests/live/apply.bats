@@ -316,3 +316,26 @@ reoptimized() { grep -oE '[0-9]+ pages (released and allocated again|were re-opt
 	for n in 16 32 48 64 80 96 112 128; do [[ $output == *" $n/128 pages"* ]]; done
 	[ "$(persistent)" -eq 64 ]
 }
+
+@test "live: --reoptimize of 1G pages: released, allocated again, memmap drops by the promised pages" {
+	P1G=/sys/kernel/mm/hugepages/hugepages-1048576kB
+	[ -d "$P1G" ] || skip "no 1G hugepages"
+	[ "$(cat "$P1G/nr_hugepages")" -eq 0 ] || skip "1G pool in use on this host"
+	echo 0 >"$SYSCTL"
+	echo 2 >"$P1G/nr_hugepages"
+	[ "$(cat "$P1G/nr_hugepages")" -eq 2 ] || skip "the kernel could not allocate 2 1G pages"
+	echo 1 >"$SYSCTL"
+	run "$HV" apply --reoptimize
+	[ "$status" -eq 0 ]
+	[[ $output == *"may not be able to allocate them again"* ]]
+	promised=$(grep -oE '1G on node 0: .* saves [0-9]+ vmemmap pages' <<<"$output" | grep -oE '[0-9]+ vmemmap' | cut -d' ' -f1)
+	[ -n "$promised" ]
+	before=$(memmap)
+	run "$HV" apply --reoptimize --yes
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"2 pages released and allocated again"* ]]
+	[ "$(cat "$P1G/nr_hugepages")" -eq 2 ]
+	echo "memmap $before -> $(memmap), promised $promised"
+	[ $((before - $(memmap))) -eq "$promised" ]
+}
