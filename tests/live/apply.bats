@@ -294,7 +294,7 @@ reoptimized() { grep -oE '[0-9]+ pages (released and allocated again|were re-opt
 	[ "$(hp nr_hugepages)" -eq 50 ]
 }
 
-@test "live: --pages with HVO off says the new pages will not be optimized" {
+@test "live: --pages with HVO off, --persist without hugetlb_free_vmemmap=on: says the new pages will not be optimized" {
 	orig=$(hp nr_hugepages)
 	echo 0 >"$SYSCTL"
 	run "$HV" apply --pages "2M:$((orig + 8))"
@@ -302,6 +302,14 @@ reoptimized() { grep -oE '[0-9]+ pages (released and allocated again|were re-opt
 	[ "$status" -eq 0 ]
 	[[ $output == *"8 new 2M pages will not be optimized"*"--hvo on"* ]]
 	run "$HV" apply --hvo on --pages "2M:$((orig + 8))"
+	[ "$status" -eq 0 ]
+	[[ $output != *"will not be optimized"* ]]
+	# the next boot: only hugetlb_free_vmemmap=on (or a kernel built with HVO on by default) optimizes boot pools
+	[ "$("$HV" report --format json | jq .hvo.at_boot)" = false ] || return 0
+	run "$HV" apply --pages "2M:$((orig + 8))" --persist --bootloader manual
+	[ "$status" -eq 0 ]
+	[[ $output == *"boot pools (2M:$((orig + 8))) will not be optimized at boot"* ]]
+	run "$HV" apply --hvo on --pages "2M:$((orig + 8))" --persist --bootloader manual
 	[ "$status" -eq 0 ]
 	[[ $output != *"will not be optimized"* ]]
 }
