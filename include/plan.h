@@ -66,6 +66,10 @@ struct hv_plan_input {
 	 * plan node n is NUMA node n. */
 	bool node_ids_set;
 	int node_id[HV_MAX_NODES];
+	/* Each node's share of memory is in proportion to these (the host's
+	 * per-node MemTotal, KiB); unset: memory is split evenly. */
+	bool node_weights_set;
+	uint64_t node_weight[HV_MAX_NODES];
 	int nbase;
 	struct hv_plan_base_pool base[HV_PLAN_MAX_SIZES];
 

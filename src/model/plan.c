@@ -153,6 +153,19 @@ static int check_hugepage_size(const struct hv_plan_input *in, uint64_t size, co
 
 static uint64_t node_memory(const struct hv_plan_input *in, int n)
 {
+	if (in->node_weights_set) {
+		/* in proportion, the last node taking what rounding leaves */
+		unsigned __int128 sum = 0;
+		for (int k = 0; k < in->nodes; k++)
+			sum += in->node_weight[k];
+		uint64_t given = 0;
+		for (int k = 0; k < in->nodes; k++) {
+			uint64_t share = (uint64_t)((unsigned __int128)in->memory * in->node_weight[k] / sum);
+			if (k == n)
+				return k == in->nodes - 1 ? in->memory - given : share;
+			given += share;
+		}
+	}
 	uint64_t share = in->memory / (uint64_t)in->nodes;
 	return share + ((uint64_t)n < in->memory % (uint64_t)in->nodes);
 }
@@ -264,10 +277,10 @@ static int check_fit(const struct hv_plan_input *in, const struct layout *L)
 				return hv_fail(EINVAL, "the pools add up to %s, more than memory (%s)", sz(bytes, a),
 					       sz(in->memory, b));
 			return hv_fail(EINVAL,
-				       "the pools on node %d add up to %s, more than its memory (%s: %s over %d nodes); "
+				       "the pools on node %d add up to %s, more than its memory (%s: %s over %d nodes%s); "
 				       "use the per-node form SIZE:AMOUNT@NODE",
 				       hv_plan_node_id(in, n), sz(bytes, a), sz(node_memory(in, n), b), sz(in->memory, c),
-				       in->nodes);
+				       in->nodes, in->node_weights_set ? " by their MemTotal" : "");
 		}
 		if (add(&total, bytes, "the pools") < 0)
 			return -ERANGE;
@@ -435,6 +448,8 @@ int hv_plan_compute(const struct hv_plan_input *in, struct hv_plan_result *r)
 	__int128 left = (__int128)in->memory - r->hugetlb.memory - r->memmap_with_hvo;
 	r->remaining = left < INT64_MIN ? INT64_MIN : (int64_t)left;
 
+	if (in->node_weights_set)
+		note(r, "memory is split between the nodes in proportion to each node's MemTotal (nodeN/meminfo)");
 	if (in->gen == HV_GEN_NONE)
 		note(r, "kernels before 5.14 have no HVO: every struct page is kept");
 	if (r->kept_pages > 0 && !hv_is_pow2(in->struct_page))

@@ -73,6 +73,17 @@ int hv_plan_from_host(const struct hv_host *h, struct hv_plan_input *in)
 		in->nodes = online > HV_MAX_NODES ? HV_MAX_NODES : online;
 	}
 	in->nodes_source = HV_PLAN_SRC_HOST;
+	/* Nodes differ in size (POWER's 252-255 are GPU memory): an even split
+	 * would find a real pool larger than its node. Only with every node's
+	 * MemTotal, else the split is even for all. */
+	in->node_weights_set = in->node_ids_set;
+	for (int n = 0; n < in->nodes && in->node_weights_set; n++) {
+		in->node_weight[n] = 0;
+		for (int k = 0; k < h->nnode_mem; k++)
+			if (h->node_mem[k].node == in->node_id[n])
+				in->node_weight[n] = (uint64_t)h->node_mem[k].mem_total_kib;
+		in->node_weights_set = in->node_weight[n] > 0;
+	}
 
 	in->nbase = 0;
 	for (int i = 0; i < h->nhstates && in->nbase < HV_PLAN_MAX_SIZES; i++) {
@@ -117,5 +128,5 @@ void hv_plan_respread_base(struct hv_plan_input *in)
 				total = INT64_MAX; /* caught as "larger than memory" later */
 		spread(in->base[i].nr, total, in->nodes);
 	}
-	in->node_ids_set = false; /* --nodes N: nodes 0 to N-1 */
+	in->node_ids_set = in->node_weights_set = false; /* --nodes N: nodes 0 to N-1, even */
 }

@@ -291,3 +291,27 @@ renode() { # renode NEWID...: node1 of the copy becomes node NEWID; $S is the co
 	[ "$status" -eq 0 ]
 	[ "$(jq -r '.pools[] | select(.name == "1G") | [.nodes[] | "\(.node):\(.pages)"] | join(",")' <<<"$output")" = "0:0,300:2" ]
 }
+
+@test "plan --from-host with POWER's nodes 0, 8 and 252-255: each node's memory from its MemTotal" {
+	renode 8 # edited: node1 -> node8, plus GPU-like nodes 252-255 with 256M each and no pages
+	base=$S/sys/devices/system/node
+	for i in 252 253 254 255; do
+		d=$base/node$i/hugepages/hugepages-2048kB
+		mkdir -p "$d" "$base/node$i/hugepages/hugepages-1048576kB"
+		for f in nr_hugepages free_hugepages surplus_hugepages; do
+			echo 0 >"$d/$f"
+			echo 0 >"$base/node$i/hugepages/hugepages-1048576kB/$f"
+		done
+		printf 'Node %d MemTotal:  262144 kB\nNode %d MemFree:  262144 kB\n' "$i" "$i" >"$base/node$i/meminfo"
+	done
+	echo "0,8,252-255" >"$base/online"
+	run "$HV" plan --from-host --root "$S" --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq .host.nodes <<<"$output")" -eq 6 ]
+	[ "$(jq -r '.pools[] | select(.name == "2M") | [.nodes[] | "\(.node):\(.pages)"] | join(",")' <<<"$output")" = "0:64,8:192,252:0,253:0,254:0,255:0" ]
+	[[ "$(jq -r '.notes[]' <<<"$output")" == *"in proportion to each node's MemTotal"* ]]
+	# a GPU node's share is small: 512M there does not fit
+	run "$HV" plan --root "$S" --pool 2M:512M@252
+	[ "$status" -eq 2 ]
+	[[ $output == *"larger than the memory of node 252"* ]]
+}
