@@ -336,8 +336,8 @@ int hv_model_report(const struct hv_host *h, struct hv_report *r)
 			nd->free = hs->nodes[j].free;
 			nd->surplus = hs->nodes[j].surplus;
 			if (nd->nr < 0 || nd->nr > o->nr)
-				return hv_fail(EINVAL, "node %d has %lld %s pages, more than the %lld of the whole pool",
-					       nd->node, (long long)nd->nr, o->name, (long long)o->nr);
+				return hv_fail(EINVAL, "node %d has %lld %s page%s, more than the %lld of the whole pool",
+					       nd->node, (long long)nd->nr, o->name, nd->nr == 1 ? "" : "s", (long long)o->nr);
 			nd->savings_possible = nd->nr * (int64_t)o->optimizable_bytes_per_page;
 			/* a node's pages are part of the pool's: its products fit too */
 			nd->hugetlb_bytes = hv_figure((uint64_t)nd->nr * o->size);

@@ -279,3 +279,12 @@ copy() { # copy FIXTURE: the copy's path in $S
 	[[ $msg == *"in use or reserved (nr - free + resv): 64 of the 256 2M pages, and stale pages among them can only be re-optimized once freed"* ]]
 	[[ "$(jq -r '.findings[] | select(.id == "stale-pages") | .fix' <<<"$output")" == *"only after they are freed"* ]]
 }
+
+@test "report: one page is 'page', not 'pages', in the error of a node larger than its pool" {
+	copy 6.12-per-node
+	echo 0 >"$S/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages" # edited: pool 0, node 1 keeps its page
+	echo 0 >"$S/sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages"
+	run "$HV" report --root "$S"
+	[ "$status" -eq 3 ]
+	[[ $output == *"node 1 has 1 1G page, more than the 0 of the whole pool"* ]]
+}
