@@ -197,7 +197,7 @@ static void stale(const struct hv_host *h, struct hv_report *r)
 	sz((uint64_t)r->unoptimized_bytes, a);
 	if (!(f = add(r, "stale-pages", HV_SEV_WARNING, false)))
 		return;
-	char tail[460] = "";
+	char tail[sizeof(busy) + 128] = "";
 	if (busy[0])
 		snprintf(tail, sizeof(tail), "; in use or reserved (nr - free + resv): %s, and stale pages among them "
 					     "can only be re-optimized once freed", busy);
