@@ -76,7 +76,7 @@ int hv_plan_from_host(const struct hv_host *h, struct hv_plan_input *in)
 	/* Nodes differ in size (POWER's 252-255 are GPU memory): an even split
 	 * would find a real pool larger than its node. Only with every node's
 	 * MemTotal, else the split is even for all. */
-	in->node_weights_set = in->node_ids_set;
+	in->node_weights_set = in->node_ids_set && in->nodes > 1; /* one node has it all */
 	for (int n = 0; n < in->nodes && in->node_weights_set; n++) {
 		in->node_weight[n] = 0;
 		for (int k = 0; k < h->nnode_mem; k++)
