@@ -100,9 +100,9 @@ static void hvo_off(const struct hv_host *h, struct hv_report *r, bool pools)
 		if ((f = add(r, "hvo-off", pools && r->total_savings_possible ? HV_SEV_WARNING : HV_SEV_INFO, true))) {
 			/* Turning the sysctl on frees nothing by itself: only pages
 			 * allocated afterwards are optimized. */
+			bool gain = pools && r->total_savings_possible;
 			MSG(f, "vm.hugetlb_optimize_vmemmap is 0: hugepages allocated from now on keep their full vmemmap%s%s%s",
-			    pools ? " (the pools would free " : "", pools ? a : "",
-			    pools ? " once re-allocated with HVO on)" : "");
+			    gain ? " (the pools would free " : "", gain ? a : "", gain ? " once re-allocated with HVO on)" : "");
 			if (pools)
 				FIX(f, "hvoplan apply --hvo on --persist --yes (vm.hugetlb_optimize_vmemmap=1 now and at every "
 				       "boot), then re-allocate the free pages: hvoplan apply --reoptimize --yes");
