@@ -511,6 +511,18 @@ static void test_findings_advice(void **state)
 	h->cmdline.hvo_param = 1;
 	assert_int_equal(hv_model_report(h, r), 0);
 	assert_null(finding(r, "hvo-not-persistent"));
+	/* sysctl.vm.hugetlb_optimize_vmemmap= on the command line sets it at boot, over the parameter */
+	h->cmdline.hvo_param = 0;
+	h->cmdline.sysctl_hvo = 1;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_null(finding(r, "hvo-not-persistent"));
+	h->cmdline.sysctl_hvo = 0;
+	h->cmdline.hvo_param = 1;
+	assert_int_equal(hv_model_report(h, r), 0);
+	f = finding(r, "hvo-not-persistent");
+	assert_non_null(f);
+	assert_non_null(strstr(f->message, "sysctl.vm.hugetlb_optimize_vmemmap= on the command line sets 0"));
+	h->cmdline.sysctl_hvo = HV_UNKNOWN;
 	/* 10 x 2M now, none from the command line */
 	f = finding(r, "pools-not-persistent");
 	assert_non_null(f);
