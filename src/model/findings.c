@@ -382,16 +382,39 @@ static void not_persistent(const struct hv_host *h, struct hv_report *r)
 	for (int i = 0; i < r->nhstates; i++) {
 		const struct hv_hstate_result *o = &r->hstates[i];
 		int64_t at_boot = 0, allocated = HV_UNKNOWN;
+		const struct hv_cmdline_pool *per_node = NULL;
 		for (int j = 0; j < cl->npools; j++) {
 			uint64_t size = cl->pools[j].size ? cl->pools[j].size : default_size(h);
 			if (size == o->size && cl->pools[j].count > 0)
 				at_boot += cl->pools[j].count;
+			if (size == o->size && cl->pools[j].nnode_counts > 0)
+				per_node = &cl->pools[j];
 		}
 		for (int j = 0; j < h->bootlog.nhstates; j++)
 			if (h->bootlog.hstates[j].size == o->size)
 				allocated = h->bootlog.hstates[j].preallocated;
 		int64_t now = o->nr - o->surplus; /* surplus pages go when freed */
 		/* a boot pool the kernel could not fill is boot-pool-short's */
+		if (now == at_boot && per_node) {
+			/* hugepages=NODE:COUNT: the same total on other nodes is
+			 * put back where the command line says at the next boot */
+			for (int j = 0; j < o->nnodes; j++) {
+				const struct hv_node_result *nd = &o->nodes[j];
+				int64_t want = 0, have = nd->nr - nd->surplus;
+				for (int k = 0; k < per_node->nnode_counts; k++)
+					if (per_node->node_counts[k].node == nd->node)
+						want = per_node->node_counts[k].count;
+				if (have == want)
+					continue;
+				snprintf(part, sizeof(part), "%s%s on node %d has %lld page%s now, %lld at boot",
+					 list[0] ? "; " : "", o->name, nd->node, (long long)have, plural(have), (long long)want);
+				strncat(list, part, sizeof(list) - strlen(list) - 1);
+				snprintf(part, sizeof(part), "%s%s:%lld@%d", pages[0] ? "," : "", o->name, (long long)have,
+					 nd->node);
+				strncat(pages, part, sizeof(pages) - strlen(pages) - 1);
+			}
+			continue;
+		}
 		if (now == at_boot || (allocated >= 0 && now == allocated && at_boot > 0))
 			continue;
 		snprintf(part, sizeof(part), "%s%s has %lld page%s now, %lld at boot", list[0] ? "; " : "", o->name,

@@ -288,3 +288,19 @@ copy() { # copy FIXTURE: the copy's path in $S
 	[ "$status" -eq 3 ]
 	[[ $output == *"node 1 has 1 1G page, more than the 0 of the whole pool"* ]]
 }
+
+@test "report: a per-node boot pool moved to another node at run time is found per node" {
+	# 6.12-hvo-boot-on boots with hugepages=0:1,1:1 for 1G and runs just that
+	run "$HV" report --root "$FX/6.12-hvo-boot-on" --format json
+	[ "$(jq -r '[.findings[].id] | index("pools-not-persistent")' <<<"$output")" = null ]
+	copy 6.12-hvo-boot-on
+	N=$S/sys/devices/system/node
+	# edited: node 1's 1G page now on node 0 (same total)
+	for f in nr_hugepages free_hugepages; do
+		echo 2 >"$N/node0/hugepages/hugepages-1048576kB/$f"
+		echo 0 >"$N/node1/hugepages/hugepages-1048576kB/$f"
+	done
+	run "$HV" report --root "$S" --format json
+	[[ "$(jq -r '.findings[] | select(.id == "pools-not-persistent") | .message' <<<"$output")" == *"1G on node 0 has 2 pages now, 1 at boot; 1G on node 1 has 0 pages now, 1 at boot"* ]]
+	[ "$(jq -r '.findings[] | select(.id == "pools-not-persistent") | .fix' <<<"$output")" = "hvoplan apply --pages 1G:2@0,1G:0@1 --persist --yes" ]
+}
