@@ -133,6 +133,13 @@ struct hv_host {
 	enum hv_tristate cpu_gbpages; /* pdpe1gb (x86) */
 	char cpu_model[128];
 	char cpu_codename[64]; /* libcpuid, live x86 hosts only; "" otherwise */
+
+	/* MemTotal of each NUMA node with a meminfo file (plans split memory by it) */
+	int nnode_mem;
+	struct {
+		int node;
+		int64_t mem_total_kib;
+	} node_mem[HV_MAX_NODES];
 };
 
 const char *hv_page_src_name(enum hv_page_src s);

@@ -66,6 +66,7 @@ struct hv_node_result {
 	int64_t nr, free, surplus;
 	int64_t savings_current; /* HV_UNKNOWN when it cannot be attributed */
 	int64_t savings_possible;
+	int64_t hugetlb_bytes, vmemmap_bytes; /* HV_UNKNOWN beyond INT64_MAX */
 };
 
 struct hv_hstate_result {
@@ -79,6 +80,7 @@ struct hv_hstate_result {
 	enum hv_basis savings_current_basis;
 	int64_t savings_possible;
 	int64_t unoptimized_pages; /* HV_UNKNOWN when not measurable */
+	int64_t hugetlb_bytes, vmemmap_bytes; /* HV_UNKNOWN beyond INT64_MAX */
 	int nnodes;
 	struct hv_node_result nodes[HV_MAX_NODES];
 };
@@ -102,6 +104,9 @@ struct hv_report {
 	int64_t memmap_baseline_pages; /* HV_UNKNOWN */
 	int64_t memmap_pages, memmap_boot_pages;
 	int64_t realized_savings_bytes; /* HV_UNKNOWN before 6.11 */
+	/* Why the current savings are not measured (assumed or unknown): what
+	 * is missing or contradictory. "" when they are measured. */
+	char savings_note[300];
 
 	int nhstates;
 	struct hv_hstate_result hstates[HV_MAX_HSTATES];
@@ -128,5 +133,13 @@ void hv_model_findings(const struct hv_host *h, struct hv_report *r);
 enum hv_severity hv_report_max_severity(const struct hv_report *r, bool *any);
 
 void hv_hstate_name(uint64_t size, char *buf, size_t cap);
+
+/* A byte figure as every renderer prints it. JSON integers (jansson) and
+ * Prometheus samples are signed 64-bit: a larger figure is unknown rather
+ * than wrapped to a negative number. */
+static inline int64_t hv_figure(uint64_t v)
+{
+	return v > (uint64_t)INT64_MAX ? HV_UNKNOWN : (int64_t)v;
+}
 
 #endif

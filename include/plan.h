@@ -61,6 +61,15 @@ struct hv_plan_input {
 
 	bool from_host;
 	char root[256]; /* the host's root, for the JSON source */
+	/* The host's NUMA ids of plan nodes 0..nodes-1: they can be sparse (0
+	 * and 8; 0, 8, 252-255 on POWER) and above HV_MAX_NODES. Without them
+	 * plan node n is NUMA node n. */
+	bool node_ids_set;
+	int node_id[HV_MAX_NODES];
+	/* Each node's share of memory is in proportion to these (the host's
+	 * per-node MemTotal, KiB); unset: memory is split evenly. */
+	bool node_weights_set;
+	uint64_t node_weight[HV_MAX_NODES];
 	int nbase;
 	struct hv_plan_base_pool base[HV_PLAN_MAX_SIZES];
 
@@ -136,6 +145,9 @@ int hv_plan_from_host(const struct hv_host *h, struct hv_plan_input *in);
 /* After --nodes changed the node count of a host plan: its pools keep
  * their totals, spread evenly over the new nodes. */
 void hv_plan_respread_base(struct hv_plan_input *in);
+/* NUMA id of plan node n, and the plan node of a NUMA id (-1: none). */
+int hv_plan_node_id(const struct hv_plan_input *in, int n);
+int hv_plan_node_index(const struct hv_plan_input *in, int id);
 
 /* Lays the pools out and computes every figure. -EINVAL (impossible plan)
  * or -ERANGE (64-bit overflow), with hv_fail() text naming the value. */

@@ -29,6 +29,12 @@ __attribute__((format(printf, 3, 4))) static void say(char *buf, size_t cap, con
 #define MSG(f, ...) say((f)->message, sizeof((f)->message), __VA_ARGS__)
 #define FIX(f, ...) say((f)->fix, sizeof((f)->fix), __VA_ARGS__)
 
+/* "1 hugepage", "2 hugepages" */
+static const char *plural(int64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static void sz(uint64_t v, char *buf)
 {
 	hv_fmt_size(v, buf, 16);
@@ -92,10 +98,17 @@ static void hvo_off(const struct hv_host *h, struct hv_report *r, bool pools)
 	sz(r->total_savings_possible, a);
 	if (h->sysctl_hvo == 0) {
 		if ((f = add(r, "hvo-off", pools && r->total_savings_possible ? HV_SEV_WARNING : HV_SEV_INFO, true))) {
-			MSG(f, "vm.hugetlb_optimize_vmemmap is 0: new hugepages keep their full vmemmap%s%s%s",
-			    pools ? " (" : "", pools ? a : "", pools ? " could be saved now)" : "");
-			FIX(f, "hvoplan apply --hvo on --yes (sysctl -w vm.hugetlb_optimize_vmemmap=1), then reallocate "
-			       "the pools: hvoplan apply --reoptimize --yes");
+			/* Turning the sysctl on frees nothing by itself: only pages
+			 * allocated afterwards are optimized. */
+			bool gain = pools && r->total_savings_possible;
+			MSG(f, "vm.hugetlb_optimize_vmemmap is 0: hugepages allocated from now on keep their full vmemmap%s%s%s",
+			    gain ? " (the pools would free " : "", gain ? a : "", gain ? " once re-allocated with HVO on)" : "");
+			if (pools)
+				FIX(f, "hvoplan apply --hvo on --persist --yes (vm.hugetlb_optimize_vmemmap=1 now and at every "
+				       "boot), then re-allocate the free pages: hvoplan apply --reoptimize --yes");
+			else
+				FIX(f, "hvoplan apply --hvo on --persist --yes (vm.hugetlb_optimize_vmemmap=1 now and at every "
+				       "boot): pools allocated afterwards are optimized");
 		}
 	} else if (h->sysctl_hvo == HV_UNKNOWN && r->gen >= HV_GEN_5_19) {
 		if ((f = add(r, "hvo-sysctl-absent", pools ? HV_SEV_WARNING : HV_SEV_INFO, true))) {
@@ -128,8 +141,8 @@ static void boot_pools(const struct hv_host *h, struct hv_report *r)
 				b = &h->bootlog.hstates[j];
 		if (b && b->preallocated >= 0 && b->preallocated < cl->pools[i].count &&
 		    (f = add(r, "boot-pool-short", HV_SEV_WARNING, false))) {
-			MSG(f, "the command line asks for %lld %s pages at boot but the kernel allocated %lld",
-			    (long long)cl->pools[i].count, n, (long long)b->preallocated);
+			MSG(f, "the command line asks for %lld %s page%s at boot but the kernel allocated %lld",
+			    (long long)cl->pools[i].count, n, plural(cl->pools[i].count), (long long)b->preallocated);
 			FIX(f, "free memory is fragmented or too small at boot: lower hugepages= for %s, use the node form "
 			       "hugepages=NODE:COUNT, or reserve gigantic pages with hugetlb_cma=", n);
 		}
@@ -146,10 +159,17 @@ static void boot_pools(const struct hv_host *h, struct hv_report *r)
 	}
 }
 
+/* Pages in use or reserved cannot be released to re-allocate them. */
+static int64_t busy_pages(const struct hv_hstate_result *o)
+{
+	int64_t b = o->nr - o->free + o->resv;
+	return b < 0 ? 0 : b > o->nr ? o->nr : b;
+}
+
 static void stale(const struct hv_host *h, struct hv_report *r)
 {
 	struct hv_finding *f;
-	char a[16], part[160], list[400] = "";
+	char a[16], part[200], list[400] = "", busy[400] = "";
 	(void)h;
 	if (r->unoptimized_bytes <= 0 || r->total_savings_basis != HV_BASIS_MEASURED)
 		return;
@@ -165,17 +185,31 @@ static void stale(const struct hv_host *h, struct hv_report *r)
 				 o->name);
 			strncat(list, part, sizeof(list) - strlen(list) - 1);
 		}
+		bool maybe_stale = o->unoptimized_pages > 0 ||
+				   (o->unoptimized_pages == HV_UNKNOWN && o->nr > 0 && o->optimizable_bytes_per_page);
+		int64_t b = busy_pages(o);
+		if (maybe_stale && b > 0) {
+			snprintf(part, sizeof(part), "%s%lld of the %lld %s page%s", busy[0] ? ", " : "", (long long)b,
+				 (long long)o->nr, o->name, plural(o->nr));
+			strncat(busy, part, sizeof(busy) - strlen(busy) - 1);
+		}
 	}
 	sz((uint64_t)r->unoptimized_bytes, a);
 	if (!(f = add(r, "stale-pages", HV_SEV_WARNING, false)))
 		return;
+	char tail[sizeof(busy) + 128] = "";
+	if (busy[0])
+		snprintf(tail, sizeof(tail), "; in use or reserved (nr - free + resv): %s, and stale pages among them "
+					     "can only be re-optimized once freed", busy);
 	if (known)
-		MSG(f, "%lld hugepages (%s) were allocated while HVO was off and are not optimized: %s of vmemmap "
-		       "not freed", (long long)pages, list, a);
+		MSG(f, "%lld hugepage%s (%s) %s allocated while HVO was off and %s not optimized: %s of vmemmap "
+		       "not freed%s", (long long)pages, plural(pages), list, pages == 1 ? "was" : "were",
+		    pages == 1 ? "is" : "are", a, tail);
 	else
 		MSG(f, "pages allocated while HVO was off hold %s of vmemmap that is not freed (the counters do not "
-		       "tell which sizes)", a);
-	FIX(f, "hvoplan apply --reoptimize --yes (releases and re-allocates free pages with HVO on)");
+		       "tell which sizes)%s", a, tail);
+	FIX(f, "hvoplan apply --reoptimize --yes (releases and re-allocates the free pages with HVO on; pages in use "
+	       "are re-optimized only after they are freed)");
 }
 
 static void counters_unexplained(struct hv_report *r)
@@ -292,12 +326,107 @@ static void assumed(const struct hv_host *h, struct hv_report *r)
 {
 	struct hv_finding *f;
 	(void)h;
-	if (r->total_savings_basis != HV_BASIS_ASSUMED)
+	/* Only the kernel's lack of counters is beyond the user's reach; a
+	 * snapshot missing files can be taken again. */
+	bool kernel = r->memmap_pages == HV_UNKNOWN && (r->gen < HV_GEN_6_11 || r->gen_assumed);
+	const char *fix = kernel ? "none; on 6.11+ kernels hvoplan measures them"
+				 : "run the report on the host itself, or capture it with hvoplan snapshot (it copies "
+				   "proc/vmstat and sys/devices/system/memory)";
+	if (r->total_savings_basis == HV_BASIS_ASSUMED) {
+		if ((f = add(r, "savings-assumed", HV_SEV_INFO, false))) {
+			MSG(f, "current savings are assumed, not measured: %s; pages allocated while HVO was %s cannot be "
+			       "told apart", r->savings_note[0] ? r->savings_note : "nothing measures them",
+			    r->hvo_active ? "off" : "on");
+			FIX(f, "%s", fix);
+		}
+	} else if (r->total_savings_current == HV_UNKNOWN && r->total_savings_basis == HV_BASIS_NONE) {
+		if ((f = add(r, "savings-unknown", HV_SEV_INFO, false))) {
+			MSG(f, "current savings are unknown: %s", r->savings_note[0] ? r->savings_note : "nothing measures them");
+			FIX(f, "%s", fix);
+		}
+	}
+}
+
+/* What the running kernel holds that the next boot will not set again. The
+ * boot state is what the command line (and the kernel's default) gives;
+ * /etc/sysctl.d is not read, so a setting there is not seen. */
+static void not_persistent(const struct hv_host *h, struct hv_report *r)
+{
+	struct hv_finding *f;
+	const struct hv_cmdline *cl = &h->cmdline;
+	if (!cl->present)
 		return;
-	if ((f = add(r, "savings-assumed", HV_SEV_INFO, false))) {
-		MSG(f, "current savings are assumed, not measured: this kernel has no nr_memmap_pages counters (6.11+), "
-		       "so pages allocated while HVO was %s cannot be told apart", r->hvo_active ? "off" : "on");
-		FIX(f, "none; on 6.11+ kernels hvoplan measures them");
+	static const char caveat[] = "hvoplan compares with the boot command line only; it does not read "
+				     "/etc/sysctl.d or other boot-time services, which may set it too";
+	if (r->hvo_compiled == HV_YES && r->gen >= HV_GEN_5_19 && h->sysctl_hvo != HV_UNKNOWN) {
+		int boot = HV_UNKNOWN;
+		const char *from = "";
+		if (cl->sysctl_hvo != HV_UNKNOWN) {
+			boot = cl->sysctl_hvo ? 1 : 0;
+			from = "sysctl.vm.hugetlb_optimize_vmemmap= on the command line";
+		} else if (cl->hvo_param != HV_UNKNOWN) {
+			boot = cl->hvo_param ? 1 : 0;
+			from = cl->hvo_param ? "hugetlb_free_vmemmap=on" : "hugetlb_free_vmemmap=off";
+		} else if (h->kconfig.hvo_default_on != HV_TRI_UNKNOWN) {
+			boot = h->kconfig.hvo_default_on == HV_YES;
+			from = "the kernel's default (no boot parameter)";
+		}
+		if (boot != HV_UNKNOWN && boot != (h->sysctl_hvo != 0) &&
+		    (f = add(r, "hvo-not-persistent", HV_SEV_INFO, false))) {
+			MSG(f, "vm.hugetlb_optimize_vmemmap is %d now but %s sets %d at boot: the running value lasts until the "
+			       "next reboot (%s)", h->sysctl_hvo, from, boot, caveat);
+			FIX(f, "hvoplan apply --hvo %s --persist --yes", h->sysctl_hvo ? "on" : "off");
+		}
+	}
+	char list[400] = "", pages[200] = "", part[120];
+	for (int i = 0; i < r->nhstates; i++) {
+		const struct hv_hstate_result *o = &r->hstates[i];
+		int64_t at_boot = 0, allocated = HV_UNKNOWN;
+		const struct hv_cmdline_pool *per_node = NULL;
+		for (int j = 0; j < cl->npools; j++) {
+			uint64_t size = cl->pools[j].size ? cl->pools[j].size : default_size(h);
+			if (size == o->size && cl->pools[j].count > 0)
+				at_boot += cl->pools[j].count;
+			if (size == o->size && cl->pools[j].nnode_counts > 0)
+				per_node = &cl->pools[j];
+		}
+		for (int j = 0; j < h->bootlog.nhstates; j++)
+			if (h->bootlog.hstates[j].size == o->size)
+				allocated = h->bootlog.hstates[j].preallocated;
+		int64_t now = o->nr - o->surplus; /* surplus pages go when freed */
+		/* a boot pool the kernel could not fill is boot-pool-short's */
+		if (now == at_boot && per_node) {
+			/* hugepages=NODE:COUNT: the same total on other nodes is
+			 * put back where the command line says at the next boot */
+			for (int j = 0; j < o->nnodes; j++) {
+				const struct hv_node_result *nd = &o->nodes[j];
+				int64_t want = 0, have = nd->nr - nd->surplus;
+				for (int k = 0; k < per_node->nnode_counts; k++)
+					if (per_node->node_counts[k].node == nd->node)
+						want = per_node->node_counts[k].count;
+				if (have == want)
+					continue;
+				snprintf(part, sizeof(part), "%s%s on node %d has %lld page%s now, %lld at boot",
+					 list[0] ? "; " : "", o->name, nd->node, (long long)have, plural(have), (long long)want);
+				strncat(list, part, sizeof(list) - strlen(list) - 1);
+				snprintf(part, sizeof(part), "%s%s:%lld@%d", pages[0] ? "," : "", o->name, (long long)have,
+					 nd->node);
+				strncat(pages, part, sizeof(pages) - strlen(pages) - 1);
+			}
+			continue;
+		}
+		if (now == at_boot || (allocated >= 0 && now == allocated && at_boot > 0))
+			continue;
+		snprintf(part, sizeof(part), "%s%s has %lld page%s now, %lld at boot", list[0] ? "; " : "", o->name,
+			 (long long)now, plural(now), (long long)at_boot);
+		strncat(list, part, sizeof(list) - strlen(list) - 1);
+		snprintf(part, sizeof(part), "%s%s:%lld", pages[0] ? "," : "", o->name, (long long)now);
+		strncat(pages, part, sizeof(pages) - strlen(pages) - 1);
+	}
+	if (list[0] && (f = add(r, "pools-not-persistent", HV_SEV_INFO, false))) {
+		MSG(f, "pools differ from what hugepages= on the boot command line allocates (%s): they last until the "
+		       "next reboot (%s)", list, caveat);
+		FIX(f, "hvoplan apply --pages %s --persist --yes", pages);
 	}
 }
 
@@ -315,6 +444,7 @@ void hv_model_findings(const struct hv_host *h, struct hv_report *r)
 	counters_unexplained(r);
 	bootlog_mismatch(h, r);
 	assumed(h, r);
+	not_persistent(h, r);
 	gigantic(h, r);
 	thp(r);
 	shrink_cost(r);

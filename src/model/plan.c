@@ -153,8 +153,48 @@ static int check_hugepage_size(const struct hv_plan_input *in, uint64_t size, co
 
 static uint64_t node_memory(const struct hv_plan_input *in, int n)
 {
+	if (in->node_weights_set) {
+		/* in proportion, the last node taking what rounding leaves */
+		unsigned __int128 sum = 0;
+		for (int k = 0; k < in->nodes; k++)
+			sum += in->node_weight[k];
+		uint64_t given = 0;
+		for (int k = 0; k < in->nodes; k++) {
+			uint64_t share = (uint64_t)((unsigned __int128)in->memory * in->node_weight[k] / sum);
+			if (k == n)
+				return k == in->nodes - 1 ? in->memory - given : share;
+			given += share;
+		}
+	}
 	uint64_t share = in->memory / (uint64_t)in->nodes;
 	return share + ((uint64_t)n < in->memory % (uint64_t)in->nodes);
+}
+
+/* "0, 8, 252" for messages */
+static const char *node_list(const struct hv_plan_input *in, char *buf, size_t cap)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < in->nodes && n + 16 < cap; i++)
+		n += (size_t)snprintf(buf + n, cap - n, "%s%d", i ? ", " : "", hv_plan_node_id(in, i));
+	if (n + 16 >= cap && cap > 4)
+		snprintf(buf + cap - 5, 5, "...");
+	return buf;
+}
+
+/* The plan node of --pool/--dax ...@NODE, or -EINVAL naming the nodes. */
+static int spec_node(const struct hv_plan_input *in, const char *opt, const char *text, int node)
+{
+	int n = hv_plan_node_index(in, node);
+	if (n >= 0)
+		return n;
+	if (in->node_ids_set) {
+		char ids[200];
+		return hv_fail(EINVAL, "%s %s: node %d is not one of the host's node%s with memory (%s)", opt, text, node,
+			       in->nodes == 1 ? "" : "s", node_list(in, ids, sizeof(ids)));
+	}
+	return hv_fail(EINVAL, "%s %s: node %d does not exist in a plan of %d node%s (--nodes)", opt, text, node,
+		       in->nodes, in->nodes == 1 ? "" : "s");
 }
 
 static int apply_spec(const struct hv_plan_input *in, struct layout *L, const struct hv_plan_pool_spec *s)
@@ -163,10 +203,10 @@ static int apply_spec(const struct hv_plan_input *in, struct layout *L, const st
 	int rc = check_hugepage_size(in, s->size, "--pool", s->text);
 	if (rc < 0)
 		return rc;
-	if (s->node != HV_UNKNOWN && s->node >= in->nodes)
-		return hv_fail(EINVAL, "--pool %s: node %d does not exist in a plan of %d node%s (--nodes)", s->text,
-			       s->node, in->nodes, in->nodes == 1 ? "" : "s");
-	uint64_t target = s->node == HV_UNKNOWN ? in->memory : node_memory(in, s->node);
+	int idx = HV_UNKNOWN;
+	if (s->node != HV_UNKNOWN && (idx = spec_node(in, "--pool", s->text, s->node)) < 0)
+		return idx;
+	uint64_t target = s->node == HV_UNKNOWN ? in->memory : node_memory(in, idx);
 	uint64_t pages, bytes;
 	switch (s->kind) {
 	case HV_PLAN_COUNT:
@@ -198,8 +238,8 @@ static int apply_spec(const struct hv_plan_input *in, struct layout *L, const st
 		return i;
 	uint64_t pct = s->kind == HV_PLAN_PERCENT ? s->value : 0;
 	if (s->node != HV_UNKNOWN) {
-		L->pages[i][s->node] = pages;
-		L->pct[i][s->node] = pct;
+		L->pages[i][idx] = pages;
+		L->pct[i][idx] = pct;
 		return 0;
 	}
 	/* Spread as the kernel's round-robin interleave does: the first
@@ -221,23 +261,26 @@ static int check_fit(const struct hv_plan_input *in, const struct layout *L)
 			uint64_t nb;
 			pct += L->pct[i][n];
 			if (__builtin_mul_overflow(L->pages[i][n], L->size[i], &nb) || add(&bytes, nb, "the pools") < 0)
-				return hv_fail(ERANGE, "the %s pool on node %d overflows 64 bits", sz(L->size[i], a), n);
+				return hv_fail(ERANGE, "the %s pool on node %d overflows 64 bits", sz(L->size[i], a),
+					       hv_plan_node_id(in, n));
 		}
 		if (pct > 100 * HV_PLAN_PCT_SCALE) {
 			if (in->nodes == 1)
 				return hv_fail(EINVAL, "--pool percentages add up to %llu.%02llu%% of memory, over 100%%",
 					       (unsigned long long)(pct / 100), (unsigned long long)(pct % 100));
 			return hv_fail(EINVAL, "--pool percentages add up to %llu.%02llu%% of the memory of node %d, over 100%%",
-				       (unsigned long long)(pct / 100), (unsigned long long)(pct % 100), n);
+				       (unsigned long long)(pct / 100), (unsigned long long)(pct % 100),
+				       hv_plan_node_id(in, n));
 		}
 		if (bytes > node_memory(in, n)) {
 			if (in->nodes == 1)
 				return hv_fail(EINVAL, "the pools add up to %s, more than memory (%s)", sz(bytes, a),
 					       sz(in->memory, b));
 			return hv_fail(EINVAL,
-				       "the pools on node %d add up to %s, more than its memory (%s: %s over %d nodes); "
+				       "the pools on node %d add up to %s, more than its memory (%s: %s over %d nodes%s); "
 				       "use the per-node form SIZE:AMOUNT@NODE",
-				       n, sz(bytes, a), sz(node_memory(in, n), b), sz(in->memory, c), in->nodes);
+				       hv_plan_node_id(in, n), sz(bytes, a), sz(node_memory(in, n), b), sz(in->memory, c),
+				       in->nodes, in->node_weights_set ? " by their MemTotal" : "");
 		}
 		if (add(&total, bytes, "the pools") < 0)
 			return -ERANGE;
@@ -284,10 +327,9 @@ static int build_dax(const struct hv_plan_input *in, struct hv_plan_result *r)
 		if (s->size == 0 || s->size % s->align)
 			return hv_fail(EINVAL, "--dax %s: namespace size %s is not a whole number of %s", s->text,
 				       sz(s->size, a), sz(s->align, b));
-		int node = s->node == HV_UNKNOWN ? 0 : s->node;
-		if (node >= in->nodes)
-			return hv_fail(EINVAL, "--dax %s: node %d does not exist in a plan of %d node%s (--nodes)", s->text,
-				       node, in->nodes, in->nodes == 1 ? "" : "s");
+		int node = s->node == HV_UNKNOWN ? 0 : spec_node(in, "--dax", s->text, s->node);
+		if (node < 0)
+			return node;
 		struct hv_plan_row *row = NULL;
 		for (int i = 0; i < r->nrows; i++)
 			if (r->rows[i].dax && r->rows[i].size == s->align)
@@ -406,6 +448,8 @@ int hv_plan_compute(const struct hv_plan_input *in, struct hv_plan_result *r)
 	__int128 left = (__int128)in->memory - r->hugetlb.memory - r->memmap_with_hvo;
 	r->remaining = left < INT64_MIN ? INT64_MIN : (int64_t)left;
 
+	if (in->node_weights_set)
+		note(r, "memory is split between the nodes in proportion to each node's MemTotal (nodeN/meminfo)");
 	if (in->gen == HV_GEN_NONE)
 		note(r, "kernels before 5.14 have no HVO: every struct page is kept");
 	if (r->kept_pages > 0 && !hv_is_pow2(in->struct_page))

@@ -48,13 +48,42 @@ int hv_plan_from_host(const struct hv_host *h, struct hv_plan_input *in)
 	in->struct_page = (uint64_t)hv_model_struct_page(h, in->gen, &src);
 	in->struct_page_source = src == HV_SRC_ASSUMED ? HV_PLAN_SRC_DEFAULT : HV_PLAN_SRC_HOST;
 
-	int nodes = h->nnodes_online > 0 ? h->nnodes_online : 1;
+	/* The plan's nodes are the host's nodes with hugepage pools (memoryless
+	 * nodes have none), in id order, whatever their ids: counting up to
+	 * the highest id would split memory over nodes that do not exist. */
+	in->nodes = 0;
+	in->node_ids_set = false;
 	for (int i = 0; i < h->nhstates; i++)
-		for (int j = 0; j < h->hstates[i].nnodes; j++)
-			if (h->hstates[i].nodes[j].node >= nodes && h->hstates[i].nodes[j].node < HV_MAX_NODES)
-				nodes = h->hstates[i].nodes[j].node + 1;
-	in->nodes = nodes > HV_MAX_NODES ? HV_MAX_NODES : nodes;
+		for (int j = 0; j < h->hstates[i].nnodes; j++) {
+			int id = h->hstates[i].nodes[j].node;
+			if (id < 0 || hv_plan_node_index(in, id) >= 0)
+				continue;
+			if (in->nodes >= HV_MAX_NODES)
+				return hv_fail(E2BIG, "%s: more than %d NUMA nodes", h->root[0] ? h->root : "/", HV_MAX_NODES);
+			int k = in->nodes++;
+			while (k > 0 && in->node_id[k - 1] > id) {
+				in->node_id[k] = in->node_id[k - 1];
+				k--;
+			}
+			in->node_id[k] = id;
+			in->node_ids_set = true;
+		}
+	if (!in->nodes) {
+		int online = h->nnodes_online > 0 ? h->nnodes_online : 1;
+		in->nodes = online > HV_MAX_NODES ? HV_MAX_NODES : online;
+	}
 	in->nodes_source = HV_PLAN_SRC_HOST;
+	/* Nodes differ in size (POWER's 252-255 are GPU memory): an even split
+	 * would find a real pool larger than its node. Only with every node's
+	 * MemTotal, else the split is even for all. */
+	in->node_weights_set = in->node_ids_set && in->nodes > 1; /* one node has it all */
+	for (int n = 0; n < in->nodes && in->node_weights_set; n++) {
+		in->node_weight[n] = 0;
+		for (int k = 0; k < h->nnode_mem; k++)
+			if (h->node_mem[k].node == in->node_id[n])
+				in->node_weight[n] = (uint64_t)h->node_mem[k].mem_total_kib;
+		in->node_weights_set = in->node_weight[n] > 0;
+	}
 
 	in->nbase = 0;
 	for (int i = 0; i < h->nhstates && in->nbase < HV_PLAN_MAX_SIZES; i++) {
@@ -66,11 +95,28 @@ int hv_plan_from_host(const struct hv_host *h, struct hv_plan_input *in)
 			continue;
 		}
 		memset(b->nr, 0, sizeof(b->nr));
-		for (int j = 0; j < s->nnodes; j++)
-			if (s->nodes[j].node >= 0 && s->nodes[j].node < in->nodes && s->nodes[j].nr > 0)
-				b->nr[s->nodes[j].node] = s->nodes[j].nr;
+		for (int j = 0; j < s->nnodes; j++) {
+			int n = hv_plan_node_index(in, s->nodes[j].node);
+			if (n >= 0 && s->nodes[j].nr > 0)
+				b->nr[n] = s->nodes[j].nr;
+		}
 	}
 	return 0;
+}
+
+int hv_plan_node_id(const struct hv_plan_input *in, int n)
+{
+	return in->node_ids_set ? in->node_id[n] : n;
+}
+
+int hv_plan_node_index(const struct hv_plan_input *in, int id)
+{
+	if (!in->node_ids_set)
+		return id >= 0 && id < in->nodes ? id : -1;
+	for (int n = 0; n < in->nodes; n++)
+		if (in->node_id[n] == id)
+			return n;
+	return -1;
 }
 
 void hv_plan_respread_base(struct hv_plan_input *in)
@@ -82,4 +128,5 @@ void hv_plan_respread_base(struct hv_plan_input *in)
 				total = INT64_MAX; /* caught as "larger than memory" later */
 		spread(in->base[i].nr, total, in->nodes);
 	}
+	in->node_ids_set = in->node_weights_set = false; /* --nodes N: nodes 0 to N-1, even */
 }

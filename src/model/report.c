@@ -1,10 +1,13 @@
 /* From a probed host to the report's figures (design.md "Accuracy is the
  * product"). Findings are added by findings.c from the same figures. */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "hv_error.h"
 #include "model.h"
+#include "parse.h"
 
 /* What HVO state the host is in: built, on for new allocations, on at boot. */
 static void hvo_state(const struct hv_host *h, struct hv_report *r)
@@ -63,7 +66,11 @@ static int per_page_sizes(const struct hv_host *h, struct hv_report *r, struct h
 			o->optimizable_bytes_per_page = (uint64_t)b->optimizable_kib * 1024;
 			o->optimizable_from_bootlog = true;
 		} else if (b->freeable_pages >= 0) {
-			o->optimizable_bytes_per_page = (uint64_t)b->freeable_pages * (uint64_t)r->page_size;
+			/* a wrapped product could pass the check below */
+			if (__builtin_mul_overflow((uint64_t)b->freeable_pages, (uint64_t)r->page_size,
+						   &o->optimizable_bytes_per_page))
+				return hv_fail(ERANGE, "the boot log says %lld vmemmap pages can be freed for a %s page: "
+						       "overflows 64 bits", (long long)b->freeable_pages, o->name);
 			o->optimizable_from_bootlog = true;
 		}
 	}
@@ -89,23 +96,76 @@ static int add_ok(uint64_t a, uint64_t b, uint64_t *out, const char *what)
 	return 0;
 }
 
+__attribute__((format(printf, 2, 3))) static void why(struct hv_report *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->savings_note, sizeof(r->savings_note), fmt, ap);
+	va_end(ap);
+}
+
+/* Baseline memmap of all present memory blocks, or the reason it is unknown
+ * in r->savings_note. Whatever the counters say, a wrong baseline would
+ * show as stale pages or negative savings: it must be complete. */
+static void baseline(const struct hv_host *h, struct hv_report *r)
+{
+	const struct hv_memblocks *mb = &h->memblocks;
+	r->memmap_baseline_pages = HV_UNKNOWN;
+	if (mb->block_size <= 0) {
+		why(r, "sys/devices/system/memory/block_size_bytes is missing, so the baseline memmap the counters are "
+		       "compared with is unknown");
+		return;
+	}
+	if (mb->present <= 0) {
+		why(r, "sys/devices/system/memory has no memoryN directories, so the baseline memmap the counters are "
+		       "compared with is unknown");
+		return;
+	}
+	unsigned __int128 mem = (unsigned __int128)(uint64_t)mb->present * (uint64_t)mb->block_size;
+	/* Present blocks hold all memory the kernel manages, reserved included:
+	 * fewer bytes than MemTotal means directories are missing. */
+	if (h->meminfo.mem_total_kib > 0 && mem < (unsigned __int128)(uint64_t)h->meminfo.mem_total_kib * 1024) {
+		char a[16], b[16];
+		hv_fmt_size((uint64_t)mem, a, sizeof(a));
+		hv_fmt_size((uint64_t)h->meminfo.mem_total_kib * 1024, b, sizeof(b));
+		why(r, "the %lld memoryN director%s under sys/devices/system/memory hold %s, less than MemTotal (%s): "
+		       "memory blocks are missing, so the baseline memmap is unknown",
+		    (long long)mb->present, mb->present == 1 ? "y" : "ies", a, b);
+		return;
+	}
+	if (r->struct_page_source == HV_SRC_ASSUMED) {
+		why(r, "the struct page size is assumed (no BTF, boot log line or counters give it), so the baseline "
+		       "memmap is unknown");
+		return;
+	}
+	unsigned __int128 bytes = mem / (uint64_t)r->page_size * (uint64_t)r->struct_page_size;
+	if (bytes % (uint64_t)r->page_size || bytes / (uint64_t)r->page_size > INT64_MAX / 2) {
+		why(r, "the memory blocks give a baseline memmap that is not a whole number of pages, so it is unknown");
+		return;
+	}
+	r->memmap_baseline_pages = (int64_t)(bytes / (uint64_t)r->page_size);
+}
+
 /* Realized savings from the 6.11+ counters (design.md): baseline memmap of
  * all present memory blocks minus what the counters hold now. */
 static int realized(const struct hv_host *h, struct hv_report *r)
 {
 	r->memmap_pages = h->nr_memmap_pages;
 	r->memmap_boot_pages = h->nr_memmap_boot_pages;
-	r->memmap_baseline_pages = HV_UNKNOWN;
 	r->realized_savings_bytes = HV_UNKNOWN;
-	if (h->memblocks.present < 0 || h->memblocks.block_size <= 0 || r->struct_page_source == HV_SRC_ASSUMED)
+	baseline(h, r);
+	if (h->nr_memmap_pages < 0 || h->nr_memmap_boot_pages < 0) {
+		/* The kernel's reason wins over a missing baseline: even a
+		 * complete snapshot could not measure. */
+		if (r->gen >= HV_GEN_6_11 && !r->gen_assumed)
+			why(r, "proc/vmstat has no nr_memmap_pages/nr_memmap_boot_pages, although kernel %s has them (6.11+)",
+			    h->release);
+		else
+			why(r, "kernel %s has no nr_memmap_pages counters (added in 6.11)",
+			    h->release[0] ? h->release : "(unknown release)");
 		return 0;
-	unsigned __int128 structs = (unsigned __int128)(uint64_t)h->memblocks.present *
-				    (uint64_t)h->memblocks.block_size / (uint64_t)r->page_size;
-	unsigned __int128 bytes = structs * (uint64_t)r->struct_page_size;
-	if (bytes % (uint64_t)r->page_size || bytes / (uint64_t)r->page_size > INT64_MAX / 2)
-		return 0;
-	r->memmap_baseline_pages = (int64_t)(bytes / (uint64_t)r->page_size);
-	if (h->nr_memmap_pages < 0)
+	}
+	if (r->memmap_baseline_pages == HV_UNKNOWN)
 		return 0;
 	__int128 diff = (__int128)r->memmap_baseline_pages - h->nr_memmap_pages - h->nr_memmap_boot_pages;
 	__int128 bytes_saved = diff * r->page_size;
@@ -115,6 +175,17 @@ static int realized(const struct hv_host *h, struct hv_report *r)
 				       "baseline memmap pages",
 			       (long long)h->nr_memmap_pages, (long long)h->nr_memmap_boot_pages,
 			       (long long)r->memmap_baseline_pages);
+	/* The counters cover the memmap of present memory only: more than the
+	 * baseline means blocks are missing, not that HVO cost memory. */
+	if (diff < 0) {
+		why(r, "nr_memmap_pages + nr_memmap_boot_pages (%lld pages) exceed the baseline memmap of the %lld memory "
+		       "blocks (%lld pages): memoryN directories are missing under sys/devices/system/memory, so realized "
+		       "savings are unknown",
+		    (long long)(h->nr_memmap_pages + h->nr_memmap_boot_pages), (long long)h->memblocks.present,
+		    (long long)r->memmap_baseline_pages);
+		return 0;
+	}
+	r->savings_note[0] = '\0';
 	r->realized_savings_bytes = (int64_t)bytes_saved;
 	return 0;
 }
@@ -139,9 +210,15 @@ static void attribute_current(struct hv_report *r)
 			r->hstates[i].unoptimized_pages = 0;
 		}
 		r->unoptimized_bytes = 0;
+		r->savings_note[0] = '\0'; /* nothing to measure: no HVO */
 		return;
 	}
 
+	/* The kernel has the counters but the baseline they are compared with
+	 * is missing or contradicts them: an assumption could contradict the
+	 * counters (stale pages), so the figure is unknown, not assumed. */
+	bool unmeasured = r->realized_savings_bytes == HV_UNKNOWN && r->memmap_pages != HV_UNKNOWN &&
+			  r->memmap_boot_pages != HV_UNKNOWN;
 	int solved = 0;
 	if (r->realized_savings_bytes != HV_UNKNOWN) {
 		r->total_savings_current = r->realized_savings_bytes;
@@ -170,6 +247,12 @@ static void attribute_current(struct hv_report *r)
 				o->unoptimized_pages = HV_UNKNOWN;
 				o->savings_current = HV_UNKNOWN;
 			}
+		} else if (unmeasured) {
+			o->savings_current_basis = HV_BASIS_NONE;
+			o->unoptimized_pages = o->nr && o->optimizable_bytes_per_page ? HV_UNKNOWN : 0;
+			o->savings_current = o->unoptimized_pages == HV_UNKNOWN ? HV_UNKNOWN : 0;
+			if (o->savings_current == HV_UNKNOWN)
+				r->total_savings_current = HV_UNKNOWN;
 		} else {
 			/* Before 6.11 nothing shows which pages are optimized: assume
 			 * HVO's current state applied to every page, and say so. */
@@ -195,6 +278,8 @@ static void attribute_current(struct hv_report *r)
 				nd->savings_current = HV_UNKNOWN; /* nothing per node says which node's pages */
 		}
 	}
+	if (r->total_savings_basis == HV_BASIS_NONE && r->total_savings_current != HV_UNKNOWN)
+		r->savings_note[0] = '\0'; /* no pages: nothing assumed or unknown */
 }
 
 int hv_model_report(const struct hv_host *h, struct hv_report *r)
@@ -241,6 +326,8 @@ int hv_model_report(const struct hv_host *h, struct hv_report *r)
 		if (poss > INT64_MAX || r->total_savings_possible > INT64_MAX)
 			return hv_fail(ERANGE, "possible savings overflow");
 		o->savings_possible = (int64_t)poss;
+		o->hugetlb_bytes = hv_figure(bytes);
+		o->vmemmap_bytes = hv_figure(vm);
 		o->nnodes = hs->nnodes;
 		for (int j = 0; j < hs->nnodes; j++) {
 			struct hv_node_result *nd = &o->nodes[j];
@@ -248,10 +335,13 @@ int hv_model_report(const struct hv_host *h, struct hv_report *r)
 			nd->nr = hs->nodes[j].nr;
 			nd->free = hs->nodes[j].free;
 			nd->surplus = hs->nodes[j].surplus;
-			if (nd->nr > o->nr)
-				return hv_fail(EINVAL, "node %d has %lld %s pages, more than the %lld of the whole pool",
-					       nd->node, (long long)nd->nr, o->name, (long long)o->nr);
+			if (nd->nr < 0 || nd->nr > o->nr)
+				return hv_fail(EINVAL, "node %d has %lld %s page%s, more than the %lld of the whole pool",
+					       nd->node, (long long)nd->nr, o->name, nd->nr == 1 ? "" : "s", (long long)o->nr);
 			nd->savings_possible = nd->nr * (int64_t)o->optimizable_bytes_per_page;
+			/* a node's pages are part of the pool's: its products fit too */
+			nd->hugetlb_bytes = hv_figure((uint64_t)nd->nr * o->size);
+			nd->vmemmap_bytes = hv_figure((uint64_t)nd->nr * o->vmemmap_bytes_per_page);
 		}
 	}
 	uint64_t thp = 0;

@@ -78,6 +78,36 @@ static int read_hstate(const struct hv_root *r, const char *dir, struct hv_hstat
 	return 0;
 }
 
+/* "Node 8 MemTotal:  3111216 kB" from nodeN/meminfo. Optional: without it
+ * a plan splits memory evenly. */
+static void read_node_memtotal(const struct hv_root *r, struct hv_host *h, const int *ids, int n)
+{
+	h->nnode_mem = 0;
+	for (int j = 0; j < n; j++) {
+		char rel[96], *buf, name[32];
+		size_t len;
+		snprintf(rel, sizeof(rel), "sys/devices/system/node/node%d/meminfo", ids[j]);
+		if (hv_root_read(r, rel, 1 << 16, &buf, &len) < 0)
+			continue;
+		for (char *line = buf; line < buf + len;) {
+			char *nl = memchr(line, '\n', (size_t)(buf + len - line));
+			size_t ll = nl ? (size_t)(nl - line) : (size_t)(buf + len - line);
+			char *rest = ll > 5 && !strncmp(line, "Node ", 5) ? memchr(line + 5, ' ', ll - 5) : NULL;
+			uint64_t v;
+			int kb;
+			if (rest && hv_parse_kv_line(rest + 1, ll - (size_t)(rest + 1 - line), name, sizeof(name), &v, &kb) == 0 &&
+			    !strcmp(name, "MemTotal") && kb && v > 0 && v <= INT64_MAX / 1024) {
+				h->node_mem[h->nnode_mem].node = ids[j];
+				h->node_mem[h->nnode_mem++].mem_total_kib = (int64_t)v;
+				break;
+			}
+			line += ll + 1;
+		}
+		free(buf);
+	}
+	hv_clear_error();
+}
+
 static int read_node_pools(const struct hv_root *r, struct hv_host *h)
 {
 	int err = 0, ids[HV_MAX_NODES], n = 0;
@@ -102,6 +132,7 @@ static int read_node_pools(const struct hv_root *r, struct hv_host *h)
 	}
 	closedir(d);
 	qsort(ids, (size_t)n, sizeof(int), cmp_int);
+	read_node_memtotal(r, h, ids, n);
 
 	for (int i = 0; i < h->nhstates; i++) {
 		struct hv_hstate *hs = &h->hstates[i];

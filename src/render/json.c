@@ -25,6 +25,11 @@ static json_t *num_or_null(int64_t v)
 	return v == HV_UNKNOWN ? json_null() : json_integer(v);
 }
 
+static json_t *u64_or_null(uint64_t v)
+{
+	return num_or_null(hv_figure(v));
+}
+
 static json_t *tri(enum hv_tristate t)
 {
 	return t == HV_TRI_UNKNOWN ? json_null() : json_boolean(t == HV_YES);
@@ -78,15 +83,15 @@ static json_t *memmap_obj(const struct hv_report *r)
 static json_t *hstate_obj(const struct hv_hstate_result *s)
 {
 	json_t *o = json_object(), *nodes = json_array();
-	json_object_set_new(o, "size", json_integer((json_int_t)s->size));
+	json_object_set_new(o, "size", u64_or_null(s->size));
 	json_object_set_new(o, "name", json_string(s->name));
 	json_object_set_new(o, "nr", json_integer(s->nr));
 	json_object_set_new(o, "free", json_integer(s->free));
 	json_object_set_new(o, "resv", json_integer(s->resv));
 	json_object_set_new(o, "surplus", json_integer(s->surplus));
 	json_object_set_new(o, "overcommit", json_integer(s->overcommit));
-	json_object_set_new(o, "vmemmap_bytes_per_page", json_integer((json_int_t)s->vmemmap_bytes_per_page));
-	json_object_set_new(o, "optimizable_bytes_per_page", json_integer((json_int_t)s->optimizable_bytes_per_page));
+	json_object_set_new(o, "vmemmap_bytes_per_page", u64_or_null(s->vmemmap_bytes_per_page));
+	json_object_set_new(o, "optimizable_bytes_per_page", u64_or_null(s->optimizable_bytes_per_page));
 	json_object_set_new(o, "optimizable_source", json_string(s->optimizable_from_bootlog ? "boot_log" : "computed"));
 	json_object_set_new(o, "savings_current_bytes", num_or_null(s->savings_current));
 	json_object_set_new(o, "savings_current_basis", json_string(hv_basis_name(s->savings_current_basis)));
@@ -127,16 +132,17 @@ int hv_render_json(FILE *out, const struct hv_report *r)
 	for (int i = 0; i < r->nhstates; i++)
 		json_array_append_new(hs, hstate_obj(&r->hstates[i]));
 	json_object_set_new(root, "hstates", hs);
-	json_object_set_new(tot, "hugetlb_bytes", json_integer((json_int_t)r->total_hugetlb_bytes));
-	json_object_set_new(tot, "vmemmap_bytes", json_integer((json_int_t)r->total_vmemmap_bytes));
+	json_object_set_new(tot, "hugetlb_bytes", u64_or_null(r->total_hugetlb_bytes));
+	json_object_set_new(tot, "vmemmap_bytes", u64_or_null(r->total_vmemmap_bytes));
 	json_object_set_new(tot, "savings_current_bytes",
 			    r->total_savings_basis == HV_BASIS_NONE && r->total_savings_current == 0
 				    ? json_integer(0)
 				    : num_or_null(r->total_savings_current));
 	json_object_set_new(tot, "savings_current_basis", json_string(hv_basis_name(r->total_savings_basis)));
-	json_object_set_new(tot, "savings_possible_bytes", json_integer((json_int_t)r->total_savings_possible));
+	json_object_set_new(tot, "savings_current_note", r->savings_note[0] ? str(r->savings_note) : json_null());
+	json_object_set_new(tot, "savings_possible_bytes", u64_or_null(r->total_savings_possible));
 	json_object_set_new(tot, "unoptimized_bytes", num_or_null(r->unoptimized_bytes));
-	json_object_set_new(tot, "thp_bytes", json_integer((json_int_t)r->thp_bytes));
+	json_object_set_new(tot, "thp_bytes", u64_or_null(r->thp_bytes));
 	json_object_set_new(root, "totals", tot);
 	for (int i = 0; i < r->nfindings; i++) {
 		const struct hv_finding *f = &r->findings[i];

@@ -26,7 +26,7 @@ static void set_cell(json_t *o, const struct hv_plan_cell *c)
 	json_object_set_new(o, "shared_tail_bytes", u64(c->tail));
 }
 
-static json_t *row_obj(const struct hv_plan_row *row)
+static json_t *row_obj(const struct hv_plan_input *in, const struct hv_plan_row *row)
 {
 	json_t *o = json_object(), *nodes = json_array();
 	json_object_set_new(o, "type", json_string(row->dax ? "dax" : "hugetlb"));
@@ -39,7 +39,7 @@ static json_t *row_obj(const struct hv_plan_row *row)
 		if (row->dax && row->nodes[n].pages == 0)
 			continue;
 		json_t *no = json_object();
-		json_object_set_new(no, "node", json_integer(n));
+		json_object_set_new(no, "node", json_integer(hv_plan_node_id(in, n)));
 		set_cell(no, &row->nodes[n]);
 		json_array_append_new(nodes, no);
 	}
@@ -78,7 +78,7 @@ int hv_plan_render_json(FILE *out, const struct hv_plan_result *r)
 	json_object_set_new(root, "kernel", k);
 
 	for (int i = 0; i < r->nrows; i++)
-		json_array_append_new(pools, row_obj(&r->rows[i]));
+		json_array_append_new(pools, row_obj(in, &r->rows[i]));
 	json_object_set_new(root, "pools", pools);
 
 	json_t *h = json_object(), *d = json_object(), *all = json_object();

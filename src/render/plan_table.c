@@ -172,7 +172,7 @@ static int print_pools(FILE *out, const struct hv_plan_result *r, const struct h
 			if (row->dax && row->nodes[j].pages == 0)
 				continue;
 			struct prow c = p;
-			c.node = j;
+			c.node = hv_plan_node_id(r->in, j);
 			c.c = &row->nodes[j];
 			add_line(tb, ln, ids, n, &c, o);
 		}

@@ -44,8 +44,8 @@ GETTER(g_total, s->nr)
 GETTER(g_free, s->free)
 GETTER(g_resv, s->resv)
 GETTER(g_surp, s->surplus)
-GETTER(g_vmemmap, s->nr * (int64_t)s->vmemmap_bytes_per_page)
-GETTER(g_perpage, (int64_t)s->optimizable_bytes_per_page)
+GETTER(g_vmemmap, s->vmemmap_bytes)
+GETTER(g_perpage, hv_figure(s->optimizable_bytes_per_page))
 GETTER(g_current, s->savings_current)
 GETTER(g_possible, s->savings_possible)
 GETTER(g_stale, s->unoptimized_pages)
@@ -96,13 +96,13 @@ int hv_render_prometheus(FILE *out, const struct hv_report *r)
 
 	scalar(out, "host_savings_current_bytes", "vmemmap freed now, all sizes", r->total_savings_current);
 	scalar(out, "host_savings_possible_bytes", "vmemmap freed with every page optimized, all sizes",
-	       (int64_t)r->total_savings_possible);
+	       hv_figure(r->total_savings_possible));
 	scalar(out, "savings_measured", "1 if current savings are measured from the memmap counters",
 	       r->total_savings_basis == HV_BASIS_MEASURED);
 	scalar(out, "memmap_baseline_pages", "Memmap pages of all present memory without HVO", r->memmap_baseline_pages);
 	scalar(out, "realized_savings_bytes", "Baseline memmap minus nr_memmap_pages and nr_memmap_boot_pages",
 	       r->realized_savings_bytes);
-	scalar(out, "thp_bytes", "Transparent hugepage memory (not eligible for HVO)", (int64_t)r->thp_bytes);
+	scalar(out, "thp_bytes", "Transparent hugepage memory (not eligible for HVO)", hv_figure(r->thp_bytes));
 
 	head(out, "finding", "A finding of the report (always 1)");
 	for (int i = 0; i < r->nfindings; i++) {

@@ -40,12 +40,18 @@ void hv_table_list_columns(FILE *out)
 
 static void fmt_bytes(char *buf, size_t cap, int64_t v, bool bytes)
 {
-	if (v == HV_UNKNOWN)
+	char h[24];
+	if (v == HV_UNKNOWN) {
 		snprintf(buf, cap, "?");
-	else if (bytes)
+	} else if (bytes) {
 		snprintf(buf, cap, "%" PRId64, v);
-	else
+	} else if (v < 0) {
+		/* signed, never wrapped to 16E; -v cannot overflow: v > INT64_MIN here */
+		hv_fmt_size((uint64_t)-v, h, sizeof(h));
+		snprintf(buf, cap, "-%s", h);
+	} else {
 		hv_fmt_size((uint64_t)v, buf, cap);
+	}
 }
 
 struct row {
@@ -69,9 +75,9 @@ static void cell(char *buf, size_t cap, int id, struct row rw, const struct hv_t
 	case COL_FREE: snprintf(buf, cap, "%" PRId64, n ? n->free : s->free); break;
 	case COL_RESV: snprintf(buf, cap, n ? "-" : "%" PRId64, s->resv); break;
 	case COL_SURP: snprintf(buf, cap, "%" PRId64, n ? n->surplus : s->surplus); break;
-	case COL_HUGETLB: fmt_bytes(buf, cap, (n ? n->nr : s->nr) * (int64_t)s->size, o->bytes); break;
-	case COL_VMEMMAP: fmt_bytes(buf, cap, (n ? n->nr : s->nr) * (int64_t)s->vmemmap_bytes_per_page, o->bytes); break;
-	case COL_PERPAGE: fmt_bytes(buf, cap, (int64_t)s->optimizable_bytes_per_page, o->bytes); break;
+	case COL_HUGETLB: fmt_bytes(buf, cap, n ? n->hugetlb_bytes : s->hugetlb_bytes, o->bytes); break;
+	case COL_VMEMMAP: fmt_bytes(buf, cap, n ? n->vmemmap_bytes : s->vmemmap_bytes, o->bytes); break;
+	case COL_PERPAGE: fmt_bytes(buf, cap, hv_figure(s->optimizable_bytes_per_page), o->bytes); break;
 	case COL_SAVED: fmt_bytes(buf, cap, n ? n->savings_current : s->savings_current, o->bytes); break;
 	case COL_POSSIBLE: fmt_bytes(buf, cap, n ? n->savings_possible : s->savings_possible, o->bytes); break;
 	case COL_STALE:
@@ -154,7 +160,7 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 {
 	const struct hv_host *h = r->host;
 	char a[32], b[32], c[32];
-#define SZ(buf, v) fmt_bytes(buf, sizeof(buf), (int64_t)(v), o->bytes)
+#define SZ(buf, v) fmt_bytes(buf, sizeof(buf), (v), o->bytes)
 	fprintf(out, "Kernel:                %s %s, HVO rules of %s%s, keeps %d vmemmap page%s per hugepage\n",
 		h->release[0] ? h->release : "(unknown release)", h->arch[0] ? h->arch : "", hv_gen_name(r->gen),
 		r->gen_assumed ? " (assumed)" : "", r->kept_pages, r->kept_pages == 1 ? "" : "s");
@@ -170,18 +176,20 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 		onoff(r->hvo_sysctl),
 		r->hvo_boot_param == HV_UNKNOWN ? "not set" : r->hvo_boot_param ? "=on" : "=off",
 		r->hvo_default_on == HV_YES ? " (default on)" : "", r->hvo_active ? "active" : "inactive");
-	SZ(a, r->total_hugetlb_bytes);
-	SZ(b, r->total_vmemmap_bytes);
+	SZ(a, hv_figure(r->total_hugetlb_bytes));
+	SZ(b, hv_figure(r->total_vmemmap_bytes));
 	fprintf(out, "Hugetlb memory:        %s, described by %s of struct pages without HVO\n", a, b);
-	if (r->total_savings_current == HV_UNKNOWN)
-		snprintf(a, sizeof(a), "?");
+	SZ(a, r->total_savings_current);
+	SZ(b, hv_figure(r->total_savings_possible));
+	if (r->total_savings_basis == HV_BASIS_MEASURED)
+		fprintf(out, "Saved now:             %s (measured from nr_memmap_pages)\n", a);
+	else if (r->total_savings_basis == HV_BASIS_ASSUMED)
+		fprintf(out, "Saved now:             %s (assumed: %s)\n", a,
+			r->savings_note[0] ? r->savings_note : "nothing measures it");
+	else if (r->total_savings_current == HV_UNKNOWN)
+		fprintf(out, "Saved now:             ? (unknown: %s)\n", r->savings_note[0] ? r->savings_note : "not measurable");
 	else
-		SZ(a, r->total_savings_current);
-	SZ(b, r->total_savings_possible);
-	fprintf(out, "Saved now:             %s (%s)\n", a,
-		r->total_savings_basis == HV_BASIS_MEASURED ? "measured from nr_memmap_pages"
-		: r->total_savings_basis == HV_BASIS_ASSUMED ? "assumed: this kernel has no memmap counters"
-							     : "none");
+		fprintf(out, "Saved now:             %s (none)\n", a);
 	fprintf(out, "Possible:              %s\n", b);
 	if (r->memmap_pages != HV_UNKNOWN && r->memmap_baseline_pages != HV_UNKNOWN) {
 		int64_t now, base;

@@ -251,3 +251,67 @@ tib() {
 	[[ $output == *"no HVO"* ]]
 	[[ $output == *"before 5.14 have no HVO"* ]]
 }
+
+# Issue 11: sparse NUMA ids. Each test edits a copy of 6.12-per-node (nodes 0
+# and 1) in its temp dir and says how.
+renode() { # renode NEWID...: node1 of the copy becomes node NEWID; $S is the copy
+	S=$BATS_TEST_TMPDIR/snap
+	cp -a "$FIX/6.12-per-node" "$S"
+	mv "$S/sys/devices/system/node/node1" "$S/sys/devices/system/node/node$1"
+	echo "0,$1" >"$S/sys/devices/system/node/online"
+}
+
+@test "plan --from-host with nodes 0 and 8: two nodes, their ids, their pools" {
+	renode 8 # edited: node1 -> node8, online 0,8
+	run "$HV" plan --from-host --root "$S" --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq .host.nodes <<<"$output")" -eq 2 ]
+	[ "$(jq -r '.pools[] | select(.name == "2M") | [.nodes[] | "\(.node):\(.pages)"] | join(",")' <<<"$output")" = "0:64,8:192" ]
+	[ "$(jq -r '.pools[] | select(.name == "1G") | [.nodes[] | "\(.node):\(.pages)"] | join(",")' <<<"$output")" = "0:0,8:1" ]
+	run "$HV" plan --from-host --root "$S"
+	[ "$status" -eq 0 ]
+	[[ $output == *"2 NUMA nodes"* ]]
+	grep -qE '^└─ +8 +192 ' <<<"$output"
+	# @NODE names the host's node id
+	run "$HV" plan --root "$S" --pool 2M:10@8 --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.pools[] | select(.name == "2M") | [.nodes[] | "\(.node):\(.pages)"] | join(",")' <<<"$output")" = "0:64,8:10" ]
+	run "$HV" plan --root "$S" --pool 2M:10@1
+	[ "$status" -eq 2 ]
+	[[ $output == *"node 1 is not one of the host's nodes with memory (0, 8)"* ]]
+}
+
+@test "plan --from-host keeps the pools of a node id above 255" {
+	renode 300 # edited: node1 -> node300, online 0,300
+	run "$HV" plan --from-host --root "$S" --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.pools[] | select(.name == "2M") | [.nodes[] | "\(.node):\(.pages)"] | join(",")' <<<"$output")" = "0:64,300:192" ]
+	[ "$(jq '.totals.hugetlb.pages' <<<"$output")" -eq 257 ]
+	run "$HV" plan --root "$S" --pool 1G:2@300 --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.pools[] | select(.name == "1G") | [.nodes[] | "\(.node):\(.pages)"] | join(",")' <<<"$output")" = "0:0,300:2" ]
+}
+
+@test "plan --from-host with POWER's nodes 0, 8 and 252-255: each node's memory from its MemTotal" {
+	renode 8 # edited: node1 -> node8, plus GPU-like nodes 252-255 with 256M each and no pages
+	base=$S/sys/devices/system/node
+	for i in 252 253 254 255; do
+		d=$base/node$i/hugepages/hugepages-2048kB
+		mkdir -p "$d" "$base/node$i/hugepages/hugepages-1048576kB"
+		for f in nr_hugepages free_hugepages surplus_hugepages; do
+			echo 0 >"$d/$f"
+			echo 0 >"$base/node$i/hugepages/hugepages-1048576kB/$f"
+		done
+		printf 'Node %d MemTotal:  262144 kB\nNode %d MemFree:  262144 kB\n' "$i" "$i" >"$base/node$i/meminfo"
+	done
+	echo "0,8,252-255" >"$base/online"
+	run "$HV" plan --from-host --root "$S" --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq .host.nodes <<<"$output")" -eq 6 ]
+	[ "$(jq -r '.pools[] | select(.name == "2M") | [.nodes[] | "\(.node):\(.pages)"] | join(",")' <<<"$output")" = "0:64,8:192,252:0,253:0,254:0,255:0" ]
+	[[ "$(jq -r '.notes[]' <<<"$output")" == *"in proportion to each node's MemTotal"* ]]
+	# a GPU node's share is small: 512M there does not fit
+	run "$HV" plan --root "$S" --pool 2M:512M@252
+	[ "$status" -eq 2 ]
+	[[ $output == *"larger than the memory of node 252"* ]]
+}

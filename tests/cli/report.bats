@@ -162,3 +162,145 @@ man_opts() { MANWIDTH=200 man -l "$1" 2>/dev/null | sed -n '/^OPTIONS/,/^[A-Z]/p
 		[ "$(jq -r '.hstates[0].optimizable_source' <<<"$output")" = computed ]
 	fi
 }
+
+# Issue 11. Each test edits a copy of a fixture in its temp dir; the comment
+# says what is edited.
+
+copy() { # copy FIXTURE: the copy's path in $S
+	S=$BATS_TEST_TMPDIR/snap
+	cp -a "$FX/$1" "$S"
+}
+
+@test "report: no memoryN directories: realized savings null with the reason, never 16E (measured)" {
+	copy 6.12-stale
+	rm -r "$S"/sys/devices/system/memory/memory[0-9]* # edited: the memory block directories are gone
+	run "$HV" report --root "$S" --format json
+	[ "$status" -le 1 ]
+	[ "$(jq -r .memmap.realized_savings_bytes <<<"$output")" = null ]
+	[ "$(jq -r .totals.savings_current_bytes <<<"$output")" = null ]
+	[ "$(jq -r .totals.savings_current_basis <<<"$output")" != measured ]
+	[[ "$(jq -r .totals.savings_current_note <<<"$output")" == *"no memoryN directories"* ]]
+	[ "$(jq '[.. | numbers | select(. < 0)] | length' <<<"$output")" = 0 ]
+	[ "$(jq -r '[.findings[].id] | index("savings-unknown") != null' <<<"$output")" = true ]
+	[ "$(jq -r '[.findings[].id] | index("stale-pages")' <<<"$output")" = null ]
+	run "$HV" report --root "$S" --format prometheus
+	[[ $output != *"hvoplan_host_savings_current_bytes "* ]]
+	[[ $output != *"hvoplan_realized_savings_bytes "* ]]
+	[[ $output == *"hvoplan_savings_measured 0"* ]]
+	! grep -E '^hvoplan_[a-z_]+(\{[^}]*\})? -' <<<"$output"
+	run "$HV" report --root "$S"
+	[[ $output != *16E* && $output != *"(measured"* ]]
+	[[ $output == *"Saved now:             ? (unknown: sys/devices/system/memory has no memoryN directories"* ]]
+}
+
+@test "report: memory blocks missing from a snapshot are found against MemTotal" {
+	copy 6.12-stale
+	rm -r "$S"/sys/devices/system/memory/memory3[2-9] # edited: 8 of the 48 memory blocks are gone
+	run "$HV" report --root "$S" --format json
+	[ "$(jq -r .memmap.realized_savings_bytes <<<"$output")" = null ]
+	[[ "$(jq -r .totals.savings_current_note <<<"$output")" == *"less than MemTotal"* ]]
+}
+
+@test "report: a 6.11+ snapshot without block_size_bytes gives the true reason, not 'no counters'" {
+	copy 6.12-stale
+	rm "$S/sys/devices/system/memory/block_size_bytes" # edited: as in a sosreport
+	run "$HV" report --root "$S"
+	[[ $output != *"no memmap counters"* && $output != *"(6.11+)"* ]]
+	[[ $output == *"block_size_bytes is missing"* ]]
+	# a 6.1 kernel really has no counters, and says so
+	run "$HV" report --root "$FX/6.1-stale"
+	[[ $output == *"Saved now:             "*"(assumed: kernel 6.1."*"has no nr_memmap_pages counters (added in 6.11))"* ]]
+}
+
+@test "report: 4 EiB hugepages: figures beyond 64 signed bits are unknown, never wrapped" {
+	copy 6.12-stale
+	# edited: a 4 EiB hugepage size with 2 pages (8 EiB of memory)
+	d=$S/sys/kernel/mm/hugepages/hugepages-4503599627370496kB
+	mkdir "$d"
+	for f in nr_hugepages free_hugepages; do echo 2 >"$d/$f"; done
+	for f in resv_hugepages surplus_hugepages nr_overcommit_hugepages; do echo 0 >"$d/$f"; done
+	run "$HV" report --root "$S" --format json
+	[ "$status" -le 1 ]
+	[ "$(jq '[.. | numbers | select(. < 0)] | length' <<<"$output")" = 0 ]
+	[ "$(jq -r .totals.hugetlb_bytes <<<"$output")" = null ]
+	grep -q "\"vmemmap_bytes_per_page\": $((1 << 56))," <<<"$output" # jq would round it
+	run "$HV" report --root "$S" -o size,pages,hugetlb,vmemmap -r -n
+	[[ $output == *"4E 2 ? 128P"* ]]
+	run "$HV" report --root "$S" --summary=only
+	[[ $output == *"Hugetlb memory:        ?, described by"* ]]
+	run "$HV" report --root "$S" --format prometheus
+	! grep -E '^hvoplan_[a-z_]+(\{[^}]*\})? -' <<<"$output"
+	# one page (4 EiB) still fits and is shown
+	for f in nr_hugepages free_hugepages; do echo 1 >"$d/$f"; done
+	run "$HV" report --root "$S" -o size,pages,hugetlb -r -n
+	[[ $output == *"4E 1 4E"* ]]
+}
+
+@test "report: HVO and pools set only until the next reboot are found, with --persist fixes" {
+	# 6.12-stale: the sysctl is 1 and both pools were allocated at run time
+	run "$HV" report --root "$FX/6.12-stale" --format json
+	[ "$(jq -r '.findings[] | select(.id == "hvo-not-persistent") | .fix' <<<"$output")" = "hvoplan apply --hvo on --persist --yes" ]
+	[[ "$(jq -r '.findings[] | select(.id == "hvo-not-persistent") | .message' <<<"$output")" == *"does not read /etc/sysctl.d"* ]]
+	[[ "$(jq -r '.findings[] | select(.id == "pools-not-persistent") | .message' <<<"$output")" == *"2M has 256 pages now, 0 at boot; 1G has 1 page now, 0 at boot"* ]]
+	[ "$(jq -r '.findings[] | select(.id == "pools-not-persistent") | .fix' <<<"$output")" = "hvoplan apply --pages 2M:256,1G:1 --persist --yes" ]
+	copy 6.12-stale
+	# edited: the command line sets what runs now
+	echo "console=ttyS0 hugetlb_free_vmemmap=on hugepagesz=2M hugepages=256 hugepagesz=1G hugepages=1" >"$S/proc/cmdline"
+	run "$HV" report --root "$S" --format json
+	[ "$(jq -r '[.findings[].id] | (index("hvo-not-persistent"), index("pools-not-persistent"))' <<<"$output" | sort -u)" = null ]
+}
+
+@test "report: hvo-off persists and promises nothing now; no pools, no re-allocation advice" {
+	copy 6.12-stale
+	echo 0 >"$S/proc/sys/vm/hugetlb_optimize_vmemmap" # edited: HVO off
+	run "$HV" report --root "$S" --format json
+	fix=$(jq -r '.findings[] | select(.id == "hvo-off") | .fix' <<<"$output")
+	msg=$(jq -r '.findings[] | select(.id == "hvo-off") | .message' <<<"$output")
+	[[ $fix == "hvoplan apply --hvo on --persist --yes"*"hvoplan apply --reoptimize --yes" ]]
+	[[ $msg != *"now)"* && $msg == *"once re-allocated with HVO on"* ]]
+	for h in "$S"/sys/kernel/mm/hugepages/*/ "$S"/sys/devices/system/node/node*/hugepages/*/; do
+		echo 0 >"$h/nr_hugepages" && echo 0 >"$h/free_hugepages" # edited: no pools
+	done
+	run "$HV" report --root "$S" --format json
+	fix=$(jq -r '.findings[] | select(.id == "hvo-off") | .fix' <<<"$output")
+	[[ $fix == *"--persist"* && $fix != *reallocate* && $fix != *reoptimize* ]]
+}
+
+@test "report: stale-pages says which pages are in use and can only be re-optimized once freed; singular" {
+	copy 6.12-stale
+	# edited: 1 stale 2M page instead of 128 (127 x 7 fewer boot memmap pages) ...
+	awk '$1 == "nr_memmap_boot_pages" { $2 -= 127 * 7 } { print }' "$FX/6.12-stale/proc/vmstat" >"$S/proc/vmstat"
+	# ... and 56 of the 256 2M pages in use, 8 more reserved
+	echo 200 >"$S/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+	echo 8 >"$S/sys/kernel/mm/hugepages/hugepages-2048kB/resv_hugepages"
+	run "$HV" report --root "$S" --format json
+	msg=$(jq -r '.findings[] | select(.id == "stale-pages") | .message' <<<"$output")
+	[[ $msg == "1 hugepage (1 x 2M) was allocated while HVO was off and is not optimized"* ]]
+	[[ $msg == *"in use or reserved (nr - free + resv): 64 of the 256 2M pages, and stale pages among them can only be re-optimized once freed"* ]]
+	[[ "$(jq -r '.findings[] | select(.id == "stale-pages") | .fix' <<<"$output")" == *"only after they are freed"* ]]
+}
+
+@test "report: one page is 'page', not 'pages', in the error of a node larger than its pool" {
+	copy 6.12-per-node
+	echo 0 >"$S/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages" # edited: pool 0, node 1 keeps its page
+	echo 0 >"$S/sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages"
+	run "$HV" report --root "$S"
+	[ "$status" -eq 3 ]
+	[[ $output == *"node 1 has 1 1G page, more than the 0 of the whole pool"* ]]
+}
+
+@test "report: a per-node boot pool moved to another node at run time is found per node" {
+	# 6.12-hvo-boot-on boots with hugepages=0:1,1:1 for 1G and runs just that
+	run "$HV" report --root "$FX/6.12-hvo-boot-on" --format json
+	[ "$(jq -r '[.findings[].id] | index("pools-not-persistent")' <<<"$output")" = null ]
+	copy 6.12-hvo-boot-on
+	N=$S/sys/devices/system/node
+	# edited: node 1's 1G page now on node 0 (same total)
+	for f in nr_hugepages free_hugepages; do
+		echo 2 >"$N/node0/hugepages/hugepages-1048576kB/$f"
+		echo 0 >"$N/node1/hugepages/hugepages-1048576kB/$f"
+	done
+	run "$HV" report --root "$S" --format json
+	[[ "$(jq -r '.findings[] | select(.id == "pools-not-persistent") | .message' <<<"$output")" == *"1G on node 0 has 2 pages now, 1 at boot; 1G on node 1 has 0 pages now, 1 at boot"* ]]
+	[ "$(jq -r '.findings[] | select(.id == "pools-not-persistent") | .fix' <<<"$output")" = "hvoplan apply --pages 1G:2@0,1G:0@1 --persist --yes" ]
+}

@@ -156,6 +156,7 @@ static struct hv_host *host_618(void)
 	h->cmdline.present = true;
 	h->cmdline.hvo_param = HV_UNKNOWN;
 	h->cmdline.memmap_on_memory = HV_UNKNOWN;
+	h->cmdline.sysctl_hvo = HV_UNKNOWN;
 	h->kconfig.present = true;
 	h->kconfig.hvo = HV_YES;
 	h->kconfig.hvo_default_on = HV_NO;
@@ -395,6 +396,160 @@ static void test_boot_pool_findings(void **state)
 	free(r);
 }
 
+/* Issue 11: a snapshot without memoryN directories gave baseline 0 and
+ * "16E (measured)"; counters beyond the baseline are not savings. */
+static void test_report_baseline_missing(void **state)
+{
+	(void)state;
+	struct hv_host *h = host_618();
+	struct hv_report *r = calloc(1, sizeof(*r));
+	set_pool(h, 0, 100);
+	h->nr_memmap_pages = 12288;
+	h->nr_memmap_boot_pages = 86016 - 100 * 7;
+	h->memblocks.present = 0;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(r->realized_savings_bytes, HV_UNKNOWN);
+	assert_int_equal(r->total_savings_current, HV_UNKNOWN);
+	assert_int_equal(r->total_savings_basis, HV_BASIS_NONE);
+	assert_int_equal(r->hstates[0].savings_current, HV_UNKNOWN);
+	assert_int_equal(r->hstates[0].unoptimized_pages, HV_UNKNOWN);
+	assert_int_equal(r->hstates[1].savings_current, 0); /* an empty pool saves nothing, known */
+	assert_non_null(strstr(r->savings_note, "no memoryN directories"));
+	const struct hv_finding *f = finding(r, "savings-unknown");
+	assert_non_null(f);
+	assert_non_null(strstr(f->message, "memoryN"));
+	assert_null(finding(r, "savings-assumed"));
+	assert_null(finding(r, "stale-pages"));
+
+	/* half the blocks: fewer bytes than MemTotal */
+	h->memblocks.present = 96;
+	h->meminfo.mem_total_kib = 23 * 1024 * 1024;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(r->realized_savings_bytes, HV_UNKNOWN);
+	assert_non_null(strstr(r->savings_note, "less than MemTotal"));
+
+	/* no MemTotal to compare: the counters themselves exceed the baseline */
+	h->meminfo.mem_total_kib = 0;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(r->realized_savings_bytes, HV_UNKNOWN);
+	assert_int_equal(r->total_savings_current, HV_UNKNOWN);
+	assert_non_null(strstr(r->savings_note, "exceed the baseline"));
+
+	/* a 6.18 report without block_size_bytes: not "no counters" */
+	h->memblocks.present = 192;
+	h->memblocks.block_size = HV_UNKNOWN;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_non_null(strstr(r->savings_note, "block_size_bytes is missing"));
+	f = finding(r, "savings-unknown");
+	assert_non_null(f);
+	assert_null(strstr(f->message, "6.11"));
+
+	/* 6.1 has no counters at all: assumed, and that is the reason */
+	strcpy(h->release, "6.1.0-13-amd64");
+	h->kver_minor = 1;
+	h->nr_memmap_pages = h->nr_memmap_boot_pages = HV_UNKNOWN;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(r->total_savings_basis, HV_BASIS_ASSUMED);
+	assert_non_null(strstr(r->savings_note, "no nr_memmap_pages counters (added in 6.11)"));
+	free(h);
+	free(r);
+}
+
+/* 2 x 4 EiB is 2^63 bytes: more than a signed 64-bit figure holds. */
+static void test_report_wide_figures(void **state)
+{
+	(void)state;
+	struct hv_host *h = host_618();
+	struct hv_report *r = calloc(1, sizeof(*r));
+	h->hstates[1].size = 4ull << 60;
+	h->nr_memmap_pages = h->nr_memmap_boot_pages = HV_UNKNOWN;
+	set_pool(h, 1, 1);
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(r->hstates[1].hugetlb_bytes, (int64_t)(4ull << 60));
+	assert_int_equal(r->hstates[1].nodes[0].hugetlb_bytes, (int64_t)(4ull << 60));
+	set_pool(h, 1, 2);
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(r->hstates[1].hugetlb_bytes, HV_UNKNOWN);
+	assert_int_equal(r->hstates[1].nodes[0].hugetlb_bytes, HV_UNKNOWN);
+	assert_int_equal(r->hstates[1].vmemmap_bytes, (int64_t)(2 * ((4ull << 60) / 4096 * 64)));
+	assert_int_equal(hv_figure(r->total_hugetlb_bytes), HV_UNKNOWN);
+	assert_int_equal(r->total_hugetlb_bytes, 8ull << 60); /* exact inside the model */
+	free(h);
+	free(r);
+}
+
+static void test_findings_advice(void **state)
+{
+	(void)state;
+	struct hv_host *h = host_618();
+	struct hv_report *r = calloc(1, sizeof(*r));
+	/* HVO off, no pools: nothing to re-allocate, and nothing saved "now" */
+	h->sysctl_hvo = 0;
+	assert_int_equal(hv_model_report(h, r), 0);
+	const struct hv_finding *f = finding(r, "hvo-off");
+	assert_non_null(f);
+	assert_non_null(strstr(f->fix, "--persist"));
+	assert_null(strstr(f->fix, "reallocate"));
+	assert_null(strstr(f->fix, "--reoptimize"));
+	assert_null(strstr(f->message, "now)"));
+	/* with pools: the re-allocation comes after, and no promise of "now" */
+	set_pool(h, 0, 10);
+	h->nr_memmap_boot_pages = 86016;
+	assert_int_equal(hv_model_report(h, r), 0);
+	f = finding(r, "hvo-off");
+	assert_non_null(strstr(f->fix, "--persist"));
+	assert_non_null(strstr(f->fix, "--reoptimize"));
+	assert_null(strstr(f->message, "saved now"));
+	/* the sysctl differs from the boot state (config default off) */
+	assert_null(finding(r, "hvo-not-persistent"));
+	h->sysctl_hvo = 1;
+	assert_int_equal(hv_model_report(h, r), 0);
+	f = finding(r, "hvo-not-persistent");
+	assert_non_null(f);
+	assert_non_null(strstr(f->message, "sysctl.d"));
+	assert_non_null(strstr(f->fix, "--hvo on --persist"));
+	h->cmdline.hvo_param = 1;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_null(finding(r, "hvo-not-persistent"));
+	/* sysctl.vm.hugetlb_optimize_vmemmap= on the command line sets it at boot, over the parameter */
+	h->cmdline.hvo_param = 0;
+	h->cmdline.sysctl_hvo = 1;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_null(finding(r, "hvo-not-persistent"));
+	h->cmdline.sysctl_hvo = 0;
+	h->cmdline.hvo_param = 1;
+	assert_int_equal(hv_model_report(h, r), 0);
+	f = finding(r, "hvo-not-persistent");
+	assert_non_null(f);
+	assert_non_null(strstr(f->message, "sysctl.vm.hugetlb_optimize_vmemmap= on the command line sets 0"));
+	h->cmdline.sysctl_hvo = HV_UNKNOWN;
+	/* 10 x 2M now, none from the command line */
+	f = finding(r, "pools-not-persistent");
+	assert_non_null(f);
+	assert_non_null(strstr(f->message, "2M has 10 pages now, 0 at boot"));
+	assert_non_null(strstr(f->fix, "--pages 2M:10 --persist"));
+	h->cmdline.npools = 1;
+	h->cmdline.pools[0].size = 0; /* hugepages= alone: the default size */
+	h->cmdline.pools[0].count = 10;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_null(finding(r, "pools-not-persistent"));
+
+	/* one stale page, in a pool with pages in use: singular, and when it
+	 * can be re-optimized */
+	h->hstates[0].free = 4;
+	h->hstates[0].resv = 2;
+	h->nr_memmap_boot_pages = 86016 - 9 * 7;
+	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(r->hstates[0].unoptimized_pages, 1);
+	f = finding(r, "stale-pages");
+	assert_non_null(f);
+	assert_non_null(strstr(f->message, "1 hugepage (1 x 2M) was allocated"));
+	assert_non_null(strstr(f->message, "8 of the 10 2M pages"));
+	assert_non_null(strstr(f->message, "once freed"));
+	free(h);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +567,9 @@ int main(void)
 		cmocka_unit_test(test_report_non_pow2),
 		cmocka_unit_test(test_report_overflow),
 		cmocka_unit_test(test_boot_pool_findings),
+		cmocka_unit_test(test_report_baseline_missing),
+		cmocka_unit_test(test_report_wide_figures),
+		cmocka_unit_test(test_findings_advice),
 	};
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);
 }

@@ -318,12 +318,16 @@ static void test_parse(void **state)
 	assert_int_equal(s.value, 8000);
 	assert_int_equal(hv_plan_parse_pool("2M:512@1", &s), 0);
 	assert_int_equal(s.node, 1);
+	/* a host's node ids can be sparse and above 255: whether the plan has
+	 * the node is the layout's question, not the syntax's */
+	assert_int_equal(hv_plan_parse_pool("2M:5@999", &s), 0);
+	assert_int_equal(s.node, 999);
 	assert_int_equal(s.size, 2 * M);
 	assert_int_equal(hv_plan_parse_pool("2M:100%", &s), 0);
 	assert_int_equal(s.value, 10000);
 
 	static const char *const bad[] = {"2M", "2M:", "x:1", "2M:abc", "2M:101%", "2M:100.5%", "2M:1.234%",
-					  "2M:5@x", "2M:5@999", "2M:%", "1G:99999999999999999999"};
+					  "2M:5@x", "2M:5@1048576", "2M:%", "1G:99999999999999999999"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		if (hv_plan_parse_pool(bad[i], &s) == 0)
 			fail_msg("--pool %s accepted", bad[i]);
@@ -464,6 +468,60 @@ static void test_from_host(void **state)
 	free(in);
 }
 
+/* POWER: nodes 0, 8 and 252-255 (GPU memory), pools on 0 and 8. The plan
+ * has those six nodes under their ids, each with its share of memory. */
+static void test_from_host_sparse_nodes(void **state)
+{
+	(void)state;
+	struct hv_host *h = calloc(1, sizeof(*h));
+	struct hv_plan_input *in = calloc(1, sizeof(*in));
+	static const int ids[] = {0, 8, 252, 253, 254, 255};
+	strcpy(h->release, "6.12.0");
+	h->kver_major = 6;
+	h->kver_minor = 12;
+	h->page_size = 64 * K;
+	h->btf_struct_page_size = 64;
+	h->memblocks.block_size = 256 * M;
+	h->memblocks.present = 4 * 1024 + 4 * 64; /* 1T + 16G */
+	h->nnodes_online = 6;
+	h->nhstates = 1;
+	h->hstates[0] = (struct hv_hstate){.size = 16 * M, .nr = 2 * 24576, .nnodes = 6};
+	for (int i = 0; i < 6; i++) {
+		h->hstates[0].nodes[i] = (struct hv_hstate_node){.node = ids[i], .nr = i < 2 ? 24576 : 0};
+		h->node_mem[h->nnode_mem].node = ids[i];
+		h->node_mem[h->nnode_mem++].mem_total_kib = (int64_t)((i < 2 ? 512 * G : 4 * G) / K);
+	}
+	assert_int_equal(hv_plan_from_host(h, in), 0);
+	assert_int_equal(in->nodes, 6);
+	assert_int_equal(hv_plan_node_id(in, 1), 8);
+	assert_int_equal(hv_plan_node_index(in, 255), 5);
+	assert_int_equal(hv_plan_node_index(in, 1), -1);
+	/* 384G on each big node: over a sixth of memory, within its own */
+	struct hv_plan_result *r = compute_ok(in);
+	assert_int_equal(r->rows[0].nodes[1].pages, 24576);
+	assert_int_equal(r->rows[0].nodes[5].pages, 0);
+	free(r);
+	/* a GPU node holds 4G: 5G there does not fit */
+	pool(in, "16M:5G@253");
+	assert_non_null(strstr(compute_err(in, -EINVAL), "node 253"));
+	in->nspecs = 0;
+	/* without every node's MemTotal the split is even: the same pools no
+	 * longer fit, and the message says so */
+	h->nnode_mem = 5;
+	memset(in, 0, sizeof(*in));
+	assert_int_equal(hv_plan_from_host(h, in), 0);
+	assert_false(in->node_weights_set);
+	assert_non_null(strstr(compute_err(in, -EINVAL), "the pools on node 0 add up to 384G"));
+	/* node ids above 255 keep their pools */
+	h->hstates[0].nodes[1].node = 300;
+	memset(in, 0, sizeof(*in));
+	assert_int_equal(hv_plan_from_host(h, in), 0);
+	assert_int_equal(hv_plan_node_id(in, 5), 300);
+	assert_int_equal(in->base[0].nr[5], 24576);
+	free(h);
+	free(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,7 +529,7 @@ int main(void)
 		cmocka_unit_test(test_no_hvo_and_odd_struct_page), cmocka_unit_test(test_shared_tail),
 		cmocka_unit_test(test_dax),	    cmocka_unit_test(test_layout),
 		cmocka_unit_test(test_compare),	    cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_rejected),    cmocka_unit_test(test_from_host),
+		cmocka_unit_test(test_rejected),    cmocka_unit_test(test_from_host), cmocka_unit_test(test_from_host_sparse_nodes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
