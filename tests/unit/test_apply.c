@@ -84,26 +84,53 @@ static void test_grub_filter(void **state)
 	(void)state;
 	struct hv_desired d = desired(1, "2M:8");
 	char removed[512] = "";
+	char *out = NULL;
 	const char *in = "GRUB_DEFAULT=0\n"
 			 "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet hugetlb_free_vmemmap=off\"\n"
-			 "export GRUB_CMDLINE_LINUX='$X hugepagesz=2M hugepages=3 a=b' # keep\n"
-			 "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX hugetlb_free_vmemmap=0\\\n"
+			 "export GRUB_CMDLINE_LINUX='a=b hugepagesz=2M hugepages=3 c' # keep\n"
+			 "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX splash\\\n"
 			 "  more\"\n"
-			 "GRUB_CMDLINE_LINUX=hugetlb_free_vmemmap=off\n";
-	char *out = hv_grub_file_filter(in, &d, 2 * M, removed, sizeof(removed));
+			 "GRUB_CMDLINE_LINUX=hugetlb_free_vmemmap=off; GRUB_X=1\n";
+	assert_int_equal(hv_grub_file_filter("etc/default/grub", in, &d, 2 * M, removed, sizeof(removed), &out), 0);
 	assert_non_null(out);
 	assert_string_equal(out, "GRUB_DEFAULT=0\n"
 				 "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"
-				 "export GRUB_CMDLINE_LINUX='$X a=b' # keep\n"
-				 "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX hugetlb_free_vmemmap=0\\\n" /* continued: left */
+				 "export GRUB_CMDLINE_LINUX='a=b c' # keep\n"
+				 "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX splash\\\n" /* nothing of ours: left */
 				 "  more\"\n"
-				 "GRUB_CMDLINE_LINUX=\n");
+				 "GRUB_CMDLINE_LINUX=; GRUB_X=1\n");
+	assert_string_equal(removed, "hugetlb_free_vmemmap=off hugepagesz=2M hugepages=3 hugetlb_free_vmemmap=off");
 	free(out);
 	/* nothing to remove: same bytes */
 	in = "GRUB_CMDLINE_LINUX=\"quiet\"";
-	out = hv_grub_file_filter(in, &d, 2 * M, NULL, 0);
+	assert_int_equal(hv_grub_file_filter("etc/default/grub", in, &d, 2 * M, NULL, 0, &out), 0);
 	assert_string_equal(out, in);
 	free(out);
+	/* a conflict apply cannot edit safely is refused, naming file and line */
+	static const char *const refused[] = {
+		"GRUB_CMDLINE_LINUX=hugepages=64\\ cmd\n",
+		"GRUB_CMDLINE_LINUX=hugepages=64\" quiet\"\n",
+		"GRUB_CMDLINE_LINUX=hugetlb_free_vmemmap=off' quiet'\n",
+		"GRUB_CMDLINE_LINUX=\"${EXTRA:- hugepages=64}\"\n",
+		"GRUB_CMDLINE_LINUX=\"quiet \\\"x\\\" hugepages=64\"\n",
+		"GRUB_CMDLINE_LINUX=\"quiet\n hugepages=64\"\n",
+		"if true; then\n GRUB_CMDLINE_LINUX=\"hugepages=64\"\nfi\n",
+		"GRUB_CMDLINE_LINUX=$'hugepages=64'\n",
+		"GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX hugepages=64\"\n",
+		"[ -e /x ] && GRUB_CMDLINE_LINUX=\"hugepages=64\"\n",
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), "# x\n%s", refused[i]);
+		int rc = hv_grub_file_filter("etc/default/grub", text, &d, 2 * M, NULL, 0, &out);
+		if (rc != -ENOTSUP)
+			fail_msg("%s: %d", refused[i], rc);
+		assert_null(out);
+		char where[64];
+		snprintf(where, sizeof(where), "/etc/default/grub:%d: ", strncmp(refused[i], "if", 2) ? 2 : 3);
+		if (!strstr(hv_last_error(), where) || !strstr(hv_last_error(), "huge"))
+			fail_msg("%s: %s", refused[i], hv_last_error());
+	}
 	char *t = hv_grub_dropin_text("hugetlb_free_vmemmap=on");
 	assert_non_null(strstr(t, "GRUB_CMDLINE_LINUX=\"${GRUB_CMDLINE_LINUX:+$GRUB_CMDLINE_LINUX }hugetlb_free_vmemmap=on\"\n"));
 	free(t);
