@@ -157,8 +157,11 @@ int hv_cmdline_filter(const char *in, const struct hv_desired *d, uint64_t defau
 	int nremoved = 0;
 	uint64_t ctx = 0; /* size named by the last hugepagesz= / default_hugepagesz= */
 	bool ctx_set = false, params = true;
-	/* names longer than any we look at are never ours; values we parse are short */
-	char name[64], val[64];
+	/* names longer than any we look at are never ours; values are parsed whole */
+	char name[64];
+	char *val = malloc(strlen(in) + 1);
+	if (!val)
+		return hv_fail(ENOMEM, "out of memory");
 	const char *p = in;
 	for (size_t l; (l = hv_karg_next(&p)) > 0; p += l) {
 		bool drop = false, has_val;
@@ -167,7 +170,7 @@ int hv_cmdline_filter(const char *in, const struct hv_desired *d, uint64_t defau
 		if (params && l == 2 && !strncmp(p, "--", 2))
 			params = false;
 		if (params) {
-			karg_split(p, l, name, sizeof(name), val, sizeof(val), &has_val);
+			karg_split(p, l, name, sizeof(name), val, l + 1, &has_val);
 			if (d->hvo >= 0 && (!strcmp(name, "hugetlb_free_vmemmap") ||
 					    !strcmp(name, "sysctl.vm.hugetlb_optimize_vmemmap") ||
 					    !strcmp(name, "sysctl.vm/hugetlb_optimize_vmemmap")))
@@ -190,14 +193,17 @@ int hv_cmdline_filter(const char *in, const struct hv_desired *d, uint64_t defau
 		if (drop) {
 			nremoved++;
 			if (removed && !append_tok(removed, rcap, p, l)) {
+				free(val);
 				hv_clear_error();
 				return hv_fail(E2BIG, "conflicting kernel parameters too long to record: %.*s", (int)(l > 64 ? 64 : l), p);
 			}
 		} else if (!append_tok(out, cap, p, l)) {
+			free(val);
 			hv_clear_error();
 			return hv_fail(E2BIG, "kernel command line too long (%zu bytes) after %.40s", strlen(in), out);
 		}
 	}
+	free(val);
 	hv_clear_error();
 	return nremoved;
 }
@@ -228,6 +234,14 @@ static int gf_add(struct grub_filter *g, const char *s, size_t n)
 	return 0;
 }
 
+static bool is_cmdline_var(const char *s, size_t b, size_t e)
+{
+	const char *eq = memchr(s + b, '=', e - b);
+	size_t n = eq ? (size_t)(eq - s) - b : 0;
+	return (n == 18 && !strncmp(s + b, "GRUB_CMDLINE_LINUX", 18)) ||
+	       (n == 26 && !strncmp(s + b, "GRUB_CMDLINE_LINUX_DEFAULT", 26));
+}
+
 /* Why apply will not rewrite this assignment, or NULL when it will: the
  * value must be text the shell takes literally, so that putting the kept
  * tokens back in the same quotes can neither run anything nor leave a quote
@@ -246,6 +260,8 @@ static const char *not_editable(const struct grub_filter *g, const struct hv_sh_
 		w = 1;
 	if (st->nwords != w + 1)
 		return "it assigns more than one variable";
+	if (!is_cmdline_var(s, st->words[w].b, st->words[w].e))
+		return "it assigns another variable";
 	size_t b = st->words[w].b, e = st->words[w].e, eq = (size_t)((const char *)memchr(s + b, '=', e - b) - s);
 	b = eq + 1;
 	char q = b < e && (s[b] == '"' || s[b] == '\'') ? s[b] : 0;
@@ -270,6 +286,9 @@ static const char *not_editable(const struct grub_filter *g, const struct hv_sh_
 			if (!q)
 				return "the value starts a tilde expansion";
 			break;
+		default:
+			if (!q && ((unsigned char)s[i] < 0x21 || s[i] == 0x7f))
+				return "the value has a control character";
 		}
 	}
 	*vb = b;
@@ -327,6 +346,14 @@ static int gf_stmt(const struct hv_sh_stmt *st, void *arg)
 	struct grub_filter *g = arg;
 	if (!st->names_cmdline)
 		return 0;
+	if (st->simple && !st->nested) {
+		/* other variables (MY_GRUB_CMDLINE_LINUX=...) count where they are used */
+		bool ours = false;
+		for (int w = 0; w < st->nwords; w++)
+			ours = ours || is_cmdline_var(g->text, st->words[w].b, st->words[w].e);
+		if (!ours)
+			return 0;
+	}
 	size_t vb = 0, ve = 0;
 	const char *why = not_editable(g, st, &vb, &ve);
 	if (why) {

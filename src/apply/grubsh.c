@@ -190,6 +190,9 @@ int hv_sh_statements(const char *text, int (*cb)(const struct hv_sh_stmt *, void
 			continue;
 		}
 		if (c == '\0' || c == '\n' || c == ';') {
+			/* a ; with no command before it is a syntax error */
+			if (c == ';' && !open_stmt && !case_depth)
+				opaque = true;
 			if (open_stmt) {
 				st.last_line = x.line;
 				finish(text, &st, &depth, &case_depth);
@@ -203,8 +206,12 @@ int hv_sh_statements(const char *text, int (*cb)(const struct hv_sh_stmt *, void
 			if (c == '\n')
 				x.line++;
 			x.i++;
-			if (c == ';' && text[x.i] == ';')
+			if (c == ';' && text[x.i] == ';') {
 				x.i++;
+				/* ;; outside a case is a syntax error: trust nothing after it */
+				if (!case_depth)
+					opaque = true;
+			}
 			memset(&st, 0, sizeof(st));
 			st.line = x.line;
 			open_stmt = false;
@@ -222,8 +229,12 @@ int hv_sh_statements(const char *text, int (*cb)(const struct hv_sh_stmt *, void
 				opaque = true;
 			if (c == '(' && !case_depth)
 				depth++;
-			if (c == ')' && !case_depth && depth > 0)
-				depth--;
+			if (c == ')' && !case_depth) {
+				if (depth > 0)
+					depth--;
+				else
+					opaque = true; /* unbalanced: a syntax error */
+			}
 			x.i++;
 			st.end = x.i;
 			continue;
