@@ -138,7 +138,7 @@ int hv_cmdline_filter(const char *in, const struct hv_desired *d, uint64_t defau
 /* One kernel parameter the way lib/cmdline.c next_arg() splits them
  * (a double quote toggles quoting; blanks inside quotes do not split):
  * moves *p past leading blanks and returns the length at *p, 0 at the end. */
-size_t hv_karg_next(const char **p);
+size_t hv_karg_step(const char **p);
 /* Rewrites GRUB_CMDLINE_LINUX / GRUB_CMDLINE_LINUX_DEFAULT assignments of a
  * shell file (rel names it in messages) without conflicting tokens. Only an
  * assignment whose value is one plain word or one quoted string without

@@ -90,50 +90,25 @@ static bool managed_size(const struct hv_desired *d, uint64_t size)
 	return false;
 }
 
-size_t hv_karg_next(const char **p)
+size_t hv_karg_step(const char **p)
 {
-	const char *s = *p;
-	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\v' || *s == '\f')
-		s++;
-	*p = s;
-	bool inq = false;
-	size_t i = 0;
-	for (; s[i]; i++) {
-		if (!inq && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '\v' || s[i] == '\f'))
-			break;
-		if (s[i] == '"')
-			inq = !inq;
-	}
-	return i;
+	size_t pos = 0, n = hv_karg_next(*p, SIZE_MAX, &pos);
+	*p += pos;
+	return n;
 }
 
-/* The name next_arg() sees (a leading quote dropped, up to the first '=')
- * with '-' as '_' (parameq()), and the value with its quotes dropped as
- * next_arg() drops them. */
+/* The name next_arg() sees with '-' as '_' (parameq()), and the value. */
 static void karg_split(const char *tok, size_t len, char *name, size_t ncap, char *val, size_t vcap, bool *has_val)
 {
-	size_t i = 0, n = 0;
-	bool quoted = len > 0 && tok[0] == '"';
-	if (quoted)
-		i = 1;
-	for (; i < len && tok[i] != '='; i++)
-		if (n + 1 < ncap)
-			name[n++] = tok[i] == '-' ? '_' : tok[i];
+	const char *nm, *v;
+	size_t nl, vl;
+	hv_karg_split(tok, len, &nm, &nl, &v, &vl);
+	size_t n = 0;
+	for (; n < nl && n + 1 < ncap; n++)
+		name[n] = nm[n] == '-' ? '_' : nm[n];
 	name[n] = '\0';
-	*has_val = i < len;
-	val[0] = '\0';
-	if (!*has_val) {
-		/* a quoted name without value: `"quiet"` is quiet */
-		if (quoted && n && name[n - 1] == '"')
-			name[n - 1] = '\0';
-		return;
-	}
-	size_t b = i + 1, e = len;
-	if (b < e && tok[b] == '"')
-		b++;
-	if (e > b && tok[e - 1] == '"')
-		e--;
-	snprintf(val, vcap, "%.*s", (int)(e - b), tok + b);
+	*has_val = v != NULL;
+	snprintf(val, vcap, "%.*s", (int)vl, v ? v : "");
 }
 
 /* Appends " tok" (no blank before the first); false when it does not fit. */
@@ -163,7 +138,7 @@ int hv_cmdline_filter(const char *in, const struct hv_desired *d, uint64_t defau
 	if (!val)
 		return hv_fail(ENOMEM, "out of memory");
 	const char *p = in;
-	for (size_t l; (l = hv_karg_next(&p)) > 0; p += l) {
+	for (size_t l; (l = hv_karg_step(&p)) > 0; p += l) {
 		bool drop = false, has_val;
 		uint64_t sz;
 		/* after "--" the words are init's, not kernel parameters */

@@ -94,7 +94,7 @@ static int exec_action(struct hv_plan *p, const char *tool, const char *const *a
 static bool has_token(const char *line, const char *tok)
 {
 	size_t l = strlen(tok), n;
-	for (const char *p = line ? line : ""; (n = hv_karg_next(&p)) > 0; p += n)
+	for (const char *p = line ? line : ""; (n = hv_karg_step(&p)) > 0; p += n)
 		if (n == l && !strncmp(p, tok, l))
 			return true;
 	return false;
@@ -307,7 +307,7 @@ static int plan_kernel_install(const struct hv_desired *d, const struct hv_apply
 		}
 		k2[0] = '\0';
 		size_t n;
-		for (const char *q = kept; (n = hv_karg_next(&q)) > 0; q += n) {
+		for (const char *q = kept; (n = hv_karg_step(&q)) > 0; q += n) {
 			if (strncmp(q, "BOOT_IMAGE=", 11) && strncmp(q, "initrd=", 7)) {
 				size_t l = strlen(k2);
 				snprintf(k2 + l, cap - l, "%s%.*s", l ? " " : "", (int)n, q);

@@ -73,6 +73,18 @@ static void test_cmdline_filter(void **state)
 	n = hv_cmdline_filter("default_hugepagesz=2M hugepages=4", &d, 0, out, sizeof(out), NULL, 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(out, "default_hugepagesz=2M");
+	/* the kernel's splitting: a quoted value is one parameter, '-' is '_',
+	 * words after "--" are init's, a second hugepages= keeps the size */
+	removed[0] = '\0';
+	n = hv_cmdline_filter("foo=\"a hugepages=8 b\" hugetlb-free-vmemmap=off hugepagesz=1G hugepages=1 hugepages=2 "
+			      "-- hugepages=9",
+			      &d, 2 * M, out, sizeof(out), removed, sizeof(removed));
+	assert_int_equal(n, 1);
+	assert_string_equal(out, "foo=\"a hugepages=8 b\" hugepagesz=1G hugepages=1 hugepages=2 -- hugepages=9");
+	assert_string_equal(removed, "hugetlb-free-vmemmap=off");
+	/* too small a buffer is an error, not a cut parameter */
+	char small[8];
+	assert_int_equal(hv_cmdline_filter("root=/dev/sda1 quiet", &d, 2 * M, small, sizeof(small), NULL, 0), -E2BIG);
 	/* hvo not managed: its parameter stays */
 	d = desired(-1, "1G:1");
 	n = hv_cmdline_filter("hugetlb_free_vmemmap=on", &d, 2 * M, out, sizeof(out), NULL, 0);
