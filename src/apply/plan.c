@@ -319,6 +319,21 @@ static int plan_kernel_install(const struct hv_desired *d, const struct hv_apply
 	free(dropped);
 	size_t l = strlen(kept);
 	snprintf(kept + l, cap - l, "%s%s\n", l && p->bootparams[0] ? " " : "", p->bootparams);
+	/* the options kernel-install's 90-loaderentry writes are the file's
+	 * words; an open quote kept from the old line would swallow ours */
+	char *rem = calloc(1, cap + 1), *k2 = malloc(cap);
+	rc = rem && k2 ? hv_cmdline_filter(kept, d, defsz, k2, cap, rem, cap + 1) : hv_fail(ENOMEM, "out of memory");
+	if (rc >= 0 && strcmp(rem, p->bootparams))
+		rc = hv_fail(ENOTSUP,
+			     "/%s: the kernel would read '%.300s' where apply wants exactly '%s' (a double quote left "
+			     "open in the line swallows the parameters after it); fix the line by hand and run apply again",
+			     HV_KERNEL_CMDLINE, rem[0] ? rem : "(none of them)", p->bootparams);
+	free(rem);
+	free(k2);
+	if (rc < 0) {
+		free(kept);
+		return rc;
+	}
 	int before = p->n;
 	rc = file_action(p, &in->kernel_cmdline, kept, false);
 	if (rc < 0 || p->n == before)

@@ -238,3 +238,33 @@ huge_params() { tr ' ' '\n' <<<"$1" | grep -E '^(hugepagesz|hugepages|default_hu
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$(cat "$R/etc/kernel/cmdline")" = "root=/dev/dm-0 $dm foo=\"a hugepages=8 b\" ro $OURS" ]
 }
+
+@test "kernel-install: the real 90-loaderentry writes exactly our parameters into the BLS entry" {
+	command -v kernel-install >/dev/null || skip "no kernel-install"
+	[ -x /usr/lib/kernel/install.d/90-loaderentry.install ] || skip "no 90-loaderentry.install"
+	rm -f "$R/etc/default/grub"
+	mkdir -p "$R/etc/kernel" "$R/boot/loader/entries"
+	dm='dm-mod.create="root,,,ro,0 '$(printf '%.0s8 linear /dev/vda2 0,' $(seq 120))'0 8 linear /dev/vda2 0"'
+	printf '%s\n' "root=/dev/dm-0 $dm  hugepagesz=2M hugepages=16" "foo=\"a hugepages=8 b\" hugetlb_free_vmemmap=off" >"$R/etc/kernel/cmdline"
+	echo layout=bls >"$R/etc/kernel/install.conf"
+	HVOPLAN_TOOL_DIR=$FAKE run "$HV" --root "$R" apply --hvo on --pages 2M:64 --persist --bootloader kernel-install --yes
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	: >"$R/boot/vmlinuz-6.1.0-test"
+	KERNEL_INSTALL_CONF_ROOT=$R/etc/kernel BOOT_ROOT=$R/boot MACHINE_ID=0123456789abcdef0123456789abcdef \
+		KERNEL_INSTALL_PLUGINS=/usr/lib/kernel/install.d/90-loaderentry.install \
+		kernel-install add 6.1.0-test "$R/boot/vmlinuz-6.1.0-test"
+	opts=$(sed -n 's/^options *//p' "$R"/boot/loader/entries/*-6.1.0-test.conf)
+	[ "$opts" = "root=/dev/dm-0 $dm foo=\"a hugepages=8 b\" $OURS systemd.machine_id=0123456789abcdef0123456789abcdef" ] ||
+		{ echo "options: $opts"; false; }
+}
+
+@test "kernel-install: a double quote left open in etc/kernel/cmdline is refused (exit 3), it would swallow ours" {
+	rm -f "$R/etc/default/grub"
+	mkdir -p "$R/etc/kernel"
+	echo 'root=/dev/vda1 foo="abc hugepages=3' >"$R/etc/kernel/cmdline"
+	before=$(tree)
+	HVOPLAN_TOOL_DIR=$FAKE run "$HV" --root "$R" apply --hvo on --pages 2M:64 --persist --bootloader kernel-install --yes
+	[ "$status" -eq 3 ]
+	[[ $output == *"/etc/kernel/cmdline: the kernel would read"* ]]
+	[ "$(tree)" = "$before" ]
+}
