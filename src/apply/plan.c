@@ -387,9 +387,30 @@ static int plan_persist(const struct hv_desired *d, const struct hv_host *h, con
 			return hv_fail(ENOMEM, "out of memory");
 		const char *cur = in->proc_cmdline ? in->proc_cmdline : "";
 		int nrem = hv_cmdline_filter(cur, d, defsz, kept, 65536, p->removed, sizeof(p->removed));
-		free(kept);
-		if (nrem < 0)
+		if (nrem < 0) {
+			free(kept);
 			return nrem;
+		}
+		/* grubby appends ours to each entry's arguments: an open quote there
+		 * (as in the running command line) would swallow them */
+		size_t l = strlen(kept);
+		char *rem = calloc(1, 65536 + sizeof(p->bootparams)), *k2 = malloc(65536 + sizeof(p->bootparams));
+		int vr = rem && k2 ? 0 : hv_fail(ENOMEM, "out of memory");
+		if (vr == 0 && l + 2 + strlen(p->bootparams) < 65536) {
+			snprintf(kept + l, 65536 - l, " %s", p->bootparams);
+			vr = hv_cmdline_filter(kept, d, defsz, k2, 65536 + sizeof(p->bootparams), rem, 65536);
+			if (vr >= 0 && strcmp(rem, p->bootparams))
+				vr = hv_fail(ENOTSUP,
+					     "/proc/cmdline: grubby would give the kernel '%.300s' where apply wants exactly "
+					     "'%s' (a double quote left open swallows the parameters after it); fix the "
+					     "boot entries by hand and run apply again",
+					     rem[0] ? rem : "(none of them)", p->bootparams);
+		}
+		free(rem);
+		free(k2);
+		free(kept);
+		if (vr < 0)
+			return vr;
 		if (nrem == 0 && all_present(cur, p->bootparams))
 			return 0;
 		/* grubby cannot remove one `hugepages=` of two: take them all out and

@@ -268,3 +268,29 @@ huge_params() { tr ' ' '\n' <<<"$1" | grep -E '^(hugepagesz|hugepages|default_hu
 	[[ $output == *"/etc/kernel/cmdline: the kernel would read"* ]]
 	[ "$(tree)" = "$before" ]
 }
+
+@test "grub.d dot files are not sourced by grub-mkconfig, so they do not stop apply" {
+	grub 'GRUB_CMDLINE_LINUX="console=ttyS0"'
+	echo 'GRUB_CMDLINE_LINUX="console=ttyS1 hugepages=16"' >"$R/etc/default/grub.d/.99-local.cfg"
+	apply_persist
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(cat "$R/etc/default/grub.d/.99-local.cfg")" = 'GRUB_CMDLINE_LINUX="console=ttyS1 hugepages=16"' ]
+	need_mkconfig
+	[ "$(mkconfig_linux)" = "root=/dev/vda1 ro console=ttyS0 $OURS" ]
+}
+
+@test "grubby: an open double quote in the running command line is refused (exit 3), it would swallow ours" {
+	mkdir -p "$R/usr/sbin" && touch "$R/usr/sbin/grubby"
+	echo 'BOOT_IMAGE=/vmlinuz root=/dev/sda1 foo="abc hugetlb_free_vmemmap=off' >"$R/proc/cmdline"
+	before=$(tree)
+	HVOPLAN_TOOL_DIR=$FAKE run "$HV" --root "$R" apply --hvo on --persist --yes
+	[ "$status" -eq 3 ]
+	[[ $output == *"grubby would give the kernel"* ]]
+	[ "$(tree)" = "$before" ]
+	[ ! -e "$BATS_TEST_TMPDIR/tools.log" ]
+	# closed, the quoted word is one parameter and stays
+	echo 'BOOT_IMAGE=/vmlinuz root=/dev/sda1 foo="abc hugetlb_free_vmemmap=off" hugetlb_free_vmemmap=off' >"$R/proc/cmdline"
+	HVOPLAN_TOOL_DIR=$FAKE run "$HV" --root "$R" apply --hvo on --persist --yes
+	[ "$status" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/tools.log")" = "grubby --update-kernel=ALL --remove-args=hugetlb_free_vmemmap=off --args=hugetlb_free_vmemmap=on" ]
+}
