@@ -194,6 +194,13 @@ static int grub_verify(const struct hv_desired *d, const struct hv_apply_inputs 
 			     "assignments to GRUB_CMDLINE_LINUX[_DEFAULT]",
 			     why);
 	}
+	/* 10_linux pastes the values into one `linux` line of grub.cfg: a newline
+	 * there ends the command, and what follows is not a kernel parameter */
+	if (rc == 0 && (strchr(lin, '\n') || strchr(def, '\n')))
+		rc = hv_fail(ENOTSUP,
+			     "GRUB_CMDLINE_LINUX%s holds a newline: grub.cfg's linux line would end there and drop the "
+			     "parameters after it; make the value one line and run apply again",
+			     strchr(lin, '\n') ? "" : "_DEFAULT");
 	char *eff = NULL, *kept = NULL, *rem = NULL;
 	if (rc == 0) {
 		size_t cap = strlen(lin) + strlen(def) + 2;

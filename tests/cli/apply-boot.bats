@@ -294,3 +294,15 @@ huge_params() { tr ' ' '\n' <<<"$1" | grep -E '^(hugepagesz|hugepages|default_hu
 	[ "$status" -eq 0 ]
 	[ "$(cat "$BATS_TEST_TMPDIR/tools.log")" = "grubby --update-kernel=ALL --remove-args=hugetlb_free_vmemmap=off --args=hugetlb_free_vmemmap=on" ]
 }
+
+@test "a GRUB_CMDLINE_* value with a newline is refused (exit 3): grub.cfg's linux line ends there" {
+	grub $'GRUB_CMDLINE_LINUX="quiet\n splash"'
+	before=$(tree)
+	apply_persist
+	[ "$status" -eq 3 ] || { echo "$output"; false; }
+	[[ $output == *"GRUB_CMDLINE_LINUX holds a newline"* ]]
+	[ "$(tree)" = "$before" ]
+	need_mkconfig
+	# what grub-mkconfig makes of it: splash (and anything appended) is not a kernel parameter
+	[ "$(mkconfig_linux)" = "root=/dev/vda1 ro quiet" ]
+}
