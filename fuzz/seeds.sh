@@ -123,6 +123,7 @@ printf '\002\002\001e\012;GRUB_CMDLINE_LINUX_DEFAULT=\047a hugepages=6\047\012' 
 printf '\002\002\001GRUB_CMDLINE_LINUGRUB_CMDLINE_LINUX=hugepages=8 # x\012GRUB_CMDLINE_LINUX_DX=hugeages=64\134 cmd\012GRUB_CMDLINE_X="hugepage"s\012f1p=ages=64\134 cmd\012GRUB_CMDLINE_X="hugepages=1"\012fi\012' | put grub_filter synth-found-other-variable
 printf '\002\003\001GRUB_DEFAULT=0\012GRUB_CMDLINE_LINUX_DEFAULT="quiet ugepages=2 gesh2=u gePagesz=2M 2 hugepashugetlb_free_vmemmap=offG hugepages=2 gesh2=u geE_LINUX_DEFAULT=";s=16 rd.lvm=1"\012' | put grub_filter synth-found-two-statements
 printf '\002\002\001export ;;;;);;;;;;;GRUB_CMDLINE_LINUX=hugepages=8 # x\012GRUC_BMDLINE_LINUX_DEFAULT2\047a hugepages=3\047\012' | put grub_filter synth-found-unbalanced-paren
+printf '\002\003\001GR_DEFAULT=0\012GRUB_CMDLINE_LINUX_DEFAULT="quiet hons2le=ttyS0 hugepage\002\002;;;;;;);;;;;;sz=0G hugepages=2 hugepag?sz\3342M hugepages=16sysc;;;);;tltl.v";;\000I\012' | put grub_filter synth-found-double-semicolon
 for f in "$C"/cmdline/live-* "$C"/cmdline/vm-6.1-per-node; do
 	{ printf '\x02\x03\x01'; cat "$f"; } | put cmdline_filter "$(basename "$f")"
 done

@@ -163,7 +163,7 @@ int hv_sh_statements(const char *text, int (*cb)(const struct hv_sh_stmt *, void
 {
 	struct lex x = {.s = text, .i = 0, .line = 1};
 	int depth = 0, case_depth = 0;
-	bool opaque = false; /* after a here-document: its body is not shell */
+	bool opaque = false; /* after a here-document or a syntax error: not shell we can follow */
 	struct hv_sh_stmt st;
 	memset(&st, 0, sizeof(st));
 	st.line = 1;
@@ -190,8 +190,9 @@ int hv_sh_statements(const char *text, int (*cb)(const struct hv_sh_stmt *, void
 			continue;
 		}
 		if (c == '\0' || c == '\n' || c == ';') {
-			/* a ; with no command before it is a syntax error */
-			if (c == ';' && !open_stmt && !case_depth)
+			/* a ; with no command before it, or ;; outside a case, is a
+			 * syntax error: trust neither the statement it ends nor the rest */
+			if (c == ';' && !case_depth && (!open_stmt || text[x.i + 1] == ';'))
 				opaque = true;
 			if (open_stmt) {
 				st.last_line = x.line;
@@ -206,12 +207,8 @@ int hv_sh_statements(const char *text, int (*cb)(const struct hv_sh_stmt *, void
 			if (c == '\n')
 				x.line++;
 			x.i++;
-			if (c == ';' && text[x.i] == ';') {
+			if (c == ';' && text[x.i] == ';')
 				x.i++;
-				/* ;; outside a case is a syntax error: trust nothing after it */
-				if (!case_depth)
-					opaque = true;
-			}
 			memset(&st, 0, sizeof(st));
 			st.line = x.line;
 			open_stmt = false;
