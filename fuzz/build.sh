@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzz/targets/fuzz_*.c) straight from the pure
-# layers: src/parse/*.c, src/model/*.c, src/util/error.c. No Makefile, no I/O
-# code: what is fuzzed is exactly what the probe feeds.
+# layers: src/parse/*.c, src/model/*.c, src/util/error.c, and apply's text
+# editing (src/apply/cmdline.c, grubsh.c). No Makefile, no I/O code: what is
+# fuzzed is exactly what the probe and the planner feed.
 #   fuzz/build.sh            -> build/fuzz/bin/fuzz_<name>
 #   FUZZ_OUT=DIR fuzz/build.sh
 # Installs clang and the libFuzzer runtime (Debian 12: clang, libclang-rt-14-dev)
@@ -33,7 +34,7 @@ mkdir -p "$OUT/obj" "$OUT/bin"
 
 # The code under test: instrumented for coverage, not linked with main().
 objs=()
-for src in src/parse/*.c src/model/*.c src/util/error.c; do
+for src in src/parse/*.c src/model/*.c src/util/error.c src/apply/cmdline.c src/apply/grubsh.c; do
 	obj=$OUT/obj/$(echo "${src%.c}" | tr / _).o
 	if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ] || [ "$0" -nt "$obj" ] || \
 	   [ -n "$(find include -newer "$obj" -name '*.h' -print -quit)" ]; then

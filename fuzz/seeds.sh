@@ -107,4 +107,24 @@ head -c 512 /dev/zero | put model synth-zeros
 for i in 1 2 3 4; do
 	head -c 2048 /dev/zero | tr '\0' "\\$(printf '%03o' $((i * 37)))" | put model "synth-fill-$i"
 done
+# grub_filter / cmdline_filter: 3 bytes of desired state (fuzz_boot_common.h), then the text.
+mkdir -p "$C/grub_filter" "$C/cmdline_filter"
+printf '\x02\x03\x01GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT="quiet hugetlb_free_vmemmap=off"\nGRUB_CMDLINE_LINUX="console=ttyS0 hugepagesz=1G hugepages=2 hugepagesz=2M hugepages=16 rd.lvm=1"\n' |
+	put grub_filter synth-debian
+printf '\x02\x02\x01export GRUB_CMDLINE_LINUX=hugepages=8 # x\nGRUB_CMDLINE_LINUX_DEFAULT=\x27a hugepages=3\x27\n' | put grub_filter synth-plain-single
+printf '\x02\x02\x01GRUB_CMDLINE_LINUX=hugepages=64\\ cmd\nGRUB_CMDLINE_LINUX="${EXTRA:- hugepages=64}"\nif true; then\n GRUB_CMDLINE_LINUX="hugepages=1"\nfi\n' |
+	put grub_filter synth-unsafe
+printf '\x02\x03\x01BOOT_IMAGE=/vmlinuz root=/dev/vda1 ro foo="a hugepages=8 b" hugepagesz=2M hugepages=16 hugetlb-free-vmemmap=off -- hugepages=1\n' |
+	put cmdline_filter synth-quoted
+# inputs that once broke the oracle (the filter edited what it should not)
+printf '\002\002\001export GRUB_CMDLINE_LINUX=hugepages=\020\000\000\000x\012GRUB_CMDLINE_LINUX_DEFAULT2\047a hugepages=3\047\012' | put grub_filter synth-found-control-char
+printf '\002\002\001export GRUB_CMDLINE_LINUX=hugepages=\270#\000x\372\000\000\000\000\000\000' | put grub_filter synth-found-hash-in-word
+printf '\002\002\001e\012;GRUB_CMDLINE_LINUX_DEFAULT=\047a hugepages=6\047\012' | put grub_filter synth-found-leading-semicolon
+printf '\002\002\001GRUB_CMDLINE_LINUGRUB_CMDLINE_LINUX=hugepages=8 # x\012GRUB_CMDLINE_LINUX_DX=hugeages=64\134 cmd\012GRUB_CMDLINE_X="hugepage"s\012f1p=ages=64\134 cmd\012GRUB_CMDLINE_X="hugepages=1"\012fi\012' | put grub_filter synth-found-other-variable
+printf '\002\003\001GRUB_DEFAULT=0\012GRUB_CMDLINE_LINUX_DEFAULT="quiet ugepages=2 gesh2=u gePagesz=2M 2 hugepashugetlb_free_vmemmap=offG hugepages=2 gesh2=u geE_LINUX_DEFAULT=";s=16 rd.lvm=1"\012' | put grub_filter synth-found-two-statements
+printf '\002\002\001export ;;;;);;;;;;;GRUB_CMDLINE_LINUX=hugepages=8 # x\012GRUC_BMDLINE_LINUX_DEFAULT2\047a hugepages=3\047\012' | put grub_filter synth-found-unbalanced-paren
+printf '\002\003\001GR_DEFAULT=0\012GRUB_CMDLINE_LINUX_DEFAULT="quiet hons2le=ttyS0 hugepage\002\002;;;;;;);;;;;;sz=0G hugepages=2 hugepag?sz\3342M hugepages=16sysc;;;);;tltl.v";;\000I\012' | put grub_filter synth-found-double-semicolon
+for f in "$C"/cmdline/live-* "$C"/cmdline/vm-6.1-per-node; do
+	{ printf '\x02\x03\x01'; cat "$f"; } | put cmdline_filter "$(basename "$f")"
+done
 echo "fuzz/seeds.sh: $(find "$C" -type f | wc -l) seeds, $(du -sh "$C" | cut -f1)"

@@ -136,11 +136,62 @@ int hv_grubby_argv(const char *remove, const char *add, char rmbuf[HV_GRUBBY_ARG
 		   char addbuf[HV_GRUBBY_ARG_MAX], const char *argv[5]);
 int hv_cmdline_filter(const char *in, const struct hv_desired *d, uint64_t default_size, char *out, size_t cap,
 		      char *removed, size_t rcap);
+/* One kernel parameter the way lib/cmdline.c next_arg() splits them
+ * (a double quote toggles quoting; blanks inside quotes do not split):
+ * moves *p past leading blanks and returns the length at *p, 0 at the end. */
+size_t hv_karg_step(const char **p);
 /* Rewrites GRUB_CMDLINE_LINUX / GRUB_CMDLINE_LINUX_DEFAULT assignments of a
- * shell file without conflicting tokens. Returns a malloc'ed new text
- * (identical when nothing conflicts) or NULL on ENOMEM. */
-char *hv_grub_file_filter(const char *text, const struct hv_desired *d, uint64_t default_size, char *removed,
-			  size_t rcap);
+ * shell file (rel names it in messages) without conflicting tokens. Only an
+ * assignment whose value is one plain word or one quoted string without
+ * $ ` \ or inner quotes, on one line, outside any compound command, is
+ * edited; a conflicting token anywhere else is refused (-ENOTSUP, naming
+ * rel:line). *out gets a malloc'ed text, identical when nothing conflicts. */
+int hv_grub_file_filter(const char *rel, const char *text, const struct hv_desired *d, uint64_t default_size,
+			char *removed, size_t rcap, char **out);
+
+/* ---- GRUB defaults files as /bin/sh sources them (grubsh.c), pure ---- */
+#define HV_SH_MAX_WORDS 64
+#define HV_SH_MAX_VARS 256
+struct hv_sh_stmt {
+	size_t start, end; /* bytes of the statement, without its terminator */
+	int line, last_line;
+	int nwords;
+	struct {
+		size_t b, e;
+	} words[HV_SH_MAX_WORDS];
+	bool complex;	    /* operators, redirections, reserved words, too many words */
+	bool simple;	    /* only NAME=WORD words, after an optional `export` */
+	bool nested;	    /* inside if/case/loop/function/subshell, or after a here-document */
+	bool names_cmdline; /* mentions GRUB_CMDLINE_LINUX or _DEFAULT */
+};
+/* Splits shell text into statements (newline or ; ends one; && || | &
+ * join them into one complex statement) and calls cb for each. */
+int hv_sh_statements(const char *text, int (*cb)(const struct hv_sh_stmt *, void *), void *arg);
+
+struct hv_sh_var {
+	char name[64];
+	char *val;
+	bool unknown;	 /* set by something outside the subset */
+	char where[300]; /* rel:line of the last assignment (why, when unknown) */
+};
+struct hv_grub_env {
+	int nvars;
+	struct hv_sh_var vars[HV_SH_MAX_VARS];
+};
+/* Called after each assignment to GRUB_CMDLINE_LINUX[_DEFAULT] with the old
+ * and new value; a negative return stops sourcing with that error. */
+typedef int (*hv_grub_step_fn)(void *arg, const char *rel, int line, const char *var, const char *old,
+			       const char *val);
+/* Sources text (file rel) into e as grub-mkconfig's sh would, for plain
+ * assignments; anything else that touches GRUB_CMDLINE_* makes it unknown. */
+int hv_grub_env_source(struct hv_grub_env *e, const char *rel, const char *text, hv_grub_step_fn cb, void *arg);
+/* *val gets the value ("" when never set); -ENOTSUP with rel:line and why
+ * when it is not known. */
+int hv_grub_env_get(const struct hv_grub_env *e, const char *name, const char **val);
+void hv_grub_env_free(struct hv_grub_env *e);
+/* The value of the shell word s[b..e) when it needs no variable or command
+ * (malloc'ed), else NULL. */
+char *hv_sh_word_value(const char *s, size_t b, size_t e);
 /* The drop-in text appending params to GRUB_CMDLINE_LINUX. */
 char *hv_grub_dropin_text(const char *params);
 char *hv_sysctl_dropin_text(int hvo);

@@ -33,6 +33,16 @@ int hv_parse_meminfo(const char *buf, size_t len, struct hv_meminfo *mi);
 int hv_parse_vmstat(const char *buf, size_t len, int64_t *memmap_pages, int64_t *memmap_boot_pages);
 
 int hv_parse_cmdline(const char *buf, size_t len, struct hv_cmdline *cl);
+/* One parameter the way the kernel's next_arg() (lib/cmdline.c) splits a
+ * command line: a double quote toggles quoting and blanks inside quotes do
+ * not split. Skips blanks from *pos, leaves *pos at the parameter and
+ * returns its length; 0 at len or a NUL. */
+size_t hv_karg_next(const char *buf, size_t len, size_t *pos);
+/* next_arg()'s name and value of one parameter: the name without a leading
+ * quote, up to the first '='; the value (NULL when there is no '=') without
+ * its surrounding quotes. */
+void hv_karg_split(const char *tok, size_t len, const char **name, size_t *name_len, const char **val,
+		   size_t *val_len);
 
 /* Plain-text kernel config; call once per line or with the whole text. */
 void hv_kconfig_init(struct hv_kconfig *kc);

@@ -90,159 +90,290 @@ static bool managed_size(const struct hv_desired *d, uint64_t size)
 	return false;
 }
 
-static bool key_is(const char *tok, const char *key)
+size_t hv_karg_step(const char **p)
 {
-	size_t l = strlen(key);
-	return strncmp(tok, key, l) == 0 && (tok[l] == '=' || tok[l] == '\0');
+	size_t pos = 0, n = hv_karg_next(*p, SIZE_MAX, &pos);
+	*p += pos;
+	return n;
+}
+
+/* The name next_arg() sees with '-' as '_' (parameq()), and the value. */
+static void karg_split(const char *tok, size_t len, char *name, size_t ncap, char *val, size_t vcap, bool *has_val)
+{
+	const char *nm, *v;
+	size_t nl, vl;
+	hv_karg_split(tok, len, &nm, &nl, &v, &vl);
+	size_t n = 0;
+	for (; n < nl && n + 1 < ncap; n++)
+		name[n] = nm[n] == '-' ? '_' : nm[n];
+	name[n] = '\0';
+	*has_val = v != NULL;
+	snprintf(val, vcap, "%.*s", (int)vl, v ? v : "");
+}
+
+/* Appends " tok" (no blank before the first); false when it does not fit. */
+static bool append_tok(char *out, size_t cap, const char *tok, size_t len)
+{
+	size_t l = strlen(out), sep = l ? 1 : 0;
+	if (l + sep + len + 1 > cap)
+		return false;
+	if (sep)
+		out[l++] = ' ';
+	memcpy(out + l, tok, len);
+	out[l + len] = '\0';
+	return true;
 }
 
 int hv_cmdline_filter(const char *in, const struct hv_desired *d, uint64_t default_size, char *out, size_t cap,
 		      char *removed, size_t rcap)
 {
-	out[0] = '\0';
+	if (cap)
+		out[0] = '\0';
 	int nremoved = 0;
 	uint64_t ctx = 0; /* size named by the last hugepagesz= / default_hugepagesz= */
-	bool ctx_set = false;
-	char tok[1024];
+	bool ctx_set = false, params = true;
+	/* names longer than any we look at are never ours; values are parsed whole */
+	char name[64];
+	char *val = malloc(strlen(in) + 1);
+	if (!val)
+		return hv_fail(ENOMEM, "out of memory");
 	const char *p = in;
-	while (*p) {
-		while (*p == ' ' || *p == '\t' || *p == '\n')
-			p++;
-		if (!*p)
-			break;
-		size_t l = strcspn(p, " \t\n");
-		if (l >= sizeof(tok))
-			l = sizeof(tok) - 1;
-		memcpy(tok, p, l);
-		tok[l] = '\0';
-		p += strcspn(p, " \t\n");
-		bool drop = false;
+	for (size_t l; (l = hv_karg_step(&p)) > 0; p += l) {
+		bool drop = false, has_val;
 		uint64_t sz;
-		if (d->hvo >= 0 && (key_is(tok, "hugetlb_free_vmemmap") || key_is(tok, "sysctl.vm.hugetlb_optimize_vmemmap")))
-			drop = true;
-		else if (!strncmp(tok, "hugepagesz=", 11)) {
-			hv_clear_error();
-			ctx_set = hv_parse_size(tok + 11, &sz) == 0;
-			ctx = ctx_set ? sz : 0;
-			drop = ctx_set && managed_size(d, ctx);
-		} else if (!strncmp(tok, "default_hugepagesz=", 19)) {
-			hv_clear_error();
-			ctx_set = hv_parse_size(tok + 19, &sz) == 0;
-			ctx = ctx_set ? sz : 0;
-		} else if (!strncmp(tok, "hugepages=", 10)) {
-			uint64_t size = ctx_set ? ctx : default_size;
-			drop = size && managed_size(d, size);
-			ctx_set = false;
-			ctx = 0;
+		/* after "--" the words are init's, not kernel parameters */
+		if (params && l == 2 && !strncmp(p, "--", 2))
+			params = false;
+		if (params) {
+			karg_split(p, l, name, sizeof(name), val, l + 1, &has_val);
+			if (d->hvo >= 0 && (!strcmp(name, "hugetlb_free_vmemmap") ||
+					    !strcmp(name, "sysctl.vm.hugetlb_optimize_vmemmap") ||
+					    !strcmp(name, "sysctl.vm/hugetlb_optimize_vmemmap")))
+				drop = true;
+			else if (!strcmp(name, "hugepagesz") && has_val) {
+				hv_clear_error();
+				ctx_set = hv_parse_size(val, &sz) == 0;
+				ctx = ctx_set ? sz : 0;
+				drop = ctx_set && managed_size(d, ctx);
+			} else if (!strcmp(name, "default_hugepagesz") && has_val) {
+				hv_clear_error();
+				ctx_set = hv_parse_size(val, &sz) == 0;
+				ctx = ctx_set ? sz : 0;
+			} else if (!strcmp(name, "hugepages") && has_val) {
+				uint64_t size = ctx_set ? ctx : default_size;
+				/* no reset: like the kernel, a second hugepages= goes to the same size */
+				drop = size && managed_size(d, size);
+			}
 		}
 		if (drop) {
 			nremoved++;
-			if (removed)
-				append2(removed, rcap, *removed ? " " : "", tok);
-		} else {
-			append2(out, cap, *out ? " " : "", tok);
+			if (removed && !append_tok(removed, rcap, p, l)) {
+				free(val);
+				hv_clear_error();
+				return hv_fail(E2BIG, "conflicting kernel parameters too long to record: %.*s", (int)(l > 64 ? 64 : l), p);
+			}
+		} else if (!append_tok(out, cap, p, l)) {
+			free(val);
+			hv_clear_error();
+			return hv_fail(E2BIG, "kernel command line too long (%zu bytes) after %.40s", strlen(in), out);
 		}
 	}
+	free(val);
 	hv_clear_error();
 	return nremoved;
 }
 
-/* One GRUB_CMDLINE_LINUX[_DEFAULT]= line; returns a malloc'ed replacement
- * or NULL to keep it. Only simple one-line values are edited; tokens that
- * use the shell ($VAR, quotes, backslashes) are kept as they are. */
-static char *filter_line(const char *line, size_t len, const struct hv_desired *d, uint64_t default_size,
-			 char *removed, size_t rcap)
+struct grub_filter {
+	const char *rel, *text;
+	const struct hv_desired *d;
+	uint64_t defsz;
+	char *removed;
+	size_t rcap;
+	char *out;
+	size_t len, cap, copied;
+};
+
+static int gf_add(struct grub_filter *g, const char *s, size_t n)
 {
-	size_t i = 0;
-	while (i < len && (line[i] == ' ' || line[i] == '\t'))
-		i++;
-	if (len - i > 7 && !strncmp(line + i, "export", 6) && (line[i + 6] == ' ' || line[i + 6] == '\t')) {
-		i += 6;
-		while (i < len && (line[i] == ' ' || line[i] == '\t'))
-			i++;
+	if (g->len + n + 1 > g->cap) {
+		size_t cap = (g->len + n + 1) * 2;
+		char *o = realloc(g->out, cap);
+		if (!o)
+			return hv_fail(ENOMEM, "out of memory");
+		g->out = o;
+		g->cap = cap;
 	}
-	static const char *const vars[] = {"GRUB_CMDLINE_LINUX_DEFAULT=", "GRUB_CMDLINE_LINUX="};
-	size_t vl = 0;
-	for (size_t k = 0; k < 2; k++)
-		if (len - i >= strlen(vars[k]) && !strncmp(line + i, vars[k], strlen(vars[k]))) {
-			vl = strlen(vars[k]);
-			break;
-		}
-	if (!vl)
-		return NULL;
-	size_t vstart = i + vl;
-	char q = vstart < len && (line[vstart] == '"' || line[vstart] == '\'') ? line[vstart] : 0;
-	size_t b = vstart + (q ? 1 : 0), e = b;
-	if (q) {
-		while (e < len && line[e] != q && line[e] != '\\' && line[e] != '`')
-			e++;
-		if (e >= len || line[e] != q)
-			return NULL; /* escapes or a multi-line value: leave it */
-	} else {
-		while (e < len && line[e] != ' ' && line[e] != '\t' && line[e] != ';' && line[e] != '#')
-			e++;
-	}
-	char *val = strndup(line + b, e - b);
-	char *out = malloc(e - b + 1);
-	if (!val || !out) {
-		free(val);
-		free(out);
-		return NULL;
-	}
-	int n = hv_cmdline_filter(val, d, default_size, out, e - b + 1, removed, rcap);
-	free(val);
-	if (n == 0) {
-		free(out);
-		return NULL;
-	}
-	size_t tail = len - e;
-	char *res = malloc(b + strlen(out) + tail + 3);
-	if (res) {
-		memcpy(res, line, b);
-		size_t o = b;
-		memcpy(res + o, out, strlen(out));
-		o += strlen(out);
-		memcpy(res + o, line + e, tail);
-		o += tail;
-		res[o] = '\0';
-	}
-	free(out);
-	return res;
+	memcpy(g->out + g->len, s, n);
+	g->len += n;
+	g->out[g->len] = '\0';
+	return 0;
 }
 
-char *hv_grub_file_filter(const char *text, const struct hv_desired *d, uint64_t default_size, char *removed,
-			  size_t rcap)
+static bool is_cmdline_var(const char *s, size_t b, size_t e)
 {
-	size_t cap = strlen(text) + 1, len = 0;
-	char *res = malloc(cap);
-	if (!res)
-		return NULL;
-	const char *p = text;
-	while (*p) {
-		const char *nl = strchr(p, '\n');
-		size_t l = nl ? (size_t)(nl - p) : strlen(p);
-		char *rep = filter_line(p, l, d, default_size, removed, rcap);
-		const char *src = rep ? rep : p;
-		size_t sl = rep ? strlen(rep) : l;
-		if (len + sl + 2 > cap) {
-			cap = (len + sl + 2) * 2;
-			char *nr = realloc(res, cap);
-			if (!nr) {
-				free(rep);
-				free(res);
-				return NULL;
-			}
-			res = nr;
-		}
-		memcpy(res + len, src, sl);
-		len += sl;
-		if (nl)
-			res[len++] = '\n';
-		free(rep);
-		p += l + (nl ? 1 : 0);
+	const char *eq = memchr(s + b, '=', e - b);
+	size_t n = eq ? (size_t)(eq - s) - b : 0;
+	return (n == 18 && !strncmp(s + b, "GRUB_CMDLINE_LINUX", 18)) ||
+	       (n == 26 && !strncmp(s + b, "GRUB_CMDLINE_LINUX_DEFAULT", 26));
+}
+
+/* Why apply will not rewrite this assignment, or NULL when it will: the
+ * value must be text the shell takes literally, so that putting the kept
+ * tokens back in the same quotes can neither run anything nor leave a quote
+ * open. [*vb, *ve) is the value inside its quotes. */
+static const char *not_editable(const struct grub_filter *g, const struct hv_sh_stmt *st, size_t *vb, size_t *ve)
+{
+	const char *s = g->text;
+	if (st->nested)
+		return "it is inside an if, case, loop or function";
+	if (!st->simple)
+		return "the line is more than a plain assignment";
+	if (st->line != st->last_line)
+		return "the value spans lines";
+	int w = 0;
+	if (st->nwords && st->words[0].e - st->words[0].b == 6 && !strncmp(s + st->words[0].b, "export", 6))
+		w = 1;
+	if (st->nwords != w + 1)
+		return "it assigns more than one variable";
+	if (!is_cmdline_var(s, st->words[w].b, st->words[w].e))
+		return "it assigns another variable";
+	size_t b = st->words[w].b, e = st->words[w].e, eq = (size_t)((const char *)memchr(s + b, '=', e - b) - s);
+	b = eq + 1;
+	char q = b < e && (s[b] == '"' || s[b] == '\'') ? s[b] : 0;
+	if (q) {
+		if (e - b < 2 || s[e - 1] != q)
+			return "the value is not one quoted string";
+		b++;
+		e--;
 	}
-	res[len] = '\0';
-	return res;
+	for (size_t i = b; i < e; i++) {
+		switch (s[i]) {
+		case '\\':
+			return "the value has a backslash escape";
+		case '$':
+			return "the value uses a shell expansion ($)";
+		case '`':
+			return "the value has a command substitution";
+		case '"':
+		case '\'':
+			return "the value has quotes inside it";
+		case '~':
+			if (!q)
+				return "the value starts a tilde expansion";
+			break;
+		default:
+			if (!q && ((unsigned char)s[i] < 0x21 || s[i] == 0x7f))
+				return "the value has a control character";
+		}
+	}
+	*vb = b;
+	*ve = e;
+	return NULL;
+}
+
+/* Tokens of a statement apply cannot edit that would conflict: quotes,
+ * expansions and the variable names blanked out, so that
+ * "${X:- hugepages=64}" or hugepages=64\ quiet still show hugepages=64. */
+static int loose_conflicts(const struct grub_filter *g, const struct hv_sh_stmt *st, char *found, size_t cap)
+{
+	size_t n = st->end - st->start;
+	/* a plain assignment whose value needs nothing from outside: its exact value decides */
+	if (st->simple && !st->nested && st->nwords == 1) {
+		const char *eq = memchr(g->text + st->words[0].b, '=', st->words[0].e - st->words[0].b);
+		char *v = eq ? hv_sh_word_value(g->text, (size_t)(eq - g->text) + 1, st->words[0].e) : NULL;
+		if (v) {
+			size_t vl = strlen(v);
+			char *kept = malloc(vl + 1);
+			found[0] = '\0';
+			int r = kept ? hv_cmdline_filter(v, g->d, g->defsz, kept, vl + 1, found, cap)
+				     : hv_fail(ENOMEM, "out of memory");
+			free(kept);
+			free(v);
+			return r;
+		}
+	}
+	char *t = strndup(g->text + st->start, n), *kept = malloc(n + 1);
+	if (!t || !kept) {
+		free(t);
+		free(kept);
+		return hv_fail(ENOMEM, "out of memory");
+	}
+	for (char *c = t; (c = strstr(c, "GRUB_CMDLINE_LINUX"));) {
+		size_t l = 18;
+		if (!strncmp(c + l, "_DEFAULT", 8))
+			l += 8;
+		if (c[l] == '=')
+			l++;
+		memset(c, ' ', l);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strchr("\"'\\$`{}()", t[i]) || (t[i] == ':' && (t[i + 1] == '-' || t[i + 1] == '+')))
+			t[i] = ' ';
+	found[0] = '\0';
+	int r = hv_cmdline_filter(t, g->d, g->defsz, kept, n + 1, found, cap);
+	free(t);
+	free(kept);
+	return r;
+}
+
+static int gf_stmt(const struct hv_sh_stmt *st, void *arg)
+{
+	struct grub_filter *g = arg;
+	if (!st->names_cmdline)
+		return 0;
+	if (st->simple && !st->nested) {
+		/* other variables (MY_GRUB_CMDLINE_LINUX=...) count where they are used */
+		bool ours = false;
+		for (int w = 0; w < st->nwords; w++)
+			ours = ours || is_cmdline_var(g->text, st->words[w].b, st->words[w].e);
+		if (!ours)
+			return 0;
+	}
+	size_t vb = 0, ve = 0;
+	const char *why = not_editable(g, st, &vb, &ve);
+	if (why) {
+		char found[512];
+		int n = loose_conflicts(g, st, found, sizeof(found));
+		if (n < 0 && n != -E2BIG)
+			return n;
+		if (n == 0)
+			return 0; /* nothing of ours here: whether its value is known is checked later */
+		return hv_fail(ENOTSUP,
+			       "/%s:%d: %s conflicts with the kernel parameters apply sets, but apply does not edit this "
+			       "line: %s; take it out by hand (or make the value one plain quoted string) and run apply again",
+			       g->rel, st->line, n == -E2BIG ? "a long parameter" : found, why);
+	}
+	size_t vl = ve - vb;
+	char *val = strndup(g->text + vb, vl), *kept = malloc(vl + 1);
+	if (!val || !kept) {
+		free(val);
+		free(kept);
+		return hv_fail(ENOMEM, "out of memory");
+	}
+	int n = hv_cmdline_filter(val, g->d, g->defsz, kept, vl + 1, g->removed, g->rcap);
+	free(val);
+	int rc = 0;
+	if (n > 0 && (rc = gf_add(g, g->text + g->copied, vb - g->copied)) == 0 &&
+	    (rc = gf_add(g, kept, strlen(kept))) == 0)
+		g->copied = ve;
+	free(kept);
+	return n < 0 ? n : rc;
+}
+
+int hv_grub_file_filter(const char *rel, const char *text, const struct hv_desired *d, uint64_t default_size,
+			char *removed, size_t rcap, char **out)
+{
+	struct grub_filter g = {.rel = rel, .text = text, .d = d, .defsz = default_size, .removed = removed, .rcap = rcap};
+	*out = NULL;
+	int rc = hv_sh_statements(text, gf_stmt, &g);
+	if (rc == 0)
+		rc = gf_add(&g, text + g.copied, strlen(text + g.copied));
+	if (rc < 0) {
+		free(g.out);
+		return rc;
+	}
+	*out = g.out;
+	return 0;
 }
 
 char *hv_grub_dropin_text(const char *params)

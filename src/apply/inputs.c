@@ -55,7 +55,8 @@ static int read_grub_dir(int rootfd, const char *rootname, struct hv_apply_input
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		size_t l = strlen(e->d_name);
-		if (l < 5 || strcmp(e->d_name + l - 4, ".cfg") || !strcmp(e->d_name, "90-hvoplan.cfg"))
+		/* only what the glob *.cfg of grub-mkconfig matches: no dot files */
+		if (l < 5 || e->d_name[0] == '.' || strcmp(e->d_name + l - 4, ".cfg") || !strcmp(e->d_name, "90-hvoplan.cfg"))
 			continue;
 		if (n >= HV_MAX_GRUB_FILES) {
 			closedir(d);

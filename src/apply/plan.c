@@ -90,17 +90,14 @@ static int exec_action(struct hv_plan *p, const char *tool, const char *const *a
 	return 0;
 }
 
+/* Whether line holds tok as one kernel parameter (quotes grouping as the
+ * kernel groups them, so a word inside foo="a b" is not one). */
 static bool has_token(const char *line, const char *tok)
 {
-	size_t l = strlen(tok);
-	for (const char *p = line; p && *p;) {
-		while (*p == ' ' || *p == '\t' || *p == '\n')
-			p++;
-		size_t n = strcspn(p, " \t\n");
+	size_t l = strlen(tok), n;
+	for (const char *p = line ? line : ""; (n = hv_karg_step(&p)) > 0; p += n)
 		if (n == l && !strncmp(p, tok, l))
 			return true;
-		p += n;
-	}
 	return false;
 }
 
@@ -121,33 +118,161 @@ static bool all_present(const char *line, const char *params)
 	return true;
 }
 
+/* Follows grub-mkconfig sourcing the files, to catch a later file that
+ * throws our parameters away, and the first file that brings in a
+ * conflicting one. */
+struct grub_check {
+	const struct hv_desired *d;
+	uint64_t defsz;
+	const char *params;
+	bool ours_seen;
+	char conflict_where[300];
+};
+
+static int count_conflicts(const char *v, const struct hv_desired *d, uint64_t defsz)
+{
+	size_t cap = strlen(v) + 1;
+	char *kept = malloc(cap);
+	if (!kept)
+		return hv_fail(ENOMEM, "out of memory");
+	int n = hv_cmdline_filter(v, d, defsz, kept, cap, NULL, 0);
+	free(kept);
+	return n;
+}
+
+static int grub_step(void *arg, const char *rel, int line, const char *var, const char *old, const char *val)
+{
+	struct grub_check *c = arg;
+	if (!strcmp(rel, HV_GRUB_DROPIN))
+		return 0;
+	if (c->ours_seen && c->params[0] && !strcmp(var, "GRUB_CMDLINE_LINUX") && all_present(old, c->params) &&
+	    !all_present(val, c->params))
+		return hv_fail(ENOTSUP,
+			       "/%s:%d: sets GRUB_CMDLINE_LINUX after /%s (grub-mkconfig sources it later) and so drops "
+			       "the parameters apply puts there (%s); make it add to the value "
+			       "(GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX ...\") and run apply again",
+			       rel, line, HV_GRUB_DROPIN, c->params);
+	int a = count_conflicts(val, c->d, c->defsz), b = count_conflicts(old, c->d, c->defsz);
+	if (a < 0 || b < 0)
+		return a < 0 ? a : b;
+	if (a > b && !c->conflict_where[0])
+		snprintf(c->conflict_where, sizeof(c->conflict_where), "/%s:%d", rel, line);
+	return 0;
+}
+
+/* The kernel parameters of grub-mkconfig's normal entries (10_linux:
+ * GRUB_CMDLINE_LINUX then GRUB_CMDLINE_LINUX_DEFAULT), worked out from the
+ * files as they will be after the plan; fails unless apply's parameters are
+ * there exactly once and nothing else sets what they set. */
+static int grub_verify(const struct hv_desired *d, const struct hv_apply_inputs *in, uint64_t defsz,
+		       const char *const *texts, const char *dropin, struct hv_plan *p)
+{
+	struct hv_grub_env *env = calloc(1, sizeof(*env));
+	if (!env)
+		return hv_fail(ENOMEM, "out of memory");
+	struct grub_check c = {.d = d, .defsz = defsz, .params = p->bootparams};
+	int rc = 0;
+	if (in->grub_main.exists)
+		rc = hv_grub_env_source(env, HV_GRUB_MAIN, texts[0], grub_step, &c);
+	/* etc/default/grub.d/ *.cfg in the order of sh's glob (byte order), ours among them */
+	const char *ours = HV_GRUB_DROPIN + sizeof(HV_GRUB_DIR);
+	for (int i = 0; rc == 0 && i <= in->ngrub_others; i++) {
+		const char *name = i < in->ngrub_others ? in->grub_others[i].rel + sizeof(HV_GRUB_DIR) : NULL;
+		if (dropin && !c.ours_seen && (!name || strcmp(ours, name) < 0)) {
+			rc = hv_grub_env_source(env, HV_GRUB_DROPIN, dropin, grub_step, &c);
+			c.ours_seen = true;
+		}
+		if (rc == 0 && name)
+			rc = hv_grub_env_source(env, in->grub_others[i].rel, texts[1 + i], grub_step, &c);
+	}
+	const char *lin = NULL, *def = NULL;
+	if (rc == 0 && ((rc = hv_grub_env_get(env, "GRUB_CMDLINE_LINUX", &lin)) < 0 ||
+			(rc = hv_grub_env_get(env, "GRUB_CMDLINE_LINUX_DEFAULT", &def)) < 0)) {
+		char why[400];
+		snprintf(why, sizeof(why), "%s", hv_last_error());
+		rc = hv_fail(ENOTSUP,
+			     "cannot tell the kernel command line grub-mkconfig would write: %s; apply follows only plain "
+			     "assignments to GRUB_CMDLINE_LINUX[_DEFAULT]",
+			     why);
+	}
+	/* 10_linux pastes the values into one `linux` line of grub.cfg: a newline
+	 * there ends the command, and what follows is not a kernel parameter */
+	if (rc == 0 && (strchr(lin, '\n') || strchr(def, '\n')))
+		rc = hv_fail(ENOTSUP,
+			     "GRUB_CMDLINE_LINUX%s holds a newline: grub.cfg's linux line would end there and drop the "
+			     "parameters after it; make the value one line and run apply again",
+			     strchr(lin, '\n') ? "" : "_DEFAULT");
+	char *eff = NULL, *kept = NULL, *rem = NULL;
+	if (rc == 0) {
+		size_t cap = strlen(lin) + strlen(def) + 2;
+		eff = malloc(cap);
+		kept = malloc(cap);
+		rem = malloc(cap + sizeof(p->bootparams));
+		if (!eff || !kept || !rem)
+			rc = hv_fail(ENOMEM, "out of memory");
+		else {
+			snprintf(eff, cap, "%s %s", lin, def);
+			rem[0] = '\0';
+			int n = hv_cmdline_filter(eff, d, defsz, kept, cap, rem, cap + sizeof(p->bootparams));
+			if (n < 0)
+				rc = n;
+			else if (strcmp(rem, p->bootparams)) {
+				int quotes = 0;
+				for (const char *q = eff; *q; q++)
+					quotes += *q == '"';
+				rc = hv_fail(ENOTSUP,
+					     "the kernel command line grub-mkconfig would write has '%.300s' where apply "
+					     "wants exactly '%s'%s%s%s: the boot pools would not be what was asked for; "
+					     "take the conflicting parameters out by hand and run apply again",
+					     rem[0] ? rem : "(none of them)", p->bootparams,
+					     c.conflict_where[0] ? "; conflicting parameters from " : "", c.conflict_where,
+					     quotes % 2 ? "; a double quote left open swallows the parameters after it" : "");
+			}
+		}
+	}
+	free(eff);
+	free(kept);
+	free(rem);
+	hv_grub_env_free(env);
+	free(env);
+	return rc;
+}
+
 static int plan_grub(const struct hv_desired *d, const struct hv_apply_inputs *in, uint64_t defsz, struct hv_plan *p)
 {
-	int changed = 0, rc;
-	const struct hv_file *files[HV_MAX_GRUB_FILES + 1];
-	int n = 0;
+	int changed = 0, rc = 0;
+	/* texts[0]: etc/default/grub, texts[1 + i]: grub_others[i], as they will be */
+	char *texts[HV_MAX_GRUB_FILES + 1] = {0};
+	char *dropin = NULL;
 	if (in->grub_main.exists)
-		files[n++] = &in->grub_main;
-	for (int i = 0; i < in->ngrub_others; i++)
-		files[n++] = &in->grub_others[i];
-	for (int i = 0; i < n; i++) {
-		char *t = hv_grub_file_filter(files[i]->data, d, defsz, p->removed, sizeof(p->removed));
-		if (!t)
-			return hv_fail(ENOMEM, "out of memory");
+		rc = hv_grub_file_filter(in->grub_main.rel, in->grub_main.data, d, defsz, p->removed,
+					 sizeof(p->removed), &texts[0]);
+	for (int i = 0; rc == 0 && i < in->ngrub_others; i++)
+		rc = hv_grub_file_filter(in->grub_others[i].rel, in->grub_others[i].data, d, defsz, p->removed,
+					 sizeof(p->removed), &texts[1 + i]);
+	if (rc == 0 && p->bootparams[0] && !(dropin = hv_grub_dropin_text(p->bootparams)))
+		rc = hv_fail(ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = grub_verify(d, in, defsz, (const char *const *)texts, dropin, p);
+	for (int i = 0; i <= in->ngrub_others; i++) {
+		const struct hv_file *f = i == 0 ? &in->grub_main : &in->grub_others[i - 1];
+		if (!f->exists)
+			continue;
 		int before = p->n;
-		if ((rc = file_action(p, files[i], t, false)) < 0)
-			return rc;
+		/* file_action owns the text from here on */
+		if (rc == 0)
+			rc = file_action(p, f, texts[i], false);
+		else
+			free(texts[i]);
+		texts[i] = NULL;
 		changed += p->n - before;
 	}
-	int before = p->n;
-	if (p->bootparams[0]) {
-		char *t = hv_grub_dropin_text(p->bootparams);
-		if (!t)
-			return hv_fail(ENOMEM, "out of memory");
-		rc = file_action(p, &in->grub_dropin, t, false);
-	} else {
-		rc = file_action(p, &in->grub_dropin, NULL, true);
+	if (rc < 0) {
+		free(dropin);
+		return rc;
 	}
+	int before = p->n;
+	rc = dropin ? file_action(p, &in->grub_dropin, dropin, false) : file_action(p, &in->grub_dropin, NULL, true);
 	if (rc < 0)
 		return rc;
 	changed += p->n - before;
@@ -174,7 +299,12 @@ static int plan_kernel_install(const struct hv_desired *d, const struct hv_apply
 		free(dropped);
 		return hv_fail(ENOMEM, "out of memory");
 	}
-	hv_cmdline_filter(base, d, defsz, kept, cap, p->removed, sizeof(p->removed));
+	int rc = hv_cmdline_filter(base, d, defsz, kept, cap, p->removed, sizeof(p->removed));
+	if (rc < 0) {
+		free(kept);
+		free(dropped);
+		return rc;
+	}
 	if (!in->kernel_cmdline.exists) {
 		/* kernel-install's own fallback drops these from /proc/cmdline */
 		char *k2 = malloc(cap);
@@ -184,15 +314,12 @@ static int plan_kernel_install(const struct hv_desired *d, const struct hv_apply
 			return hv_fail(ENOMEM, "out of memory");
 		}
 		k2[0] = '\0';
-		for (const char *q = kept; *q;) {
-			size_t n = strcspn(q, " ");
-			if (n && strncmp(q, "BOOT_IMAGE=", 11) && strncmp(q, "initrd=", 7)) {
+		size_t n;
+		for (const char *q = kept; (n = hv_karg_step(&q)) > 0; q += n) {
+			if (strncmp(q, "BOOT_IMAGE=", 11) && strncmp(q, "initrd=", 7)) {
 				size_t l = strlen(k2);
 				snprintf(k2 + l, cap - l, "%s%.*s", l ? " " : "", (int)n, q);
 			}
-			q += n;
-			while (*q == ' ')
-				q++;
 		}
 		free(kept);
 		kept = k2;
@@ -200,8 +327,23 @@ static int plan_kernel_install(const struct hv_desired *d, const struct hv_apply
 	free(dropped);
 	size_t l = strlen(kept);
 	snprintf(kept + l, cap - l, "%s%s\n", l && p->bootparams[0] ? " " : "", p->bootparams);
+	/* the options kernel-install's 90-loaderentry writes are the file's
+	 * words; an open quote kept from the old line would swallow ours */
+	char *rem = calloc(1, cap + 1), *k2 = malloc(cap);
+	rc = rem && k2 ? hv_cmdline_filter(kept, d, defsz, k2, cap, rem, cap + 1) : hv_fail(ENOMEM, "out of memory");
+	if (rc >= 0 && strcmp(rem, p->bootparams))
+		rc = hv_fail(ENOTSUP,
+			     "/%s: the kernel would read '%.300s' where apply wants exactly '%s' (a double quote left "
+			     "open in the line swallows the parameters after it); fix the line by hand and run apply again",
+			     HV_KERNEL_CMDLINE, rem[0] ? rem : "(none of them)", p->bootparams);
+	free(rem);
+	free(k2);
+	if (rc < 0) {
+		free(kept);
+		return rc;
+	}
 	int before = p->n;
-	int rc = file_action(p, &in->kernel_cmdline, kept, false);
+	rc = file_action(p, &in->kernel_cmdline, kept, false);
 	if (rc < 0 || p->n == before)
 		return rc;
 	if (in->kernel_image) {
@@ -253,7 +395,30 @@ static int plan_persist(const struct hv_desired *d, const struct hv_host *h, con
 			return hv_fail(ENOMEM, "out of memory");
 		const char *cur = in->proc_cmdline ? in->proc_cmdline : "";
 		int nrem = hv_cmdline_filter(cur, d, defsz, kept, 65536, p->removed, sizeof(p->removed));
+		if (nrem < 0) {
+			free(kept);
+			return nrem;
+		}
+		/* grubby appends ours to each entry's arguments: an open quote there
+		 * (as in the running command line) would swallow them */
+		size_t l = strlen(kept);
+		char *rem = calloc(1, 65536 + sizeof(p->bootparams)), *k2 = malloc(65536 + sizeof(p->bootparams));
+		int vr = rem && k2 ? 0 : hv_fail(ENOMEM, "out of memory");
+		if (vr == 0 && l + 2 + strlen(p->bootparams) < 65536) {
+			snprintf(kept + l, 65536 - l, " %s", p->bootparams);
+			vr = hv_cmdline_filter(kept, d, defsz, k2, 65536 + sizeof(p->bootparams), rem, 65536);
+			if (vr >= 0 && strcmp(rem, p->bootparams))
+				vr = hv_fail(ENOTSUP,
+					     "/proc/cmdline: grubby would give the kernel '%.300s' where apply wants exactly "
+					     "'%s' (a double quote left open swallows the parameters after it); fix the "
+					     "boot entries by hand and run apply again",
+					     rem[0] ? rem : "(none of them)", p->bootparams);
+		}
+		free(rem);
+		free(k2);
 		free(kept);
+		if (vr < 0)
+			return vr;
 		if (nrem == 0 && all_present(cur, p->bootparams))
 			return 0;
 		/* grubby cannot remove one `hugepages=` of two: take them all out and
@@ -273,6 +438,8 @@ static int plan_persist(const struct hv_desired *d, const struct hv_host *h, con
 			return hv_fail(ENOMEM, "out of memory");
 		int nrem = hv_cmdline_filter(cur, d, defsz, kept, 65536, p->removed, sizeof(p->removed));
 		free(kept);
+		if (nrem < 0)
+			return nrem;
 		if (nrem == 0 && all_present(cur, p->bootparams))
 			return 0;
 		struct hv_action *a = add(p, HV_ACT_MANUAL);

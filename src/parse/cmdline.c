@@ -3,7 +3,9 @@
  * decides hugepage pools and HVO. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hv_error.h"
@@ -132,6 +134,51 @@ static int handle_param(struct hv_cmdline *cl, const char *name, const char *val
 	return 0;
 }
 
+static bool kspace(char c)
+{
+	return isspace((unsigned char)c);
+}
+
+size_t hv_karg_next(const char *buf, size_t len, size_t *pos)
+{
+	size_t i = *pos;
+	while (i < len && buf[i] && kspace(buf[i]))
+		i++;
+	*pos = i;
+	bool inq = false;
+	size_t n = 0;
+	for (; i + n < len && buf[i + n] && (inq || !kspace(buf[i + n])); n++)
+		if (buf[i + n] == '"')
+			inq = !inq;
+	return n;
+}
+
+void hv_karg_split(const char *tok, size_t len, const char **name, size_t *name_len, const char **val,
+		   size_t *val_len)
+{
+	bool quoted = len > 0 && tok[0] == '"';
+	size_t b = quoted ? 1 : 0, i = b;
+	while (i < len && tok[i] != '=')
+		i++;
+	*name = tok + b;
+	*name_len = i - b;
+	if (i >= len) {
+		*val = NULL;
+		*val_len = 0;
+		/* "quiet" is quiet */
+		if (quoted && *name_len && tok[len - 1] == '"')
+			(*name_len)--;
+		return;
+	}
+	size_t vb = i + 1, ve = len;
+	if (vb < ve && tok[vb] == '"')
+		vb++;
+	if (ve > vb && tok[ve - 1] == '"')
+		ve--;
+	*val = tok + vb;
+	*val_len = ve - vb;
+}
+
 int hv_parse_cmdline(const char *buf, size_t len, struct hv_cmdline *cl)
 {
 	memset(cl, 0, sizeof(*cl));
@@ -141,38 +188,35 @@ int hv_parse_cmdline(const char *buf, size_t len, struct hv_cmdline *cl)
 	cl->present = true;
 	int err = 0;
 	uint64_t cursor = 0; /* 0: the default size, until hugepagesz= names one */
-	size_t i = 0;
-	char tok[1024];
-	while (i < len) {
-		while (i < len && isspace((unsigned char)buf[i]))
-			i++;
-		if (i >= len || buf[i] == '\0')
+	/* one parameter at a time, whole: dm-mod.create= and the like exceed 1 KiB */
+	char *tok = malloc(len + 1);
+	if (!tok)
+		return hv_fail(ENOMEM, "out of memory");
+	size_t pos = 0, n;
+	for (; (n = hv_karg_next(buf, len, &pos)) > 0; pos += n) {
+		if (n == 2 && !strncmp(buf + pos, "--", 2))
 			break;
-		size_t n = 0;
-		int inq = 0;
-		for (; i < len && buf[i] != '\0' && (inq || !isspace((unsigned char)buf[i])); i++) {
-			if (buf[i] == '"') {
-				inq = !inq;
-				continue;
-			}
-			if (n + 1 < sizeof(tok))
-				tok[n++] = buf[i];
-		}
-		tok[n] = '\0';
-		if (strcmp(tok, "--") == 0)
-			break;
-		char *eq = strchr(tok, '=');
-		if (eq)
-			*eq = '\0';
+		const char *name, *val;
+		size_t nl, vl;
+		hv_karg_split(buf + pos, n, &name, &nl, &val, &vl);
+		memcpy(tok, name, nl);
+		tok[nl] = '\0';
 		/* The kernel treats '-' and '_' in parameter names alike. */
 		for (char *c = tok; *c; c++)
 			if (*c == '-')
 				*c = '_';
+		char *v = NULL;
+		if (val) {
+			v = tok + nl + 1;
+			memcpy(v, val, vl);
+			v[vl] = '\0';
+		}
 		/* Like the kernel, a bad parameter does not stop the rest from
 		 * counting; the error is still returned for the caller to report. */
-		int rc = handle_param(cl, tok, eq ? eq + 1 : NULL, &cursor);
+		int rc = handle_param(cl, tok, v, &cursor);
 		if (rc < 0)
 			err = rc;
 	}
+	free(tok);
 	return err;
 }

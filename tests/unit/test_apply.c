@@ -73,6 +73,18 @@ static void test_cmdline_filter(void **state)
 	n = hv_cmdline_filter("default_hugepagesz=2M hugepages=4", &d, 0, out, sizeof(out), NULL, 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(out, "default_hugepagesz=2M");
+	/* the kernel's splitting: a quoted value is one parameter, '-' is '_',
+	 * words after "--" are init's, a second hugepages= keeps the size */
+	removed[0] = '\0';
+	n = hv_cmdline_filter("foo=\"a hugepages=8 b\" hugetlb-free-vmemmap=off hugepagesz=1G hugepages=1 hugepages=2 "
+			      "-- hugepages=9",
+			      &d, 2 * M, out, sizeof(out), removed, sizeof(removed));
+	assert_int_equal(n, 1);
+	assert_string_equal(out, "foo=\"a hugepages=8 b\" hugepagesz=1G hugepages=1 hugepages=2 -- hugepages=9");
+	assert_string_equal(removed, "hugetlb-free-vmemmap=off");
+	/* too small a buffer is an error, not a cut parameter */
+	char small[8];
+	assert_int_equal(hv_cmdline_filter("root=/dev/sda1 quiet", &d, 2 * M, small, sizeof(small), NULL, 0), -E2BIG);
 	/* hvo not managed: its parameter stays */
 	d = desired(-1, "1G:1");
 	n = hv_cmdline_filter("hugetlb_free_vmemmap=on", &d, 2 * M, out, sizeof(out), NULL, 0);
@@ -84,26 +96,53 @@ static void test_grub_filter(void **state)
 	(void)state;
 	struct hv_desired d = desired(1, "2M:8");
 	char removed[512] = "";
+	char *out = NULL;
 	const char *in = "GRUB_DEFAULT=0\n"
 			 "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet hugetlb_free_vmemmap=off\"\n"
-			 "export GRUB_CMDLINE_LINUX='$X hugepagesz=2M hugepages=3 a=b' # keep\n"
-			 "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX hugetlb_free_vmemmap=0\\\n"
+			 "export GRUB_CMDLINE_LINUX='a=b hugepagesz=2M hugepages=3 c' # keep\n"
+			 "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX splash\\\n"
 			 "  more\"\n"
-			 "GRUB_CMDLINE_LINUX=hugetlb_free_vmemmap=off\n";
-	char *out = hv_grub_file_filter(in, &d, 2 * M, removed, sizeof(removed));
+			 "GRUB_CMDLINE_LINUX=hugetlb_free_vmemmap=off; GRUB_X=1\n";
+	assert_int_equal(hv_grub_file_filter("etc/default/grub", in, &d, 2 * M, removed, sizeof(removed), &out), 0);
 	assert_non_null(out);
 	assert_string_equal(out, "GRUB_DEFAULT=0\n"
 				 "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n"
-				 "export GRUB_CMDLINE_LINUX='$X a=b' # keep\n"
-				 "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX hugetlb_free_vmemmap=0\\\n" /* continued: left */
+				 "export GRUB_CMDLINE_LINUX='a=b c' # keep\n"
+				 "GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX splash\\\n" /* nothing of ours: left */
 				 "  more\"\n"
-				 "GRUB_CMDLINE_LINUX=\n");
+				 "GRUB_CMDLINE_LINUX=; GRUB_X=1\n");
+	assert_string_equal(removed, "hugetlb_free_vmemmap=off hugepagesz=2M hugepages=3 hugetlb_free_vmemmap=off");
 	free(out);
 	/* nothing to remove: same bytes */
 	in = "GRUB_CMDLINE_LINUX=\"quiet\"";
-	out = hv_grub_file_filter(in, &d, 2 * M, NULL, 0);
+	assert_int_equal(hv_grub_file_filter("etc/default/grub", in, &d, 2 * M, NULL, 0, &out), 0);
 	assert_string_equal(out, in);
 	free(out);
+	/* a conflict apply cannot edit safely is refused, naming file and line */
+	static const char *const refused[] = {
+		"GRUB_CMDLINE_LINUX=hugepages=64\\ cmd\n",
+		"GRUB_CMDLINE_LINUX=hugepages=64\" quiet\"\n",
+		"GRUB_CMDLINE_LINUX=hugetlb_free_vmemmap=off' quiet'\n",
+		"GRUB_CMDLINE_LINUX=\"${EXTRA:- hugepages=64}\"\n",
+		"GRUB_CMDLINE_LINUX=\"quiet \\\"x\\\" hugepages=64\"\n",
+		"GRUB_CMDLINE_LINUX=\"quiet\n hugepages=64\"\n",
+		"if true; then\n GRUB_CMDLINE_LINUX=\"hugepages=64\"\nfi\n",
+		"GRUB_CMDLINE_LINUX=$'hugepages=64'\n",
+		"GRUB_CMDLINE_LINUX=\"$GRUB_CMDLINE_LINUX hugepages=64\"\n",
+		"[ -e /x ] && GRUB_CMDLINE_LINUX=\"hugepages=64\"\n",
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char text[256];
+		snprintf(text, sizeof(text), "# x\n%s", refused[i]);
+		int rc = hv_grub_file_filter("etc/default/grub", text, &d, 2 * M, NULL, 0, &out);
+		if (rc != -ENOTSUP)
+			fail_msg("%s: %d", refused[i], rc);
+		assert_null(out);
+		char where[64];
+		snprintf(where, sizeof(where), "/etc/default/grub:%d: ", strncmp(refused[i], "if", 2) ? 2 : 3);
+		if (!strstr(hv_last_error(), where) || !strstr(hv_last_error(), "huge"))
+			fail_msg("%s: %s", refused[i], hv_last_error());
+	}
 	char *t = hv_grub_dropin_text("hugetlb_free_vmemmap=on");
 	assert_non_null(strstr(t, "GRUB_CMDLINE_LINUX=\"${GRUB_CMDLINE_LINUX:+$GRUB_CMDLINE_LINUX }hugetlb_free_vmemmap=on\"\n"));
 	free(t);
