@@ -54,7 +54,7 @@ int hv_probe_host(const struct hv_probe_opts *o, struct hv_host *h)
 		char saved[1024] = "";
 		if (rc < 0 && hv_last_error())
 			snprintf(saved, sizeof(saved), "%s", hv_last_error());
-		hv_remove_tree(dir);
+		hv_snapshot_untar_remove(dir);
 		if (rc < 0)
 			return hv_fail(-rc, "%s (in %s)", saved, root);
 		hv_copy(h->root, sizeof(h->root), root);
