@@ -376,21 +376,21 @@ int hv_settings_from_env(struct hv_apply_settings *s)
 {
 	const char *v;
 	int rc = 0, x;
-	if ((v = getenv("HVOPLAN_HVO")) && *v && (rc = hv_parse_onoff("HVOPLAN_HVO", v, &s->hvo)) < 0)
+	if ((v = secure_getenv("HVOPLAN_HVO")) && *v && (rc = hv_parse_onoff("HVOPLAN_HVO", v, &s->hvo)) < 0)
 		return rc;
-	if ((v = getenv("HVOPLAN_PAGES")) && *v && (rc = hv_parse_pages("HVOPLAN_PAGES", v, s)) < 0)
+	if ((v = secure_getenv("HVOPLAN_PAGES")) && *v && (rc = hv_parse_pages("HVOPLAN_PAGES", v, s)) < 0)
 		return rc;
-	if ((v = getenv("HVOPLAN_PERSIST")) && *v && (rc = hv_parse_yesno("HVOPLAN_PERSIST", v, &s->persist)) < 0)
+	if ((v = secure_getenv("HVOPLAN_PERSIST")) && *v && (rc = hv_parse_yesno("HVOPLAN_PERSIST", v, &s->persist)) < 0)
 		return rc;
-	if ((v = getenv("HVOPLAN_REOPTIMIZE")) && *v &&
+	if ((v = secure_getenv("HVOPLAN_REOPTIMIZE")) && *v &&
 	    (rc = hv_parse_yesno("HVOPLAN_REOPTIMIZE", v, &s->reoptimize)) < 0)
 		return rc;
-	if ((v = getenv("HVOPLAN_BOOTLOADER")) && *v) {
+	if ((v = secure_getenv("HVOPLAN_BOOTLOADER")) && *v) {
 		if ((rc = hv_parse_bootloader("HVOPLAN_BOOTLOADER", v, &x)) < 0)
 			return rc;
 		s->bootloader = x;
 	}
-	if ((v = getenv("HVOPLAN_BATCH")) && *v) {
+	if ((v = secure_getenv("HVOPLAN_BATCH")) && *v) {
 		uint64_t b;
 		if (strspn(v, "0123456789") != strlen(v) || hv_parse_u64(v, &b) < 0 || b < 1 || b > 1000000)
 			return hv_fail(EINVAL, "HVOPLAN_BATCH: '%s' is not a page count from 1 to 1000000", shown(v));
