@@ -99,10 +99,11 @@ static int read_node_pools(const struct hv_root *r, struct hv_host *h)
 	while ((e = readdir(d))) {
 		int id = node_id(e->d_name);
 		if (id == -2) {
+			/* e points into d: the message is made before closedir */
+			int rc = hv_fail(EINVAL, "%s: unexpected entry '%.64s' (the kernel names nodes node0, node1, ...)",
+					 hv_root_name(r, "sys/devices/system/node"), e->d_name);
 			closedir(d);
-			hv_clear_error();
-			return hv_fail(EINVAL, "%s: unexpected entry '%.64s' (the kernel names nodes node0, node1, ...)",
-				       hv_root_name(r, "sys/devices/system/node"), e->d_name);
+			return rc;
 		}
 		if (id < 0)
 			continue;
