@@ -344,7 +344,7 @@ PY
 			compgen -G "$T/tmp/hvoplan-root-*/d1" >/dev/null && break
 			sleep 0.01
 		done
-		kill -$sig $pid
+		kill -$sig $pid 2>/dev/null || true # (a fast machine may be done already)
 		wait $pid || true
 		[ -z "$(ls -A "$T/tmp")" ] || { echo "SIG$sig left: $(ls "$T/tmp")"; return 1; }
 	done
