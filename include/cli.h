@@ -27,6 +27,11 @@ bool hv_use_color(const struct hv_global *g, FILE *out);
 /* Prints "hvoplan: <last error>" and returns code. */
 int hv_report_error(int rc, int code);
 int hv_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An environment variable that redirects what apply reads or runs
+ * (HVOPLAN_CONFIG, HVOPLAN_TOOL_DIR): a way into --root test trees only.
+ * NULL on the live host (saying so on warn) and in set-user-ID or
+ * file-capability runs (secure_getenv). */
+const char *hv_tree_env(const char *name, bool live, FILE *warn);
 
 /* getopt_long codes for the long-only global options */
 enum {

@@ -20,6 +20,11 @@ enum hv_exit {
 int hv_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int hv_vfail(int code, const char *fmt, va_list ap);
 
+/* In place: every control character, and every byte that is not part of
+ * valid UTF-8, becomes '?'. Errors and notes pass through it already;
+ * strings read from a snapshot and shown elsewhere must too. */
+void hv_sanitize(char *s);
+
 const char *hv_last_error(void);
 void hv_clear_error(void);
 

@@ -5,6 +5,7 @@
 #ifndef HV_PROBE_H
 #define HV_PROBE_H
 
+#include <errno.h>
 #include <stddef.h>
 
 #include "host.h"
@@ -23,6 +24,11 @@ void hv_root_close(struct hv_root *r);
 const char *hv_root_name(const struct hv_root *r, const char *rel);
 
 int hv_root_openat(const struct hv_root *r, const char *rel, int flags);
+/* rel opened for reading if it is a regular file; anything else (FIFO,
+ * device, directory) is refused without blocking: -HV_ENOTREG, message set.
+ * Other failures return -errno with no message (ENOENT: missing). */
+#define HV_ENOTREG ENXIO
+int hv_root_open_file(const struct hv_root *r, const char *rel);
 /* Whole file into a malloc'ed, NUL-terminated buffer; -EFBIG above max. */
 int hv_root_read(const struct hv_root *r, const char *rel, size_t max, char **buf, size_t *len);
 /* Small (sysfs) file into buf; -EFBIG if it does not fit. */

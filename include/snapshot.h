@@ -27,9 +27,11 @@ int hv_snapshot_write_dir(const struct hv_snapshot *s, const char *dir, int forc
 int hv_snapshot_write_tar(const struct hv_snapshot *s, const char *file, int force);
 /* Extracts a snapshot archive into a new private directory (mkdtemp under
  * $TMPDIR, name returned in dir) for use as --root; remove it with
- * hv_remove_tree().  Only regular files and directories with relative names
+ * hv_snapshot_untar_remove(), which works with no descriptor to spare (a
+ * signal handler removes it on SIGTERM, SIGINT, SIGHUP until then).  Only regular files and directories with relative names
  * inside the archive are accepted: absolute names, "..", links and special
  * files fail the whole extraction (and nothing is left behind). */
 int hv_snapshot_untar(const char *tar, char *dir, size_t cap);
+void hv_snapshot_untar_remove(const char *dir);
 
 #endif

@@ -106,12 +106,19 @@ int hv_read_file_at(int rootfd, const char *rootname, const char *rel, size_t ma
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(dfd);
-		return hv_fail(EINVAL, "%s/%s: not a regular file", rootname, rel);
+		return hv_fail(ENXIO, "%s/%s: not a regular file", rootname, rel);
 	}
-	int fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* the file can be swapped for a FIFO after the check above: the open
+	 * must not wait for a writer, and the type is checked again on what
+	 * was opened */
+	int fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	close(dfd);
 	if (fd < 0)
 		return hv_fail(errno, "%s/%s: %s", rootname, rel, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return hv_fail(ENXIO, "%s/%s: not a regular file", rootname, rel);
+	}
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap + 1);
 	for (;;) {

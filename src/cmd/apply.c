@@ -81,6 +81,7 @@ struct run {
 	struct hv_report *r;
 	struct hv_plan *p;
 	struct hv_apply_inputs in;
+	const char *tool_dir; /* HVOPLAN_TOOL_DIR, under --root only */
 };
 
 static int open_root(struct run *x, const char *root)
@@ -106,7 +107,7 @@ static int check_privilege(const struct run *x)
 
 static int execute(struct run *x, bool revert)
 {
-	const char *tool_dir = getenv("HVOPLAN_TOOL_DIR");
+	const char *tool_dir = x->tool_dir;
 	struct hv_exec_opts o = {
 		.rootfd = x->rootfd,
 		.rootname = x->rootname,
@@ -132,8 +133,7 @@ static int do_revert(struct run *x, bool yes)
 	if (rc < 0)
 		return rc == -ENOENT ? hv_report_error(rc, HV_EXIT_ENV) : err(rc);
 	printf("reverting to the state before /%s\n", backup);
-	const char *tool_dir = getenv("HVOPLAN_TOOL_DIR");
-	hv_plan_print(stdout, x->p, x->rootname[0] ? x->rootname : "/", x->live, tool_dir, !yes);
+	hv_plan_print(stdout, x->p, x->rootname[0] ? x->rootname : "/", x->live, x->tool_dir, !yes);
 	if (!yes)
 		return HV_EXIT_OK;
 	int code = execute(x, true);
@@ -227,10 +227,11 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;
 	}
+	x.tool_dir = hv_tree_env("HVOPLAN_TOOL_DIR", x.live, stderr);
 
 	if (!revert) {
 		/* config file < environment < command line */
-		const char *envconf = getenv("HVOPLAN_CONFIG");
+		const char *envconf = hv_tree_env("HVOPLAN_CONFIG", x.live, stderr);
 		if (!config && envconf && *envconf)
 			config = envconf;
 		rc = config ? hv_config_load(config, true, &conf) : hv_config_load_at(&x.root, "etc/hvoplan.conf", &conf);
@@ -280,8 +281,7 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		code = err(rc);
 		goto out;
 	}
-	const char *tool_dir = getenv("HVOPLAN_TOOL_DIR");
-	hv_plan_print(stdout, x.p, x.rootname[0] ? x.rootname : "/", x.live, tool_dir, !yes);
+	hv_plan_print(stdout, x.p, x.rootname[0] ? x.rootname : "/", x.live, x.tool_dir, !yes);
 	int real = 0;
 	for (int i = 0; i < x.p->n; i++)
 		real += x.p->a[i].kind != HV_ACT_MANUAL;

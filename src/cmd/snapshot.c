@@ -75,7 +75,7 @@ int cmd_snapshot(int argc, char **argv, struct hv_global *g)
 	int rc = hv_root_open(&r, untarred[0] ? untarred : root);
 	if (rc < 0) {
 		if (untarred[0])
-			hv_remove_tree(untarred);
+			hv_snapshot_untar_remove(untarred);
 		return hv_report_error(rc, HV_EXIT_ENV);
 	}
 	if (untarred[0]) { /* messages and the metadata name the archive */
@@ -87,7 +87,7 @@ int cmd_snapshot(int argc, char **argv, struct hv_global *g)
 	rc = hv_snapshot_collect(&r, &s);
 	hv_root_close(&r);
 	if (untarred[0])
-		hv_remove_tree(untarred);
+		hv_snapshot_untar_remove(untarred);
 	if (rc == 0) {
 		size_t n = strlen(out);
 		rc = n > 4 && !strcmp(out + n - 4, ".tar") ? hv_snapshot_write_tar(&s, out, force)

@@ -4,10 +4,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hv_error.h"
 #include "parse.h"
@@ -308,11 +311,29 @@ static int parse_buffer(const char *name, char *buf, size_t len, struct hv_apply
 
 int hv_config_load(const char *path, bool must_exist, struct hv_apply_settings *s)
 {
-	FILE *f = fopen(path, "re");
-	if (!f) {
+	/* O_NONBLOCK: a FIFO named as the config must fail, not wait for a
+	 * writer; anything but a regular file is refused by its type. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
 		return hv_fail(errno, "%s: %s", path, strerror(errno));
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return hv_fail(e, "%s: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return hv_fail(HV_ENOTREG, "%s: not a regular file: not read as a config", path);
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		int e = errno;
+		close(fd);
+		return hv_fail(e, "%s: %s", path, strerror(e));
 	}
 	char *buf = malloc(CONF_MAX_BYTES + 1);
 	if (!buf) {
@@ -355,21 +376,21 @@ int hv_settings_from_env(struct hv_apply_settings *s)
 {
 	const char *v;
 	int rc = 0, x;
-	if ((v = getenv("HVOPLAN_HVO")) && *v && (rc = hv_parse_onoff("HVOPLAN_HVO", v, &s->hvo)) < 0)
+	if ((v = secure_getenv("HVOPLAN_HVO")) && *v && (rc = hv_parse_onoff("HVOPLAN_HVO", v, &s->hvo)) < 0)
 		return rc;
-	if ((v = getenv("HVOPLAN_PAGES")) && *v && (rc = hv_parse_pages("HVOPLAN_PAGES", v, s)) < 0)
+	if ((v = secure_getenv("HVOPLAN_PAGES")) && *v && (rc = hv_parse_pages("HVOPLAN_PAGES", v, s)) < 0)
 		return rc;
-	if ((v = getenv("HVOPLAN_PERSIST")) && *v && (rc = hv_parse_yesno("HVOPLAN_PERSIST", v, &s->persist)) < 0)
+	if ((v = secure_getenv("HVOPLAN_PERSIST")) && *v && (rc = hv_parse_yesno("HVOPLAN_PERSIST", v, &s->persist)) < 0)
 		return rc;
-	if ((v = getenv("HVOPLAN_REOPTIMIZE")) && *v &&
+	if ((v = secure_getenv("HVOPLAN_REOPTIMIZE")) && *v &&
 	    (rc = hv_parse_yesno("HVOPLAN_REOPTIMIZE", v, &s->reoptimize)) < 0)
 		return rc;
-	if ((v = getenv("HVOPLAN_BOOTLOADER")) && *v) {
+	if ((v = secure_getenv("HVOPLAN_BOOTLOADER")) && *v) {
 		if ((rc = hv_parse_bootloader("HVOPLAN_BOOTLOADER", v, &x)) < 0)
 			return rc;
 		s->bootloader = x;
 	}
-	if ((v = getenv("HVOPLAN_BATCH")) && *v) {
+	if ((v = secure_getenv("HVOPLAN_BATCH")) && *v) {
 		uint64_t b;
 		if (strspn(v, "0123456789") != strlen(v) || hv_parse_u64(v, &b) < 0 || b < 1 || b > 1000000)
 			return hv_fail(EINVAL, "HVOPLAN_BATCH: '%s' is not a page count from 1 to 1000000", shown(v));

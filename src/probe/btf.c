@@ -20,9 +20,11 @@ int hv_probe_btf(const struct hv_root *r, struct hv_host *h)
 {
 	static const char rel[] = "sys/kernel/btf/vmlinux";
 	h->btf_struct_page_size = 0;
-	int fd = hv_root_openat(r, rel, O_RDONLY);
+	int fd = hv_root_open_file(r, rel);
 	if (fd < 0) {
-		if (fd != -ENOENT)
+		if (fd == -HV_ENOTREG)
+			hv_note("%s", hv_last_error());
+		else if (fd != -ENOENT)
 			hv_note("%s: %s", hv_root_name(r, rel), strerror(-fd));
 		return 0;
 	}

@@ -54,10 +54,11 @@ int hv_probe_host(const struct hv_probe_opts *o, struct hv_host *h)
 		char saved[1024] = "";
 		if (rc < 0 && hv_last_error())
 			snprintf(saved, sizeof(saved), "%s", hv_last_error());
-		hv_remove_tree(dir);
+		hv_snapshot_untar_remove(dir);
 		if (rc < 0)
 			return hv_fail(-rc, "%s (in %s)", saved, root);
 		hv_copy(h->root, sizeof(h->root), root);
+		hv_sanitize(h->root);
 		return 0;
 	}
 	return probe_dir(o, root, h);
@@ -86,6 +87,11 @@ static int probe_dir(const struct hv_probe_opts *o, const char *root, struct hv_
 	}
 	resolve_page_size(&r, o, h);
 	hv_root_close(&r);
+	/* the strings a snapshot supplies reach the table, top and plans */
+	char *const text[] = {h->root, h->release, h->arch, h->cpu_model, h->cpu_codename, h->kconfig.source,
+			      h->bootlog.source, h->cmdline.hvo_param_text};
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
+		hv_sanitize(text[i]);
 	return 0;
 }
 

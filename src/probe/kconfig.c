@@ -13,11 +13,16 @@
 #include "probe.h"
 #include "probe_util.h"
 
+/* A real config is about 300 KB; a gzip bomb must not be read to its end. */
+#define KCONFIG_MAX_BYTES (16 << 20)
+
 static int read_config(const struct hv_root *r, const char *rel, struct hv_kconfig *kc)
 {
-	int fd = hv_root_openat(r, rel, O_RDONLY);
-	if (fd < 0)
+	int fd = hv_root_open_file(r, rel);
+	if (fd == -ENOENT || fd == -HV_ENOTREG)
 		return fd;
+	if (fd < 0)
+		return hv_fail(-fd, "%s: %s", hv_root_name(r, rel), strerror(-fd));
 	gzFile gz = gzdopen(fd, "rb");
 	if (!gz) {
 		close(fd);
@@ -38,6 +43,11 @@ static int read_config(const struct hv_root *r, const char *rel, struct hv_kconf
 			}
 		}
 		skipping = !complete; /* rest of an over-long line */
+		if (gztell(gz) > KCONFIG_MAX_BYTES) {
+			rc = hv_fail(EFBIG, "%s: decompresses to more than %d bytes, not a kernel config",
+				     hv_root_name(r, rel), KCONFIG_MAX_BYTES);
+			break;
+		}
 	}
 	int zerr = Z_OK;
 	const char *msg = gzerror(gz, &zerr);

@@ -28,7 +28,9 @@ static DIR *open_dir(const struct hv_root *r, const char *rel, int *err)
 	return d;
 }
 
-/* "node12" -> 12; -1 for anything else. */
+/* "node12" -> 12; -1 for anything else; -2 for "node" and digits the kernel
+ * never writes ("node01", which would count node 1 twice, or an id out of
+ * range). */
 static int node_id(const char *name)
 {
 	uint64_t v;
@@ -37,8 +39,8 @@ static int node_id(const char *name)
 	for (const char *c = name + 4; *c; c++)
 		if (*c < '0' || *c > '9')
 			return -1;
-	if (hv_parse_u64(name + 4, &v) < 0 || v > 1u << 20)
-		return -1;
+	if ((name[4] == '0' && name[5]) || hv_parse_u64(name + 4, &v) < 0 || v > 1u << 20)
+		return -2;
 	return (int)v;
 }
 
@@ -75,6 +77,11 @@ static int read_hstate(const struct hv_root *r, const char *dir, struct hv_hstat
 	if (hs->free > hs->nr || hs->surplus > hs->nr)
 		return hv_fail(EINVAL, "%s: free (%lld) or surplus (%lld) pages exceed nr_hugepages (%lld)",
 			       hv_root_name(r, dir), (long long)hs->free, (long long)hs->surplus, (long long)hs->nr);
+	/* the kernel backs every reservation with a free page (surplus ones
+	 * if need be), so more reserved than allocated is a damaged tree */
+	if (hs->resv > hs->nr)
+		return hv_fail(EINVAL, "%s: resv_hugepages (%lld) exceeds nr_hugepages (%lld)", hv_root_name(r, dir),
+			       (long long)hs->resv, (long long)hs->nr);
 	return 0;
 }
 
@@ -121,6 +128,13 @@ static int read_node_pools(const struct hv_root *r, struct hv_host *h)
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		int id = node_id(e->d_name);
+		if (id == -2) {
+			/* e points into d: the message is made before closedir */
+			int rc = hv_fail(EINVAL, "%s: unexpected entry '%.64s' (the kernel names nodes node0, node1, ...)",
+					 hv_root_name(r, "sys/devices/system/node"), e->d_name);
+			closedir(d);
+			return rc;
+		}
 		if (id < 0)
 			continue;
 		if (n >= HV_MAX_NODES) {
@@ -145,8 +159,12 @@ static int read_node_pools(const struct hv_root *r, struct hv_host *h)
 			nd->node = ids[j];
 			snprintf(f, sizeof(f), "%s/nr_hugepages", rel);
 			int rc = hv_read_num(r, f, &nd->nr);
+			/* A memoryless node has no pool directory at all; a pool
+			 * directory without its count would drop the node's pages. */
+			if (rc == -ENOENT && !hv_root_exists(r, rel))
+				continue;
 			if (rc == -ENOENT)
-				continue; /* memoryless node: no pools */
+				return hv_fail(ENOENT, "%s: missing (the node's pool directory exists)", hv_root_name(r, f));
 			if (rc < 0)
 				return rc;
 			snprintf(f, sizeof(f), "%s/free_hugepages", rel);

@@ -43,16 +43,6 @@ static int meminfo_cb(const char *b, size_t l, void *c)
 	return hv_parse_meminfo(b, l, c);
 }
 
-struct counters {
-	int64_t *pages, *boot;
-};
-
-static int vmstat_cb(const char *b, size_t l, void *c)
-{
-	struct counters *k = c;
-	return hv_parse_vmstat(b, l, k->pages, k->boot);
-}
-
 static int cmdline_cb(const char *b, size_t l, void *c)
 {
 	return hv_parse_cmdline(b, l, c);
@@ -63,13 +53,44 @@ int hv_probe_counters(const struct hv_root *r, struct hv_host *h)
 	int rc = read_parsed(r, "proc/meminfo", 1 << 20, meminfo_cb, &h->meminfo);
 	if (rc < 0)
 		return rc;
-	struct counters k = {&h->nr_memmap_pages, &h->nr_memmap_boot_pages};
-	rc = read_parsed(r, "proc/vmstat", 1 << 20, vmstat_cb, &k);
+	static const char vmstat[] = "proc/vmstat";
+	char *buf;
+	size_t len;
+	h->nr_memmap_pages = h->nr_memmap_boot_pages = HV_UNKNOWN;
+	rc = hv_root_read(r, vmstat, 1 << 20, &buf, &len);
 	if (rc == -ENOENT) {
-		hv_note("%s is missing: realized savings cannot be measured", hv_root_name(r, "proc/vmstat"));
+		hv_note("%s is missing: realized savings cannot be measured", hv_root_name(r, vmstat));
 		return 0;
 	}
-	return rc;
+	if (rc < 0)
+		return rc;
+	rc = hv_parse_vmstat(buf, len, &h->nr_memmap_pages, &h->nr_memmap_boot_pages);
+	if (rc < 0) {
+		free(buf);
+		return hv_fail(-rc, "%s: %s", hv_root_name(r, vmstat), hv_last_error());
+	}
+	/* Without the counters the savings fall back to "assumed": fine for a
+	 * kernel older than 6.11, but a file that is no vmstat at all, or a
+	 * 6.11+ vmstat without them, must not pass for that quietly. */
+	if (h->nr_memmap_pages == HV_UNKNOWN) {
+		int is_vmstat = (len >= 14 && !strncmp(buf, "nr_free_pages ", 14)) || memmem(buf, len, "\nnr_free_pages ", 15);
+		if (!is_vmstat) {
+			char start[41];
+			size_t n = 0;
+			for (; n < len && n < sizeof(start) - 1 && buf[n] != '\n'; n++)
+				start[n] = buf[n];
+			start[n] = '\0';
+			free(buf);
+			return hv_fail(EINVAL, "%s: not a vmstat file (no nr_free_pages line; it begins '%s')",
+				       hv_root_name(r, vmstat), start);
+		}
+		if (h->kver_major > 6 || (h->kver_major == 6 && h->kver_minor >= 11))
+			hv_note("%s: no nr_memmap_pages or nr_memmap_boot_pages, which a %s kernel always has: "
+				"damaged or edited; savings are assumed, not measured",
+				hv_root_name(r, vmstat), h->release);
+	}
+	free(buf);
+	return 0;
 }
 
 /* "Linux host 6.1.0-13-amd64 #1 SMP ... x86_64 GNU/Linux" (uname -a) */
@@ -94,8 +115,12 @@ static void from_snapshot_meta(const struct hv_root *r, struct hv_host *h)
 {
 	char *buf;
 	size_t len;
-	if (hv_root_read(r, "hvoplan-snapshot.txt", 1 << 16, &buf, &len) < 0)
+	int rc = hv_root_read(r, "hvoplan-snapshot.txt", 1 << 16, &buf, &len);
+	if (rc < 0) {
+		if (rc != -ENOENT)
+			hv_note("%s", hv_last_error());
 		return;
+	}
 	char *save = NULL;
 	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(line, '=');
@@ -152,9 +177,12 @@ int hv_probe_identity(const struct hv_root *r, struct hv_host *h)
 		if (uname(&u) == 0)
 			hv_copy(h->arch, sizeof(h->arch), u.machine);
 	}
-	if (hv_root_read_small(r, "proc/sys/kernel/osrelease", buf, sizeof(buf)) == 0) {
+	int rc = hv_root_read_small(r, "proc/sys/kernel/osrelease", buf, sizeof(buf));
+	if (rc == 0) {
 		buf[strcspn(buf, "\n")] = '\0';
 		hv_copy(h->release, sizeof(h->release), buf);
+	} else if (rc != -ENOENT) {
+		hv_note("%s", hv_last_error());
 	}
 	from_snapshot_meta(r, h);
 	/* Snapshots from elsewhere: our own uname.txt, a sosreport's uname. */
@@ -162,9 +190,12 @@ int hv_probe_identity(const struct hv_root *r, struct hv_host *h)
 	for (size_t i = 0; i < sizeof(unames) / sizeof(unames[0]) && (!h->release[0] || !h->arch[0]); i++) {
 		char *u;
 		size_t ul;
-		if (hv_root_read(r, unames[i], 1 << 16, &u, &ul) == 0) {
+		int urc = hv_root_read(r, unames[i], 1 << 16, &u, &ul);
+		if (urc == 0) {
 			from_uname_a(u, h);
 			free(u);
+		} else if (urc != -ENOENT) {
+			hv_note("%s", hv_last_error());
 		}
 	}
 	if (h->release[0] && hv_parse_release(h->release, &h->kver_major, &h->kver_minor, &h->kver_patch) < 0) {
@@ -199,7 +230,10 @@ static void sysctl_from_sos(const struct hv_root *r, struct hv_host *h)
 	static const char key[] = "vm.hugetlb_optimize_vmemmap = ";
 	char *buf;
 	size_t len;
-	if (hv_root_read(r, rel, 4 << 20, &buf, &len) < 0) {
+	int rc = hv_root_read(r, rel, 4 << 20, &buf, &len);
+	if (rc < 0) {
+		if (rc != -ENOENT)
+			hv_note("%s: vm.hugetlb_optimize_vmemmap unknown", hv_last_error());
 		hv_clear_error();
 		return;
 	}
@@ -254,7 +288,7 @@ int hv_probe_cpuinfo(const struct hv_root *r, struct hv_host *h)
 	h->cpu_gbpages = HV_TRI_UNKNOWN;
 	/* Only the first CPU's block matters; big hosts have MBs of cpuinfo. */
 	if (hv_root_read(r, "proc/cpuinfo", 8 << 20, &buf, &len) < 0) {
-		hv_note("%s unreadable: 1G page support of the CPU unknown", hv_root_name(r, "proc/cpuinfo"));
+		hv_note("%s: 1G page support of the CPU unknown", hv_last_error());
 		return 0;
 	}
 	char *save = NULL;

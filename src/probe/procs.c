@@ -317,6 +317,7 @@ void hv_probe_hostname(const struct hv_root *r, char *buf, size_t cap)
 	if (hv_root_read_small(r, "proc/sys/kernel/hostname", tmp, sizeof(tmp)) == 0) {
 		tmp[strcspn(tmp, "\n")] = '\0';
 		if (tmp[0]) {
+			hv_sanitize(tmp); /* shown in the dashboard's title */
 			hv_copy(buf, cap, tmp);
 			return;
 		}

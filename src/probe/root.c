@@ -102,9 +102,40 @@ int hv_root_exists(const struct hv_root *r, const char *rel)
 	return 1;
 }
 
+/* Only regular files are read. A FIFO blocks open() and read() forever and
+ * a character device (/dev/zero) never ends, so outside the live /proc and
+ * /sys (kernel files, never FIFOs) the open does not wait for a writer, and
+ * everything that is not a regular file is refused by its type. */
+int hv_root_open_file(const struct hv_root *r, const char *rel)
+{
+	int kernel = r->live && (!strncmp(rel, "proc/", 5) || !strncmp(rel, "sys/", 4));
+	int fd = hv_root_openat(r, rel, O_RDONLY | O_NOCTTY | (kernel ? 0 : O_NONBLOCK));
+	if (fd < 0)
+		return fd;
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return hv_fail(e, "%s: %s", hv_root_name(r, rel), strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		const char *what = S_ISFIFO(st.st_mode)  ? "a FIFO"
+				   : S_ISCHR(st.st_mode) ? "a character device"
+				   : S_ISBLK(st.st_mode) ? "a block device"
+				   : S_ISDIR(st.st_mode) ? "a directory"
+				   : S_ISSOCK(st.st_mode) ? "a socket"
+							  : "special";
+		return hv_fail(HV_ENOTREG, "%s: not a regular file (%s): not read", hv_root_name(r, rel), what);
+	}
+	return fd;
+}
+
 int hv_root_read(const struct hv_root *r, const char *rel, size_t max, char **bufp, size_t *lenp)
 {
-	int fd = hv_root_openat(r, rel, O_RDONLY);
+	int fd = hv_root_open_file(r, rel);
+	if (fd == -HV_ENOTREG)
+		return fd;
 	if (fd < 0)
 		return hv_fail(-fd, "%s: %s", hv_root_name(r, rel), strerror(-fd));
 	size_t cap = 4096, len = 0;
@@ -157,23 +188,34 @@ int hv_root_read(const struct hv_root *r, const char *rel, size_t max, char **bu
 
 int hv_root_read_small(const struct hv_root *r, const char *rel, char *buf, size_t cap)
 {
-	int fd = hv_root_openat(r, rel, O_RDONLY);
+	/* buf is a C string on every return: callers that go on after an
+	 * error must not read past it */
+	buf[0] = '\0';
+	int fd = hv_root_open_file(r, rel);
+	if (fd == -HV_ENOTREG)
+		return fd;
 	if (fd < 0)
 		return hv_fail(-fd, "%s: %s", hv_root_name(r, rel), strerror(-fd));
 	ssize_t n;
 	do
-		n = read(fd, buf, cap);
+		n = read(fd, buf, cap - 1);
 	while (n < 0 && errno == EINTR);
 	int e = errno;
 	char extra;
-	ssize_t more = n >= 0 && (size_t)n == cap ? read(fd, &extra, 1) : 0;
+	ssize_t more = n >= 0 && (size_t)n == cap - 1 ? read(fd, &extra, 1) : 0;
 	close(fd);
-	if (n < 0)
+	if (n < 0) {
+		buf[0] = '\0';
 		return hv_fail(e, "%s: %s", hv_root_name(r, rel), strerror(e));
-	if ((size_t)n == cap || more > 0)
-		return hv_fail(EFBIG, "%s: value longer than %zu bytes", hv_root_name(r, rel), cap - 1);
+	}
 	buf[n] = '\0';
-	if (memchr(buf, '\0', (size_t)n))
+	if (more > 0) {
+		buf[0] = '\0';
+		return hv_fail(EFBIG, "%s: value longer than %zu bytes", hv_root_name(r, rel), cap - 1);
+	}
+	if (memchr(buf, '\0', (size_t)n)) {
+		buf[0] = '\0';
 		return hv_fail(EINVAL, "%s: contains a NUL byte", hv_root_name(r, rel));
+	}
 	return 0;
 }

@@ -43,15 +43,16 @@ static int add(struct hv_snapshot *s, const char *path, char *data, size_t len)
  * unreadable ones counted (write-only sysfs knobs such as "demote"). */
 static int grab(const struct hv_root *r, struct hv_snapshot *s, const char *rel, size_t max)
 {
-	int fd = hv_root_openat(r, rel, O_RDONLY);
+	int fd = hv_root_open_file(r, rel);
+	if (fd == -HV_ENOTREG) {
+		/* a FIFO or device in the source is left out, and said so: the
+		 * copy must not look complete */
+		hv_note("%s", hv_last_error());
+		return 0;
+	}
 	if (fd < 0) {
 		if (fd != -ENOENT)
 			s->skipped++;
-		return 0;
-	}
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
 		return 0;
 	}
 	size_t cap = 4096, len = 0;
@@ -285,8 +286,11 @@ int hv_snapshot_collect(const struct hv_root *r, struct hv_snapshot *s)
 	    (rc = grab(r, s, "sys/kernel/btf/vmlinux", 256 << 20)) < 0)
 		return rc;
 	char rel[300], release[200] = "";
-	if (hv_root_read_small(r, "proc/sys/kernel/osrelease", release, sizeof(release)) == 0)
+	rc = hv_root_read_small(r, "proc/sys/kernel/osrelease", release, sizeof(release));
+	if (rc == 0)
 		release[strcspn(release, "\n")] = '\0';
+	else if (rc != -ENOENT && rc != -HV_ENOTREG) /* (a FIFO was named above) */
+		hv_note("%s: the matching boot/config-RELEASE is not captured", hv_last_error());
 	if (release[0] && !hv_root_exists(r, "proc/config.gz")) {
 		snprintf(rel, sizeof(rel), "boot/config-%s", release);
 		if ((rc = grab(r, s, rel, 16 << 20)) < 0)

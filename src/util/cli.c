@@ -61,3 +61,16 @@ bool hv_use_color(const struct hv_global *g, FILE *out)
 	const char *term = getenv("TERM");
 	return isatty(fileno(out)) && term && strcmp(term, "dumb") != 0;
 }
+
+const char *hv_tree_env(const char *name, bool live, FILE *warn)
+{
+	const char *v = secure_getenv(name);
+	if (!v || !*v)
+		return NULL;
+	if (live) {
+		if (warn)
+			fprintf(warn, "hvoplan: note: %s is ignored on the live host (it is for --root trees)\n", name);
+		return NULL;
+	}
+	return v;
+}
