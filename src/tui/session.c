@@ -55,12 +55,14 @@ static int read_procs(struct hv_top *t)
 {
 	if (!t->view.procs)
 		return 0;
-	/* Pages in use (allocated, not free) decide whether any process can map
-	 * one; a pool page that is free or only reserved is mapped by nobody. */
-	int64_t in_use = 0;
-	for (int i = 0; i < t->cur->nhstates; i++)
+	/* Pages in use (allocated, not free) decide whether any process maps
+	 * one; reserved pages (counted as free) whether one holds a reservation. */
+	int64_t in_use = 0, reserved = 0;
+	for (int i = 0; i < t->cur->nhstates; i++) {
 		in_use += t->cur->hstates[i].nr - t->cur->hstates[i].free;
-	int rc = hv_procs_scan(t->pctx, &t->procs, t->view.smaps, in_use);
+		reserved += t->cur->hstates[i].resv;
+	}
+	int rc = hv_procs_scan(t->pctx, &t->procs, t->view.smaps, in_use, reserved);
 	if (rc < 0)
 		return rc;
 	hv_procs_sort(&t->procs, t->view.sort);

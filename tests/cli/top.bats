@@ -92,7 +92,7 @@ frames() { grep -c '^hvoplan top - ' <<<"$1"; }
 	[ "$status" -eq 0 ]
 	[ "$(frames "$output")" -eq 1 ]
 	[[ $output == *"(snapshot "* ]]
-	[[ $output == *"live host only"* ]]
+	[[ $output == *"proc has no process directories"* ]]
 	json=$("$HV" --root "$snap" report --format json)
 	nr=$(jq -r '.hstates[0] | "\(.name) \(.nr) \(.free)"' <<<"$json")
 	got=$(awk '$2 == "-" { print $1, $3, $4; exit }' <<<"$output")

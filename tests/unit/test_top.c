@@ -1,6 +1,10 @@
 /* hvoplan top: status parsing, units, process sorting and frames built from
  * synthetic reports (figures, change marks, "no access" vs 0). */
+#include <fcntl.h>
 #include <setjmp.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <errno.h>
 #include <stddef.h>
@@ -222,15 +226,219 @@ static void test_frame_processes(void **state)
 	l = line_starting(&f, "      42 qemu");
 	assert_non_null(strstr(txt(l), "8M          -          -  qemu"));
 	/* snapshots: the panel says why it is empty */
-	struct hv_procs none = {.available = false, .why = "processes: live host only (not with --root)"};
+	struct hv_procs none = {.available = false, .why = "processes: SNAP/proc has no process directories (a snapshot has none)"};
 	assert_int_equal(hv_top_build(&f, r, NULL, &none, &vw, &info), 0);
-	assert_true(frame_has(&f, "live host only"));
+	assert_true(frame_has(&f, "SNAP/proc has no process directories"));
 	/* help screen */
 	assert_int_equal(hv_top_build_help(&f, &vw), 0);
 	assert_true(frame_has(&f, "hvoplan top - keys"));
 	hv_frame_free(&f);
 	free(h);
 	free(r);
+}
+
+
+#define FIX "tests/fixtures/top-procs/root"
+
+static char *slurp_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		fail_msg("%s: cannot open (run from the top of the tree)", path);
+	char *buf = malloc(1 << 20);
+	*len = fread(buf, 1, (1 << 20) - 1, fp);
+	buf[*len] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+static void test_status_euid(void **state)
+{
+	(void)state;
+	static const char st[] = "\nName:\tx\nUid:\t1000\t1001\t1002\t1003\nGid:\t0\t0\t0\t0\n";
+	long u = -5;
+	assert_int_equal(hv_parse_status_euid(st, sizeof(st) - 1, &u), 0);
+	assert_int_equal(u, 1001);
+	static const char none[] = "\nName:\tx\n";
+	assert_int_equal(hv_parse_status_euid(none, sizeof(none) - 1, &u), -ENOENT);
+	static const char bad[] = "\nUid:\t1000\n";
+	assert_int_equal(hv_parse_status_euid(bad, sizeof(bad) - 1, &u), -EINVAL);
+}
+
+/* The smaps of a real process (fixture SOURCE): only its three hugetlb
+ * mappings count, each with its device, inode and split. */
+static void test_smaps_parse(void **state)
+{
+	(void)state;
+	size_t len;
+	char *buf = slurp_file(FIX "/proc/2101/smaps", &len);
+	struct hv_htlb_vma *v;
+	int n = -1;
+	assert_int_equal(hv_parse_smaps_hugetlb(buf, len, &v, &n), 0);
+	assert_int_equal(n, 3);
+	int64_t prv = 0, shr = 0, size = 0;
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(v[i].dev_major, 0);
+		assert_int_equal(v[i].dev_minor, 0x10);
+		prv += v[i].private_kib;
+		shr += v[i].shared_kib;
+		size += v[i].size_kib;
+	}
+	assert_int_equal(v[0].ino, 1042); /* address order: the anon_hugepage first */
+	assert_int_equal(v[0].private_kib, 2048);
+	assert_int_equal(v[1].ino, 0); /* the SysV segment: its shmid */
+	assert_int_equal(v[1].shared_kib, 4096);
+	assert_int_equal(v[2].ino, 25);
+	assert_int_equal(prv, 2048);
+	assert_int_equal(shr, 8192);
+	assert_int_equal(size, 10240);
+	free(v);
+	free(buf);
+
+	/* a process that never touched its mapping: Size, no pages */
+	buf = slurp_file(FIX "/proc/2103/smaps", &len);
+	assert_int_equal(hv_parse_smaps_hugetlb(buf, len, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].size_kib, 4096);
+	assert_int_equal(v[0].private_kib + v[0].shared_kib, 0);
+	free(v);
+	free(buf);
+
+	static const char badhdr[] = "7f00-7e00 rw-p 00000000 00:10 5 /x\nVmFlags: rd ht\n";
+	assert_int_equal(hv_parse_smaps_hugetlb(badhdr, sizeof(badhdr) - 1, &v, &n), -EINVAL);
+	static const char badval[] = "7f00-7f10 rw-p 00000000 00:10 5 /x\nShared_Hugetlb: 99999999999999999999 kB\n";
+	assert_int_equal(hv_parse_smaps_hugetlb(badval, sizeof(badval) - 1, &v, &n), -EINVAL);
+	/* "ht" must be a whole flag; a mapping cut before VmFlags is not counted */
+	static const char other[] = "7f00-7f10 rw-p 00000000 00:10 5 /x\nSize: 4 kB\nVmFlags: rd htx\n"
+				    "7f10-7f20 rw-p 00000000 00:10 6 /y\nSize: 8 kB\nPrivate_Hugetlb: 8 kB\n";
+	assert_int_equal(hv_parse_smaps_hugetlb(other, sizeof(other) - 1, &v, &n), 0);
+	assert_int_equal(n, 0);
+	free(v);
+}
+
+static const struct hv_proc *pid_of(const struct hv_procs *p, int pid)
+{
+	for (int i = 0; i < p->n; i++)
+		if (p->v[i].pid == pid)
+			return &p->v[i];
+	return NULL;
+}
+
+/* procs.c reads proc/ under the root: the fixture's processes, their split,
+ * the shared objects counted once and the holder of reservations only. */
+static void test_scan_root(void **state)
+{
+	(void)state;
+	struct hv_root r = {.fd = -1};
+	assert_int_equal(hv_root_open(&r, FIX), 0);
+	struct hv_procs_ctx *c = NULL;
+	assert_int_equal(hv_procs_open(&c, &r), 0);
+	struct hv_procs p = {0};
+
+	assert_int_equal(hv_procs_scan(c, &p, true, 6, 2), 0);
+	assert_true(p.available);
+	assert_true(p.smaps && p.all_smaps);
+	assert_int_equal(p.nscanned, 4); /* PID 2 is a kernel thread: no address space */
+	assert_int_equal(p.n, 3);
+	assert_int_equal(p.total_kib, 20480);
+	assert_int_equal(p.distinct_kib, 12288); /* = the 6 pages in use */
+	assert_false(p.distinct_at_least);
+	assert_int_equal(p.nshared_objects, 2);
+	assert_int_equal(p.nreserved_only, 1);
+	const struct hv_proc *x = pid_of(&p, 2102);
+	assert_non_null(x);
+	assert_int_equal(x->hugetlb_kib, 10240);
+	assert_int_equal(x->private_kib, 2048);
+	assert_int_equal(x->shared_kib, 8192);
+	assert_int_equal(x->mapped_kib, 10240);
+	assert_string_equal(x->user, "hvdb-replication");
+	assert_string_equal(x->comm, "hvdb-worker");
+	x = pid_of(&p, 2103);
+	assert_non_null(x);
+	assert_true(x->reserved_only);
+	assert_int_equal(x->hugetlb_kib, 0);
+	assert_int_equal(x->mapped_kib, 4096);
+	assert_string_equal(x->user, "root");
+	assert_null(pid_of(&p, 2104)); /* no hugetlb mapping at all */
+
+	/* without smaps: the consumers only, split unknown (not 0) */
+	assert_int_equal(hv_procs_scan(c, &p, false, 6, 2), 0);
+	assert_int_equal(p.n, 2);
+	assert_int_equal(p.distinct_kib, HV_UNKNOWN);
+	assert_int_equal(pid_of(&p, 2101)->private_kib, HV_UNKNOWN);
+	/* smaps but no reservation: nobody else is read */
+	assert_int_equal(hv_procs_scan(c, &p, true, 6, 0), 0);
+	assert_int_equal(p.n, 2);
+	assert_false(p.all_smaps);
+	/* nothing in use or reserved: no walk */
+	assert_int_equal(hv_procs_scan(c, &p, true, 0, 0), 0);
+	assert_true(p.idle);
+	assert_int_equal(p.n, 0);
+	hv_procs_free(&p);
+	hv_procs_close(&c);
+	hv_root_close(&r);
+
+	/* a snapshot without processes says so */
+	assert_int_equal(hv_root_open(&r, "tests/fixtures/vm/6.12-stale"), 0);
+	assert_int_equal(hv_procs_open(&c, &r), 0);
+	assert_int_equal(hv_procs_scan(c, &p, true, 6, 2), 0);
+	assert_false(p.available);
+	assert_non_null(strstr(p.why, "no process directories"));
+	hv_procs_close(&c);
+	hv_root_close(&r);
+}
+
+static void copy_to(const char *from, const char *dir, const char *name)
+{
+	size_t len;
+	char *buf = slurp_file(from, &len), path[800];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(buf, 1, len, fp), len);
+	fclose(fp);
+	free(buf);
+}
+
+/* A third process sharing the same objects: which pages each of three sees
+ * as shared is not known from the counts, so the total is a lower bound. */
+static void test_scan_three_sharers(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/hvtop.XXXXXX", path[600];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/proc", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	const char *pids[] = {"2101", "2102", "2105"};
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/proc/%s", dir, pids[i]);
+		assert_int_equal(mkdir(path, 0755), 0);
+		const char *src = i < 2 ? pids[i] : "2102";
+		const char *files[] = {"status", "smaps", "comm"};
+		for (int k = 0; k < 3; k++) {
+			char from[256], to[16];
+			snprintf(from, sizeof(from), FIX "/proc/%s/%s", src, files[k]);
+			snprintf(to, sizeof(to), "%s", files[k]);
+			copy_to(from, path, to);
+		}
+	}
+	struct hv_root r = {.fd = -1};
+	assert_int_equal(hv_root_open(&r, dir), 0);
+	struct hv_procs_ctx *c = NULL;
+	assert_int_equal(hv_procs_open(&c, &r), 0);
+	struct hv_procs p = {0};
+	assert_int_equal(hv_procs_scan(c, &p, true, 8, 0), 0);
+	assert_int_equal(p.n, 3);
+	assert_true(p.distinct_at_least);
+	/* private 3 x 2M, then 4M + 4M once */
+	assert_int_equal(p.distinct_kib, 3 * 2048 + 8192);
+	assert_string_equal(pid_of(&p, 2105)->user, "1001"); /* no etc/passwd here */
+	hv_procs_free(&p);
+	hv_procs_close(&c);
+	hv_root_close(&r);
+	char cmd[700];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -241,6 +449,10 @@ int main(void)
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_frame_pools_and_changes),
 		cmocka_unit_test(test_frame_processes),
+		cmocka_unit_test(test_status_euid),
+		cmocka_unit_test(test_smaps_parse),
+		cmocka_unit_test(test_scan_root),
+		cmocka_unit_test(test_scan_three_sharers),
 	};
 	return cmocka_run_group_tests_name("top", tests, NULL, NULL);
 }
