@@ -131,10 +131,23 @@ int hv_top_frame(struct hv_top *t, struct hv_frame *f)
 	return hv_top_build(f, t->cur, t->have_prev ? t->prev : NULL, &t->procs, &t->view, &info);
 }
 
+/* Batch frames fit COLUMNS when it is set, like procps `top -b`; without
+ * it, lines are not wrapped (a pipe has no width). */
+static int batch_width(void)
+{
+	const char *c = getenv("COLUMNS");
+	if (!c || !*c)
+		return 0;
+	char *end;
+	long w = strtol(c, &end, 10);
+	return w > 0 && w <= 100000 && !*end ? (int)w : 0;
+}
+
 int hv_top_batch(struct hv_top *t)
 {
 	struct hv_frame f = {0};
 	int rc = 0;
+	t->view.width = batch_width();
 	for (long i = 0; !hv_top_stop; i++) {
 		if (i > 0 && (rc = hv_top_refresh(t)) < 0)
 			break;

@@ -205,6 +205,7 @@ static void test_frame_processes(void **state)
 	assert_int_equal(hv_model_report(h, r), 0);
 	struct hv_proc v[2] = {
 		{.pid = 42, .hugetlb_kib = 8192, .private_kib = HV_PROC_NOACCESS, .shared_kib = HV_PROC_NOACCESS,
+		 .mapped_kib = HV_PROC_NOACCESS,
 		 .user = "qemu", .comm = "qemu-system-x86"},
 		{.pid = 7, .hugetlb_kib = 0, .private_kib = 0, .shared_kib = 0, .user = "root", .comm = "\x1b[2Jevil"},
 	};
@@ -217,14 +218,14 @@ static void test_frame_processes(void **state)
 	assert_true(frame_has(&f, "PROCESSES 2 using hugetlb of 90, total 8M, sort hugetlb, 3 no access"));
 	const struct hv_fline *l = line_starting(&f, "      42 qemu");
 	assert_non_null(l);
-	assert_non_null(strstr(txt(l), "8M  no access  no access  qemu-system-x86"));
+	assert_non_null(strstr(txt(l), "8M  no access  no access  no access  qemu-system-x86"));
 	/* control bytes from a process name never reach the terminal */
 	assert_true(frame_has(&f, "?[2Jevil"));
 	/* smaps not asked: "-", not 0 */
 	p.smaps = false;
 	assert_int_equal(hv_top_build(&f, r, NULL, &p, &vw, &info), 0);
 	l = line_starting(&f, "      42 qemu");
-	assert_non_null(strstr(txt(l), "8M          -          -  qemu"));
+	assert_non_null(strstr(txt(l), "8M          -          -          -  qemu"));
 	/* snapshots: the panel says why it is empty */
 	struct hv_procs none = {.available = false, .why = "processes: SNAP/proc has no process directories (a snapshot has none)"};
 	assert_int_equal(hv_top_build(&f, r, NULL, &none, &vw, &info), 0);
@@ -441,6 +442,161 @@ static void test_scan_three_sharers(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Every whitespace-separated token of the frame, for "is this number shown
+ * whole" checks. */
+static bool has_token(const struct hv_frame *f, const char *tok)
+{
+	size_t n = strlen(tok);
+	for (int i = 0; i < f->n; i++)
+		for (const char *p = f->lines[i].text; (p = strstr(p, tok)); p++)
+			if ((p == f->lines[i].text || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+				return true;
+	return false;
+}
+
+/* The frame's text with wrapped lines joined, blanks squeezed. */
+static char *joined(const struct hv_frame *f)
+{
+	size_t cap = 1;
+	for (int i = 0; i < f->n; i++)
+		cap += (size_t)f->lines[i].len + 1;
+	char *s = malloc(cap), *o = s;
+	for (int i = 0; i < f->n; i++)
+		for (int j = 0; j <= f->lines[i].len; j++) {
+			char ch = j < f->lines[i].len ? f->lines[i].text[j] : ' ';
+			if (ch != ' ' || (o > s && o[-1] != ' '))
+				*o++ = ch;
+		}
+	*o = '\0';
+	return s;
+}
+
+#define CELL_TOK 64
+
+static int split(const char *line, char tok[][CELL_TOK], int max)
+{
+	int n = 0;
+	for (const char *p = line; *p && n < max;) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		int k = 0;
+		while (*p && *p != ' ' && k < CELL_TOK - 1)
+			tok[n][k++] = *p++;
+		tok[n++][k] = '\0';
+	}
+	return n;
+}
+
+static const struct hv_fline *line_with_first(const struct hv_frame *f, const char *first)
+{
+	char tok[16][CELL_TOK];
+	for (int i = 0; i < f->n; i++)
+		if (split(f->lines[i].text, tok, 16) > 0 && !strcmp(tok[0], first))
+			return &f->lines[i];
+	return NULL;
+}
+
+/* The table whose heading starts with `head`: its row starting with `row`
+ * has, under each heading shown, exactly the expected figure (text may end
+ * cut with '>'), and every heading not shown is named in the note. */
+static void check_columns(const struct hv_frame *f, const char *head, const char *row, const char *want[][2],
+			  int nwant, int width)
+{
+	char ht[16][CELL_TOK], rt[16][CELL_TOK];
+	const struct hv_fline *hl = line_with_first(f, head), *rl = line_with_first(f, row);
+	assert_non_null(hl);
+	assert_non_null(rl);
+	int nh = split(hl->text, ht, 16), nr = split(rl->text, rt, 16);
+	char *all = joined(f);
+	for (int k = 0; k < nwant; k++) {
+		int col = -1;
+		for (int i = 0; i < nh; i++)
+			if (!strcmp(ht[i], want[k][0]))
+				col = i;
+		char note[64];
+		snprintf(note, sizeof(note), " %s", want[k][0]);
+		if (col < 0) {
+			const char *ns = strstr(all, "not shown at");
+			if (!ns || !strstr(ns, note))
+				fail_msg("width %d: %s neither shown nor named as not shown", width, want[k][0]);
+			continue;
+		}
+		if (col >= nr)
+			fail_msg("width %d: no figure under %s", width, want[k][0]);
+		size_t n = strlen(rt[col]);
+		bool same = !strcmp(rt[col], want[k][1]);
+		bool cut = n > 1 && rt[col][n - 1] == '>' && !strncmp(rt[col], want[k][1], n - 1) &&
+			   (!strcmp(want[k][0], "USER") || !strcmp(want[k][0], "COMMAND"));
+		if (!same && !cut)
+			fail_msg("width %d: %s shows '%s', not '%s'", width, want[k][0], rt[col], want[k][1]);
+	}
+	free(all);
+}
+
+static void test_frame_width(void **state)
+{
+	(void)state;
+	struct hv_host *h = host(512, 500);
+	h->hstates[0].resv = 3;
+	struct hv_report *r = calloc(1, sizeof(*r));
+	assert_int_equal(hv_model_report(h, r), 0);
+	struct hv_proc v[1] = {{.pid = 4194304, .hugetlb_kib = 24576, .private_kib = 8192, .shared_kib = 16384,
+				.mapped_kib = 1073741824, .user = "a-very-long-user-name", .comm = "qemu-system-x86_64"}};
+	struct hv_procs p = {.available = true, .smaps = true, .nscanned = 90, .total_kib = 24576,
+			     .distinct_kib = 24576, .n = 1, .cap = 1, .v = v};
+	struct hv_top_info info = {"box", "12:00:00", false};
+	struct hv_frame f = {0};
+	static const int widths[] = {0, 200, 100, 80, 60, 40, 30};
+	char want[64];
+	for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
+		struct hv_top_view vw = {.procs = true, .nodes = true, .delay = 1, .units = HV_UNITS_BYTES,
+					 .interactive = true, .width = widths[w]};
+		assert_int_equal(hv_top_build(&f, r, NULL, &p, &vw, &info), 0);
+		for (int i = 0; i < f.n; i++)
+			if (widths[w])
+				assert_in_range(f.lines[i].len, 0, widths[w]);
+		/* the figures that the essential columns show are whole */
+		assert_true(has_token(&f, "512"));
+		assert_true(has_token(&f, "500"));
+		assert_true(has_token(&f, "4194304"));
+		snprintf(want, sizeof(want), "%d", 24576 * 1024);
+		assert_true(has_token(&f, want));
+		/* a wrapped finding reads as the report's message */
+		char *all = joined(&f);
+		for (int i = 0; i < r->nfindings; i++)
+			if (!strstr(all, r->findings[i].message))
+				fail_msg("width %d: finding not whole: %s", widths[w], r->findings[i].message);
+		snprintf(want, sizeof(want), "Hugetlb: %llu in 1 pool", (unsigned long long)r->total_hugetlb_bytes);
+		assert_non_null(strstr(all, want));
+		/* every column is shown whole, heading over its full figure, or
+		 * named as not shown; text is whole or cut with '>' */
+		char stale[32], saved[32], possible[32];
+		snprintf(stale, sizeof(stale), "%lld", (long long)r->hstates[0].unoptimized_pages);
+		snprintf(saved, sizeof(saved), "%lld", (long long)r->hstates[0].savings_current);
+		snprintf(possible, sizeof(possible), "%lld", (long long)r->hstates[0].savings_possible);
+		const char *pool_want[][2] = {{"SIZE", "2M"}, {"NODE", "-"}, {"PAGES", "512"}, {"FREE", "500"},
+					      {"RESV", "3"}, {"SURP", "0"}, {"USED", "[#.........]"},
+					      {"SAVED", saved}, {"POSSIBLE", possible}, {"STALE", stale}};
+		check_columns(&f, "SIZE", "2M", pool_want, 10, widths[w]);
+		const char *proc_want[][2] = {{"PID", "4194304"}, {"USER", "a-very-long-user-name"},
+					      {"HUGETLB", "25165824"}, {"PRIVATE", "8388608"},
+					      {"SHARED", "16777216"}, {"MAPPED", "1099511627776"},
+					      {"COMMAND", "qemu-system-x86_64"}};
+		check_columns(&f, "PID", "4194304", proc_want, 7, widths[w]);
+		/* 80 columns fit every column once narrowed; 60 do not */
+		if (widths[w] == 0 || widths[w] >= 80)
+			assert_null(strstr(all, "not shown at"));
+		else
+			assert_non_null(strstr(all, "not shown at"));
+		free(all);
+	}
+	hv_frame_free(&f);
+	free(h);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_smaps_parse),
 		cmocka_unit_test(test_scan_root),
 		cmocka_unit_test(test_scan_three_sharers),
+		cmocka_unit_test(test_frame_width),
 	};
 	return cmocka_run_group_tests_name("top", tests, NULL, NULL);
 }
