@@ -34,7 +34,7 @@ static void usage(FILE *out)
 		" -V, --version            display version\n\n"
 		"Keys: q quit, h or ? help, space refresh, d delay, n nodes, p processes,\n"
 		"s sort, m smaps split, u units.\n"
-		"With -b, frames fit COLUMNS when it is set; the screen fits the terminal.\n\n"
+		"Frames fit the terminal; with -b, COLUMNS when set (into a pipe: no wrapping).\n\n"
 		"Exit status: 0 ok, 2 usage error, 3 a required file is missing, unreadable or\n"
 		"malformed, or no terminal. See hvoplan-top(8).\n");
 }

@@ -67,8 +67,14 @@ static void draw(const struct hv_frame *f, const char *status)
 		mvaddnstr(rows, 0, buf, COLS);
 	}
 	attrset(A_NORMAL);
-	if (status)
-		mvaddnstr(LINES - 1, 0, status, COLS);
+	if (status) {
+		/* a status longer than the screen ends in the cut mark, like any text */
+		char buf[192];
+		snprintf(buf, sizeof(buf), "%s", status);
+		if ((int)strlen(buf) > COLS && COLS > 0 && COLS < (int)sizeof(buf))
+			buf[COLS - 1] = '>', buf[COLS] = '\0';
+		mvaddnstr(LINES - 1, 0, buf, COLS);
+	}
 	refresh();
 }
 

@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hv_error.h"
 #include "tui.h"
@@ -131,16 +133,22 @@ int hv_top_frame(struct hv_top *t, struct hv_frame *f)
 	return hv_top_build(f, t->cur, t->have_prev ? t->prev : NULL, &t->procs, &t->view, &info);
 }
 
-/* Batch frames fit COLUMNS when it is set, like procps `top -b`; without
- * it, lines are not wrapped (a pipe has no width). */
+/* Batch frames fit COLUMNS when it is set, like procps `top -b` (shells do
+ * not export it, so a terminal's own width comes next); into a pipe,
+ * which has no width, lines are not wrapped. */
 static int batch_width(void)
 {
 	const char *c = getenv("COLUMNS");
-	if (!c || !*c)
-		return 0;
-	char *end;
-	long w = strtol(c, &end, 10);
-	return w > 0 && w <= 100000 && !*end ? (int)w : 0;
+	if (c && *c) {
+		char *end;
+		long w = strtol(c, &end, 10);
+		if (w > 0 && w <= 100000 && !*end)
+			return (int)w;
+	}
+	struct winsize ws;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 0;
 }
 
 int hv_top_batch(struct hv_top *t)

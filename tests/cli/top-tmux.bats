@@ -201,3 +201,15 @@ wait_gone() {
 	wait_for "TERMINAL-BACK"
 	grep -qx "EXIT=0" "$OUT"
 }
+
+@test "tmux: top -b on a terminal without COLUMNS fits the terminal's width" {
+	tree=$BATS_TEST_TMPDIR/tree
+	make_proc_tree "$(cd "$BATS_TEST_DIRNAME/../.." && pwd)" "$tree"
+	json=$("$HV" --root "$tree" report --format json)
+	$T new-session -d -s S -x 60 -y 90 \
+		"env -u COLUMNS LANG=C.UTF-8 $HV --root $tree top -b -n 1 --nodes --smaps -u bytes; echo TERMINAL-BACK; sleep 60"
+	wait_for "TERMINAL-BACK"
+	frame=$(screen | sed '/TERMINAL-BACK/,$d')
+	[[ $frame == *"not shown at 60 columns:"* ]]
+	check_frame "$frame" "$json" 60 12
+}
