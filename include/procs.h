@@ -1,11 +1,12 @@
-/* Per-process hugetlb usage for `hvoplan top` (live host only).
+/* Per-process hugetlb usage for `hvoplan top`, read under the root (a live
+ * host's /proc, or a tree with proc/PID/ directories under --root).
  *
  * Cost model (libraries.md §1c): the default metric is HugetlbPages from
- * /proc/PID/status, O(1) per process and readable by anyone, read by our own
- * loop. libproc2 then supplies PID, user and command, but only for the few
- * processes that use hugetlb pages. The private/shared split comes from
- * smaps_rollup (libproc2 PIDS_SMAP_HUGE_TLBPRV/SHR) only when asked for, and
- * only for those processes: it walks page tables under mmap_lock. */
+ * proc/PID/status, O(1) per process and readable by anyone. The
+ * private/shared split comes from proc/PID/smaps only when asked for: it
+ * walks page tables under mmap_lock. It is read per mapping (not from
+ * smaps_rollup) because a shared hugetlbfs file, memfd or SysV segment is
+ * recognized by its device and inode, so that it is counted once. */
 #ifndef HV_PROCS_H
 #define HV_PROCS_H
 
@@ -21,23 +22,31 @@
 
 struct hv_proc {
 	int pid;
-	int64_t hugetlb_kib; /* status: HugetlbPages */
-	int64_t private_kib; /* smaps_rollup Private_Hugetlb; HV_UNKNOWN unless asked */
-	int64_t shared_kib;  /* smaps_rollup Shared_Hugetlb */
+	int64_t hugetlb_kib; /* status: HugetlbPages, pages mapped now */
+	int64_t private_kib; /* smaps: Private_Hugetlb summed; HV_UNKNOWN unless asked */
+	int64_t shared_kib;  /* smaps: Shared_Hugetlb summed */
+	int64_t mapped_kib;  /* smaps: Size of the hugetlb mappings, touched or not */
+	bool reserved_only;  /* hugetlb mappings, none of their pages touched */
 	char user[33];
 	char comm[64];
 };
 
 struct hv_procs {
-	bool available;	 /* false: not a live root; why says so */
-	char why[128];
+	bool available;	 /* false: the root has no proc/ with processes; why says so */
+	char why[160];
 	bool smaps;	 /* the private/shared split was read */
-	bool idle;	 /* not scanned: no hugetlb page is in use, so no process maps one */
+	bool all_smaps;	 /* smaps of every process was read (reservations exist) */
+	bool idle;	 /* not scanned: no hugetlb page is in use or reserved */
 	int nscanned;	 /* processes with an address space that we looked at */
 	int nunreadable; /* status unreadable for lack of privilege */
-	int64_t total_kib;
+	int nsmaps_noaccess; /* smaps unreadable for lack of privilege */
+	int nreserved_only;
+	int64_t total_kib;    /* HugetlbPages summed: a shared page once per process */
+	int64_t distinct_kib; /* smaps: private + every shared object once; HV_UNKNOWN */
+	bool distinct_at_least; /* an object's sharing could not be resolved exactly */
+	int nshared_objects;	/* objects with shared pages mapped by 2+ listed processes */
 	int n, cap;
-	struct hv_proc *v; /* consumers only (HugetlbPages > 0) */
+	struct hv_proc *v; /* consumers (HugetlbPages > 0) and reservation-only holders */
 };
 
 enum hv_proc_sort {
@@ -54,14 +63,18 @@ int hv_parse_proc_sort(const char *s, enum hv_proc_sort *out);
 
 struct hv_procs_ctx;
 
-/* Opens /proc of a live root; for a snapshot root the context reports the
- * panel as unavailable instead of failing. */
+/* Opens proc/ under the root. A root without it (most snapshots) is not an
+ * error: the panel then says so. */
 int hv_procs_open(struct hv_procs_ctx **ctx, const struct hv_root *r);
 /* One pass. smaps: also read the private/shared split for the consumers.
- * pages_in_use: hugetlb pages allocated and not free over all pools (from
- * the same refresh); when 0 no process can map one and the /proc walk, the
- * whole per-process cost, is skipped. Pass -1 to always walk. */
-int hv_procs_scan(struct hv_procs_ctx *ctx, struct hv_procs *out, bool smaps, int64_t pages_in_use);
+ * pages_in_use: hugetlb pages allocated and not free over all pools;
+ * pages_reserved: reserved and not yet faulted in (HugePages_Rsvd summed).
+ * With neither, no process maps or reserves one and the walk, the whole
+ * per-process cost, is skipped. With reservations and smaps, every process's
+ * smaps is read to find the holders that touched none of their pages (their
+ * HugetlbPages is 0). Pass -1 to always walk. */
+int hv_procs_scan(struct hv_procs_ctx *ctx, struct hv_procs *out, bool smaps, int64_t pages_in_use,
+		  int64_t pages_reserved);
 void hv_procs_sort(struct hv_procs *p, enum hv_proc_sort by);
 void hv_procs_free(struct hv_procs *p);
 void hv_procs_close(struct hv_procs_ctx **ctx);
@@ -69,6 +82,19 @@ void hv_procs_close(struct hv_procs_ctx **ctx);
 /* Pure: HugetlbPages (kB) from /proc/PID/status text. 0 with *out set,
  * -ENOENT when the line is absent (kernel threads), -EINVAL when malformed. */
 int hv_parse_status_hugetlb(const char *buf, size_t len, int64_t *out);
+/* Pure: the effective uid (second field of "Uid:"); -ENOENT, -EINVAL. */
+int hv_parse_status_euid(const char *buf, size_t len, long *out);
+
+/* One hugetlb mapping (VmFlags "ht") of /proc/PID/smaps. */
+struct hv_htlb_vma {
+	unsigned dev_major, dev_minor;
+	uint64_t ino, offset; /* offset in bytes into the file */
+	int64_t size_kib, private_kib, shared_kib;
+};
+/* Pure: the hugetlb mappings of smaps text into a malloc'ed array (*v, *n;
+ * free(*v) also when *n is 0). -EINVAL for a malformed mapping header or
+ * value, -ENOMEM. */
+int hv_parse_smaps_hugetlb(const char *buf, size_t len, struct hv_htlb_vma **v, int *n);
 
 /* Host name for the header: proc/sys/kernel/hostname under the root, or
  * uname() on a live host. "?" when unknown. */

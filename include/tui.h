@@ -26,10 +26,12 @@ enum hv_attr {
 	HV_A_N
 };
 
-#define HV_FLINE_MAX 512
+/* Longest line a frame holds: a finding's id, message (600) and prefix. */
+#define HV_FLINE_MAX 1024
 
 struct hv_fline {
 	int len;
+	int indent; /* where a wrapped continuation starts; -1: a table row (fitted, not word-wrapped) */
 	char text[HV_FLINE_MAX];
 	unsigned char attr[HV_FLINE_MAX];
 };
@@ -55,13 +57,14 @@ void hv_fmt_units(int64_t bytes, enum hv_units u, char *buf, size_t cap);
 struct hv_top_view {
 	bool nodes;	/* per-node rows under each pool (n) */
 	bool procs;	/* processes panel (p) */
-	bool smaps;	/* private/shared split from smaps_rollup (m) */
+	bool smaps;	/* private/shared split from smaps (m) */
 	bool help;	/* help screen (h, ?) */
 	bool interactive; /* key hints in the header */
 	enum hv_units units;
 	enum hv_proc_sort sort;
 	double delay;	/* seconds */
 	int max_procs;	/* process rows; 0: all */
+	int width;	/* columns to fit (the screen, or COLUMNS for -b); 0: no limit */
 };
 
 struct hv_top_info {

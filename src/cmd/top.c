@@ -23,7 +23,8 @@ static void usage(FILE *out)
 		" -b, --batch              print frames as plain text instead of the screen\n"
 		"     --nodes              start with the pools expanded per NUMA node\n"
 		"     --no-processes       start without the processes panel (no /proc scan)\n"
-		"     --smaps              read the private/shared hugetlb split from smaps_rollup\n"
+		"     --smaps              read the private/shared hugetlb split from smaps, count\n"
+		"                          shared pages once, list holders of reservations only\n"
 		" -s, --sort KEY           process order: hugetlb (default), private, shared, pid,\n"
 		"                          user or command\n"
 		" -u, --units UNIT         sizes as human (default), bytes, KiB, MiB or GiB\n"
@@ -32,7 +33,8 @@ static void usage(FILE *out)
 		" -h, --help               display this help\n"
 		" -V, --version            display version\n\n"
 		"Keys: q quit, h or ? help, space refresh, d delay, n nodes, p processes,\n"
-		"s sort, m smaps split, u units.\n\n"
+		"s sort, m smaps split, u units.\n"
+		"Frames fit the terminal; with -b, COLUMNS when set (into a pipe: no wrapping).\n\n"
 		"Exit status: 0 ok, 2 usage error, 3 a required file is missing, unreadable or\n"
 		"malformed, or no terminal. See hvoplan-top(8).\n");
 }

@@ -3,6 +3,7 @@
  * refresh fails. */
 #include <curses.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,6 +42,10 @@ static void draw(const struct hv_frame *f, const char *status)
 {
 	erase();
 	int rows = LINES - (status ? 1 : 0);
+	/* Lines below the screen are said to exist, not silently lost. */
+	bool more = f->n > rows && rows > 0;
+	if (more)
+		rows--;
 	for (int i = 0; i < f->n && i < rows; i++) {
 		const struct hv_fline *l = &f->lines[i];
 		int width = l->len < COLS ? l->len : COLS;
@@ -53,9 +58,23 @@ static void draw(const struct hv_frame *f, const char *status)
 			j = k;
 		}
 	}
+	if (more) {
+		char buf[96];
+		snprintf(buf, sizeof(buf), "-- %d more lines below --", f->n - rows);
+		if ((int)strlen(buf) > COLS && COLS > 0)
+			buf[COLS - 1] = '>', buf[COLS] = '\0';
+		attrset(A_DIM);
+		mvaddnstr(rows, 0, buf, COLS);
+	}
 	attrset(A_NORMAL);
-	if (status)
-		mvaddnstr(LINES - 1, 0, status, COLS);
+	if (status) {
+		/* a status longer than the screen ends in the cut mark, like any text */
+		char buf[192];
+		snprintf(buf, sizeof(buf), "%s", status);
+		if ((int)strlen(buf) > COLS && COLS > 0 && COLS < (int)sizeof(buf))
+			buf[COLS - 1] = '>', buf[COLS] = '\0';
+		mvaddnstr(LINES - 1, 0, buf, COLS);
+	}
 	refresh();
 }
 
@@ -117,6 +136,7 @@ int hv_top_screen(struct hv_top *t)
 	bool dirty = true;
 	while (!hv_top_stop) {
 		if (dirty) {
+			t->view.width = COLS;
 			if ((rc = hv_top_frame(t, &f)) < 0)
 				break;
 			draw(&f, status[0] ? status : NULL);
@@ -154,7 +174,7 @@ int hv_top_screen(struct hv_top *t)
 			case 'm':
 				t->view.smaps = !t->view.smaps;
 				refresh_now = t->view.smaps;
-				snprintf(status, sizeof(status), "smaps_rollup split %s",
+				snprintf(status, sizeof(status), "smaps split %s",
 					 t->view.smaps ? "on (costly on big processes)" : "off");
 				break;
 			case 'u':

@@ -5,7 +5,9 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "hv_error.h"
 #include "tui.h"
@@ -55,12 +57,14 @@ static int read_procs(struct hv_top *t)
 {
 	if (!t->view.procs)
 		return 0;
-	/* Pages in use (allocated, not free) decide whether any process can map
-	 * one; a pool page that is free or only reserved is mapped by nobody. */
-	int64_t in_use = 0;
-	for (int i = 0; i < t->cur->nhstates; i++)
+	/* Pages in use (allocated, not free) decide whether any process maps
+	 * one; reserved pages (counted as free) whether one holds a reservation. */
+	int64_t in_use = 0, reserved = 0;
+	for (int i = 0; i < t->cur->nhstates; i++) {
 		in_use += t->cur->hstates[i].nr - t->cur->hstates[i].free;
-	int rc = hv_procs_scan(t->pctx, &t->procs, t->view.smaps, in_use);
+		reserved += t->cur->hstates[i].resv;
+	}
+	int rc = hv_procs_scan(t->pctx, &t->procs, t->view.smaps, in_use, reserved);
 	if (rc < 0)
 		return rc;
 	hv_procs_sort(&t->procs, t->view.sort);
@@ -129,10 +133,29 @@ int hv_top_frame(struct hv_top *t, struct hv_frame *f)
 	return hv_top_build(f, t->cur, t->have_prev ? t->prev : NULL, &t->procs, &t->view, &info);
 }
 
+/* Batch frames fit COLUMNS when it is set, like procps `top -b` (shells do
+ * not export it, so a terminal's own width comes next); into a pipe,
+ * which has no width, lines are not wrapped. */
+static int batch_width(void)
+{
+	const char *c = getenv("COLUMNS");
+	if (c && *c) {
+		char *end;
+		long w = strtol(c, &end, 10);
+		if (w > 0 && w <= 100000 && !*end)
+			return (int)w;
+	}
+	struct winsize ws;
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 0;
+}
+
 int hv_top_batch(struct hv_top *t)
 {
 	struct hv_frame f = {0};
 	int rc = 0;
+	t->view.width = batch_width();
 	for (long i = 0; !hv_top_stop; i++) {
 		if (i > 0 && (rc = hv_top_refresh(t)) < 0)
 			break;

@@ -3,6 +3,8 @@
 # keys, survives resizes, and leaves the terminal restored. A private tmux
 # socket per test; every wait polls capture-pane with a timeout.
 
+load top-check
+
 setup() {
 	command -v tmux >/dev/null || skip "tmux not installed (scripts/install-deps.sh)"
 	[ -d /sys/kernel/mm/hugepages ] || skip "no hugetlb in this kernel"
@@ -17,10 +19,17 @@ teardown() {
 }
 
 start() { # start [ARGS...]: the dashboard in a 110x40 pane; the shell records the exit code
-	local cmd="env LANG=C.UTF-8 TERM=screen-256color $HV top $* ; echo \"EXIT=\$?\" > $OUT; echo TERMINAL-BACK; sleep 60"
+	start_at 110 40 "$@"
+}
+
+start_at() { # start_at COLS ROWS [ARGS...]
+	local x=$1 y=$2
+	shift 2
+	local cmd="env LANG=C.UTF-8 TERM=screen-256color $HV $* ; echo \"EXIT=\$?\" > $OUT; echo TERMINAL-BACK; sleep 60"
+	[[ $1 == --root ]] || cmd="env LANG=C.UTF-8 TERM=screen-256color $HV top $* ; echo \"EXIT=\$?\" > $OUT; echo TERMINAL-BACK; sleep 60"
 	# A tmux server that dies while starting ("server exited unexpectedly")
 	# is tmux's problem, not the dashboard's: one retry.
-	$T new-session -d -s S -x 110 -y 40 "$cmd" || { sleep 0.5; $T new-session -d -s S -x 110 -y 40 "$cmd"; }
+	$T new-session -d -s S -x "$x" -y "$y" "$cmd" || { sleep 0.5; $T new-session -d -s S -x "$x" -y "$y" "$cmd"; }
 }
 
 screen() { $T capture-pane -p -t S; }
@@ -111,9 +120,12 @@ wait_gone() {
 	start -d 1
 	wait_for "SIZE NODE"
 	$T resize-window -t S -x 50 -y 10
-	wait_for "SIZE NODE"
+	# the header wraps at 50 columns: the rest is below, and says so
+	wait_for "more lines below"
 	# nothing wider than the pane
 	[ "$(screen | awk '{ if (length($0) > m) m = length($0) } END { print m }')" -le 50 ]
+	$T resize-window -t S -x 50 -y 40
+	wait_for "SIZE NODE"
 	$T resize-window -t S -x 30 -y 5
 	$T resize-window -t S -x 140 -y 50
 	wait_for "FINDINGS"
@@ -146,4 +158,58 @@ wait_gone() {
 	start -d 0.2 -n 2
 	wait_for "TERMINAL-BACK"
 	grep -qx "EXIT=0" "$OUT"
+}
+
+@test "tmux: 80x24 and 120, 80, 60, 40 columns: every figure whole and equal to report json" {
+	tree=$BATS_TEST_TMPDIR/tree
+	make_proc_tree "$(cd "$BATS_TEST_DIRNAME/../.." && pwd)" "$tree"
+	json=$("$HV" --root "$tree" report --format json)
+	# 80x24: the pools fit, the rest is below and announced
+	start_at 80 24 --root "$tree" top --nodes --smaps -u bytes
+	wait_for "SIZE NODE"
+	wait_for "more lines below"
+	check_frame "$(screen)" "$json" 80 12 partial
+	$T kill-server
+	# tall panes: the whole frame, findings and processes included
+	for w in 120 80 60 40; do
+		start_at "$w" 80 --root "$tree" top --nodes --smaps -u bytes
+		wait_for "COMMAND"
+		check_frame "$(screen)" "$json" "$w" 12 || { echo "at $w columns"; false; }
+		# the user name longer than its column ends with the marker
+		if screen | grep -qE '^ *PID USER '; then
+			u=$(screen | awk '$1 == 2101 { print $2 }')
+			[[ $u == *">" && hvdb-replication == "${u%>}"* ]] || { echo "user '$u'"; false; }
+		fi
+		$T kill-server
+	done
+}
+
+@test "tmux: resizing 120 -> 80 -> 40 re-lays the columns out, never a cut figure" {
+	tree=$BATS_TEST_TMPDIR/tree
+	make_proc_tree "$(cd "$BATS_TEST_DIRNAME/../.." && pwd)" "$tree"
+	json=$("$HV" --root "$tree" report --format json)
+	start_at 120 60 --root "$tree" top --nodes -u bytes
+	wait_for "COMMAND"
+	screen | grep -qE '^ +SIZE NODE +PAGES +FREE +RESV +SURP USED +SAVED +POSSIBLE +STALE +CHANGE$'
+	$T resize-window -t S -x 40 -y 60
+	wait_for "not shown at 40 columns:"
+	check_frame "$(screen)" "$json" 40 6
+	$T resize-window -t S -x 80 -y 60
+	wait_gone "not shown at"
+	check_frame "$(screen)" "$json" 80 6
+	$T send-keys -t S q
+	wait_for "TERMINAL-BACK"
+	grep -qx "EXIT=0" "$OUT"
+}
+
+@test "tmux: top -b on a terminal without COLUMNS fits the terminal's width" {
+	tree=$BATS_TEST_TMPDIR/tree
+	make_proc_tree "$(cd "$BATS_TEST_DIRNAME/../.." && pwd)" "$tree"
+	json=$("$HV" --root "$tree" report --format json)
+	$T new-session -d -s S -x 60 -y 90 \
+		"env -u COLUMNS LANG=C.UTF-8 $HV --root $tree top -b -n 1 --nodes --smaps -u bytes; echo TERMINAL-BACK; sleep 60"
+	wait_for "TERMINAL-BACK"
+	frame=$(screen | sed '/TERMINAL-BACK/,$d')
+	[[ $frame == *"not shown at 60 columns:"* ]]
+	check_frame "$frame" "$json" 60 12
 }

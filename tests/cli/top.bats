@@ -2,10 +2,13 @@
 # hvoplan top: options, batch frames, snapshots, and batch figures against
 # `hvoplan report --format json` taken right after. Any user.
 
+load top-check
+
 setup() {
 	HV=${HVOPLAN:-$BATS_TEST_DIRNAME/../../hvoplan}
 	TOPDIR=${HVOPLAN_TOP:-$BATS_TEST_DIRNAME/../..}
 	export LANG=C.UTF-8
+	unset COLUMNS
 }
 
 frames() { grep -c '^hvoplan top - ' <<<"$1"; }
@@ -92,7 +95,7 @@ frames() { grep -c '^hvoplan top - ' <<<"$1"; }
 	[ "$status" -eq 0 ]
 	[ "$(frames "$output")" -eq 1 ]
 	[[ $output == *"(snapshot "* ]]
-	[[ $output == *"live host only"* ]]
+	[[ $output == *"proc has no process directories"* ]]
 	json=$("$HV" --root "$snap" report --format json)
 	nr=$(jq -r '.hstates[0] | "\(.name) \(.nr) \(.free)"' <<<"$json")
 	got=$(awk '$2 == "-" { print $1, $3, $4; exit }' <<<"$output")
@@ -129,4 +132,112 @@ frames() { grep -c '^hvoplan top - ' <<<"$1"; }
 	if grep -qE '^ +[0-9]+ root ' <<<"$output"; then
 		grep -E '^ +[0-9]+ root ' <<<"$output" | grep -q 'no access'
 	fi
+}
+
+# Expected per-process figures, in bytes, from the fixture's own files: an
+# awk reading of smaps independent of src/probe/procs.c.
+fixture_proc() { # fixture_proc TREE PID -> "HUGETLB PRIVATE SHARED MAPPED"
+	local d=$1/proc/$2
+	awk '/^HugetlbPages:/ { print $2 * 1024 }' "$d/status" | tr '\n' ' '
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { s = p = h = 0 }
+		/^Size:/ { s = $2 } /^Private_Hugetlb:/ { p = $2 } /^Shared_Hugetlb:/ { h = $2 }
+		/^VmFlags:/ && / ht( |$)/ { P += p; H += h; S += s }
+		END { print P * 1024, H * 1024, S * 1024 }' "$d/smaps"
+}
+
+@test "top --root TREE reads proc/PID under the root: split, shared once, reservations only" {
+	tree=$BATS_TEST_TMPDIR/tree
+	make_proc_tree "$TOPDIR" "$tree"
+	run "$HV" --root "$tree" top -b --smaps -u bytes
+	[ "$status" -eq 0 ]
+	for pid in 2101 2102 2103; do
+		want=$(fixture_proc "$tree" "$pid")
+		got=$(awk -v p="$pid" '$1 == p { print $3, $4, $5, $6 }' <<<"$output")
+		[ "$got" = "$want" ] || { echo "$pid: frame '$got' files '$want'"; false; }
+	done
+	grep -qE '^ +2101 hvdb-replic> .* hvdb$' <<<"$output"
+	grep -qE '^ +2103 root .* hvidle$' <<<"$output"
+	! grep -qE '^ +2104 ' <<<"$output" # no hugetlb mapping
+	! grep -qE '^ +2 ' <<<"$output"    # a kernel thread
+	json=$("$HV" --root "$tree" report --format json)
+	in_use=$(jq '[.hstates[] | (.nr - .free) * .size] | add' <<<"$json")
+	joined=$(frame_joined "$output")
+	# HugetlbPages summed counts the shared 8M twice; counted once it is
+	# what the pools have in use
+	[[ $joined == *"total 20971520,"* ]]
+	[[ $joined == *"Counted once: $in_use (each hugetlbfs file, memfd or SysV segment once; 2 shared by several)"* ]]
+	[[ $joined == *"1 process holds only reservations (HUGETLB 0, MAPPED above 0)"* ]]
+	[[ $joined == *"HUGETLB: mapped now (HugetlbPages, proc/PID/status); the total sums it: a page that N processes map counts N times."* ]]
+	[[ $output == *"PROCESSES 2 using hugetlb of 4,"* ]]
+}
+
+@test "top --root TREE without --smaps: HugetlbPages only, the panel says what m adds" {
+	tree=$BATS_TEST_TMPDIR/tree
+	make_proc_tree "$TOPDIR" "$tree"
+	run "$HV" --root "$tree" top -b -u bytes
+	[ "$status" -eq 0 ]
+	grep -qE '^ +2101 hvdb-replic> +10485760 +- +- +- +hvdb$' <<<"$output"
+	! grep -qE '^ +2103 ' <<<"$output" # holds only reservations: needs smaps
+	[[ $(frame_joined "$output") == *"m or --smaps: private/shared split, shared pages once, processes holding only reservations."* ]]
+}
+
+@test "top -b at COLUMNS=80, 60, 40 and 30: every figure whole and equal to report json" {
+	tree=$BATS_TEST_TMPDIR/tree
+	make_proc_tree "$TOPDIR" "$tree"
+	json=$("$HV" --root "$tree" report --format json)
+	for w in 80 60 40 30; do
+		frame=$(COLUMNS=$w "$HV" --root "$tree" top -b --smaps --nodes -u bytes)
+		check_frame "$frame" "$json" "$w" 12 || { echo "at $w columns"; false; }
+		# the process figures, whole under their headings
+		for pid in 2101 2103; do
+			read -r hug prv shr map <<<"$(fixture_proc "$tree" "$pid")"
+			row=$(awk -v p="$pid" '$1 == p' <<<"$frame")
+			head=$(awk '$1 == "PID" { print; exit }' <<<"$frame")
+			i=0
+			for c in $head; do
+				i=$((i + 1))
+				v=$(awk -v i=$i '{ print $i }' <<<"$row")
+				case $c in
+				HUGETLB) [ "$v" = "$hug" ] ;;
+				PRIVATE) [ "$v" = "$prv" ] ;;
+				SHARED) [ "$v" = "$shr" ] ;;
+				MAPPED) [ "$v" = "$map" ] ;;
+				USER) [[ $v == root || $v == hvdb-replication || ($v == *">" && hvdb-replication == "${v%>}"*) ]] ;;
+				*) true ;;
+				esac || { echo "at $w: $pid $c shows '$v'"; echo "$frame"; false; }
+			done
+		done
+	done
+	# 80 columns hold every column once narrowed; 40 do not, and say which
+	frame=$(COLUMNS=80 "$HV" --root "$tree" top -b --smaps --nodes -u bytes)
+	[[ $frame != *"not shown at"* ]]
+	grep -qE '^ *SIZE NODE PAGES FREE RESV SURP USED +SAVED +POSSIBLE +STALE +CHANGE$' <<<"$frame"
+	frame=$(COLUMNS=40 "$HV" --root "$tree" top -b --smaps --nodes -u bytes)
+	[[ $(frame_joined "$frame") == *"not shown at 40 columns:"*USED* ]]
+	! grep -qw USED <<<"$(awk '$1 == "SIZE"' <<<"$frame")"
+}
+
+@test "top -b STALE column is report's unoptimized_pages" {
+	run "$HV" --root "$TOPDIR/tests/fixtures/vm/6.12-stale" top -b -u bytes
+	[ "$status" -eq 0 ]
+	json=$("$HV" --root "$TOPDIR/tests/fixtures/vm/6.12-stale" report --format json)
+	for n in $(jq -r '.hstates[].name' <<<"$json"); do
+		want=$(jq -r --arg n "$n" '.hstates[] | select(.name == $n) | .unoptimized_pages // "?"' <<<"$json")
+		got=$(frame_pool_cells "$output" | awk -v k="$n/-" '$1 == k && $2 == "STALE" { print $3 }')
+		[ "$got" = "$want" ] || { echo "$n: '$got' vs '$want'"; false; }
+	done
+	[ "$(frame_pool_cells "$output" | awk '$1 == "2M/-" && $2 == "STALE" { print $3 }')" = 128 ]
+}
+
+@test "top -b at COLUMNS=80 wraps findings and the header instead of cutting them" {
+	run env COLUMNS=80 "$HV" --root "$TOPDIR/tests/fixtures/vm/6.12-stale" top -b -u bytes
+	[ "$status" -eq 0 ]
+	json=$("$HV" --root "$TOPDIR/tests/fixtures/vm/6.12-stale" report --format json)
+	check_frame "$output" "$json" 80 2
+	# the stale-pages finding is longer than 80 columns: it continues,
+	# indented, on the next line
+	msg=$(jq -r '.findings[] | select(.id == "stale-pages") | .message' <<<"$json")
+	[ "${#msg}" -gt 70 ]
+	next=$(awk 'p { print; exit } /^  warning stale-pages: / { p = 1 }' <<<"$output")
+	[[ $next == "          "[!\ ]* && $next != *"fix:"* ]]
 }

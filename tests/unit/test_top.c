@@ -1,6 +1,10 @@
 /* hvoplan top: status parsing, units, process sorting and frames built from
  * synthetic reports (figures, change marks, "no access" vs 0). */
+#include <fcntl.h>
 #include <setjmp.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <errno.h>
 #include <stddef.h>
@@ -201,6 +205,7 @@ static void test_frame_processes(void **state)
 	assert_int_equal(hv_model_report(h, r), 0);
 	struct hv_proc v[2] = {
 		{.pid = 42, .hugetlb_kib = 8192, .private_kib = HV_PROC_NOACCESS, .shared_kib = HV_PROC_NOACCESS,
+		 .mapped_kib = HV_PROC_NOACCESS,
 		 .user = "qemu", .comm = "qemu-system-x86"},
 		{.pid = 7, .hugetlb_kib = 0, .private_kib = 0, .shared_kib = 0, .user = "root", .comm = "\x1b[2Jevil"},
 	};
@@ -213,21 +218,380 @@ static void test_frame_processes(void **state)
 	assert_true(frame_has(&f, "PROCESSES 2 using hugetlb of 90, total 8M, sort hugetlb, 3 no access"));
 	const struct hv_fline *l = line_starting(&f, "      42 qemu");
 	assert_non_null(l);
-	assert_non_null(strstr(txt(l), "8M  no access  no access  qemu-system-x86"));
+	assert_non_null(strstr(txt(l), "8M  no access  no access  no access  qemu-system-x86"));
 	/* control bytes from a process name never reach the terminal */
 	assert_true(frame_has(&f, "?[2Jevil"));
 	/* smaps not asked: "-", not 0 */
 	p.smaps = false;
 	assert_int_equal(hv_top_build(&f, r, NULL, &p, &vw, &info), 0);
 	l = line_starting(&f, "      42 qemu");
-	assert_non_null(strstr(txt(l), "8M          -          -  qemu"));
+	assert_non_null(strstr(txt(l), "8M          -          -          -  qemu"));
 	/* snapshots: the panel says why it is empty */
-	struct hv_procs none = {.available = false, .why = "processes: live host only (not with --root)"};
+	struct hv_procs none = {.available = false, .why = "processes: SNAP/proc has no process directories (a snapshot has none)"};
 	assert_int_equal(hv_top_build(&f, r, NULL, &none, &vw, &info), 0);
-	assert_true(frame_has(&f, "live host only"));
+	assert_true(frame_has(&f, "SNAP/proc has no process directories"));
 	/* help screen */
 	assert_int_equal(hv_top_build_help(&f, &vw), 0);
 	assert_true(frame_has(&f, "hvoplan top - keys"));
+	hv_frame_free(&f);
+	free(h);
+	free(r);
+}
+
+
+#define FIX "tests/fixtures/top-procs/root"
+
+static char *slurp_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		fail_msg("%s: cannot open (run from the top of the tree)", path);
+	char *buf = malloc(1 << 20);
+	*len = fread(buf, 1, (1 << 20) - 1, fp);
+	buf[*len] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+static void test_status_euid(void **state)
+{
+	(void)state;
+	static const char st[] = "\nName:\tx\nUid:\t1000\t1001\t1002\t1003\nGid:\t0\t0\t0\t0\n";
+	long u = -5;
+	assert_int_equal(hv_parse_status_euid(st, sizeof(st) - 1, &u), 0);
+	assert_int_equal(u, 1001);
+	static const char none[] = "\nName:\tx\n";
+	assert_int_equal(hv_parse_status_euid(none, sizeof(none) - 1, &u), -ENOENT);
+	static const char bad[] = "\nUid:\t1000\n";
+	assert_int_equal(hv_parse_status_euid(bad, sizeof(bad) - 1, &u), -EINVAL);
+}
+
+/* The smaps of a real process (fixture SOURCE): only its three hugetlb
+ * mappings count, each with its device, inode and split. */
+static void test_smaps_parse(void **state)
+{
+	(void)state;
+	size_t len;
+	char *buf = slurp_file(FIX "/proc/2101/smaps", &len);
+	struct hv_htlb_vma *v;
+	int n = -1;
+	assert_int_equal(hv_parse_smaps_hugetlb(buf, len, &v, &n), 0);
+	assert_int_equal(n, 3);
+	int64_t prv = 0, shr = 0, size = 0;
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(v[i].dev_major, 0);
+		assert_int_equal(v[i].dev_minor, 0x10);
+		prv += v[i].private_kib;
+		shr += v[i].shared_kib;
+		size += v[i].size_kib;
+	}
+	assert_int_equal(v[0].ino, 1042); /* address order: the anon_hugepage first */
+	assert_int_equal(v[0].private_kib, 2048);
+	assert_int_equal(v[1].ino, 0); /* the SysV segment: its shmid */
+	assert_int_equal(v[1].shared_kib, 4096);
+	assert_int_equal(v[2].ino, 25);
+	assert_int_equal(prv, 2048);
+	assert_int_equal(shr, 8192);
+	assert_int_equal(size, 10240);
+	free(v);
+	free(buf);
+
+	/* a process that never touched its mapping: Size, no pages */
+	buf = slurp_file(FIX "/proc/2103/smaps", &len);
+	assert_int_equal(hv_parse_smaps_hugetlb(buf, len, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].size_kib, 4096);
+	assert_int_equal(v[0].private_kib + v[0].shared_kib, 0);
+	free(v);
+	free(buf);
+
+	static const char badhdr[] = "7f00-7e00 rw-p 00000000 00:10 5 /x\nVmFlags: rd ht\n";
+	assert_int_equal(hv_parse_smaps_hugetlb(badhdr, sizeof(badhdr) - 1, &v, &n), -EINVAL);
+	static const char badval[] = "7f00-7f10 rw-p 00000000 00:10 5 /x\nShared_Hugetlb: 99999999999999999999 kB\n";
+	assert_int_equal(hv_parse_smaps_hugetlb(badval, sizeof(badval) - 1, &v, &n), -EINVAL);
+	/* "ht" must be a whole flag; a mapping cut before VmFlags is not counted */
+	static const char other[] = "7f00-7f10 rw-p 00000000 00:10 5 /x\nSize: 4 kB\nVmFlags: rd htx\n"
+				    "7f10-7f20 rw-p 00000000 00:10 6 /y\nSize: 8 kB\nPrivate_Hugetlb: 8 kB\n";
+	assert_int_equal(hv_parse_smaps_hugetlb(other, sizeof(other) - 1, &v, &n), 0);
+	assert_int_equal(n, 0);
+	free(v);
+}
+
+static const struct hv_proc *pid_of(const struct hv_procs *p, int pid)
+{
+	for (int i = 0; i < p->n; i++)
+		if (p->v[i].pid == pid)
+			return &p->v[i];
+	return NULL;
+}
+
+/* procs.c reads proc/ under the root: the fixture's processes, their split,
+ * the shared objects counted once and the holder of reservations only. */
+static void test_scan_root(void **state)
+{
+	(void)state;
+	struct hv_root r = {.fd = -1};
+	assert_int_equal(hv_root_open(&r, FIX), 0);
+	struct hv_procs_ctx *c = NULL;
+	assert_int_equal(hv_procs_open(&c, &r), 0);
+	struct hv_procs p = {0};
+
+	assert_int_equal(hv_procs_scan(c, &p, true, 6, 2), 0);
+	assert_true(p.available);
+	assert_true(p.smaps && p.all_smaps);
+	assert_int_equal(p.nscanned, 4); /* PID 2 is a kernel thread: no address space */
+	assert_int_equal(p.n, 3);
+	assert_int_equal(p.total_kib, 20480);
+	assert_int_equal(p.distinct_kib, 12288); /* = the 6 pages in use */
+	assert_false(p.distinct_at_least);
+	assert_int_equal(p.nshared_objects, 2);
+	assert_int_equal(p.nreserved_only, 1);
+	const struct hv_proc *x = pid_of(&p, 2102);
+	assert_non_null(x);
+	assert_int_equal(x->hugetlb_kib, 10240);
+	assert_int_equal(x->private_kib, 2048);
+	assert_int_equal(x->shared_kib, 8192);
+	assert_int_equal(x->mapped_kib, 10240);
+	assert_string_equal(x->user, "hvdb-replication");
+	assert_string_equal(x->comm, "hvdb-worker");
+	x = pid_of(&p, 2103);
+	assert_non_null(x);
+	assert_true(x->reserved_only);
+	assert_int_equal(x->hugetlb_kib, 0);
+	assert_int_equal(x->mapped_kib, 4096);
+	assert_string_equal(x->user, "root");
+	assert_null(pid_of(&p, 2104)); /* no hugetlb mapping at all */
+
+	/* without smaps: the consumers only, split unknown (not 0) */
+	assert_int_equal(hv_procs_scan(c, &p, false, 6, 2), 0);
+	assert_int_equal(p.n, 2);
+	assert_int_equal(p.distinct_kib, HV_UNKNOWN);
+	assert_int_equal(pid_of(&p, 2101)->private_kib, HV_UNKNOWN);
+	/* smaps but no reservation: nobody else is read */
+	assert_int_equal(hv_procs_scan(c, &p, true, 6, 0), 0);
+	assert_int_equal(p.n, 2);
+	assert_false(p.all_smaps);
+	/* nothing in use or reserved: no walk */
+	assert_int_equal(hv_procs_scan(c, &p, true, 0, 0), 0);
+	assert_true(p.idle);
+	assert_int_equal(p.n, 0);
+	hv_procs_free(&p);
+	hv_procs_close(&c);
+	hv_root_close(&r);
+
+	/* a snapshot without processes says so */
+	assert_int_equal(hv_root_open(&r, "tests/fixtures/vm/6.12-stale"), 0);
+	assert_int_equal(hv_procs_open(&c, &r), 0);
+	assert_int_equal(hv_procs_scan(c, &p, true, 6, 2), 0);
+	assert_false(p.available);
+	assert_non_null(strstr(p.why, "no process directories"));
+	hv_procs_close(&c);
+	hv_root_close(&r);
+}
+
+static void copy_to(const char *from, const char *dir, const char *name)
+{
+	size_t len;
+	char *buf = slurp_file(from, &len), path[800];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(buf, 1, len, fp), len);
+	fclose(fp);
+	free(buf);
+}
+
+/* A third process sharing the same objects: which pages each of three sees
+ * as shared is not known from the counts, so the total is a lower bound. */
+static void test_scan_three_sharers(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/hvtop.XXXXXX", path[600];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/proc", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	const char *pids[] = {"2101", "2102", "2105"};
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/proc/%s", dir, pids[i]);
+		assert_int_equal(mkdir(path, 0755), 0);
+		const char *src = i < 2 ? pids[i] : "2102";
+		const char *files[] = {"status", "smaps", "comm"};
+		for (int k = 0; k < 3; k++) {
+			char from[256], to[16];
+			snprintf(from, sizeof(from), FIX "/proc/%s/%s", src, files[k]);
+			snprintf(to, sizeof(to), "%s", files[k]);
+			copy_to(from, path, to);
+		}
+	}
+	struct hv_root r = {.fd = -1};
+	assert_int_equal(hv_root_open(&r, dir), 0);
+	struct hv_procs_ctx *c = NULL;
+	assert_int_equal(hv_procs_open(&c, &r), 0);
+	struct hv_procs p = {0};
+	assert_int_equal(hv_procs_scan(c, &p, true, 8, 0), 0);
+	assert_int_equal(p.n, 3);
+	assert_true(p.distinct_at_least);
+	/* private 3 x 2M, then 4M + 4M once */
+	assert_int_equal(p.distinct_kib, 3 * 2048 + 8192);
+	assert_string_equal(pid_of(&p, 2105)->user, "1001"); /* no etc/passwd here */
+	hv_procs_free(&p);
+	hv_procs_close(&c);
+	hv_root_close(&r);
+	char cmd[700];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Every whitespace-separated token of the frame, for "is this number shown
+ * whole" checks. */
+static bool has_token(const struct hv_frame *f, const char *tok)
+{
+	size_t n = strlen(tok);
+	for (int i = 0; i < f->n; i++)
+		for (const char *p = f->lines[i].text; (p = strstr(p, tok)); p++)
+			if ((p == f->lines[i].text || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+				return true;
+	return false;
+}
+
+/* The frame's text with wrapped lines joined, blanks squeezed. */
+static char *joined(const struct hv_frame *f)
+{
+	size_t cap = 1;
+	for (int i = 0; i < f->n; i++)
+		cap += (size_t)f->lines[i].len + 1;
+	char *s = malloc(cap), *o = s;
+	for (int i = 0; i < f->n; i++)
+		for (int j = 0; j <= f->lines[i].len; j++) {
+			char ch = j < f->lines[i].len ? f->lines[i].text[j] : ' ';
+			if (ch != ' ' || (o > s && o[-1] != ' '))
+				*o++ = ch;
+		}
+	*o = '\0';
+	return s;
+}
+
+#define CELL_TOK 64
+
+static int split(const char *line, char tok[][CELL_TOK], int max)
+{
+	int n = 0;
+	for (const char *p = line; *p && n < max;) {
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		int k = 0;
+		while (*p && *p != ' ' && k < CELL_TOK - 1)
+			tok[n][k++] = *p++;
+		tok[n++][k] = '\0';
+	}
+	return n;
+}
+
+static const struct hv_fline *line_with_first(const struct hv_frame *f, const char *first)
+{
+	char tok[16][CELL_TOK];
+	for (int i = 0; i < f->n; i++)
+		if (split(f->lines[i].text, tok, 16) > 0 && !strcmp(tok[0], first))
+			return &f->lines[i];
+	return NULL;
+}
+
+/* The table whose heading starts with `head`: its row starting with `row`
+ * has, under each heading shown, exactly the expected figure (text may end
+ * cut with '>'), and every heading not shown is named in the note. */
+static void check_columns(const struct hv_frame *f, const char *head, const char *row, const char *want[][2],
+			  int nwant, int width)
+{
+	char ht[16][CELL_TOK], rt[16][CELL_TOK];
+	const struct hv_fline *hl = line_with_first(f, head), *rl = line_with_first(f, row);
+	assert_non_null(hl);
+	assert_non_null(rl);
+	int nh = split(hl->text, ht, 16), nr = split(rl->text, rt, 16);
+	char *all = joined(f);
+	for (int k = 0; k < nwant; k++) {
+		int col = -1;
+		for (int i = 0; i < nh; i++)
+			if (!strcmp(ht[i], want[k][0]))
+				col = i;
+		char note[64];
+		snprintf(note, sizeof(note), " %s", want[k][0]);
+		if (col < 0) {
+			const char *ns = strstr(all, "not shown at");
+			if (!ns || !strstr(ns, note))
+				fail_msg("width %d: %s neither shown nor named as not shown", width, want[k][0]);
+			continue;
+		}
+		if (col >= nr)
+			fail_msg("width %d: no figure under %s", width, want[k][0]);
+		size_t n = strlen(rt[col]);
+		bool same = !strcmp(rt[col], want[k][1]);
+		bool cut = n > 1 && rt[col][n - 1] == '>' && !strncmp(rt[col], want[k][1], n - 1) &&
+			   (!strcmp(want[k][0], "USER") || !strcmp(want[k][0], "COMMAND"));
+		if (!same && !cut)
+			fail_msg("width %d: %s shows '%s', not '%s'", width, want[k][0], rt[col], want[k][1]);
+	}
+	free(all);
+}
+
+static void test_frame_width(void **state)
+{
+	(void)state;
+	struct hv_host *h = host(512, 500);
+	h->hstates[0].resv = 3;
+	struct hv_report *r = calloc(1, sizeof(*r));
+	assert_int_equal(hv_model_report(h, r), 0);
+	struct hv_proc v[1] = {{.pid = 4194304, .hugetlb_kib = 24576, .private_kib = 8192, .shared_kib = 16384,
+				.mapped_kib = 1073741824, .user = "a-very-long-user-name", .comm = "qemu-system-x86_64"}};
+	struct hv_procs p = {.available = true, .smaps = true, .nscanned = 90, .total_kib = 24576,
+			     .distinct_kib = 24576, .n = 1, .cap = 1, .v = v};
+	struct hv_top_info info = {"box", "12:00:00", false};
+	struct hv_frame f = {0};
+	static const int widths[] = {0, 200, 100, 80, 60, 40, 30};
+	char want[64];
+	for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
+		struct hv_top_view vw = {.procs = true, .nodes = true, .delay = 1, .units = HV_UNITS_BYTES,
+					 .interactive = true, .width = widths[w]};
+		assert_int_equal(hv_top_build(&f, r, NULL, &p, &vw, &info), 0);
+		for (int i = 0; i < f.n; i++)
+			if (widths[w])
+				assert_in_range(f.lines[i].len, 0, widths[w]);
+		/* the figures that the essential columns show are whole */
+		assert_true(has_token(&f, "512"));
+		assert_true(has_token(&f, "500"));
+		assert_true(has_token(&f, "4194304"));
+		snprintf(want, sizeof(want), "%d", 24576 * 1024);
+		assert_true(has_token(&f, want));
+		/* a wrapped finding reads as the report's message */
+		char *all = joined(&f);
+		for (int i = 0; i < r->nfindings; i++)
+			if (!strstr(all, r->findings[i].message))
+				fail_msg("width %d: finding not whole: %s", widths[w], r->findings[i].message);
+		snprintf(want, sizeof(want), "Hugetlb: %llu in 1 pool", (unsigned long long)r->total_hugetlb_bytes);
+		assert_non_null(strstr(all, want));
+		/* every column is shown whole, heading over its full figure, or
+		 * named as not shown; text is whole or cut with '>' */
+		char stale[32], saved[32], possible[32];
+		snprintf(stale, sizeof(stale), "%lld", (long long)r->hstates[0].unoptimized_pages);
+		snprintf(saved, sizeof(saved), "%lld", (long long)r->hstates[0].savings_current);
+		snprintf(possible, sizeof(possible), "%lld", (long long)r->hstates[0].savings_possible);
+		const char *pool_want[][2] = {{"SIZE", "2M"}, {"NODE", "-"}, {"PAGES", "512"}, {"FREE", "500"},
+					      {"RESV", "3"}, {"SURP", "0"}, {"USED", "[#.........]"},
+					      {"SAVED", saved}, {"POSSIBLE", possible}, {"STALE", stale}};
+		check_columns(&f, "SIZE", "2M", pool_want, 10, widths[w]);
+		const char *proc_want[][2] = {{"PID", "4194304"}, {"USER", "a-very-long-user-name"},
+					      {"HUGETLB", "25165824"}, {"PRIVATE", "8388608"},
+					      {"SHARED", "16777216"}, {"MAPPED", "1099511627776"},
+					      {"COMMAND", "qemu-system-x86_64"}};
+		check_columns(&f, "PID", "4194304", proc_want, 7, widths[w]);
+		/* 80 columns fit every column once narrowed; 60 do not */
+		if (widths[w] == 0 || widths[w] >= 80)
+			assert_null(strstr(all, "not shown at"));
+		else
+			assert_non_null(strstr(all, "not shown at"));
+		free(all);
+	}
 	hv_frame_free(&f);
 	free(h);
 	free(r);
@@ -241,6 +605,11 @@ int main(void)
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_frame_pools_and_changes),
 		cmocka_unit_test(test_frame_processes),
+		cmocka_unit_test(test_status_euid),
+		cmocka_unit_test(test_smaps_parse),
+		cmocka_unit_test(test_scan_root),
+		cmocka_unit_test(test_scan_three_sharers),
+		cmocka_unit_test(test_frame_width),
 	};
 	return cmocka_run_group_tests_name("top", tests, NULL, NULL);
 }
