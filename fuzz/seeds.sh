@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 C=fuzz/corpus
 FIX=tests/fixtures/vm
 rm -rf "$C"
-for t in meminfo vmstat numbers hstate size nodelist release cmdline kconfig kconfig_gz dmesg btf model; do
+for t in meminfo vmstat numbers hstate size nodelist release cmdline kconfig kconfig_gz dmesg btf model manifest; do
 	mkdir -p "$C/$t"
 done
 put() { # put TARGET NAME < content
@@ -107,4 +107,5 @@ head -c 512 /dev/zero | put model synth-zeros
 for i in 1 2 3 4; do
 	head -c 2048 /dev/zero | tr '\0' "\\$(printf '%03o' $((i * 37)))" | put model "synth-fill-$i"
 done
+fuzz/seeds-manifest.sh "$C/manifest"
 echo "fuzz/seeds.sh: $(find "$C" -type f | wc -l) seeds, $(du -sh "$C" | cut -f1)"
