@@ -116,10 +116,13 @@ static int execute(struct run *x, bool revert)
 		.no_backup = revert,
 		.out = stdout,
 	};
-	bool shortfall, rolled_back;
-	int rc = hv_apply_execute(x->p, &o, &shortfall, &rolled_back);
+	bool shortfall;
+	enum hv_exec_result res;
+	int rc = hv_apply_execute(x->p, &o, &shortfall, &res);
 	if (rc < 0)
-		return hv_report_error(rc, rolled_back ? HV_EXIT_APPLY : HV_EXIT_APPLY_PARTIAL);
+		return hv_report_error(rc, res == HV_EXEC_REFUSED	  ? HV_EXIT_ENV
+					   : res == HV_EXEC_ROLLED_BACK ? HV_EXIT_APPLY
+									: HV_EXIT_APPLY_PARTIAL);
 	printf("%s%s\n", revert ? "reverted" : "applied",
 	       shortfall ? " (some pools are smaller than asked: see the warnings)" : "");
 	return HV_EXIT_OK;
