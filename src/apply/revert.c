@@ -237,6 +237,12 @@ int hv_revert_plan(int rootfd, const char *rootname, struct hv_plan *p, char *ba
 	}
 	/* grubby edits the boot entries themselves: undone even when no file
 	 * changed; the others only regenerate from the files */
+	if (rc == 0 && tool && tool->kind == HV_MF_GRUBBY) {
+		/* the revert adds back what apply removed and removes what it added;
+		 * a rollback of the revert (rerun_tool) inverts that again */
+		snprintf(p->bootparams, sizeof(p->bootparams), "%s", m.grubby_removed);
+		snprintf(p->removed, sizeof(p->removed), "%s", m.grubby_added);
+	}
 	if (rc == 0 && tool && (nfiles || tool->kind == HV_MF_GRUBBY)) {
 		struct hv_action *a = add(p, HV_ACT_EXEC);
 		if (!a)

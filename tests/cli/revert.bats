@@ -113,3 +113,24 @@ applied() {
 		cp "$BATS_TEST_TMPDIR/m" "$MANIFEST"
 	done
 }
+
+@test "revert: when a --revert with grubby fails later, its rollback puts grubby's arguments back" {
+	mkdir -p "$R/usr/sbin" && touch "$R/usr/sbin/grubby"
+	echo "BOOT_IMAGE=/vmlinuz root=/dev/sda1 hugetlb_free_vmemmap=off" >"$R/proc/cmdline"
+	printf '#!/bin/sh\necho "grubby $*" >>"%s/tools.log"\n' "$BATS_TEST_TMPDIR" >"$FAKE/grubby"
+	chmod +x "$FAKE/grubby"
+	HVOPLAN_TOOL_DIR=$FAKE run "$HV" --root "$R" apply --hvo on --persist --yes
+	[ "$status" -eq 0 ]
+	# the revert: drop-in removed, grubby run, then the sysctl write fails
+	HV_FAULT_OP=write HV_FAULT_AT=1 HV_FAULT_ROOT=$R/proc HV_FAULT_LOG=$BATS_TEST_TMPDIR/fault.log \
+		HVOPLAN_TOOL_DIR=$FAKE LD_PRELOAD=$PRELOAD run "$HV" --root "$R" apply --revert --yes
+	[ "$status" -eq 4 ] || { echo "$output"; false; }
+	grep -q "hugetlb_optimize_vmemmap" "$BATS_TEST_TMPDIR/fault.log"
+	diff - "$BATS_TEST_TMPDIR/tools.log" <<LOG
+grubby --update-kernel=ALL --remove-args=hugetlb_free_vmemmap=off --args=hugetlb_free_vmemmap=on
+grubby --update-kernel=ALL --remove-args=hugetlb_free_vmemmap=on --args=hugetlb_free_vmemmap=off
+grubby --update-kernel=ALL --remove-args=hugetlb_free_vmemmap=off --args=hugetlb_free_vmemmap=on
+LOG
+	[ -e "$R/etc/sysctl.d/90-hvoplan.conf" ] # the applied state, and its backup, are back
+	[ "$(fault_backups "$R" | wc -l)" -eq 1 ]
+}
