@@ -4,9 +4,11 @@
 # fsync, rename, creating open, fchmod, unlink, mkdir or tool spawn under the
 # scratch root fail; for N = 1, 2, ... until the apply runs through without
 # an injection, every target file must be its old or its complete new
-# content, no temporary file may be left, a failure must exit 3 or 4 naming
+# content, no temporary file may be left, a failure must exit 3, 4 or 5 naming
 # the file or tool and the error, exit 4 must leave the tree as it was and
-# exit 0 as a clean run leaves it (with a backup). Any user.
+# exit 0 as a clean run leaves it (with a backup). With HV_FAULT_KILL=1
+# (issue 11) the Nth call kills apply instead, and --revert must give back
+# the before tree. Any user.
 
 load ../fault/lib.bash
 
@@ -196,7 +198,7 @@ TOOL
 	[ "$(cut -d' ' -f1 "$BATS_TEST_TMPDIR/tools.log" | tr '\n' ' ')" = "start end " ]
 }
 
-# ---- findings (src/ is not ours to change): these fail today ----
+# ---- findings F1-F5 of tests/RELIABILITY.md: reproducers, all fixed ----
 
 @test "fault F1: when the rollback fails too, the exit status is not 4 (documented as 'rolled back')" {
 	# the grub.d drop-in's rename fails, and every rename after it (the rollback's)
