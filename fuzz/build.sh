@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (fuzz/targets/fuzz_*.c) straight from the pure
-# layers: src/parse/*.c, src/model/*.c, src/util/error.c, and apply's text
-# editing (src/apply/cmdline.c, grubsh.c). No Makefile, no I/O code: what is
-# fuzzed is exactly what the probe and the planner feed.
+# layers: src/parse/*.c, src/model/*.c, src/util/error.c, apply's text
+# editing (src/apply/cmdline.c, grubsh.c) and, for the manifest target,
+# src/apply/manifest.c. No Makefile, no I/O code: what is fuzzed is exactly
+# what the probe, the planner (or apply --revert) feed.
 #   fuzz/build.sh            -> build/fuzz/bin/fuzz_<name>
 #   FUZZ_OUT=DIR fuzz/build.sh
 # Installs clang and the libFuzzer runtime (Debian 12: clang, libclang-rt-14-dev)
@@ -43,11 +44,24 @@ for src in src/parse/*.c src/model/*.c src/util/error.c src/apply/cmdline.c src/
 	objs+=("$obj")
 done
 
+# The backup manifest parser (read by apply --revert) and the path check it
+# shares with the writers; rootfs.c needs fsutil.c to link, nothing calls it.
+mf_objs=()
+for src in src/apply/manifest.c src/apply/rootfs.c src/util/fsutil.c; do
+	obj=$OUT/obj/$(echo "${src%.c}" | tr / _).o
+	if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ] || [ "$0" -nt "$obj" ] || \
+	   [ -n "$(find include -newer "$obj" -name '*.h' -print -quit)" ]; then
+		$CC $CFLAGS $SAN -fsanitize=fuzzer-no-link -c -o "$obj" "$src"
+	fi
+	mf_objs+=("$obj")
+done
+
 for t in fuzz/targets/fuzz_*.c; do
 	name=$(basename "${t%.c}")
 	bin=$OUT/bin/$name
 	libs=()
 	[ "$name" = fuzz_kconfig_gz ] && libs+=(-lz)
+	[ "$name" = fuzz_manifest ] && libs+=("${mf_objs[@]}")
 	$CC $CFLAGS $SAN -fsanitize=fuzzer -o "$bin" "$t" "${objs[@]}" "${libs[@]}"
 done
 echo "fuzz/build.sh: $(ls "$OUT/bin" | wc -l) targets in $OUT/bin"

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 C=fuzz/corpus
 FIX=tests/fixtures/vm
 rm -rf "$C"
-for t in meminfo vmstat numbers hstate size nodelist release cmdline kconfig kconfig_gz dmesg btf model; do
+for t in meminfo vmstat numbers hstate size nodelist release cmdline kconfig kconfig_gz dmesg btf model manifest; do
 	mkdir -p "$C/$t"
 done
 put() { # put TARGET NAME < content
@@ -127,4 +127,5 @@ printf '\002\003\001GR_DEFAULT=0\012GRUB_CMDLINE_LINUX_DEFAULT="quiet hons2le=tt
 for f in "$C"/cmdline/live-* "$C"/cmdline/vm-6.1-per-node; do
 	{ printf '\x02\x03\x01'; cat "$f"; } | put cmdline_filter "$(basename "$f")"
 done
+fuzz/seeds-manifest.sh "$C/manifest"
 echo "fuzz/seeds.sh: $(find "$C" -type f | wc -l) seeds, $(du -sh "$C" | cut -f1)"

@@ -223,6 +223,13 @@ int hv_read_file_at(int rootfd, const char *rootname, const char *rel, size_t ma
 int hv_replace_file_at(int rootfd, const char *rootname, const char *rel, const void *data, size_t len, mode_t mode,
 		       char (*created)[256], int *ncreated, int maxcreated);
 int hv_remove_file_at(int rootfd, const char *rootname, const char *rel);
+/* Removes the directory rel if it is empty (0 also when it is absent or not
+ * empty); an error (a symlink on the way, an I/O error) has hv_fail() text. */
+int hv_remove_dir_at(int rootfd, const char *rootname, const char *rel);
+/* Removes the temporary files an atomic replace of rel left when its run
+ * was killed (".BASE.hvoplan-PID-NSEC" next to it). Only under the apply
+ * lock: no other run can be writing one. */
+int hv_remove_stale_temps_at(int rootfd, const char *rootname, const char *rel);
 /* Writes "value\n" to a kernel file (sysfs/procfs, or its copy in a test
  * tree) and reads the value back. */
 int hv_write_value_at(int rootfd, const char *rootname, const char *rel, int64_t value);
@@ -241,10 +248,16 @@ struct hv_exec_opts {
 	bool no_backup;	      /* --revert: the backup being restored is the record */
 	FILE *out;
 };
+enum hv_exec_result {
+	HV_EXEC_DONE,
+	HV_EXEC_REFUSED,     /* the backup could not be made: nothing was changed */
+	HV_EXEC_ROLLED_BACK, /* a step failed; every change was undone */
+	HV_EXEC_PARTIAL,     /* a step failed and undoing failed too: the backup is kept */
+};
 /* Carries the plan out. Returns 0 (with *shortfall set when a pool came
- * back smaller than asked), or a negative errno after rolling back
- * (*rolled_back tells whether the rollback itself succeeded). */
-int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool *shortfall, bool *rolled_back);
+ * back smaller than asked), or a negative errno with *res saying what
+ * state the failure left. */
+int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool *shortfall, enum hv_exec_result *res);
 /* Runs a boot loader tool (or says why it is not run). */
 int hv_run_tool(const struct hv_exec_opts *o, const char *tool, char *const argv[]);
 int hv_lock(int rootfd, const char *rootname, int *fd);

@@ -16,6 +16,7 @@ struct hv_pool_req {
 	uint64_t size;	/* bytes */
 	int node;	/* -1: the global pool */
 	int64_t count;
+	char from[160]; /* where it was given, for messages: "--pages", "HVOPLAN_PAGES", "FILE: pages" */
 };
 
 enum hv_bootloader {

@@ -5,7 +5,8 @@
 
 #include <stdarg.h>
 
-/* Exit codes are part of the command-line contract (design.md). */
+/* Exit codes are part of the command-line contract: the EXIT STATUS
+ * sections of man/hvoplan*.8, held to by tests/cli/exitcodes.bats. */
 enum hv_exit {
 	HV_EXIT_OK = 0,
 	HV_EXIT_FINDINGS = 1,

@@ -46,26 +46,28 @@ int hv_desired_from_settings(const struct hv_apply_settings *s, const struct hv_
 		const struct hv_hstate *hs = find_hstate(h, q->size);
 		if (!hs) {
 			size_list(h, sizes, sizeof(sizes));
-			return hv_fail(EINVAL, "--pages %s: this host has no %s hugepage pool (sizes: %s)", sz, sz, sizes);
+			return hv_fail(EINVAL, "%s %s: this host has no %s hugepage pool (sizes: %s)", q->from, sz, sz,
+					   sizes);
 		}
 		if (q->node >= 0) {
 			bool found = false;
 			for (int j = 0; j < hs->nnodes; j++)
 				found |= hs->nodes[j].node == q->node;
 			if (!found)
-				return hv_fail(EINVAL, "--pages %s:%lld@%d: no NUMA node %d with a %s pool on this host", sz,
-					       (long long)q->count, q->node, q->node, sz);
+				return hv_fail(EINVAL, "%s %s:%lld@%d: no NUMA node %d with a %s pool on this host", q->from,
+					       sz, (long long)q->count, q->node, q->node, sz);
 		}
 		for (int j = 0; j < s->npools; j++)
 			if (j != i && s->pools[j].size == q->size && (s->pools[j].node < 0) != (q->node < 0))
 				return hv_fail(EINVAL,
-					       "--pages: %s is given both for the whole pool and per node; use one form", sz);
+					       "%s: %s is given both for the whole pool and per node; use one form", q->from,
+					       sz);
 		total += (unsigned __int128)q->size * (uint64_t)q->count;
 		if (h->meminfo.mem_total_kib > 0 && total > (unsigned __int128)h->meminfo.mem_total_kib * 1024)
-			return hv_fail(EINVAL, "--pages %s:%lld: the pools asked for exceed this host's memory (%lld MiB)", sz,
-				       (long long)q->count, (long long)(h->meminfo.mem_total_kib >> 10));
+			return hv_fail(EINVAL, "%s %s:%lld: the pools asked for exceed this host's memory (%lld MiB)",
+				       q->from, sz, (long long)q->count, (long long)(h->meminfo.mem_total_kib >> 10));
 		if (total > ((unsigned __int128)1 << 62))
-			return hv_fail(EINVAL, "--pages %s:%lld: absurd size", sz, (long long)q->count);
+			return hv_fail(EINVAL, "%s %s:%lld: absurd size", q->from, sz, (long long)q->count);
 		d->pools[d->npools++] = *q;
 	}
 
@@ -81,8 +83,9 @@ int hv_desired_from_settings(const struct hv_apply_settings *s, const struct hv_
 	if (d->reoptimize) {
 		int after = d->hvo >= 0 ? d->hvo : h->sysctl_hvo;
 		if (after != 1)
-			return hv_fail(EINVAL, "--reoptimize needs HVO on (add --hvo on): pages re-allocated with HVO off "
-					       "stay un-optimized");
+			return hv_fail(EINVAL, "re-optimizing (--reoptimize, HVOPLAN_REOPTIMIZE or reoptimize = yes) "
+					       "needs HVO on (--hvo on, HVOPLAN_HVO=on or hvo = on): pages "
+					       "re-allocated with HVO off stay un-optimized");
 	}
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include "apply.h"
 #include "fsutil.h"
 #include "hv_error.h"
+#include "manifest.h"
 
 extern char **environ;
 
@@ -134,32 +135,53 @@ static void progress(const struct hv_exec_opts *o, const char *label, int64_t do
 struct backup {
 	bool made;
 	int dfd;
-	char rel[160]; /* under the root */
-	char *manifest;
-	size_t mlen, mcap;
+	char rel[160];	 /* under the root */
+	char shown[4400]; /* rel under the root's name, for messages */
+	struct hv_mf_writer mf;
+	int ndirs; /* directories recorded as missing before the run */
+	char dirs[MAX_CREATED][256];
 };
 
-static int mf_add(struct backup *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int mf_add(struct backup *b, const char *fmt, ...)
+/* Records the directories on the way to rel that do not exist yet (apply
+ * will make them), so that the first manifest, written before any change,
+ * already tells --revert to remove them: a run stopped at any later point
+ * (a failed rewrite, kill -9) leaves no directory the backup forgot. */
+static int record_missing_dirs(const struct hv_exec_opts *o, struct backup *b, const char *rel)
 {
-	char line[4400];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return hv_fail(E2BIG, "manifest line too long");
-	if (b->mlen + (size_t)n + 1 > b->mcap) {
-		size_t cap = (b->mcap + (size_t)n + 1) * 2;
-		char *m = realloc(b->manifest, cap);
-		if (!m)
-			return hv_fail(ENOMEM, "out of memory");
-		b->manifest = m;
-		b->mcap = cap;
+	int fd = fcntl(o->rootfd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0)
+		return hv_fail(errno, "%s: %s", o->rootname, strerror(errno));
+	bool missing = false;
+	int rc = 0;
+	for (const char *slash = strchr(rel, '/'); slash && rc == 0; slash = strchr(slash + 1, '/')) {
+		char dir[256];
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - rel), rel);
+		if (!missing) {
+			const char *base = strrchr(dir, '/');
+			int nfd = openat(fd, base ? base + 1 : dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (nfd >= 0) {
+				close(fd);
+				fd = nfd;
+				continue;
+			}
+			if (errno != ENOENT)
+				break; /* a symlink or a file on the way: the write refuses it */
+			missing = true;
+		}
+		bool seen = false;
+		for (int i = 0; i < b->ndirs && !seen; i++)
+			seen = !strcmp(b->dirs[i], dir);
+		if (seen)
+			continue;
+		if (b->ndirs >= MAX_CREATED) {
+			rc = hv_fail(E2BIG, "/%s: more than %d directories to create", rel, MAX_CREATED);
+			break;
+		}
+		snprintf(b->dirs[b->ndirs++], sizeof(b->dirs[0]), "%s", dir);
+		rc = hv_mf_mkdir(&b->mf, dir);
 	}
-	memcpy(b->manifest + b->mlen, line, (size_t)n + 1);
-	b->mlen += (size_t)n;
-	return 0;
+	close(fd);
+	return rc;
 }
 
 static int backup_start(const struct hv_plan *p, const struct hv_exec_opts *o, struct backup *b)
@@ -171,6 +193,7 @@ static int backup_start(const struct hv_plan *p, const struct hv_exec_opts *o, s
 	char stamp[64];
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
 	snprintf(b->rel, sizeof(b->rel), "%s/%s.%09ldZ", HV_BACKUP_DIR, stamp, (long)ts.tv_nsec);
+	snprintf(b->shown, sizeof(b->shown), "%s/%s", o->rootname, b->rel);
 	char mrel[256];
 	snprintf(mrel, sizeof(mrel), "%s/manifest", b->rel);
 	const char *base;
@@ -178,7 +201,7 @@ static int backup_start(const struct hv_plan *p, const struct hv_exec_opts *o, s
 	if (rc < 0)
 		return rc;
 	b->made = true;
-	if ((rc = mf_add(b, "# hvoplan apply --persist backup; read by hvoplan apply --revert\nhvoplan-backup 1\n")) < 0)
+	if ((rc = hv_mf_begin(&b->mf)) < 0)
 		return rc;
 	for (int i = 0; i < p->n; i++) {
 		const struct hv_action *a = &p->a[i];
@@ -187,25 +210,27 @@ static int backup_start(const struct hv_plan *p, const struct hv_exec_opts *o, s
 		case HV_ACT_FILE:
 			if (a->existed) {
 				snprintf(frel, sizeof(frel), "files/%s", a->rel);
-				if ((rc = hv_replace_file_at(b->dfd, b->rel, frel, a->old_data, a->old_len, a->mode, NULL, NULL,
-							     0)) < 0)
+				if ((rc = hv_replace_file_at(b->dfd, b->shown, frel, a->old_data, a->old_len, a->mode, NULL,
+							     NULL, 0)) < 0)
 					return rc;
-				rc = mf_add(b, "file present %04o %s\n", (unsigned)a->mode, a->rel);
+				rc = hv_mf_file_present(&b->mf, (unsigned)a->mode, a->rel);
 			} else {
-				rc = mf_add(b, "file absent - %s\n", a->rel);
+				rc = hv_mf_file_absent(&b->mf, a->rel);
+				if (rc == 0 && !a->remove)
+					rc = record_missing_dirs(o, b, a->rel);
 			}
 			break;
 		case HV_ACT_SYSCTL:
 		case HV_ACT_POOL:
-			rc = mf_add(b, "value %" PRId64 " %s\n", a->from, a->rel);
+			rc = hv_mf_value(&b->mf, a->from, a->rel);
 			break;
 		case HV_ACT_EXEC:
 			if (!strcmp(a->tool, "grubby"))
-				rc = mf_add(b, "grubby-added %s\ngrubby-removed %s\n", p->bootparams, p->removed);
+				rc = hv_mf_grubby(&b->mf, p->bootparams, p->removed);
 			else if (!strcmp(a->tool, "kernel-install") && a->argc >= 4)
-				rc = mf_add(b, "tool kernel-install %s %s\n", a->argv[2], a->argv[3]);
+				rc = hv_mf_kernel_install(&b->mf, a->argv[2], a->argv[3]);
 			else
-				rc = mf_add(b, "tool %s\n", a->tool);
+				rc = hv_mf_tool(&b->mf, a->tool);
 			break;
 		default:
 			break;
@@ -213,7 +238,7 @@ static int backup_start(const struct hv_plan *p, const struct hv_exec_opts *o, s
 		if (rc < 0)
 			return rc;
 	}
-	return hv_replace_file_at(b->dfd, b->rel, "manifest", b->manifest, b->mlen, 0600, NULL, NULL, 0);
+	return hv_replace_file_at(b->dfd, b->shown, "manifest", b->mf.buf, b->mf.len, 0600, NULL, NULL, 0);
 }
 
 /* ---- execution with an undo log ---- */
@@ -405,6 +430,37 @@ static int rerun_tool(const struct hv_plan *p, const struct hv_action *a, const 
 	return k == 2 ? 0 : hv_run_tool(o, "grubby", argv);
 }
 
+/* Whether the target of a file step is still as it was before the run: a
+ * step that failed before its rename changed nothing, and undoing it
+ * anyway can only fail (the same fault) and call an unchanged tree
+ * half-changed. */
+static bool file_unchanged(const struct hv_action *a, const struct hv_exec_opts *o)
+{
+	struct hv_file cur;
+	if (hv_read_file_at(o->rootfd, o->rootname, a->rel, 1 << 20, &cur) < 0)
+		return false;
+	bool same = a->existed ? cur.exists && cur.len == a->old_len && !memcmp(cur.data, a->old_data, cur.len) &&
+					 cur.mode == a->mode
+			       : !cur.exists;
+	free(cur.data);
+	return same;
+}
+
+/* a pool's value is its persistent pages, as set_value reads it back */
+static bool value_unchanged(const struct hv_action *a, const struct hv_exec_opts *o, int64_t want)
+{
+	int64_t got, nr, surplus;
+	if (a->kind == HV_ACT_SYSCTL || !is_pool(a->rel))
+		return hv_read_value_at(o->rootfd, o->rootname, a->rel, &got) == 0 && got == want;
+	return pool_read(o, a->rel, &nr, &surplus) == 0 && nr - surplus == want;
+}
+
+static void rollback_failed(const struct hv_action *a)
+{
+	fprintf(stderr, "hvoplan: warning: could not undo '%s': %s\n", a->text,
+		hv_last_error() ? hv_last_error() : "failed");
+}
+
 static int rollback(const struct hv_plan *p, int done, const int64_t *before, const struct hv_exec_opts *o,
 		    const struct undo *u)
 {
@@ -415,35 +471,50 @@ static int rollback(const struct hv_plan *p, int done, const int64_t *before, co
 		int64_t got;
 		switch (a->kind) {
 		case HV_ACT_FILE:
+			if (file_unchanged(a, o))
+				break;
 			files = true;
-			if (undo_file(a, o) < 0)
+			if (undo_file(a, o) < 0) {
+				rollback_failed(a);
 				bad++;
+			}
 			break;
 		case HV_ACT_SYSCTL:
 		case HV_ACT_POOL:
 		case HV_ACT_REOPTIMIZE:
+			if (before[i] < 0 || value_unchanged(a, o, before[i]))
+				break;
+			int vrc = set_value(o, a->rel, before[i], &got);
 			/* a pool left smaller than it was is not rolled back */
-			if (before[i] >= 0 && (set_value(o, a->rel, before[i], &got) < 0 ||
-					       (a->kind != HV_ACT_SYSCTL && got < before[i])))
+			if (vrc == 0 && a->kind != HV_ACT_SYSCTL && got < before[i])
+				vrc = hv_fail(ENOMEM, "%s/%s: the kernel gave back %lld of the %lld persistent pages",
+					      o->rootname, a->rel, (long long)got, (long long)before[i]);
+			if (vrc < 0) {
+				rollback_failed(a);
 				bad++;
+			}
 			break;
 		default:
 			break;
 		}
 	}
+	/* an empty directory left is said, not counted: the files are back */
 	for (int i = u->nfiles_created - 1; i >= 0; i--)
-		unlinkat(o->rootfd, u->created[i], AT_REMOVEDIR); /* only if still empty */
+		if (hv_remove_dir_at(o->rootfd, o->rootname, u->created[i]) < 0)
+			fprintf(stderr, "hvoplan: warning: %s\n", hv_last_error());
 	/* the boot loader saw the new files: let it see the old ones */
 	for (int i = 0; files && i < done - 1; i++) /* the failed step itself changed nothing */
-		if (p->a[i].kind == HV_ACT_EXEC && rerun_tool(p, &p->a[i], o) < 0)
+		if (p->a[i].kind == HV_ACT_EXEC && rerun_tool(p, &p->a[i], o) < 0) {
+			rollback_failed(&p->a[i]);
 			bad++;
+		}
 	return bad;
 }
 
-int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool *shortfall, bool *rolled_back)
+int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool *shortfall, enum hv_exec_result *res)
 {
 	*shortfall = false;
-	*rolled_back = false;
+	*res = HV_EXEC_DONE;
 	struct backup b = {.dfd = -1};
 	struct undo u = {0};
 	int64_t before[HV_MAX_ACTIONS];
@@ -461,8 +532,8 @@ int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool
 			snprintf(path, sizeof(path), "%s/%s", o->live ? "" : o->rootname, b.rel);
 			hv_remove_tree(path);
 		}
-		free(b.manifest);
-		*rolled_back = true; /* nothing was changed: nothing to roll back */
+		hv_mf_writer_free(&b.mf);
+		*res = HV_EXEC_REFUSED;
 		return hv_fail(rc < 0 ? -rc : EIO, "cannot make the backup, nothing was changed: %s", err);
 	}
 	if (b.made)
@@ -525,26 +596,38 @@ int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool
 		snprintf(err, sizeof(err), "%s", hv_last_error() ? hv_last_error() : strerror(-rc));
 		/* the failed step may have half-happened (a pool write): undo it too */
 		int bad = rollback(p, i + 1, before, o, &u);
-		*rolled_back = bad == 0;
+		*res = bad ? HV_EXEC_PARTIAL : HV_EXEC_ROLLED_BACK;
 		if (b.made && bad == 0 && hv_discard_backup(o->live ? "" : o->rootname, b.rel) < 0)
 			fprintf(stderr, "hvoplan: warning: %s\n", hv_last_error());
 		if (b.dfd >= 0)
 			close(b.dfd);
-		free(b.manifest);
-		return hv_fail(EIO, "%s; %s", err,
-			       bad ? "rolling back failed for some steps (see the backup under /" HV_BACKUP_DIR ")"
-				   : "every change was rolled back");
+		hv_mf_writer_free(&b.mf);
+		if (!bad)
+			return hv_fail(EIO, "%s; every change was rolled back", err);
+		if (b.made)
+			return hv_fail(EIO, "%s; rolling back failed for some steps (the backup /%s is kept: "
+					    "hvoplan apply --revert --yes restores it)",
+				       err, b.rel);
+		return hv_fail(EIO, "%s; rolling back failed for some steps (see the warnings)", err);
 	}
 	if (b.made) {
-		/* directories made for new files go away again on --revert */
-		for (int k = 0; k < u.nfiles_created && rc == 0; k++)
-			rc = mf_add(&b, "mkdir %s\n", u.created[k]);
-		if (rc == 0)
-			rc = hv_replace_file_at(b.dfd, b.rel, "manifest", b.manifest, b.mlen, 0600, NULL, NULL, 0);
+		/* backup_start() recorded the directories missing then; one made
+		 * all the same (removed meanwhile) is added now */
+		bool more = false;
+		for (int k = 0; k < u.nfiles_created && rc == 0; k++) {
+			bool seen = false;
+			for (int j = 0; j < b.ndirs && !seen; j++)
+				seen = !strcmp(b.dirs[j], u.created[k]);
+			if (!seen && (rc = hv_mf_mkdir(&b.mf, u.created[k])) == 0)
+				more = true;
+		}
+		if (rc == 0 && more)
+			rc = hv_replace_file_at(b.dfd, b.shown, "manifest", b.mf.buf, b.mf.len, 0600, NULL, NULL, 0);
 		close(b.dfd);
-		free(b.manifest);
+		hv_mf_writer_free(&b.mf);
 		if (rc < 0)
-			fprintf(stderr, "hvoplan: warning: could not record created directories in the backup manifest\n");
+			fprintf(stderr, "hvoplan: warning: could not record created directories in the backup manifest: %s\n",
+				hv_last_error());
 	}
 	return 0;
 }

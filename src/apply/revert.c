@@ -16,6 +16,7 @@
 #include "apply.h"
 #include "fsutil.h"
 #include "hv_error.h"
+#include "manifest.h"
 #include "parse.h"
 
 static int newest_backup(int rootfd, const char *rootname, char *out, size_t cap)
@@ -67,19 +68,6 @@ static struct hv_action *add(struct hv_plan *p, enum hv_act_kind k)
 	return a;
 }
 
-static bool file_rel_ok(const char *rel)
-{
-	return hv_rel_ok(rel) && !strncmp(rel, "etc/", 4);
-}
-
-static bool value_rel_ok(const char *rel)
-{
-	size_t l = strlen(rel);
-	return hv_rel_ok(rel) &&
-	       (!strcmp(rel, HV_SYSCTL_REL) ||
-		(!strncmp(rel, "sys/", 4) && l > 13 && !strcmp(rel + l - 13, "/nr_hugepages")));
-}
-
 static int set_argv(struct hv_action *a, const char *const *argv)
 {
 	size_t l = (size_t)snprintf(a->text, sizeof(a->text), "run");
@@ -94,10 +82,133 @@ static int set_argv(struct hv_action *a, const char *const *argv)
 	return 0;
 }
 
-static int bad_line(const char *rootname, const char *mrel, int line)
+static int read_manifest(int rootfd, const char *rootname, const char *backup, struct hv_manifest *m)
 {
-	return hv_fail(EINVAL, "%s/%s:%d: not a line hvoplan writes; refusing to revert from this backup", rootname, mrel,
-		       line);
+	char mrel[300], name[4400];
+	snprintf(mrel, sizeof(mrel), "%s/manifest", backup);
+	snprintf(name, sizeof(name), "%s/%s", rootname, mrel);
+	struct hv_file mf;
+	int rc = hv_read_file_at(rootfd, rootname, mrel, HV_MANIFEST_MAX, &mf);
+	if (rc < 0)
+		return rc;
+	if (!mf.exists)
+		return hv_fail(ENOENT, "%s: missing; the backup is incomplete", name);
+	rc = hv_manifest_parse(name, mf.data, mf.len, m);
+	free(mf.data);
+	return rc;
+}
+
+static int plan_file(int rootfd, const char *rootname, const char *backup, const struct hv_mf_entry *e,
+		     struct hv_plan *p)
+{
+	struct hv_file saved = {0}, cur;
+	if (e->kind == HV_MF_FILE_PRESENT) {
+		char brel[800];
+		snprintf(brel, sizeof(brel), "%s/files/%s", backup, e->rel);
+		int rc = hv_read_file_at(rootfd, rootname, brel, 1 << 20, &saved);
+		if (rc < 0)
+			return rc;
+		if (!saved.exists)
+			return hv_fail(ENOENT, "%s/%s: missing from the backup", rootname, brel);
+	}
+	int rc = hv_read_file_at(rootfd, rootname, e->rel, 1 << 20, &cur);
+	if (rc < 0) {
+		free(saved.data);
+		return rc;
+	}
+	bool same = e->kind == HV_MF_FILE_PRESENT ? cur.exists && cur.len == saved.len &&
+							   !memcmp(cur.data, saved.data, cur.len) && cur.mode == e->mode
+						 : !cur.exists;
+	if (same) {
+		free(cur.data);
+		free(saved.data);
+		return 0;
+	}
+	struct hv_action *a = add(p, HV_ACT_FILE);
+	if (!a) {
+		free(cur.data);
+		free(saved.data);
+		return hv_fail(E2BIG, "%s/%s: more than %d changes to undo", rootname, backup, HV_MAX_ACTIONS);
+	}
+	snprintf(a->rel, sizeof(a->rel), "%s", e->rel);
+	a->existed = cur.exists;
+	a->old_data = cur.data;
+	a->old_len = cur.len;
+	if (e->kind == HV_MF_FILE_PRESENT) {
+		a->new_data = saved.data;
+		a->new_len = saved.len;
+		a->mode = (mode_t)e->mode;
+		snprintf(a->text, sizeof(a->text), "restore /%s", e->rel);
+	} else {
+		a->remove = true;
+		a->mode = cur.mode;
+		snprintf(a->text, sizeof(a->text), "remove /%s (it did not exist before)", e->rel);
+	}
+	return 0;
+}
+
+/* A value that cannot be read is set anyway (the write is the restore, and
+ * the executor reads it back); one whose file is gone (a node or a size
+ * that no longer exists) cannot be restored and is left out, said. */
+static int plan_value(int rootfd, const char *rootname, const struct hv_mf_entry *e, struct hv_plan *p)
+{
+	int64_t cur = HV_UNKNOWN;
+	char why[600] = "";
+	hv_clear_error();
+	int rc = hv_read_value_at(rootfd, rootname, e->rel, &cur);
+	if (rc == -ENOENT) {
+		fprintf(stderr, "hvoplan: warning: %s; its value (%lld) cannot be restored and is left out\n",
+			hv_last_error() ? hv_last_error() : e->rel, (long long)e->value);
+		return 0;
+	}
+	if (rc < 0) {
+		snprintf(why, sizeof(why), "%s", hv_last_error() ? hv_last_error() : strerror(-rc));
+		fprintf(stderr, "hvoplan: warning: %s; it is set to the recorded %lld without knowing its value now\n",
+			why, (long long)e->value);
+		cur = HV_UNKNOWN;
+	} else if (cur == e->value) {
+		return 0;
+	}
+	struct hv_action *a = add(p, strcmp(e->rel, HV_SYSCTL_REL) ? HV_ACT_POOL : HV_ACT_SYSCTL);
+	if (!a)
+		return hv_fail(E2BIG, "more than %d changes to undo", HV_MAX_ACTIONS);
+	snprintf(a->rel, sizeof(a->rel), "%s", e->rel);
+	a->from = cur; /* HV_UNKNOWN: the executor's rollback leaves it alone */
+	a->to = e->value;
+	if (cur == HV_UNKNOWN)
+		snprintf(a->text, sizeof(a->text), "%s /%s (unreadable) -> %lld",
+			 a->kind == HV_ACT_SYSCTL ? "set" : "set pool", e->rel, (long long)e->value);
+	else
+		snprintf(a->text, sizeof(a->text), "%s /%s %lld -> %lld", a->kind == HV_ACT_SYSCTL ? "set" : "set pool",
+			 e->rel, (long long)cur, (long long)e->value);
+	return 0;
+}
+
+/* The boot loader record, as the action that undoes it (NULL: none). */
+static int plan_tool(const struct hv_manifest *m, const struct hv_mf_entry *e, struct hv_action *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->kind = HV_ACT_EXEC;
+	a->node = -1;
+	if (e->kind == HV_MF_GRUBBY) {
+		/* revert: remove what was added, add back what was removed */
+		char rm[HV_GRUBBY_ARG_MAX], ad[HV_GRUBBY_ARG_MAX];
+		const char *argv[5];
+		snprintf(a->tool, sizeof(a->tool), "grubby");
+		if (hv_grubby_argv(m->grubby_added, m->grubby_removed, rm, ad, argv) <= 2)
+			return 0;
+		return set_argv(a, argv);
+	}
+	if (e->kind == HV_MF_KERNEL_INSTALL) {
+		snprintf(a->tool, sizeof(a->tool), "kernel-install");
+		const char *argv[] = {"kernel-install", "add", e->tool, e->rel, NULL};
+		return set_argv(a, argv);
+	}
+	snprintf(a->tool, sizeof(a->tool), "%.31s", e->tool);
+	bool g2 = !strcmp(e->tool, "grub2-mkconfig");
+	const char *argv1[] = {"update-grub", NULL};
+	const char *argv2[] = {e->tool, "-o", g2 ? "/boot/grub2/grub.cfg" : "/boot/grub/grub.cfg", NULL};
+	return set_argv(a, strcmp(e->tool, "update-grub") ? argv2 : argv1);
 }
 
 int hv_revert_plan(int rootfd, const char *rootname, struct hv_plan *p, char *backup, size_t cap)
@@ -107,194 +218,63 @@ int hv_revert_plan(int rootfd, const char *rootname, struct hv_plan *p, char *ba
 	int rc = newest_backup(rootfd, rootname, backup, cap);
 	if (rc < 0)
 		return rc;
-	char mrel[300];
-	snprintf(mrel, sizeof(mrel), "%s/manifest", backup);
-	struct hv_file mf;
-	if ((rc = hv_read_file_at(rootfd, rootname, mrel, 1 << 20, &mf)) < 0)
+	struct hv_manifest m;
+	if ((rc = read_manifest(rootfd, rootname, backup, &m)) < 0)
 		return rc;
-	if (!mf.exists)
-		return hv_fail(ENOENT, "%s/%s: missing; the backup is incomplete", rootname, mrel);
-	struct hv_action *tool = NULL, values[HV_MAX_ACTIONS];
-	int nvalues = 0, nfiles = 0, lineno = 0;
-	char *save = NULL;
-	bool header = false;
-	for (char *ln = strtok_r(mf.data, "\n", &save); ln && rc == 0; ln = strtok_r(NULL, "\n", &save)) {
-		lineno++;
-		char a1[64], rel[512];
-		unsigned mode;
-		if (ln[0] == '#')
-			continue;
-		if (!strcmp(ln, "hvoplan-backup 1")) {
-			header = true;
-		} else if (sscanf(ln, "file present %o %511s", &mode, rel) == 2 && file_rel_ok(rel) && mode <= 07777) {
-			char brel[800];
-			snprintf(brel, sizeof(brel), "%s/files/%s", backup, rel);
-			struct hv_file saved, cur;
-			if ((rc = hv_read_file_at(rootfd, rootname, brel, 1 << 20, &saved)) < 0)
-				break;
-			if (!saved.exists) {
-				rc = hv_fail(ENOENT, "%s/%s: missing from the backup", rootname, brel);
-				break;
-			}
-			if ((rc = hv_read_file_at(rootfd, rootname, rel, 1 << 20, &cur)) < 0) {
-				free(saved.data);
-				break;
-			}
-			if (cur.exists && cur.len == saved.len && !memcmp(cur.data, saved.data, cur.len) &&
-			    cur.mode == mode) {
-				free(cur.data);
-				free(saved.data);
-				continue;
-			}
-			struct hv_action *a = add(p, HV_ACT_FILE);
-			if (!a) {
-				rc = hv_fail(E2BIG, "too many files in the backup");
-				break;
-			}
-			snprintf(a->rel, sizeof(a->rel), "%.250s", rel);
-			a->existed = cur.exists;
-			a->old_data = cur.data;
-			a->old_len = cur.len;
-			a->new_data = saved.data;
-			a->new_len = saved.len;
-			a->mode = (mode_t)mode;
-			snprintf(a->text, sizeof(a->text), "restore /%s", rel);
-			nfiles++;
-		} else if (sscanf(ln, "file absent - %511s", rel) == 1 && file_rel_ok(rel)) {
-			struct hv_file cur;
-			if ((rc = hv_read_file_at(rootfd, rootname, rel, 1 << 20, &cur)) < 0)
-				break;
-			if (!cur.exists)
-				continue;
-			struct hv_action *a = add(p, HV_ACT_FILE);
-			if (!a) {
-				free(cur.data);
-				rc = hv_fail(E2BIG, "too many files in the backup");
-				break;
-			}
-			snprintf(a->rel, sizeof(a->rel), "%.250s", rel);
-			a->existed = true;
-			a->remove = true;
-			a->old_data = cur.data;
-			a->old_len = cur.len;
-			a->mode = cur.mode;
-			snprintf(a->text, sizeof(a->text), "remove /%s (it did not exist before)", rel);
-			nfiles++;
-		} else if (sscanf(ln, "value %63s %511s", a1, rel) == 2 && value_rel_ok(rel)) {
-			int64_t v, cur;
-			if (hv_parse_i64_nonneg(a1, &v) < 0) {
-				rc = bad_line(rootname, mrel, lineno);
-				break;
-			}
-			if (hv_read_value_at(rootfd, rootname, rel, &cur) < 0) {
-				rc = -1;
-				break;
-			}
-			if (cur == v || nvalues >= HV_MAX_ACTIONS)
-				continue;
-			struct hv_action *a = &values[nvalues++];
-			memset(a, 0, sizeof(*a));
-			a->kind = strcmp(rel, HV_SYSCTL_REL) ? HV_ACT_POOL : HV_ACT_SYSCTL;
-			a->node = -1;
-			snprintf(a->rel, sizeof(a->rel), "%.250s", rel);
-			a->from = cur;
-			a->to = v;
-			snprintf(a->text, sizeof(a->text), "%s /%s %lld -> %lld",
-				 a->kind == HV_ACT_SYSCTL ? "set" : "set pool", rel, (long long)cur, (long long)v);
-		} else if (!strncmp(ln, "grubby-added ", 13) || !strcmp(ln, "grubby-added")) {
-			snprintf(p->removed, sizeof(p->removed), "%s", ln[12] ? ln + 13 : "");
-		} else if (!strncmp(ln, "grubby-removed ", 15) || !strcmp(ln, "grubby-removed")) {
-			snprintf(p->bootparams, sizeof(p->bootparams), "%s", ln[14] ? ln + 15 : "");
-			if (strpbrk(p->bootparams, "'\"\\$`;|&<>") || strpbrk(p->removed, "'\"\\$`;|&<>")) {
-				rc = bad_line(rootname, mrel, lineno);
-				break;
-			}
-			/* revert: remove what was added, add back what was removed */
-			static struct hv_action ga;
-			memset(&ga, 0, sizeof(ga));
-			ga.kind = HV_ACT_EXEC;
-			snprintf(ga.tool, sizeof(ga.tool), "grubby");
-			char rm[HV_GRUBBY_ARG_MAX], ad[HV_GRUBBY_ARG_MAX];
-			const char *argv[5];
-			if (hv_grubby_argv(p->removed, p->bootparams, rm, ad, argv) > 2) {
-				tool = &ga;
-				rc = set_argv(&ga, argv);
-			}
-		} else if (sscanf(ln, "tool kernel-install %63s %511s", a1, rel) == 2) {
-			if (strspn(a1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_+") != strlen(a1) ||
-			    rel[0] != '/' || !hv_rel_ok(rel + 1)) {
-				rc = bad_line(rootname, mrel, lineno);
-				break;
-			}
-			static struct hv_action ka;
-			memset(&ka, 0, sizeof(ka));
-			ka.kind = HV_ACT_EXEC;
-			snprintf(ka.tool, sizeof(ka.tool), "kernel-install");
-			const char *argv[] = {"kernel-install", "add", a1, rel, NULL};
-			tool = &ka;
-			rc = set_argv(&ka, argv);
-		} else if (sscanf(ln, "tool %63s", a1) == 1 &&
-			   (!strcmp(a1, "update-grub") || !strcmp(a1, "grub-mkconfig") || !strcmp(a1, "grub2-mkconfig"))) {
-			static struct hv_action ua;
-			memset(&ua, 0, sizeof(ua));
-			ua.kind = HV_ACT_EXEC;
-			snprintf(ua.tool, sizeof(ua.tool), "%.30s", a1);
-			bool g2 = !strcmp(a1, "grub2-mkconfig");
-			const char *argv1[] = {"update-grub", NULL};
-			const char *argv2[] = {a1, "-o", g2 ? "/boot/grub2/grub.cfg" : "/boot/grub/grub.cfg", NULL};
-			tool = &ua;
-			rc = set_argv(&ua, strcmp(a1, "update-grub") ? argv2 : argv1);
-		} else if (sscanf(ln, "mkdir %511s", rel) == 1 && file_rel_ok(rel)) {
-			/* handled by hv_revert_finish */
-		} else {
-			rc = bad_line(rootname, mrel, lineno);
+	/* files first, then the boot loader tool (which reads them), then the
+	 * runtime values; the last tool record is the one that ran */
+	const struct hv_mf_entry *tool = NULL;
+	int nfiles = 0;
+	for (int i = 0; i < m.n && rc == 0; i++) {
+		const struct hv_mf_entry *e = &m.e[i];
+		if (e->kind == HV_MF_FILE_PRESENT || e->kind == HV_MF_FILE_ABSENT) {
+			int before = p->n;
+			rc = plan_file(rootfd, rootname, backup, e, p);
+			nfiles += p->n - before;
+		} else if (e->kind == HV_MF_GRUBBY || e->kind == HV_MF_TOOL || e->kind == HV_MF_KERNEL_INSTALL) {
+			tool = e;
 		}
 	}
-	free(mf.data);
-	if (rc == 0 && !header)
-		rc = bad_line(rootname, mrel, 1);
+	/* grubby edits the boot entries themselves: undone even when no file
+	 * changed; the others only regenerate from the files */
+	if (rc == 0 && tool && tool->kind == HV_MF_GRUBBY) {
+		/* the revert adds back what apply removed and removes what it added;
+		 * a rollback of the revert (rerun_tool) inverts that again */
+		snprintf(p->bootparams, sizeof(p->bootparams), "%s", m.grubby_removed);
+		snprintf(p->removed, sizeof(p->removed), "%s", m.grubby_added);
+	}
+	if (rc == 0 && tool && (nfiles || tool->kind == HV_MF_GRUBBY)) {
+		struct hv_action *a = add(p, HV_ACT_EXEC);
+		if (!a)
+			rc = hv_fail(E2BIG, "more than %d changes to undo", HV_MAX_ACTIONS);
+		else if ((rc = plan_tool(&m, tool, a)) == 0 && a->argc == 0)
+			p->n--; /* grubby with nothing to change */
+	}
+	for (int i = 0; i < m.n && rc == 0; i++)
+		if (m.e[i].kind == HV_MF_VALUE)
+			rc = plan_value(rootfd, rootname, &m.e[i], p);
+	hv_manifest_free(&m);
 	if (rc < 0) {
-		if (tool)
-			for (int k = 0; k < tool->argc; k++)
-				free(tool->argv[k]);
 		hv_plan_free(p);
-		return rc == -1 ? -EIO : rc;
-	}
-	if (tool) {
-		if (nfiles || !strcmp(tool->tool, "grubby")) {
-			struct hv_action *a = add(p, HV_ACT_EXEC);
-			if (a)
-				*a = *tool;
-		} else {
-			for (int k = 0; k < tool->argc; k++)
-				free(tool->argv[k]);
-		}
-	}
-	for (int i = 0; i < nvalues; i++) {
-		struct hv_action *a = add(p, values[i].kind);
-		if (a)
-			*a = values[i];
+		return rc;
 	}
 	return 0;
 }
 
 int hv_revert_finish(int rootfd, const char *rootname, const char *backup)
 {
-	char mrel[300];
-	snprintf(mrel, sizeof(mrel), "%s/manifest", backup);
-	struct hv_file mf;
-	if (hv_read_file_at(rootfd, rootname, mrel, 1 << 20, &mf) == 0 && mf.exists) {
-		char dirs[32][256];
-		int n = 0;
-		char *save = NULL;
-		for (char *ln = strtok_r(mf.data, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
-			char rel[256];
-			if (n < 32 && sscanf(ln, "mkdir %255s", rel) == 1 && file_rel_ok(rel))
-				snprintf(dirs[n++], sizeof(dirs[0]), "%s", rel);
-		}
-		free(mf.data);
-		for (int i = n - 1; i >= 0; i--)
-			unlinkat(rootfd, dirs[i], AT_REMOVEDIR); /* only when empty */
+	struct hv_manifest m;
+	if (read_manifest(rootfd, rootname, backup, &m) == 0) {
+		/* a run killed half-way leaves its temporary files next to them */
+		for (int i = 0; i < m.n; i++)
+			if ((m.e[i].kind == HV_MF_FILE_PRESENT || m.e[i].kind == HV_MF_FILE_ABSENT) &&
+			    hv_remove_stale_temps_at(rootfd, rootname, m.e[i].rel) < 0)
+				fprintf(stderr, "hvoplan: warning: %s\n", hv_last_error());
+		/* innermost first; a directory someone put files in stays */
+		for (int i = m.n - 1; i >= 0; i--)
+			if (m.e[i].kind == HV_MF_MKDIR && hv_remove_dir_at(rootfd, rootname, m.e[i].rel) < 0)
+				fprintf(stderr, "hvoplan: warning: %s\n", hv_last_error());
+		hv_manifest_free(&m);
 	}
 	return hv_discard_backup(rootname, backup);
 }

@@ -2,6 +2,7 @@
  * opened with O_NOFOLLOW, so a symlink planted at a target path (or at any
  * directory on the way) is refused instead of followed: a test tree or a
  * hostile /etc cannot make us write outside what the dry run showed. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -196,6 +197,66 @@ int hv_remove_file_at(int rootfd, const char *rootname, const char *rel)
 		fsync(dfd);
 	close(dfd);
 	return rc < 0 ? hv_fail(-rc, "%s/%s: cannot remove: %s", rootname, rel, strerror(-rc)) : 0;
+}
+
+int hv_remove_dir_at(int rootfd, const char *rootname, const char *rel)
+{
+	/* the same O_NOFOLLOW walk as for files: a directory on the way that
+	 * became a symlink is refused, not followed out of the root */
+	int dfd;
+	const char *base;
+	int rc = hv_open_parent(rootfd, rootname, rel, false, &dfd, &base, NULL, NULL, 0);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return hv_fail(-rc, "%s; the directory /%s that apply made is left", hv_last_error() ? hv_last_error() : rel,
+			       rel);
+	rc = unlinkat(dfd, base, AT_REMOVEDIR) < 0 ? -errno : 0;
+	if (rc == 0)
+		fsync(dfd);
+	close(dfd);
+	/* not empty: someone put files there since, so it is theirs now */
+	if (rc == 0 || rc == -ENOENT || rc == -ENOTEMPTY || rc == -EEXIST)
+		return 0;
+	return hv_fail(-rc, "%s/%s: cannot remove the directory apply made: %s", rootname, rel, strerror(-rc));
+}
+
+int hv_remove_stale_temps_at(int rootfd, const char *rootname, const char *rel)
+{
+	int dfd;
+	const char *base;
+	int rc = hv_open_parent(rootfd, rootname, rel, false, &dfd, &base, NULL, NULL, 0);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc < 0)
+		return rc;
+	DIR *d = fdopendir(dfd);
+	if (!d) {
+		int e = errno;
+		close(dfd);
+		return hv_fail(e, "%s/%s: %s", rootname, rel, strerror(e));
+	}
+	/* hv_atomic_replace_at()'s names: ".BASE.hvoplan-PID-NSEC" */
+	char prefix[300];
+	int pl = snprintf(prefix, sizeof(prefix), ".%.200s.hvoplan-", base);
+	struct dirent *e;
+	rc = 0;
+	while ((e = readdir(d))) {
+		const char *n = e->d_name, *t = n + pl;
+		if (strncmp(n, prefix, (size_t)pl) != 0)
+			continue;
+		size_t a = strspn(t, "0123456789");
+		if (a == 0 || t[a] != '-' || strspn(t + a + 1, "0123456789") == 0 || t[a + 1 + strspn(t + a + 1, "0123456789")])
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dirfd(d), n, 0) < 0 && errno != ENOENT && rc == 0)
+			rc = hv_fail(errno, "%s/%.*s%s: cannot remove a temporary file a stopped run left: %s", rootname,
+				     (int)(base - rel), rel, n, strerror(errno));
+	}
+	closedir(d);
+	return rc;
 }
 
 int hv_write_value_at(int rootfd, const char *rootname, const char *rel, int64_t value)

@@ -40,8 +40,9 @@ static void usage(FILE *out)
 		"Environment: HVOPLAN_CONFIG, HVOPLAN_HVO, HVOPLAN_PAGES, HVOPLAN_PERSIST,\n"
 		"HVOPLAN_REOPTIMIZE, HVOPLAN_BOOTLOADER, HVOPLAN_BATCH, HVOPLAN_TOOL_DIR.\n\n"
 		"Exit status: 0 ok (or nothing to do), 2 invalid value or usage, 3 environment\n"
-		"(not root, HVO not available, symlink at a target, locked), 4 apply failed and\n"
-		"was rolled back. See hvoplan-apply(8) and hvoplan.conf(5).\n");
+		"(not root, HVO not available, symlink at a target, locked, no backup, the\n"
+		"backup cannot be made), 4 apply failed and was rolled back, 5 apply failed and\n"
+		"rolling back failed too (backup kept). See hvoplan-apply(8) and hvoplan.conf(5).\n");
 }
 
 enum {
@@ -55,21 +56,20 @@ enum {
 	OPT_CONFIG,
 };
 
-static int fail_code(int rc)
+/* For what the user asked for (options, environment, config file, checked
+ * against the host): an invalid value is a usage error, anything else
+ * (unreadable file, HVO missing) the environment's. What is read from the
+ * host itself (boot files, a backup) is never the user's usage error. */
+static int settings_error(int rc)
 {
 	switch (-rc) {
 	case EINVAL:
 	case E2BIG:
 	case ERANGE:
-		return HV_EXIT_USAGE;
+		return hv_report_error(rc, HV_EXIT_USAGE);
 	default:
-		return HV_EXIT_ENV;
+		return hv_report_error(rc, HV_EXIT_ENV);
 	}
-}
-
-static int err(int rc)
-{
-	return hv_report_error(rc, fail_code(rc));
 }
 
 struct run {
@@ -117,10 +117,13 @@ static int execute(struct run *x, bool revert)
 		.no_backup = revert,
 		.out = stdout,
 	};
-	bool shortfall, rolled_back;
-	int rc = hv_apply_execute(x->p, &o, &shortfall, &rolled_back);
+	bool shortfall;
+	enum hv_exec_result res;
+	int rc = hv_apply_execute(x->p, &o, &shortfall, &res);
 	if (rc < 0)
-		return hv_report_error(rc, rolled_back ? HV_EXIT_APPLY : HV_EXIT_APPLY_PARTIAL);
+		return hv_report_error(rc, res == HV_EXEC_REFUSED	  ? HV_EXIT_ENV
+					   : res == HV_EXEC_ROLLED_BACK ? HV_EXIT_APPLY
+									: HV_EXIT_APPLY_PARTIAL);
 	printf("%s%s\n", revert ? "reverted" : "applied",
 	       shortfall ? " (some pools are smaller than asked: see the warnings)" : "");
 	return HV_EXIT_OK;
@@ -131,7 +134,7 @@ static int do_revert(struct run *x, bool yes)
 	char backup[256];
 	int rc = hv_revert_plan(x->rootfd, x->rootname, x->p, backup, sizeof(backup));
 	if (rc < 0)
-		return rc == -ENOENT ? hv_report_error(rc, HV_EXIT_ENV) : err(rc);
+		return hv_report_error(rc, HV_EXIT_ENV);
 	printf("reverting to the state before /%s\n", backup);
 	hv_plan_print(stdout, x->p, x->rootname[0] ? x->rootname : "/", x->live, x->tool_dir, !yes);
 	if (!yes)
@@ -236,11 +239,11 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 			config = envconf;
 		rc = config ? hv_config_load(config, true, &conf) : hv_config_load_at(&x.root, "etc/hvoplan.conf", &conf);
 		if (rc < 0) {
-			code = err(rc);
+			code = settings_error(rc);
 			goto out;
 		}
 		if ((rc = hv_settings_from_env(&env)) < 0) {
-			code = err(rc);
+			code = settings_error(rc);
 			goto out;
 		}
 		hv_settings_merge(&conf, &env);
@@ -268,7 +271,7 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 	}
 	struct hv_desired d;
 	if ((rc = hv_desired_from_settings(&conf, x.h, x.r, &d)) < 0) {
-		code = err(rc);
+		code = settings_error(rc);
 		goto out;
 	}
 	if (d.hvo < 0 && d.npools == 0 && !d.reoptimize) {
@@ -278,7 +281,7 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 	}
 	if ((rc = hv_apply_read_inputs(x.rootfd, x.rootname, &x.in)) < 0 ||
 	    (rc = hv_apply_plan(&d, x.h, x.r, &x.in, x.p)) < 0) {
-		code = err(rc);
+		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;
 	}
 	hv_plan_print(stdout, x.p, x.rootname[0] ? x.rootname : "/", x.live, x.tool_dir, !yes);

@@ -142,6 +142,7 @@ static int parse_one_pool(const char *what, const char *item, struct hv_pool_req
 	r->size = size;
 	r->count = (int64_t)count;
 	r->node = -1;
+	snprintf(r->from, sizeof(r->from), "%s", what);
 	if (at) {
 		if (!at[1] || strspn(at + 1, "0123456789") != strlen(at + 1) || strlen(at + 1) > 4 ||
 		    hv_parse_u64(at + 1, &node) < 0 || node > 1023)
@@ -231,7 +232,11 @@ static int handler(void *user, const char *section, const char *name, const char
 			goto bad;
 		rc = hv_parse_onoff(what, value, &c->s->hvo);
 	} else if (!strcmp(name, "pages")) {
+		int before = c->s->npools;
 		rc = hv_parse_pages(what, value, c->s);
+		/* checked against the host later, far from this file: say where */
+		for (int i = before; rc == 0 && i < c->s->npools; i++)
+			snprintf(c->s->pools[i].from, sizeof(c->s->pools[i].from), "%.140s: pages", c->name);
 	} else if (!strcmp(name, "persist")) {
 		if (!once(c, SEEN_PERSIST))
 			goto bad;

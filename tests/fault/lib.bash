@@ -135,8 +135,8 @@ fault_check_revert() {
 			OUTCOME=absorbed
 		fi
 		if [ "$(fault_tree "$R")" != "$BEFORE_TREE" ]; then
-			if fault_dirs_only "$(fault_tree "$R")" "$BEFORE_TREE"; then
-				OUTCOME=absorbed-F5 # an empty directory left, silently
+			if fault_dirs_only "$(fault_tree "$R")" "$BEFORE_TREE" && grep -q 'cannot remove the directory apply made' "$FERR"; then
+				OUTCOME=absorbed-dir-left # an empty directory left, and said (F5)
 			else
 				fault_fail "revert exit 0 but the tree is not the before state"
 			fi
@@ -215,11 +215,7 @@ fault_check() {
 		if [ -n "$INJECTED" ]; then OUTCOME=absorbed; else OUTCOME=clean; fi
 		# (f) an absorbed fault still leaves a backup that --revert can undo
 		if [ -n "$INJECTED" ] && ! fault_revert_ok; then
-			if grep -q 'could not record created directories' "$FERR"; then
-				OUTCOME=absorbed-F2 # known: see the skipped test naming F2
-			else
-				fault_fail "(f) exit 0, but 'apply --revert --yes' does not give back the before state"
-			fi
+			fault_fail "(f) exit 0, but 'apply --revert --yes' does not give back the before state: $(cat "$BATS_TEST_TMPDIR/revert.out")"
 		fi
 		;;
 	3 | 4 | 5)
@@ -236,6 +232,7 @@ fault_check() {
 		# (d) nothing changed (exit 3 refuses before any change)
 		local known
 		known=$(fault_known_tree)
+		[ "$known" != F5-silent ] || fault_fail "an empty directory apply made is left, and stderr does not say so"
 		if [ -z "$known" ]; then
 			[ "$(fault_tree "$R")" = "$BEFORE_TREE" ] || fault_fail "(d) exit $status but the tree is not the before state"
 			[ -z "$(fault_backups "$R")" ] || fault_fail "(d) exit $status but a backup is left: $(fault_backups "$R")"
@@ -271,7 +268,8 @@ fault_known_tree() {
 	if [ -n "$(fault_backups "$R")" ] && [ "$tree" = "$BEFORE_TREE" ] && grep -q 'every change was rolled back' "$FERR"; then
 		echo F4 # a half-removed backup left behind, silently
 	elif [ "$tree" != "$BEFORE_TREE" ] && fault_dirs_only "$tree" "$BEFORE_TREE"; then
-		echo F5 # an empty directory apply made left behind
+		# an empty directory apply made left behind: said (F5), or a failure
+		if grep -q 'cannot remove the directory apply made' "$FERR"; then echo dir-left; else echo F5-silent; fi
 	fi
 }
 
@@ -297,6 +295,7 @@ fault_check_double() {
 	3 | 4 | 5)
 		local known
 		known=$(fault_known_tree)
+		[ "$known" != F5-silent ] || fault_fail "an empty directory apply made is left, and stderr does not say so"
 		if [ -n "$known" ]; then
 			OUTCOME=rolled-back-$known
 		elif grep -qE 'every change was rolled back|cannot make the backup, nothing was changed' "$FERR"; then
@@ -307,18 +306,8 @@ fault_check_double() {
 			[ "$status" -eq 5 ] || fault_fail "rolling back failed, but exit $status (want 5)"
 			[ "$(fault_backups "$R" | wc -l)" -eq 1 ] || fault_fail "rolling back failed, but no backup is kept"
 			OUTCOME=rollback-failed
-			if ! fault_revert_ok; then
-				# known F3: the failed runtime write left the scratch value file
-				# empty (O_TRUNC; procfs/sysfs ignore it) and --revert refuses
-				# everything over one unreadable value
-				if grep -q 'not a number' "$BATS_TEST_TMPDIR/revert.out"; then
-					OUTCOME=rollback-failed-F3
-				elif fault_dirs_only "$(fault_tree "$R")" "$BEFORE_TREE"; then
-					OUTCOME=rollback-failed-F2 # the kept manifest has no mkdir lines
-				else
-					fault_fail "rolling back failed, and --revert does not give back the before state: $(cat "$BATS_TEST_TMPDIR/revert.out")"
-				fi
-			fi
+			fault_revert_ok ||
+				fault_fail "rolling back failed, and --revert does not give back the before state: $(cat "$BATS_TEST_TMPDIR/revert.out")"
 		elif [ "$(fault_tree "$R")" = "$BEFORE_TREE" ] && [ -z "$(fault_backups "$R")" ]; then
 			OUTCOME=refused
 		else
@@ -363,6 +352,65 @@ fault_sweep() {
 	summary=$( ((${#OUTCOMES[@]})) || exit 0; printf '%s\n' "${OUTCOMES[@]}" | sort | uniq -c | awk '{printf "%s%s %s", sep, $1, $2; sep=", "}')
 	echo "# $label ($e): ${#OUTCOMES[@]} injection points: $summary" >&3
 	[ -z "${HV_FAULT_SUMMARY:-}" ] || echo "$label|$e|${#OUTCOMES[@]}|$summary" >>"$HV_FAULT_SUMMARY"
+	[ "$n" -le "$max" ] || echo "$op: still injecting at N=$max" >>"$BATS_TEST_TMPDIR/failures"
+	if [ -s "$BATS_TEST_TMPDIR/failures" ]; then
+		cat "$BATS_TEST_TMPDIR/failures"
+		return 1
+	fi
+}
+
+# fault_check_kill: invariants after 'apply' was killed with SIGKILL at the
+# injection point (HV_FAULT_KILL=1): every target old or new, and one
+# 'apply --revert --yes' afterwards (no shim) gives back the before tree,
+# or finds no backup when the kill came before anything was changed.
+fault_check_kill() {
+	local state line rs=0 tree
+	# the files; a kernel value file in a scratch tree is empty when the kill
+	# came between O_TRUNC and the write (procfs and sysfs ignore O_TRUNC)
+	state=$(fault_state "$R" | grep '^etc/')
+	while read -r line; do
+		fault_line_ok "$line" "$BEFORE_STATE" "$AFTER_STATE" || fault_fail "(a) neither old nor new: $line"
+	done <<<"$state"
+	[ "$status" -eq 137 ] || fault_fail "killed, but exit $status (want 137)"
+	HVOPLAN_TOOL_DIR=$FAKE "$HV" --root "$R" apply --revert --yes >"$BATS_TEST_TMPDIR/revert.out" 2>&1 || rs=$?
+	tree=$(fault_tree "$R")
+	if [ "$rs" -ne 0 ]; then
+		if grep -q 'no backup to revert to' "$BATS_TEST_TMPDIR/revert.out" && [ "$tree" = "$BEFORE_TREE" ]; then
+			OUTCOME=killed-before-any-change
+		else
+			fault_fail "after the kill, --revert exits $rs: $(cat "$BATS_TEST_TMPDIR/revert.out")"
+			OUTCOME=revert-failed
+		fi
+	elif [ "$tree" = "$BEFORE_TREE" ]; then
+		OUTCOME=reverted
+	elif fault_dirs_only "$tree" "$BEFORE_TREE"; then
+		fault_fail "after the kill, --revert leaves directories apply made: $(diff <(echo "$tree") <(echo "$BEFORE_TREE") | grep '^<')"
+		OUTCOME=revert-left-dirs
+	else
+		fault_fail "after the kill, --revert does not give the before tree: $(diff <(echo "$tree") <(echo "$BEFORE_TREE") | grep '^[<>]')"
+		OUTCOME=revert-wrong
+	fi
+	[ -z "$(fault_backups "$R")" ] || { [ "$OUTCOME" = killed-before-any-change ] && [ -z "$(fault_backups "$R" | while read -r b; do [ -e "$R/$b/manifest" ] && echo "$b"; done)" ]; } ||
+		fault_fail "a backup with a manifest is left after the revert: $(fault_backups "$R")"
+	OUTCOMES+=("$OUTCOME")
+}
+
+# fault_kill_sweep OP [MAX]: apply killed with SIGKILL at the Nth OP, for
+# N = 1, 2, ... until a run completes without reaching N.
+fault_kill_sweep() {
+	local op=$1 max=${2:-60} n
+	OUTCOMES=()
+	: >"$BATS_TEST_TMPDIR/failures"
+	for ((n = 1; n <= max; n++)); do
+		FAULT_CASE="HV_FAULT_KILL=1 HV_FAULT_OP=$op HV_FAULT_AT=$n"
+		HV_FAULT_KILL=1 fault_run "$op" "$n" EIO
+		[ -n "$INJECTED" ] || break
+		fault_check_kill
+	done
+	local summary
+	summary=$( ((${#OUTCOMES[@]})) || exit 0; printf '%s\n' "${OUTCOMES[@]}" | sort | uniq -c | awk '{printf "%s%s %s", sep, $1, $2; sep=", "}')
+	echo "# $op (kill -9): ${#OUTCOMES[@]} kill points: $summary" >&3
+	[ -z "${HV_FAULT_SUMMARY:-}" ] || echo "$op (kill -9)|SIGKILL|${#OUTCOMES[@]}|$summary" >>"$HV_FAULT_SUMMARY"
 	[ "$n" -le "$max" ] || echo "$op: still injecting at N=$max" >>"$BATS_TEST_TMPDIR/failures"
 	if [ -s "$BATS_TEST_TMPDIR/failures" ]; then
 		cat "$BATS_TEST_TMPDIR/failures"

@@ -20,6 +20,9 @@
  *                   /proc/self/fd); spawn is counted whatever the path.
  *                   Unset: every call counts.
  *   HV_FAULT_LOG    file to append one line per injection to (default: stderr)
+ *   HV_FAULT_KILL   1: instead of failing, the Nth call kills the process
+ *                   with SIGKILL before it happens (kill -9 at an exact
+ *                   point: what a crash or an OOM kill leaves behind)
  *
  * Counters are per process. The shim takes LD_PRELOAD out of the
  * environment at load time so that the tools the program runs (fake
@@ -34,6 +37,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -54,6 +58,7 @@ static const char *const op_names[] = {"none", "write", "fsync", "rename", "open
 static enum op fault_op = OP_NONE;
 static long fault_at = 1, fault_count = 1;
 static int fault_errno = EIO;
+static int fault_kill;
 static char fault_root[PATH_MAX];
 static size_t fault_root_len;
 static char fault_log[PATH_MAX];
@@ -97,6 +102,8 @@ __attribute__((constructor)) static void shim_init(void)
 		while (fault_root_len > 1 && fault_root[fault_root_len - 1] == '/')
 			fault_root[--fault_root_len] = '\0';
 	}
+	if ((s = getenv("HV_FAULT_KILL")) && !strcmp(s, "1"))
+		fault_kill = 1;
 	if ((s = getenv("HV_FAULT_LOG")))
 		snprintf(fault_log, sizeof(fault_log), "%s", s);
 	if (!getenv("HV_FAULT_INHERIT") || strcmp(getenv("HV_FAULT_INHERIT"), "1"))
@@ -148,7 +155,7 @@ static void log_line(const char *what, const char *where, long n)
 {
 	char line[PATH_MAX + 256];
 	int len = snprintf(line, sizeof(line), "hv-fault: injected %s #%ld (%s) on %s: %s [pid %ld]\n", op_names[fault_op],
-			   n, what, where, strerror(fault_errno), (long)getpid());
+			   n, what, where, fault_kill ? "killed with SIGKILL" : strerror(fault_errno), (long)getpid());
 	if (len < 0)
 		return;
 	if ((size_t)len >= sizeof(line))
@@ -175,6 +182,8 @@ static int should_fail(enum op op, const char *what, const char *path)
 	if (n < fault_at || (fault_count > 0 && n >= fault_at + fault_count))
 		return 0;
 	log_line(what, path, n);
+	if (fault_kill)
+		syscall(SYS_kill, (long)getpid(), SIGKILL);
 	return 1;
 }
 
@@ -397,6 +406,8 @@ int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *
 		long n = atomic_fetch_add(&calls, 1) + 1;
 		if (n >= fault_at && (fault_count <= 0 || n < fault_at + fault_count)) {
 			log_line("posix_spawn", path, n);
+			if (fault_kill)
+				syscall(SYS_kill, (long)getpid(), SIGKILL);
 			return fault_errno; /* posix_spawn returns the error, errno untouched */
 		}
 	}
@@ -411,6 +422,8 @@ int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t 
 		long n = atomic_fetch_add(&calls, 1) + 1;
 		if (n >= fault_at && (fault_count <= 0 || n < fault_at + fault_count)) {
 			log_line("posix_spawnp", file, n);
+			if (fault_kill)
+				syscall(SYS_kill, (long)getpid(), SIGKILL);
 			return fault_errno;
 		}
 	}
@@ -424,6 +437,8 @@ int execve(const char *path, char *const argv[], char *const envp[])
 		long n = atomic_fetch_add(&calls, 1) + 1;
 		if (n >= fault_at && (fault_count <= 0 || n < fault_at + fault_count)) {
 			log_line("execve", path, n);
+			if (fault_kill)
+				syscall(SYS_kill, (long)getpid(), SIGKILL);
 			errno = fault_errno;
 			return -1;
 		}
