@@ -139,7 +139,8 @@ static void header(struct hv_frame *f, const struct hv_report *r, const struct h
 
 	if (!(l = newline(f)))
 		return;
-	if (r->memmap_pages != HV_UNKNOWN && r->memmap_baseline_pages != HV_UNKNOWN) {
+	if (r->memmap_pages != HV_UNKNOWN && r->memmap_baseline_pages != HV_UNKNOWN &&
+	    r->realized_savings_bytes != HV_UNKNOWN) {
 		hv_fmt_units((r->memmap_pages + r->memmap_boot_pages) * r->page_size, v->units, a, sizeof(a));
 		hv_fmt_units(r->memmap_baseline_pages * r->page_size, v->units, b, sizeof(b));
 		hv_fmt_units(r->realized_savings_bytes, v->units, c, sizeof(c));
@@ -147,8 +148,9 @@ static void header(struct hv_frame *f, const struct hv_report *r, const struct h
 		hv_fmt_units(r->unoptimized_bytes, v->units, a, sizeof(a));
 		put(l, HV_A_NORMAL, ", not optimized %s", a);
 	} else {
-		put(l, HV_A_DIM, "Memmap: no nr_memmap_pages counters in this kernel (savings %s)",
-		    hv_basis_name(r->total_savings_basis));
+		/* the model names why nothing is measured: old kernel, missing memory blocks, ... */
+		put(l, HV_A_DIM, "Memmap: not measured: %s (savings %s)",
+		    r->savings_note[0] ? r->savings_note : "no nr_memmap_pages counters", hv_basis_name(r->total_savings_basis));
 	}
 	if (v->interactive && (l = newline(f)))
 		put(l, HV_A_DIM, "q quit  h help  n nodes  p processes  s sort  m smaps  u units  d delay  space refresh");

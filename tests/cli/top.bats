@@ -241,3 +241,18 @@ fixture_proc() { # fixture_proc TREE PID -> "HUGETLB PRIVATE SHARED MAPPED"
 	next=$(awk 'p { print; exit } /^  warning stale-pages: / { p = 1 }' <<<"$output")
 	[[ $next == "          "[!\ ]* && $next != *"fix:"* ]]
 }
+
+@test "top -b names why memmap is not measured, as report does (not 'no counters' on a 6.11+ kernel)" {
+	# edited copy of the 6.12-stale capture: sys/devices/system/memory removed
+	d=$BATS_TEST_TMPDIR/noblocks
+	cp -a "$TOPDIR/tests/fixtures/vm/6.12-stale" "$d"
+	rm -rf "$d/sys/devices/system/memory"
+	run "$HV" --root "$d" top -b -n 1
+	[ "$status" -eq 0 ]
+	[[ $output != *"no nr_memmap_pages counters"* ]]
+	[[ $output == *"Memmap: not measured: sys/devices/system/memory/block_size_bytes is missing"* ]]
+	note=$("$HV" --root "$d" report --format json | jq -r .totals.savings_current_note)
+	[[ $output == *"$note"* ]]
+	run "$HV" --root "$TOPDIR/tests/fixtures/vm/6.1-stale" top -b -n 1
+	[[ $output == *"no nr_memmap_pages counters (added in 6.11)"* ]]
+}
