@@ -172,7 +172,7 @@ wait_gone() {
 	$T kill-server
 	# tall panes: the whole frame, findings and processes included
 	for w in 120 80 60 40; do
-		start_at "$w" 80 --root "$tree" top --nodes --smaps -u bytes
+		start_at "$w" 150 --root "$tree" top --nodes --smaps -u bytes
 		wait_for "COMMAND"
 		check_frame "$(screen)" "$json" "$w" 12 || { echo "at $w columns"; false; }
 		# the user name longer than its column ends with the marker
@@ -188,13 +188,13 @@ wait_gone() {
 	tree=$BATS_TEST_TMPDIR/tree
 	make_proc_tree "$(cd "$BATS_TEST_DIRNAME/../.." && pwd)" "$tree"
 	json=$("$HV" --root "$tree" report --format json)
-	start_at 120 60 --root "$tree" top --nodes -u bytes
+	start_at 120 150 --root "$tree" top --nodes -u bytes
 	wait_for "COMMAND"
 	screen | grep -qE '^ +SIZE NODE +PAGES +FREE +RESV +SURP USED +SAVED +POSSIBLE +STALE +CHANGE$'
-	$T resize-window -t S -x 40 -y 60
+	$T resize-window -t S -x 40 -y 150
 	wait_for "not shown at 40 columns:"
 	check_frame "$(screen)" "$json" 40 6
-	$T resize-window -t S -x 80 -y 60
+	$T resize-window -t S -x 80 -y 150
 	wait_gone "not shown at"
 	check_frame "$(screen)" "$json" 80 6
 	$T send-keys -t S q
@@ -206,7 +206,7 @@ wait_gone() {
 	tree=$BATS_TEST_TMPDIR/tree
 	make_proc_tree "$(cd "$BATS_TEST_DIRNAME/../.." && pwd)" "$tree"
 	json=$("$HV" --root "$tree" report --format json)
-	$T new-session -d -s S -x 60 -y 90 \
+	$T new-session -d -s S -x 60 -y 150 \
 		"env -u COLUMNS LANG=C.UTF-8 $HV --root $tree top -b -n 1 --nodes --smaps -u bytes; echo TERMINAL-BACK; sleep 60"
 	wait_for "TERMINAL-BACK"
 	frame=$(screen | sed '/TERMINAL-BACK/,$d')
