@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The model: pure functions from a probed host (or a hypothetical one) to
  * figures and findings. No I/O, no globals: every rule is a unit test. */
 #ifndef HV_MODEL_H

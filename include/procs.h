@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Per-process hugetlb usage for `hvoplan top`, read under the root (a live
  * host's /proc, or a tree with proc/PID/ directories under --root).
  *

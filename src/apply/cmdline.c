@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel command lines as text: the parameters a desired state needs, and
  * removing the ones it replaces (so `hugetlb_free_vmemmap=` or a pool of a
  * size we manage is never given twice). Pure string functions. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel generation rules (kernel-facts.md §1, §9) and the per-hugepage
  * vmemmap arithmetic of mm/hugetlb_vmemmap.h. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The plan model: lays --pool / --dax specs out over nodes and computes the
  * vmemmap each pool costs with and without HVO, with the report's per-page
  * rules (kernel-facts.md §2, §5, §6). Pure; every figure is checked for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* From a probed host to the report's figures (design.md "Accuracy is the
  * product"). Findings are added by findings.c from the same figures. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What a snapshot holds: exactly the files the probe reads (design.md
  * "Snapshot layout"), plus the kernel log and the facts only the running
  * system knows (base page size, architecture). */

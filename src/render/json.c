@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The hvoplan.report/1 schema (design.md). Sizes in bytes, unknown = null. */
 #include <errno.h>
 #include <jansson.h>

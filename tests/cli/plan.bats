@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan plan: the per-TiB figures and the table of kernel-facts.md §2
 # through the command line, table options, JSON, --compare, device-dax,
 # 7.1 shared tails, --from-host over a fixture, and rejected plans. Any user.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan snapshot: to a directory and to FILE.tar, the overwrite rules
 # (--force replaces only an earlier snapshot), and "a report of the snapshot is
 # the report of what was captured" for the live system, a snapshot of a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The model, case by case: generation rules, per-page figures (the table of
  * kernel-facts.md §2), stale-page attribution and whole reports built from
  * synthetic hosts. */

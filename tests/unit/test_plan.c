@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The plan model: the per-TiB figures, the whole table of kernel-facts.md
  * §2 through the plan, device-dax dedup (§5), the 7.1 shared tails (§6),
  * layout over nodes, comparisons, --from-host and every rejected plan. */
