@@ -9,7 +9,7 @@
 
 #include "host.h"
 
-/* Kernel generations that differ in what HVO does (kernel-facts.md §9). */
+/* Kernel generations that differ in what HVO does (doc/kernel-rules.md, "Generations"). */
 enum hv_gen {
 	HV_GEN_UNKNOWN = 0,
 	HV_GEN_NONE,	/* < 5.14: no HVO */

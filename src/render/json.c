@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* The hvoplan.report/1 schema (design.md). Sizes in bytes, unknown = null. */
+/* The hvoplan.report/1 schema (hvoplan-report(8), JSON). Sizes in bytes, unknown = null. */
 #include <errno.h>
 #include <jansson.h>
 #include <string.h>

@@ -47,7 +47,7 @@ report() { # report [--root X] -> JSON on stdout (exit 1 = findings only)
 	[[ $output == *"--root DIR"* ]]
 }
 
-@test "snapshot to DIR: the design.md layout, and its report equals the live report" {
+@test "snapshot to DIR: the hvoplan-snapshot(8) layout, and its report equals the live report" {
 	report >"$T/live-before.json"
 	run "$HV" snapshot -o "$T/snap"
 	[ "$status" -eq 0 ]
