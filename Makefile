@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan: see README.md. `make`, `make check`, `make check-asan`, `make install`.
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Wall time of one `hvoplan report` (table and JSON) against the tools an
 # administrator would otherwise run for the same facts on this machine:
 # `numastat -m` (per-node meminfo, numactl), `hugeadm --pool-list` (pools,

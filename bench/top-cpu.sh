@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # CPU time per refresh of `hvoplan top -b` against procps `top -b` with a few
 # thousand processes on the host.
 #

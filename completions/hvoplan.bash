@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # bash completion for hvoplan(8)                        -*- shell-script -*-
 # Installed as $(PREFIX)/share/bash-completion/completions/hvoplan and loaded
 # on demand by bash-completion. Needs bash-completion's helpers

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # fish completion for hvoplan(8). Installed as
 # $(PREFIX)/share/fish/vendor_completions.d/hvoplan.fish.
 # tests/cli/completion.bats checks that every option of `hvoplan CMD --help`

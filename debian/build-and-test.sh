@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the hvoplan .deb outside the repository, runs lintian on it, installs
 # it for real (dpkg -i), checks that `hvoplan report` and the installed files
 # work, then removes and purges it. For a throwaway machine or CI; run as root

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the libFuzzer targets (fuzz/targets/fuzz_*.c) straight from the pure
 # layers: src/parse/*.c, src/model/*.c, src/util/error.c, apply's text
 # editing (src/apply/cmdline.c, grubsh.c) and, for the manifest target,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Runs every libFuzzer target for SECONDS (default 10) on its seed corpus
 # (fuzz/corpus/<target>, read only) plus a scratch corpus under build/fuzz/.
 #   fuzz/run.sh [SECONDS] [TARGET...]

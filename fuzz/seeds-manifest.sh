@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Seeds for the manifest target: the backup manifests real runs of
 # `hvoplan apply --persist` write, one per boot loader backend, on scratch
 # roots copied from `hvoplan snapshot` of this machine (fake tools via

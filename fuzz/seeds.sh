@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Regenerates fuzz/corpus/<target>/ from real captures: this machine's
 # /proc and /sys, and the QEMU kernel snapshots under tests/fixtures/vm/
 # (Debian 6.1 and 6.12). Files are kept small (a few KB) so the committed

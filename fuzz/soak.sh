@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Longer fuzzing: every target for SECONDS each (default 600), two at a time
 # (one per core), keeping the grown corpora under build/fuzz/work/ between
 # runs. Then merges what was found into a minimized corpus under

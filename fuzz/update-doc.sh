@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Rewrites the generated part of tests/RELIABILITY.md (between the
 # "BEGIN GENERATED" and "END GENERATED" lines) from a fuzz/run.sh results
 # file, plus the valgrind runs of hvoplan report (live and on a snapshot).

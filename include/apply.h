@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hvoplan apply: a desired state and a probed host become an action list
  * (plain data, printed as the dry run); an executor carries it out with
  * backups, a lock and rollback. Every path is relative to the root. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Command-line plumbing shared by the commands. */
 #ifndef HV_CLI_H
 #define HV_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Table columns shared by the libsmartcols renderers: the -o list parser
  * and the column list printed by --help. */
 #ifndef HV_COLUMNS_H

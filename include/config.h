@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Settings for `hvoplan apply`, from hvoplan.conf (libinih), the
  * environment (HVOPLAN_*) and the command line. Each source fills one
  * struct hv_apply_settings; hv_settings_merge() layers them:

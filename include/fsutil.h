@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Writing files safely: temp file, fsync, rename, fsync of the directory. */
 #ifndef HV_FSUTIL_H
 #define HV_FSUTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Everything the probe layer learned about one host (live or snapshot).
  * Plain data: no arithmetic happens here, the model does that.
  * Unknown values are HV_UNKNOWN (-1), never 0. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One place for error text: callers return negative errno codes and leave
  * the human explanation here; main() prints it once. */
 #ifndef HV_ERROR_H

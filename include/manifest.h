@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The backup manifest of `apply --persist`: what was in place before the
  * run, one record per line, written by the executor and read back by
  * --revert. Writer and parser live together (src/apply/manifest.c) so that

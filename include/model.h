@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The model: pure functions from a probed host (or a hypothetical one) to
  * figures and findings. No I/O, no globals: every rule is a unit test. */
 #ifndef HV_MODEL_H
@@ -8,7 +9,7 @@
 
 #include "host.h"
 
-/* Kernel generations that differ in what HVO does (kernel-facts.md §9). */
+/* Kernel generations that differ in what HVO does (doc/kernel-rules.md, "Generations"). */
 enum hv_gen {
 	HV_GEN_UNKNOWN = 0,
 	HV_GEN_NONE,	/* < 5.14: no HVO */

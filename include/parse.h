@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Pure parsers of kernel text formats. No I/O: the probe layer hands them
  * buffers, and the fuzz targets call them directly. Each returns 0 or a
  * negative errno and, on error, sets hv_fail() text naming the value. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hvoplan plan: what-if vmemmap cost and HVO savings for a hypothetical (or
  * probed, then changed) host. The same per-page rules as the report
  * (hv_optimizable_bytes, hv_gen_kept_pages), applied to pools the user

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The probe layer: the only code that reads the host. Everything is read
  * relative to a root (live "/" or a snapshot / sosreport directory), with
  * symlinks resolved inside that root so a hostile snapshot cannot point us

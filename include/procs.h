@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Per-process hugetlb usage for `hvoplan top`, read under the root (a live
  * host's /proc, or a tree with proc/PID/ directories under --root).
  *
- * Cost model (libraries.md §1c): the default metric is HugetlbPages from
+ * Cost model (doc/kernel-rules.md, "Per-process hugetlb usage"): the default metric is HugetlbPages from
  * proc/PID/status, O(1) per process and readable by anyone. The
  * private/shared split comes from proc/PID/smaps only when asked for: it
  * walks page tables under mmap_lock. It is read per mapping (not from

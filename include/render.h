@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Renderers only format: every figure comes from the model's report. */
 #ifndef HV_RENDER_H
 #define HV_RENDER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Collecting the files hvoplan reads, and writing them out as a directory
  * or a tar archive. */
 #ifndef HV_SNAPSHOT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef HV_STRUTIL_H
 #define HV_STRUTIL_H
 

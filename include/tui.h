@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hvoplan top: a session (host probed once, pools and counters re-read per
  * refresh), a frame builder that turns a report into attributed text lines
  * (pure: unit-tested), and two drivers: batch (plain text frames, like

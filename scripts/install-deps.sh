@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Installs every Debian package hvoplan needs to build and test (idempotent).
 # Debian 12 (bookworm). Run as root.
 set -euo pipefail

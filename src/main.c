@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hvoplan: plan and audit hugepage memory and HugeTLB Vmemmap Optimization.
  * Dispatches to one file per command; the one place errors are printed. */
 #include <errno.h>

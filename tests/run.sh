@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The whole test suite: C unit tests (cmocka), command-line tests over
 # fixtures (bats) and, as root on a kernel with hugetlbfs, tests on real
 # hugepages (bats, restoring the pools and sysctl they found).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The oracle shared by the boot-configuration targets: a second, strict
  * implementation of the kernel's parameter splitting (lib/cmdline.c
  * next_arg()) and of which parameters conflict with a desired state,

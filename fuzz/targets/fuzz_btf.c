@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Raw BTF blobs -> sizeof(struct page). The blob is an exact-size heap copy
  * at an odd address, as an mmap of a damaged snapshot file could be read. */
 #include "fuzz_common.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* /proc/cmdline: hugepagesz=/hugepages= pairs, hugetlb_free_vmemmap=, ... */
 #include "fuzz_common.h"
 #include "parse.h"

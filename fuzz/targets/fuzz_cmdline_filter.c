@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hv_cmdline_filter: a command line with the parameters conflicting with a
  * desired state taken out. Oracle: the kept and the removed tokens are
  * exactly those the independent next_arg() split in fuzz_boot_common.h

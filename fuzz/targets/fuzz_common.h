@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared by the libFuzzer targets: the parsers take either a (buf, len)
  * pair or a C string; both shapes get exactly the fuzz bytes, in a heap
  * copy of their own size so ASan sees any read past the end. */

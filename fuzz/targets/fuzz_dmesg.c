@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel log text -> HugeTLB boot lines. */
 #include "fuzz_common.h"
 #include "parse.h"

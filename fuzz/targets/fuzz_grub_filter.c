@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hv_grub_file_filter over a GRUB defaults file. Oracle: a strict parser of
  * the shell subset apply may edit (blank and comment lines, and
  * [export] NAME=VALUE with VALUE one plain word or one quoted string without

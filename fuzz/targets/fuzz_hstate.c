@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* "hugepages-2048kB" directory names. */
 #include "fuzz_common.h"
 #include "parse.h"

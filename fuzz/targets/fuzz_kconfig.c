@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Plain-text kernel config, whole-buffer and line by line. */
 #include "fuzz_common.h"
 #include "parse.h"

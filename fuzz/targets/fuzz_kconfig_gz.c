@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* /proc/config.gz: random bytes through zlib's gz reader exactly as
  * src/probe/kconfig.c reads them (gzdopen on a file descriptor, gzgets into
  * a 512-byte line buffer, over-long lines skipped), into the line parser.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The backup manifest that `apply --revert` reads from disk and turns into
  * writes as root (src/apply/manifest.c). Beyond no crash: every record
  * accepted is one the writer can produce (paths under the allowed places,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* /proc/meminfo text -> struct hv_meminfo. */
 #include "fuzz_common.h"
 #include "parse.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The whole model: a struct hv_host built from fuzz bytes (pool counts,
  * sizes, counters, page sizes, boot-log and command-line figures, all
  * arbitrary) through hv_model_report(). It must never crash or trip UBSan,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* /sys/devices/system/node/online: "0-3,5". */
 #include "fuzz_common.h"
 #include "parse.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sysfs numbers: hv_parse_u64, hv_parse_i64_nonneg, hv_parse_hex_u64, and
  * the agreement between them. */
 #include <inttypes.h>

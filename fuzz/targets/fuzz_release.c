@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel release strings: "6.18.44-fc-v669", "5.14.0-427.el9.x86_64". */
 #include "fuzz_common.h"
 #include "model.h"

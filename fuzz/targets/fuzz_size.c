@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hv_parse_size ("2M", "1.00 GiB", "2048kB") and hv_fmt_size. */
 #include <inttypes.h>
 

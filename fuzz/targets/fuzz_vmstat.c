@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* /proc/vmstat text -> nr_memmap_pages, nr_memmap_boot_pages. */
 #include "fuzz_common.h"
 #include "parse.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Writes tiny raw BTF blobs for the fuzz seed corpus with libbpf's writer
  * API (the real /sys/kernel/btf/vmlinux is 5 MB): a struct page of the size
  * given, between types of every kind the reader must step over.

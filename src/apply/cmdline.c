@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel command lines as text: the parameters a desired state needs, and
  * removing the ones it replaces (so `hugetlb_free_vmemmap=` or a pool of a
  * size we manage is never given twice). Pure string functions. */
@@ -46,7 +47,7 @@ int hv_bootparams(const struct hv_desired *d, int major, int minor, char *out, s
 	int n = d->npools;
 	memcpy(req, d->pools, sizeof(req[0]) * (size_t)n);
 	qsort(req, (size_t)n, sizeof(req[0]), cmp_req);
-	/* node form of hugepages= exists since 5.16 (kernel-facts.md §7.5) */
+	/* node form of hugepages= exists since 5.16 (doc/kernel-rules.md, "hugepages=") */
 	bool node_form = major > 5 || (major == 5 && minor >= 16);
 	for (int i = 0; i < n;) {
 		int j = i;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Merged settings -> a desired state this host can take. Invalid values are
  * refused here, before anything is planned or written. */
 #include <errno.h>

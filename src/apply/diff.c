@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A small unified diff for the dry run: the files apply edits are short, so
  * a longest-common-subsequence table over the lines between the common
  * prefix and suffix is enough. No external diff, no temporary files. */

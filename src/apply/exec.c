@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The executor: carries a plan out under the root, with a backup of every
  * file it touches (and a manifest that --revert reads), an undo log, and a
  * rollback when a step fails. Boot loader tools are run with a fixed argv

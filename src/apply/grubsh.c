@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The GRUB defaults files as grub-mkconfig's /bin/sh reads them: split into
  * statements (quotes, escapes, substitutions and line continuations kept
  * together), and the values of plain assignments worked out for a strict

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reads what the planner needs besides the probed host: the files apply may
  * edit, the running command line, and which boot loader tooling the root
  * has. Symlinks at any of these paths are refused (hv_read_file_at). */

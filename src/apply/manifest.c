@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The backup manifest: writer and parser of one line format.
  *
  *   # comment

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Desired state + probed host + current files -> the action list. Pure:
  * everything it needs was read before, so the dry run and the real run
  * print the same list. Execution order is list order: file edits, boot

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The action list as text: what the dry run shows and what --yes does, in
  * order, followed by a unified diff of every file that would change. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --revert: the newest backup's manifest becomes a plan that puts every
  * file back byte for byte (removing the ones that did not exist), runs the
  * boot loader tool again, and sets the HVO sysctl and pools back to the

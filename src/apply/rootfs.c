@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reading and writing files under the root for `apply`. Every component is
  * opened with O_NOFOLLOW, so a symlink planted at a target path (or at any
  * directory on the way) is refused instead of followed: a test tree or a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hvoplan apply: settings (config < environment < command line) -> desired
  * state -> action list -> dry run, or with --yes the executor. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hvoplan plan: what-if vmemmap cost and HVO savings. Options -> a plan
  * input (optionally starting from the probed host) -> the pure plan model
  * -> one renderer. Every impossible plan is a usage error (exit 2). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hvoplan report: probe -> model -> one renderer. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hvoplan snapshot: capture what hvoplan reads, for --root later. */
 #include <getopt.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hvoplan top: live dashboard of hugepage pools, HVO savings and hugetlb
  * processes; -b prints frames as text. */
 #include <errno.h>

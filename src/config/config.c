@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hvoplan.conf: the [apply] section, parsed with libinih. Every value goes
  * through the same strict parsers as the command line, so a config file can
  * never carry what `--pages` would refuse. Errors name file, line and key. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* What blocks or wastes savings, each with a concrete fix. */
 #include <stdarg.h>
 #include <stdio.h>

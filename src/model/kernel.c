@@ -1,5 +1,7 @@
-/* Kernel generation rules (kernel-facts.md §1, §9) and the per-hugepage
- * vmemmap arithmetic of mm/hugetlb_vmemmap.h. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Kernel generation rules (doc/kernel-rules.md, "Generations", "Architectures")
+ * and the per-hugepage vmemmap arithmetic of mm/hugetlb_vmemmap.h
+ * ("Per-hugepage arithmetic", "struct page size"). */
 #include <string.h>
 #include <strings.h>
 

@@ -1,6 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The plan model: lays --pool / --dax specs out over nodes and computes the
  * vmemmap each pool costs with and without HVO, with the report's per-page
- * rules (kernel-facts.md §2, §5, §6). Pure; every figure is checked for
+ * rules (doc/kernel-rules.md, "Per-hugepage arithmetic", "Device-dax",
+ * "Shared tail pages"). Pure; every figure is checked for
  * 64-bit overflow because every input comes from the command line. */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* --from-host: a plan that starts as the probed host (live or --root
  * snapshot). Memory is what the memmap covers: present memory blocks x
  * block size (the report's baseline), else MemTotal, which leaves out

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Option values of `hvoplan plan`: --pool, --dax, --page-size, --kernel,
  * --generation, --compare. Syntax only; whether a value fits the rest of
  * the plan (memory, nodes, base page) is decided by hv_plan_compute(). */

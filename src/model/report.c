@@ -1,5 +1,7 @@
-/* From a probed host to the report's figures (design.md "Accuracy is the
- * product"). Findings are added by findings.c from the same figures. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* From a probed host to the report's figures, each equal to what the kernel
+ * does (doc/kernel-rules.md, "Boot log lines", "Memmap counters").
+ * Findings are added by findings.c from the same figures. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -146,7 +148,8 @@ static void baseline(const struct hv_host *h, struct hv_report *r)
 	r->memmap_baseline_pages = (int64_t)(bytes / (uint64_t)r->page_size);
 }
 
-/* Realized savings from the 6.11+ counters (design.md): baseline memmap of
+/* Realized savings from the 6.11+ counters (doc/kernel-rules.md, "Memmap
+ * counters", "Baseline: memory blocks and sections"): baseline memmap of
  * all present memory blocks minus what the counters hold now. */
 static int realized(const struct hv_host *h, struct hv_report *r)
 {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Which pages are un-optimized, from one number: the shortfall between the
  * savings the pools would give fully optimized and what the memmap counters
  * show. With one size in use the answer is a division; with several it is a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A minimal reader of raw BTF (/sys/kernel/btf/vmlinux) that finds one
  * struct's size. libbpf would do it in 8x the time and pull libelf in;
  * we need a single lookup. Every offset is bounds-checked: the blob may come

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The kernel command line, tokenized the way the kernel's next_arg() does
  * (double quotes group, "--" ends kernel parameters), keeping only what
  * decides hugepage pools and HVO. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The HugeTLB lines of the kernel log, in every form they took:
  *   6.0+     "HugeTLB: 28 KiB vmemmap can be freed for a 2.00 MiB page"
  *   5.19     "HugeTLB: can optimize 7 vmemmap pages for hugepages-2048kB"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel .config lines: "CONFIG_X=y", "CONFIG_X=123", "# CONFIG_X is not set".
  * Symbols were renamed across releases, so each fact lists every name it had. */
 #include <errno.h>

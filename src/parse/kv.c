@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* /proc/meminfo ("Name:   123 kB") and /proc/vmstat ("name 123") lines. */
 #include <errno.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Numbers, sizes and names as the kernel prints them. Strict: a value that is
  * not exactly a number is an error, never a silent 0. */
 #include "parse.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The kernel log's HugeTLB lines: /dev/kmsg on a live host, dmesg.txt in a
  * snapshot, sos_commands/kernel/dmesg in a sosreport. */
 #include <errno.h>

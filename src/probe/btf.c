@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sizeof(struct page) from the kernel's BTF. mmap() where the kernel allows
  * it (6.x): reading the 5 MB blob through sysfs 4 KiB at a time costs 5x
  * more than everything else a report reads. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* CPU identity from libcpuid where Debian builds it (amd64, i386): the
  * codename for the report header, and PDPE1GB from CPUID leaf 0x80000001
  * (libcpuid has no flag for it) when /proc/cpuinfo did not say. Live hosts

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* One pass over a root: fills struct hv_host. Required files (meminfo, the
  * hugepage pools) fail the probe; optional ones degrade with a note. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The kernel config: /proc/config.gz, else /boot/config-<release>, else
  * /lib/modules/<release>/config. zlib reads plain files transparently, so
  * one reader serves all three. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sysfs: hugepage pools per size and per node, NUMA nodes, memory blocks. */
 #include <dirent.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Helpers shared by the probe files only. */
 #ifndef HV_PROBE_UTIL_H
 #define HV_PROBE_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* procfs: meminfo, vmstat, cmdline, sysctl, cpuinfo, release. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Per-process hugetlb usage (see include/procs.h for the cost model).
  * Everything is read under the root with hv_root_openat(), so a tree with
  * proc/PID/ directories under --root is read exactly like the live /proc. */

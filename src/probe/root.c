@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* File access under a root directory. openat2(RESOLVE_IN_ROOT) keeps every
  * path, symlinks included, inside the root; without it the live root "/" uses
  * plain openat() (escaping "/" is meaningless) and snapshots refuse symlinks. */

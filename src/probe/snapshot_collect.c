@@ -1,5 +1,6 @@
-/* What a snapshot holds: exactly the files the probe reads (design.md
- * "Snapshot layout"), plus the kernel log and the facts only the running
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What a snapshot holds: exactly the files the probe reads (the layout of
+ * hvoplan-snapshot(8), DESCRIPTION), plus the kernel log and the facts only the running
  * system knows (base page size, architecture). */
 #include <dirent.h>
 #include <errno.h>

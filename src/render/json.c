@@ -1,4 +1,5 @@
-/* The hvoplan.report/1 schema (design.md). Sizes in bytes, unknown = null. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The hvoplan.report/1 schema (hvoplan-report(8), JSON). Sizes in bytes, unknown = null. */
 #include <errno.h>
 #include <jansson.h>
 #include <string.h>

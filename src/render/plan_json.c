@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The hvoplan.plan/1 schema (man/hvoplan-plan.8). In the spirit of
  * hvoplan.report/1: sizes in bytes, counts as integers, unknown = null;
  * keys may be added, none renamed without a schema bump. */

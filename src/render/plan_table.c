@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hvoplan plan as tables (libsmartcols, util-linux conventions -o, -r, -n,
  * -b): the pools per size and node with a total, the --compare
  * alternatives, then a summary, as report prints it. Formatting only. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Prometheus text exposition (for node_exporter's textfile collector).
  * Every name starts with hvoplan_ so nothing clashes with node_exporter's
  * node_memory_HugePages_*; unknown values are omitted, never exported as 0. */

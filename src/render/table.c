@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The human table: libsmartcols, util-linux conventions (-o, -r, -n, -b),
  * then a summary and the findings, as lsmem prints its summary. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Frames: attributed text lines shared by batch output and the screen, so
  * both show the same figures. Every figure comes from struct hv_report;
  * only unit conversion and the bar's proportion happen here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The interactive screen (ncursesw). One exit path: endwin() runs whether
  * the user quits, a signal arrives (the handler only sets a flag) or a
  * refresh fails. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A `top` session: the full probe once (config, BTF, boot log are costly
  * and do not change), then per refresh only pools and counters, the model,
  * and (when the panel is shown) the processes. Also the batch driver. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Command-line helpers shared by the commands: global options, color
  * choice, and the one place errors are printed. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* A snapshot to disk: a directory, or a ustar archive any tar extracts. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # apply --persist and boot configuration it cannot edit safely: GRUB values
 # with shell syntax, conflicts left where apply cannot reach them, later
 # grub.d drop-ins, long and quoted kernel parameters. Where grub-common is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan apply on scratch trees copied from a snapshot of this machine:
 # dry run, apply/revert, GRUB drop-in as grub-mkconfig sources it, no-op
 # re-runs, conflicting parameters, hostile values, rollback. Any user; boot

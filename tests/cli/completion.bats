@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shell completions (completions/hvoplan.bash, _hvoplan, hvoplan.fish): every
 # long option of `hvoplan CMD --help` is in all three files, the files parse
 # (bash -n, zsh -n, fish -n), and bash and fish really complete: commands,

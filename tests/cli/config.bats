@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan.conf for apply: where it is read from, errors naming file, line
 # and key, and command line > environment > file. Any user.
 

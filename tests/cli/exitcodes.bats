@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The exit-status matrix (issue 11): every status each command documents in
 # its man page's EXIT STATUS section, each from a real trigger (a fixture
 # or scratch root, a fake boot loader tool), and the man pages list exactly

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fault injection for `hvoplan apply --persist` (issue 8): an LD_PRELOAD shim
 # (tests/fault/shim.c, built by tests/fault/build.sh) makes the Nth write,
 # fsync, rename, creating open, fchmod, unlink, mkdir or tool spawn under the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Odd and hostile trees: FIFOs, character devices, garbage and terminal
 # escapes planted in a copy of a real capture (tests/fixtures/vm/6.12-stale),
 # hostile tar archives, and environment variables that must not steer a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # make install / make uninstall into a scratch DESTDIR with PREFIX=/usr: the
 # binary, every man page of man/ in its section, the bash, zsh and fish
 # completions, hvoplan.conf (never over an existing one), the examples; the

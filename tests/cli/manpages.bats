@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every man page in man/: lint clean (man --warnings), section from the
 # suffix matches .TH, NAME names the file, and the pages refer only to pages
 # that exist. Any user.

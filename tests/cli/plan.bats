@@ -1,5 +1,7 @@
 #!/usr/bin/env bats
-# hvoplan plan: the per-TiB figures and the table of kernel-facts.md §2
+# SPDX-License-Identifier: GPL-2.0-or-later
+# hvoplan plan: the per-TiB figures and the table of doc/kernel-rules.md
+# "Per-hugepage arithmetic"
 # through the command line, table options, JSON, --compare, device-dax,
 # 7.1 shared tails, --from-host over a fixture, and rejected plans. Any user.
 
@@ -63,7 +65,7 @@ tib() {
 	[ "$output" = "1G 1024 16G 4M" ]
 }
 
-@test "plan: the worked numbers of kernel-facts.md §2 per base page" {
+@test "plan: the worked numbers of doc/kernel-rules.md per base page" {
 	# base hugepage saved(5.18+) saved(5.14-5.17), KiB
 	while read -r base hp one two; do
 		for g in 5.18 5.14; do

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan report --format prometheus, live and on the 6.12-stale fixture:
 # Debian's promtool accepts it (`promtool check metrics`), and a real
 # prometheus-node-exporter (loopback, random free port, textfile collector

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan report over snapshots captured from real Debian kernels under QEMU
 # (tests/fixtures/vm, see tests/vm/README.md): figures, formats, options.
 

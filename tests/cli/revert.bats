@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # apply --revert and the backup manifest (issue 11): directories are removed
 # through the same no-symlink walk as files, a root without etc/ reverts, a
 # value that cannot be read or is gone does not stop the revert, a rollback

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Hostile snapshots: `hvoplan report --root DIR` on a real snapshot (the
 # QEMU capture tests/fixtures/vm/6.12-stale, BTF blob copied in) with one
 # file damaged at a time. Never a signal: exit 0 (the damage is in an

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan snapshot: to a directory and to FILE.tar, the overwrite rules
 # (--force replaces only an earlier snapshot), and "a report of the snapshot is
 # the report of what was captured" for the live system, a snapshot of a
@@ -46,7 +47,7 @@ report() { # report [--root X] -> JSON on stdout (exit 1 = findings only)
 	[[ $output == *"--root DIR"* ]]
 }
 
-@test "snapshot to DIR: the design.md layout, and its report equals the live report" {
+@test "snapshot to DIR: the hvoplan-snapshot(8) layout, and its report equals the live report" {
 	report >"$T/live-before.json"
 	run "$HV" snapshot -o "$T/snap"
 	[ "$status" -eq 0 ]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan report --root FILE.tar reads a snapshot archive without extracting
 # it by hand, and leaves no extraction behind.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan report --root over a REAL sosreport of this machine: Debian's
 # sosreport package (sos 4.x; installed here if missing) with the plugins that
 # copy what hvoplan reads:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Checks shared by top.bats and top-tmux.bats: a frame (batch output or a
 # tmux capture) against `hvoplan report --format json` of the same tree.
 # Sizes must be shown in bytes (-u bytes) so that every figure is exact.

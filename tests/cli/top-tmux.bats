@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan top on a real (tmux) terminal: draws this machine's pools, reacts to
 # keys, survives resizes, and leaves the terminal restored. A private tmux
 # socket per test; every wait polls capture-pane with a timeout.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan top: options, batch frames, snapshots, and batch figures against
 # `hvoplan report --format json` taken right after. Any user.
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the fault-injection shim: build/fault/shim.so (LD_PRELOAD).
 # Usage: tests/fault/build.sh [OUTDIR]   (default: build/fault under the top)
 # No Makefile involvement: tests/cli/fault.bats calls this itself and only

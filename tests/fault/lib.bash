@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Helpers for tests/cli/fault.bats: scratch roots, tree fingerprints, one
 # apply under the fault shim, and the checks every outcome must pass.
 # Sourced by bats; uses $HV, $SNAP, $SHIM, $FAKE, $BATS_TEST_TMPDIR.

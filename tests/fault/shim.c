@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* LD_PRELOAD fault injector for the apply tests (tests/cli/fault.bats).
  *
  * Makes the Nth call of one operation fail with a chosen errno:

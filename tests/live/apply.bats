@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan apply on this machine's real pools (root only). Teardown ALWAYS
 # restores every pool's nr_hugepages (global and per node) and
 # vm.hugetlb_optimize_vmemmap to the values found, and removes the lock file

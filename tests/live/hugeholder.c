@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hugeholder: a stand-in for the programs that use hugepages on real hosts,
  * for the live tests of `hvoplan apply`. It takes pages from the pool the
  * way they do, says "ready" in a file once it holds them, and keeps them

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan report against the real kernel (root, hugetlbfs): the figures must
 # equal what the kernel itself does. Each test restores every pool and the
 # HVO sysctl to what it found.

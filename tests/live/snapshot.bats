@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan snapshot of this machine with a real 2M pool allocated under HVO
 # (root only): the snapshot's report equals the live one, savings included,
 # and the snapshot holds the BTF blob, the kernel config and the kernel log.

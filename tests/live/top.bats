@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan top on real hugepages (root): a pool allocated during a batch run
 # shows up on the next frame. Teardown restores nr_hugepages and
 # vm.hugetlb_optimize_vmemmap to the values found.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* apply's pure parts: boot parameters, conflict removal on command lines
  * and GRUB files, the unified diff, desired-state checks and the planner on
  * synthetic hosts. */

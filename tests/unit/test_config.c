@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hvoplan.conf and the settings layers: keys, values, errors naming file,
  * line and key, and command line > environment > file precedence. */
 #include <setjmp.h>

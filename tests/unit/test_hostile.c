@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Odd files and strings on the read side: hv_root_read_small's buffer on
  * errors, FIFOs and devices refused without blocking, the sanitizer every
  * snapshot string passes before a terminal, the --root-only environment

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The backup manifest (src/apply/manifest.c): what the writer writes the
  * parser reads back unchanged; what the writer would never write (paths
  * outside the places apply touches, shell characters, malformed numbers)

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The model, case by case: generation rules, per-page figures (the table of
- * kernel-facts.md §2), stale-page attribution and whole reports built from
+ * doc/kernel-rules.md, "Per-hugepage arithmetic"), stale-page attribution and whole reports built from
  * synthetic hosts. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -50,7 +51,7 @@ static void test_arch(void **state)
 	assert_int_equal(hv_arch_supports_hvo("", 6, 6), HV_TRI_UNKNOWN);
 }
 
-/* kernel-facts.md §2, "Worked numbers": base, hugepage, saved with 1 kept, with 2 kept. */
+/* doc/kernel-rules.md, "Per-hugepage arithmetic", worked numbers: base, hugepage, saved with 1 kept, with 2 kept. */
 static void test_per_page_table(void **state)
 {
 	(void)state;

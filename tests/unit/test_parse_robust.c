@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Hostile input to the parsers and the model: edge values that the fuzz
  * targets (fuzz/) exercise at random, pinned here as regressions, plus
  * reproducers of the bugs the fuzzers found (tests/RELIABILITY.md).

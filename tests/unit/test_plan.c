@@ -1,5 +1,7 @@
-/* The plan model: the per-TiB figures, the whole table of kernel-facts.md
- * §2 through the plan, device-dax dedup (§5), the 7.1 shared tails (§6),
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The plan model: the per-TiB figures, the whole table of doc/kernel-rules.md
+ * "Per-hugepage arithmetic" through the plan, device-dax dedup ("Device-dax"),
+ * the 7.1 shared tails ("Shared tail pages"),
  * layout over nodes, comparisons, --from-host and every rejected plan. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -98,7 +100,7 @@ static void test_per_tib(void **state)
 	}
 }
 
-/* kernel-facts.md §2 "Worked numbers": base, hugepage, vmemmap per page,
+/* doc/kernel-rules.md, "Per-hugepage arithmetic", worked numbers: base, hugepage, vmemmap per page,
  * saved with 1 kept (5.18+), with 2 kept (5.14-5.17), one page each. */
 static void test_worked_numbers(void **state)
 {
@@ -192,7 +194,7 @@ static void test_shared_tail(void **state)
 	free(in);
 }
 
-/* §5: compound devmap dedup keeps 2 vmemmap pages per compound page. */
+/* doc/kernel-rules.md, "Device-dax": compound devmap dedup keeps 2 vmemmap pages per compound page. */
 static void test_dax(void **state)
 {
 	(void)state;

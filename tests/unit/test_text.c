@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The text parsers on the exact lines real kernels print. */
 #include <setjmp.h>
 #include <stdarg.h>

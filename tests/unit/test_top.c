@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hvoplan top: status parsing, units, process sorting and frames built from
  * synthetic reports (figures, change marks, "no access" vs 0). */
 #include <fcntl.h>

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Print the kernel's own ground truth for a snapshot, from its raw files only,
 # as key=value lines (one per line, "NA" when the snapshot lacks the source).
 #

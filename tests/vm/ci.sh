@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # CI entry point of the real-kernel test bed (called by .ci/run).
 #
 #   tests/vm/ci.sh [HVOPLAN_BINARY]

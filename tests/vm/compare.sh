@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Compare `hvoplan report --format json --root SNAP` with the kernel's ground
 # truth (check-ground-truth.sh), one line per check.
 #

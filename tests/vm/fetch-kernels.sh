@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fetch Debian's own kernel packages (never installed on the host) and the host
 # tools the VM test bed needs.  Idempotent.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
 # Common settings for the hvoplan VM test bed (sourced, not executed).
 # shellcheck disable=SC2034 # the variables are used by the sourcing scripts

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Build the busybox-static initramfs for the hvoplan VM test bed.
 #
 #   tests/vm/mkinitramfs.sh [OUTPUT]     (default $HVOPLAN_VM_CACHE/initramfs.cpio.gz)

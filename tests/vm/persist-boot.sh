@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Issue 4 end to end: boot a real kernel with the command line that
 # `hvoplan apply --persist` wrote, and show the pools are optimized from boot.
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Run every scenario on every kernel and print one ok/FAIL line per run.
 #
 #   tests/vm/run-all.sh [--update-fixtures] [--kernels "6.1 6.12"] [--scenarios "a b"]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Boot one Debian kernel in QEMU with one scenario and unpack its snapshot.
 #
 #   tests/vm/run-scenario.sh KERNEL SCENARIO      e.g.  6.12 stale

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Copy captured snapshots from tests/vm/out into tests/fixtures/vm.
 #
 #   tests/vm/update-fixtures.sh [KERNEL-SCENARIO ...]    (default: every dir in out/)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 # memory_hotplug.memmap_on_memory=1: the host hot-plugs a 1 GiB pc-dimm on node 1
 # through QMP when it sees HVOPLAN-HOTPLUG-REQUEST; its memory blocks are onlined

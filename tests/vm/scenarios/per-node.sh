@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 # Runtime per-node pools with HVO on: node0 64 x 2M, node1 192 x 2M + 1 x 1G.
 step boot

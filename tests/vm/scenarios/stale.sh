@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=sh
 # No boot pools.  128 x 2M allocated with HVO off stay un-optimized ("stale")
 # after HVO is turned on; then 128 x 2M more and 1 x 1G are allocated with HVO on.
