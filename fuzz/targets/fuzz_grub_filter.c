@@ -63,7 +63,28 @@ static size_t o_stmt(const char *s, size_t n, size_t i, struct o_line *l, bool *
 			  (nl == 26 && !strncmp(s + nb, "GRUB_CMDLINE_LINUX_DEFAULT", 26));
 	l->a[k].q = 0;
 	i++;
-	if (i < n && (s[i] == '"' || s[i] == '\'')) {
+	if (!l->a[k].cmdline) {
+		/* a value apply never edits may be any word without expansions:
+		 * plain runs and quoted parts side by side (FOO=a"b c"), as the
+		 * shell and apply's own splitter both read it */
+		l->a[k].vb = i;
+		while (i < n && (o_plain(s[i]) || s[i] == '"' || s[i] == '\'')) {
+			if (o_plain(s[i])) {
+				i++;
+				continue;
+			}
+			char q = s[i++];
+			while (i < n && s[i] != q) {
+				if (strchr("\"'$`\\", s[i]) || s[i] == '\0')
+					return 0;
+				i++;
+			}
+			if (i == n)
+				return 0;
+			i++;
+		}
+		l->a[k].ve = i;
+	} else if (i < n && (s[i] == '"' || s[i] == '\'')) {
 		l->a[k].q = s[i++];
 		l->a[k].vb = i;
 		while (i < n && s[i] != l->a[k].q) {

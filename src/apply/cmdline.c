@@ -192,6 +192,8 @@ struct grub_filter {
 	size_t rcap;
 	char *out;
 	size_t len, cap, copied;
+	int opaque_line;   /* the last line with a statement that is not a literal assignment */
+	bool after_opaque; /* the statement at hand follows one on its line */
 };
 
 static int gf_add(struct grub_filter *g, const char *s, size_t n)
@@ -231,6 +233,8 @@ static const char *not_editable(const struct grub_filter *g, const struct hv_sh_
 		return "the line is more than a plain assignment";
 	if (st->line != st->last_line)
 		return "the value spans lines";
+	if (g->after_opaque)
+		return "it follows a statement on its line that is not a plain assignment";
 	int w = 0;
 	if (st->nwords && st->words[0].e - st->words[0].b == 6 && !strncmp(s + st->words[0].b, "export", 6))
 		w = 1;
@@ -317,9 +321,45 @@ static int loose_conflicts(const struct grub_filter *g, const struct hv_sh_stmt 
 	return r;
 }
 
+/* Whether st is one NAME=VALUE on one line, with a value the shell takes
+ * literally: such a statement cannot change how the rest of its line is
+ * read, so a GRUB_CMDLINE_* assignment after it may still be edited. */
+static bool literal_assignments(const struct grub_filter *g, const struct hv_sh_stmt *st)
+{
+	if (!st->simple || st->nested || st->line != st->last_line)
+		return false;
+	int w = st->nwords && st->words[0].e - st->words[0].b == 6 && !strncmp(g->text + st->words[0].b, "export", 6);
+	if (st->nwords != w + 1)
+		return false; /* one assignment a statement, as in every real GRUB file */
+	for (; w < st->nwords; w++) {
+		size_t b = st->words[w].b, e = st->words[w].e;
+		const char *eq = memchr(g->text + b, '=', e - b);
+		if (!eq)
+			return false;
+		/* printable runs and quoted parts, with no escape or expansion
+		 * at all, not even one the shell would read as literal text */
+		for (size_t i = (size_t)(eq - g->text) + 1; i < e; i++) {
+			unsigned char c = (unsigned char)g->text[i];
+			if (c == '"' || c == '\'') {
+				size_t q = i++;
+				while (i < e && !strchr("\"'\\$`", g->text[i]))
+					i++;
+				if (i >= e || g->text[i] != g->text[q])
+					return false;
+			} else if (c <= ' ' || c == 0x7f || strchr("\\$`~", c)) {
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
 static int gf_stmt(const struct hv_sh_stmt *st, void *arg)
 {
 	struct grub_filter *g = arg;
+	g->after_opaque = g->opaque_line == st->line;
+	if (!literal_assignments(g, st))
+		g->opaque_line = st->last_line;
 	if (!st->names_cmdline)
 		return 0;
 	if (st->simple && !st->nested) {
@@ -364,7 +404,8 @@ static int gf_stmt(const struct hv_sh_stmt *st, void *arg)
 int hv_grub_file_filter(const char *rel, const char *text, const struct hv_desired *d, uint64_t default_size,
 			char *removed, size_t rcap, char **out)
 {
-	struct grub_filter g = {.rel = rel, .text = text, .d = d, .defsz = default_size, .removed = removed, .rcap = rcap};
+	struct grub_filter g = {.rel = rel, .text = text, .d = d, .defsz = default_size, .removed = removed, .rcap = rcap,
+				 .opaque_line = -1};
 	*out = NULL;
 	int rc = hv_sh_statements(text, gf_stmt, &g);
 	if (rc == 0)

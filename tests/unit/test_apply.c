@@ -161,6 +161,39 @@ static char *diff_of(const char *a, const char *b)
 	return buf;
 }
 
+/* A GRUB_CMDLINE_* assignment after another statement on its line is
+ * edited only when that statement is one literal assignment: anything else
+ * (an expansion, an escape, a command, two words) may change how the shell
+ * splits the rest of the line. (Found by fuzz_grub_filter.) */
+static void test_grub_filter_shared_line(void **state)
+{
+	(void)state;
+	struct hv_desired d = desired(1, "2M:8");
+	char removed[512] = "";
+	char *out = NULL;
+	assert_int_equal(hv_grub_file_filter("etc/default/grub", "A=\"x y\"; GRUB_CMDLINE_LINUX=\"hugepages=3 q\"\n", &d,
+					     2 * M, removed, sizeof(removed), &out),
+			 0);
+	assert_string_equal(out, "A=\"x y\"; GRUB_CMDLINE_LINUX=\"q\"\n");
+	free(out);
+	const char *opaque[] = {
+		"A=$x; GRUB_CMDLINE_LINUX=\"hugepages=3 q\"\n",
+		"A=\"a\\f\";GRUB_CMDLINE_LINUX=\"hugepages=3\"\n",
+		"A=1 B=2;GRUB_CMDLINE_LINUX=\"hugepages=3\"\n",
+		"true;GRUB_CMDLINE_LINUX=\"hugepages=3\"\n",
+		"A=\"it's\";GRUB_CMDLINE_LINUX=\"hugepages=3\"\n",
+		"A=\"a\nb\";GRUB_CMDLINE_LINUX=\"hugepages=3\"\n",
+	};
+	for (size_t i = 0; i < sizeof(opaque) / sizeof(opaque[0]); i++) {
+		out = NULL;
+		assert_int_equal(hv_grub_file_filter("etc/default/grub", opaque[i], &d, 2 * M, removed, sizeof(removed),
+						     &out),
+				 -ENOTSUP);
+		assert_null(out);
+		assert_non_null(strstr(hv_last_error(), "/etc/default/grub:"));
+	}
+}
+
 static void test_udiff(void **state)
 {
 	(void)state;
@@ -394,7 +427,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bootparams), cmocka_unit_test(test_cmdline_filter),
-		cmocka_unit_test(test_grub_filter), cmocka_unit_test(test_udiff),
+		cmocka_unit_test(test_grub_filter), cmocka_unit_test(test_grub_filter_shared_line),
+		cmocka_unit_test(test_udiff),
 		cmocka_unit_test(test_desired_checks), cmocka_unit_test(test_plan), cmocka_unit_test(test_plan_pool_in_use),
 		cmocka_unit_test(test_rel_ok),
 	};
