@@ -14,7 +14,7 @@ setup() {
 # golden COMMAND FORMAT: the case's transcripts, every fixture; prints the
 # diff of the first mismatch and the names of the others
 golden() {
-	local c cmd fmt case= fx file bad=() rc
+	local c cmd fmt case='' fx file bad=() rc
 	for c in "${HV_CASES[@]}"; do
 		read -r cmd fmt _ <<<"$c"
 		[ "$cmd $fmt" = "$1 $2" ] && case=$c

@@ -37,6 +37,7 @@
 #   SETS: fixture sets, comma separated; FLAGS: "-" or a comma-separated
 #   list of: copy (run on a scratch copy of the tree), err (stderr by design).
 #   ARGS are split on blanks; --root ROOT is appended.
+# shellcheck disable=SC2034 # used by the scripts that source this one
 HV_CASES=(
 	"report table vm - report --color=never"
 	"report raw vm - report -r"

@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-$top/hvoplan}
 [[ $bin = /* ]] || bin=$PWD/$bin
 [ -x "$bin" ] || { echo "regen.sh: $bin: not an executable (run make first)" >&2; exit 2; }
-# shellcheck source=cases.sh
+# shellcheck source=tests/expected/cases.sh
 . "$top/tests/expected/cases.sh"
 
 tmp=$(mktemp -d)
