@@ -17,11 +17,8 @@ json() { # json FIXTURE JQ-FILTER
 opts_of() { grep -oE -- '--[a-z][a-z-]+' | sort -u; }
 man_opts() { MANWIDTH=200 man -l "$1" 2>/dev/null | sed -n '/^OPTIONS/,/^[A-Z]/p' | opts_of; }
 
-@test "report: the table of the 6.12 stale-pages snapshot, exactly" {
-	run "$HV" report --root "$FX/6.12-stale" --color=never
-	[ "$status" -eq 0 ]
-	diff -u "$TOPDIR/tests/cli/expected/report-6.12-stale.txt" <(echo "$output")
-}
+# The exact table (and raw, json, prometheus output) of every snapshot:
+# tests/cli/golden.bats against tests/expected/report/.
 
 @test "report: 6.12 stale snapshot: 128 un-optimized 2M pages, measured" {
 	[ "$(json 6.12-stale '.hstates[0].unoptimized_pages')" = 128 ]
