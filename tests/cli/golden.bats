@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Golden transcripts: every case of tests/expected/cases.sh over its fixture
 # trees, diffed against tests/expected/COMMAND/FIXTURE.FORMAT. A format
 # change fails here as a diff to review; if it is intended, run

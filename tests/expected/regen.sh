@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Regenerates every golden transcript under tests/expected/ from the cases
 # in tests/expected/cases.sh (the environment and normalisations are listed
 # there). Usage: tests/expected/regen.sh [BIN]; BIN defaults to ./hvoplan.
