@@ -1,5 +1,5 @@
-# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # The golden transcripts: which commands run over which fixture trees, and
 # how. Sourced by tests/expected/regen.sh (writes the files) and by
 # tests/cli/golden.bats (diffs against them), so the two cannot drift.
