@@ -110,7 +110,8 @@ int cmd_top(int argc, char **argv, struct hv_global *g)
 	if (rc >= 0)
 		rc = batch ? hv_top_batch(&t) : hv_top_screen(&t);
 	hv_top_close(&t);
-	if (rc < 0)
+	/* a failure to write stdout (-b) is main's to report (close_stdout) */
+	if (rc < 0 && !(batch && hv_stdout_failed(rc)))
 		return hv_report_error(rc, HV_EXIT_ENV);
 	return HV_EXIT_OK;
 }
