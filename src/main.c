@@ -33,7 +33,8 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, " %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\nOptions:\n"
-		     "     --root DIR        read (and for apply, write) under DIR instead of /\n"
+		     "     --root DIR        read (and for apply, write) under DIR instead of /;\n"
+		     "                       every command also reads a snapshot FILE.tar\n"
 		     "     --config FILE     settings file (default: ROOT/etc/hvoplan.conf; read by apply)\n"
 		     "     --color[=WHEN]    colorize output: auto, always or never (NO_COLOR is honoured)\n"
 		     " -h, --help            display this help\n"
