@@ -28,6 +28,12 @@ bool hv_use_color(const struct hv_global *g, FILE *out);
 /* Prints "hvoplan: <last error>" and returns code. */
 int hv_report_error(int rc, int code);
 int hv_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For a command whose output call failed with rc: true when stdout is in
+ * error, and then main's close_stdout() reports it, once, as "write error".
+ * Keeps the reason (-rc, unless the generic EIO), which glibc drops with the
+ * unwritten bytes of a failed fflush or large fwrite. */
+bool hv_stdout_failed(int rc);
+int hv_stdout_errno(void);
 /* An environment variable that redirects what apply reads or runs
  * (HVOPLAN_CONFIG, HVOPLAN_TOOL_DIR): a way into --root test trees only.
  * NULL on the live host (saying so on warn) and in set-user-ID or

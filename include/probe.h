@@ -20,6 +20,24 @@ struct hv_root {
 int hv_root_open(struct hv_root *r, const char *path);
 void hv_root_close(struct hv_root *r);
 
+/* --root as given, the same for every command: a directory (or "/") is read
+ * where it is; a snapshot archive (FILE.tar, a regular file, as 'snapshot -o
+ * FILE.tar' writes) is extracted into a private directory (see
+ * hv_snapshot_untar) that hv_root_src_close() removes. */
+struct hv_root_src {
+	const char *given; /* --root as given, "/" when none */
+	const char *path;  /* the directory to read: given, or the extraction */
+	int archive;
+	char dir[4096];
+};
+int hv_root_src_open(struct hv_root_src *s, const char *root);
+void hv_root_src_close(struct hv_root_src *s);
+/* hv_root_open() of s->path; for an archive, messages (r->path) name the
+ * archive, not the extraction. */
+int hv_root_src_root(const struct hv_root_src *s, struct hv_root *r);
+/* A failure rc while reading s->path: for an archive the message names it. */
+int hv_root_src_fail(const struct hv_root_src *s, int rc);
+
 /* Printable name of rel under the root, for messages ("/proc/meminfo" on a
  * live host, "SNAP/proc/meminfo" for a snapshot). Returns a static buffer. */
 const char *hv_root_name(const struct hv_root *r, const char *rel);

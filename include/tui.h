@@ -83,6 +83,7 @@ int hv_top_build_help(struct hv_frame *f, const struct hv_top_view *v);
 /* A running `top`: the probed host, the root kept open for re-reads. */
 struct hv_top {
 	struct hv_root root;
+	struct hv_root_src src; /* --root, extracted for the session if an archive */
 	struct hv_host *host;
 	struct hv_report *cur, *prev; /* prev is NULL-equivalent until have_prev */
 	bool have_prev;

@@ -5,7 +5,9 @@
 #include <getopt.h>
 #include <locale.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,7 +34,8 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, " %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(out, "\nOptions:\n"
-		     "     --root DIR        read (and for apply, write) under DIR instead of /\n"
+		     "     --root DIR        read (and for apply, write) under DIR instead of /;\n"
+		     "                       every command also reads a snapshot FILE.tar\n"
 		     "     --config FILE     settings file (default: ROOT/etc/hvoplan.conf; read by apply)\n"
 		     "     --color[=WHEN]    colorize output: auto, always or never (NO_COLOR is honoured)\n"
 		     " -h, --help            display this help\n"
@@ -40,7 +43,30 @@ static void usage(FILE *out)
 		     "Run 'hvoplan COMMAND --help' for a command's options. See hvoplan(8).\n");
 }
 
-int main(int argc, char **argv)
+/* Like util-linux's close_stdout(): output that did not reach stdout (a full
+ * disk, a closed descriptor) fails the run, whatever the command printed,
+ * checked once here for every command. fclose() flushes what is pending;
+ * glibc keeps the unwritten bytes after a failed write, so its errno is the
+ * reason. A reader that went away (EPIPE, seen only when SIGPIPE is ignored)
+ * is not an error and leaves the status alone, as in util-linux. apply's 4
+ * and 5 say what happened to the host and are kept. */
+static int close_stdout(int code)
+{
+	bool pending = __fpending(stdout) != 0;
+	bool prev_fail = ferror(stdout) != 0;
+	errno = 0;
+	bool close_fail = fclose(stdout) != 0;
+	int err = close_fail ? errno : hv_stdout_errno();
+	if (!prev_fail && !(close_fail && (pending || err != EBADF)))
+		return code;
+	if (err == EPIPE)
+		return code;
+	int rc = err ? hv_fail(err, "write error: %s", strerror(err)) : hv_fail(EIO, "write error");
+	hv_report_error(rc, HV_EXIT_ENV);
+	return code == HV_EXIT_APPLY || code == HV_EXIT_APPLY_PARTIAL ? code : HV_EXIT_ENV;
+}
+
+static int run(int argc, char **argv)
 {
 	struct hv_global g = {.root = NULL, .color = -1};
 	static const struct option longopts[] = {
@@ -86,4 +112,9 @@ int main(int argc, char **argv)
 		}
 	}
 	return hv_usage_error(NULL, "unknown command '%s'", argv[optind]);
+}
+
+int main(int argc, char **argv)
+{
+	return close_stdout(run(argc, argv));
 }

@@ -34,7 +34,8 @@ static void usage(FILE *out)
 		"     --revert             restore the state saved by the last --persist run\n"
 		" -y, --yes                carry the actions out (default: dry run)\n"
 		"     --config FILE        settings file (default: ROOT/etc/hvoplan.conf, if present)\n"
-		"     --root DIR           read and write under DIR instead of /\n"
+		"     --root DIR           read and write under DIR instead of /; a snapshot\n"
+		"                          FILE.tar is read (dry run only, --yes is refused)\n"
 		"     --color[=WHEN]       accepted for symmetry; apply prints no color\n"
 		" -h, --help               display this help\n"
 		" -V, --version            display version\n\n"
@@ -74,6 +75,7 @@ static int settings_error(int rc)
 }
 
 struct run {
+	struct hv_root_src src; /* --root; an archive is read from an extraction */
 	struct hv_root root;
 	int rootfd, lockfd;
 	char rootname[PATH_MAX];
@@ -85,21 +87,27 @@ struct run {
 	const char *tool_dir; /* HVOPLAN_TOOL_DIR, under --root only */
 };
 
+/* Messages and the action list name x->rootname: for an archive, the
+ * archive (--yes is refused on it), not its extraction. */
 static int open_root(struct run *x, const char *root)
 {
-	int rc = hv_root_open(&x->root, root ? root : "/");
-	if (rc < 0)
+	int rc = hv_root_src_open(&x->src, root);
+	if (rc < 0 || (rc = hv_root_src_root(&x->src, &x->root)) < 0)
 		return rc;
 	x->live = x->root.live;
 	snprintf(x->rootname, sizeof(x->rootname), "%s", x->root.path);
-	x->rootfd = open(x->live ? "/" : x->root.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	x->rootfd = open(x->live ? "/" : x->src.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (x->rootfd < 0)
-		return hv_fail(errno, "%s: %s", root, strerror(errno));
+		return hv_fail(errno, "%s: %s", x->src.given, strerror(errno));
 	return 0;
 }
 
 static int check_privilege(const struct run *x)
 {
+	if (x->src.archive)
+		return hv_fail(EROFS, "%s: a snapshot archive cannot be changed in place: extract it "
+				      "(tar -xf) and give the directory to --root, or drop --yes for a dry run",
+			       x->src.given);
 	if (x->live && geteuid() != 0)
 		return hv_fail(EACCES, "changing the live host needs root: run 'sudo hvoplan apply ... --yes' "
 				       "(or drop --yes for a dry run)");
@@ -265,8 +273,8 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		goto out;
 	}
 
-	struct hv_probe_opts po = {.root = g->root};
-	if ((rc = hv_probe_host(&po, x.h)) < 0 || (rc = hv_model_report(x.h, x.r)) < 0) {
+	struct hv_probe_opts po = {.root = x.src.path}; /* an archive: its extraction */
+	if ((rc = hv_root_src_fail(&x.src, hv_probe_host(&po, x.h))) < 0 || (rc = hv_model_report(x.h, x.r)) < 0) {
 		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;
 	}
@@ -304,5 +312,6 @@ out:
 	if (x.rootfd >= 0)
 		close(x.rootfd);
 	hv_root_close(&x.root);
+	hv_root_src_close(&x.src);
 	return code;
 }

@@ -45,7 +45,8 @@ static void usage(FILE *out)
 		" -n, --noheadings           don't print table headings\n"
 		" -b, --bytes                print sizes in bytes rather than in human-readable form\n"
 		"     --summary[=WHEN]       print the summary: always (default), never or only\n"
-		"     --root DIR             plan from a snapshot or extracted sosreport (implies --from-host)\n"
+		"     --root DIR             plan from a snapshot (directory or FILE.tar) or extracted\n"
+		"                            sosreport (implies --from-host)\n"
 		"     --color[=WHEN]         colorize output: auto, always or never\n"
 		" -h, --help                 display this help\n"
 		" -V, --version              display version\n\n"
@@ -294,12 +295,9 @@ int cmd_plan(int argc, char **argv, struct hv_global *g)
 
 	t.color = hv_use_color(g, stdout);
 	rc = json ? hv_plan_render_json(stdout, r) : hv_plan_render_table(stdout, r, &t);
-	if (rc < 0) {
+	/* a failure to write stdout is main's to report (close_stdout) */
+	if (rc < 0 && !hv_stdout_failed(rc))
 		code = rc == -EINVAL ? plan_error() : hv_report_error(rc, HV_EXIT_ENV);
-		goto out;
-	}
-	if (fflush(stdout) != 0)
-		code = hv_report_error(hv_fail(errno, "cannot write output: %s", strerror(errno)), HV_EXIT_ENV);
 out:
 	free(h);
 	free(in);

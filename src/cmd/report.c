@@ -137,12 +137,9 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 		rc = hv_render_prometheus(stdout, r);
 	else
 		rc = hv_render_table(stdout, r, &t);
-	if (rc < 0) {
+	/* a failure to write stdout is main's to report (close_stdout) */
+	if (rc < 0 && !hv_stdout_failed(rc)) {
 		code = hv_report_error(rc, rc == -EINVAL ? HV_EXIT_USAGE : HV_EXIT_ENV);
-		goto out;
-	}
-	if (fflush(stdout) != 0) {
-		code = hv_report_error(hv_fail(errno, "cannot write output: %s", strerror(errno)), HV_EXIT_ENV);
 		goto out;
 	}
 	bool any;

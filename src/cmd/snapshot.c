@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -63,32 +62,20 @@ int cmd_snapshot(int argc, char **argv, struct hv_global *g)
 	}
 	/* --root FILE.tar: an archive written by 'snapshot -o FILE.tar', read
 	 * through a private extracted copy that is removed afterwards. */
-	char untarred[4096] = "";
-	const char *root = g->root ? g->root : "/";
-	struct stat st;
-	size_t rl = strlen(root);
-	if (rl > 4 && !strcmp(root + rl - 4, ".tar") && stat(root, &st) == 0 && S_ISREG(st.st_mode)) {
-		int urc = hv_snapshot_untar(root, untarred, sizeof(untarred));
-		if (urc < 0)
-			return hv_report_error(urc, HV_EXIT_ENV);
-	}
-	struct hv_root r;
-	int rc = hv_root_open(&r, untarred[0] ? untarred : root);
-	if (rc < 0) {
-		if (untarred[0])
-			hv_snapshot_untar_remove(untarred);
+	struct hv_root_src src;
+	int rc = hv_root_src_open(&src, g->root);
+	if (rc < 0)
 		return hv_report_error(rc, HV_EXIT_ENV);
-	}
-	if (untarred[0]) { /* messages and the metadata name the archive */
-		char *abs = realpath(root, NULL);
-		snprintf(r.path, sizeof(r.path), "%s", abs ? abs : root);
-		free(abs);
+	struct hv_root r;
+	rc = hv_root_src_root(&src, &r); /* messages and the metadata name the archive */
+	if (rc < 0) {
+		hv_root_src_close(&src);
+		return hv_report_error(rc, HV_EXIT_ENV);
 	}
 	struct hv_snapshot s;
 	rc = hv_snapshot_collect(&r, &s);
 	hv_root_close(&r);
-	if (untarred[0])
-		hv_snapshot_untar_remove(untarred);
+	hv_root_src_close(&src);
 	if (rc == 0) {
 		size_t n = strlen(out);
 		rc = n > 4 && !strcmp(out + n - 4, ".tar") ? hv_snapshot_write_tar(&s, out, force)

@@ -29,7 +29,8 @@ static void usage(FILE *out)
 		" -s, --sort KEY           process order: hugetlb (default), private, shared, pid,\n"
 		"                          user or command\n"
 		" -u, --units UNIT         sizes as human (default), bytes, KiB, MiB or GiB\n"
-		"     --root DIR           read a snapshot or extracted sosreport instead of / (one frame)\n"
+		"     --root DIR           read a snapshot (directory or FILE.tar) or extracted\n"
+		"                          sosreport instead of / (one frame)\n"
 		"     --color[=WHEN]       colorize: auto, always or never (NO_COLOR is honoured)\n"
 		" -h, --help               display this help\n"
 		" -V, --version            display version\n\n"
@@ -111,7 +112,8 @@ int cmd_top(int argc, char **argv, struct hv_global *g)
 	if (rc >= 0)
 		rc = batch ? hv_top_batch(&t) : hv_top_screen(&t);
 	hv_top_close(&t);
-	if (rc < 0)
+	/* a failure to write stdout (-b) is main's to report (close_stdout) */
+	if (rc < 0 && !(batch && hv_stdout_failed(rc)))
 		return hv_report_error(rc, HV_EXIT_ENV);
 	return HV_EXIT_OK;
 }

@@ -4,11 +4,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fsutil.h"
-#include "snapshot.h"
 #include "strutil.h"
 #include "hv_error.h"
 #include "probe.h"
@@ -38,38 +36,29 @@ static void resolve_page_size(const struct hv_root *r, const struct hv_probe_opt
 	}
 }
 
-static int probe_dir(const struct hv_probe_opts *o, const char *root, struct hv_host *h);
+static int probe_dir(const struct hv_probe_opts *o, const struct hv_root_src *src, struct hv_host *h);
 
 /* A snapshot archive (FILE.tar) is read from a private extraction. */
 int hv_probe_host(const struct hv_probe_opts *o, struct hv_host *h)
 {
-	const char *root = o->root ? o->root : "/";
-	size_t n = strlen(root);
-	struct stat st;
-	if (n > 4 && !strcmp(root + n - 4, ".tar") && stat(root, &st) == 0 && S_ISREG(st.st_mode)) {
-		char dir[4096];
-		int rc = hv_snapshot_untar(root, dir, sizeof(dir));
-		if (rc < 0)
-			return rc;
-		rc = probe_dir(o, dir, h);
-		char saved[1024] = "";
-		if (rc < 0 && hv_last_error())
-			snprintf(saved, sizeof(saved), "%s", hv_last_error());
-		hv_snapshot_untar_remove(dir);
-		if (rc < 0)
-			return hv_fail(-rc, "%s (in %s)", saved, root);
-		hv_copy(h->root, sizeof(h->root), root);
+	struct hv_root_src src;
+	int rc = hv_root_src_open(&src, o->root);
+	if (rc < 0)
+		return rc;
+	rc = hv_root_src_fail(&src, probe_dir(o, &src, h));
+	if (rc == 0 && src.archive) { /* as given, as for a directory */
+		hv_copy(h->root, sizeof(h->root), src.given);
 		hv_sanitize(h->root);
-		return 0;
 	}
-	return probe_dir(o, root, h);
+	hv_root_src_close(&src);
+	return rc;
 }
 
-static int probe_dir(const struct hv_probe_opts *o, const char *root, struct hv_host *h)
+static int probe_dir(const struct hv_probe_opts *o, const struct hv_root_src *src, struct hv_host *h)
 {
 	struct hv_root r;
 	memset(h, 0, sizeof(*h));
-	int rc = hv_root_open(&r, root);
+	int rc = hv_root_src_root(src, &r);
 	if (rc < 0)
 		return rc;
 	snprintf(h->root, sizeof(h->root), "%s", r.live ? "/" : r.path);

@@ -15,6 +15,52 @@
 
 #include "hv_error.h"
 #include "probe.h"
+#include "snapshot.h"
+
+int hv_root_src_open(struct hv_root_src *s, const char *root)
+{
+	memset(s, 0, sizeof(*s));
+	s->given = root && *root ? root : "/";
+	s->path = s->given;
+	size_t n = strlen(s->given);
+	struct stat st;
+	if (n > 4 && !strcmp(s->given + n - 4, ".tar") && stat(s->given, &st) == 0 && S_ISREG(st.st_mode)) {
+		int rc = hv_snapshot_untar(s->given, s->dir, sizeof(s->dir));
+		if (rc < 0)
+			return rc;
+		s->archive = 1;
+		s->path = s->dir;
+	}
+	return 0;
+}
+
+void hv_root_src_close(struct hv_root_src *s)
+{
+	if (s->archive)
+		hv_snapshot_untar_remove(s->dir);
+	s->archive = 0;
+	s->dir[0] = '\0';
+	s->path = s->given;
+}
+
+int hv_root_src_root(const struct hv_root_src *s, struct hv_root *r)
+{
+	int rc = hv_root_open(r, s->path);
+	if (rc < 0 || !s->archive)
+		return rc;
+	char real[PATH_MAX];
+	snprintf(r->path, sizeof(r->path), "%s", realpath(s->given, real) ? real : s->given);
+	return 0;
+}
+
+int hv_root_src_fail(const struct hv_root_src *s, int rc)
+{
+	if (!s->archive || rc >= 0)
+		return rc;
+	char saved[1024];
+	snprintf(saved, sizeof(saved), "%s", hv_last_error() ? hv_last_error() : strerror(-rc));
+	return hv_fail(-rc, "%s (in %s)", saved, s->given);
+}
 
 int hv_root_open(struct hv_root *r, const char *path)
 {

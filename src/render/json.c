@@ -158,10 +158,12 @@ int hv_render_json(FILE *out, const struct hv_report *r)
 	for (int i = 0; i < hv_note_count(); i++)
 		json_array_append_new(notes, str(hv_note_get(i)));
 	json_object_set_new(root, "notes", notes);
+	errno = 0;
 	int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	int err = errno; /* the failed fwrite's reason, for the caller */
 	json_decref(root);
 	if (rc < 0)
-		return hv_fail(EIO, "cannot write JSON output");
+		return hv_fail(err ? err : EIO, "cannot write JSON output");
 	fputc('\n', out);
 	return 0;
 }

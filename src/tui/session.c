@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "hv_error.h"
+#include "strutil.h"
 #include "tui.h"
 
 volatile sig_atomic_t hv_top_stop;
@@ -81,9 +82,18 @@ int hv_top_init(struct hv_top *t, const struct hv_probe_opts *po)
 	t->root.fd = -1;
 	if (!t->host || !t->cur || !t->prev)
 		return hv_fail(ENOMEM, "out of memory");
-	if ((rc = hv_probe_host(po, t->host)) < 0)
+	if ((rc = hv_root_src_open(&t->src, po->root)) < 0)
 		return rc;
-	if ((rc = hv_root_open(&t->root, po->root ? po->root : "/")) < 0)
+	/* an archive is extracted once: the frame and the process scan read it */
+	struct hv_probe_opts o = *po;
+	o.root = t->src.path;
+	if ((rc = hv_root_src_fail(&t->src, hv_probe_host(&o, t->host))) < 0)
+		return rc;
+	if (t->src.archive) {
+		hv_copy(t->host->root, sizeof(t->host->root), t->src.given);
+		hv_sanitize(t->host->root);
+	}
+	if ((rc = hv_root_src_root(&t->src, &t->root)) < 0)
 		return rc;
 	t->live = t->root.live;
 	hv_probe_hostname(&t->root, t->hostname, sizeof(t->hostname));
@@ -119,6 +129,7 @@ void hv_top_close(struct hv_top *t)
 	if (t->root.fd >= 0)
 		hv_root_close(&t->root);
 	t->root.fd = -1;
+	hv_root_src_close(&t->src);
 	free(t->host);
 	free(t->cur);
 	free(t->prev);

@@ -18,6 +18,22 @@ int hv_report_error(int rc, int code)
 	return code;
 }
 
+static int stdout_errno;
+
+bool hv_stdout_failed(int rc)
+{
+	if (!ferror(stdout))
+		return false;
+	if (!stdout_errno && rc < 0 && rc != -EIO)
+		stdout_errno = -rc;
+	return true;
+}
+
+int hv_stdout_errno(void)
+{
+	return stdout_errno;
+}
+
 int hv_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
