@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Output that cannot be written fails every command alike: main's one check
 # of stdout after the command (close_stdout in src/main.c, as util-linux's
 # include/closestream.h) exits 3 with "hvoplan: write error: REASON". A

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Every command takes a snapshot archive (FILE.tar, as 'snapshot -o FILE.tar'
 # writes) for --root as it takes the directory: one extraction
 # (hv_root_src_open in src/probe/root.c), removed when the command ends.
