@@ -642,8 +642,8 @@ int hv_apply_plan(const struct hv_desired *d, const struct hv_host *h, const str
 			snprintf(where, sizeof(where), " on node %d", q->node);
 		if (su > 0)
 			snprintf(sur, sizeof(sur), " (and %lld surplus in use)", (long long)su);
-		snprintf(a->text, sizeof(a->text), "set %s pool%s %lld -> %lld pages%s", name, where, (long long)persistent,
-			 (long long)q->count, sur);
+		snprintf(a->text, sizeof(a->text), "set %s pool%s %lld -> %lld page%s%s", name, where, (long long)persistent,
+			 (long long)q->count, q->count == 1 ? "" : "s", sur);
 		/* the kernel keeps pages in use and reserved, as surplus pages */
 		int64_t resv = q->node < 0 && hs->resv > 0 ? hs->resv : 0, keep = nr - fr + resv;
 		if (q->count < keep)

@@ -172,10 +172,10 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 	SZ(a, r->page_size);
 	fprintf(out, "Base page:             %s (%s); struct page %ld bytes (%s)\n", a,
 		hv_page_src_name(h->page_size_source), r->struct_page_size, hv_page_src_name(r->struct_page_source));
-	fprintf(out, "HVO:                   %s; vm.hugetlb_optimize_vmemmap %s; hugetlb_free_vmemmap %s%s; %s now\n",
+	fprintf(out, "HVO:                   %s; vm.hugetlb_optimize_vmemmap %s; hugetlb_free_vmemmap%s%s; %s now\n",
 		r->hvo_compiled == HV_YES ? "built in" : r->hvo_compiled == HV_NO ? "not built" : "build unknown",
 		onoff(r->hvo_sysctl),
-		r->hvo_boot_param == HV_UNKNOWN ? "not set" : r->hvo_boot_param ? "=on" : "=off",
+		r->hvo_boot_param == HV_UNKNOWN ? " not set" : r->hvo_boot_param ? "=on" : "=off",
 		r->hvo_default_on == HV_YES ? " (default on)" : "", r->hvo_active ? "active" : "inactive");
 	SZ(a, hv_figure(r->total_hugetlb_bytes));
 	SZ(b, hv_figure(r->total_vmemmap_bytes));
