@@ -446,8 +446,8 @@ static int plan_persist(const struct hv_desired *d, const struct hv_host *h, con
 		struct hv_action *a = add(p, HV_ACT_MANUAL);
 		if (!a)
 			return hv_fail(E2BIG, "too many actions");
-		snprintf(a->text, sizeof(a->text),
-			 "no boot loader tooling found: add to the kernel command line in your boot loader: %.400s%s%.400s",
+		snprintf(a->text, sizeof(a->text), "%sadd to the kernel command line in your boot loader: %.400s%s%.400s",
+			 d->bootloader == HV_BL_MANUAL ? "" : "no boot loader tooling found: ",
 			 p->bootparams[0] ? p->bootparams : "(nothing)", p->removed[0] ? "; and remove: " : "",
 			 p->removed);
 		return 0;

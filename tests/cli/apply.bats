@@ -276,3 +276,14 @@ grub_cmdline() {
 	grep -q '^After=.*local-fs.target' "$TOPDIR/examples/hvoplan-apply.service"
 	grep -q '^Type=oneshot' "$TOPDIR/examples/hvoplan-apply.service"
 }
+
+@test "persist without boot loader tooling says so; --bootloader manual does not claim none was found" {
+	rm -rf "$R/etc/default/grub" "$R/etc/default/grub.d" "$R/etc/kernel" "$R/boot/loader"
+	run "$HV" --root "$R" apply --hvo on --persist
+	[ "$status" -eq 0 ]
+	[[ $output == *"manual: no boot loader tooling found: add to the kernel command line"* ]] || { echo "$output"; false; }
+	run "$HV" --root "$R" apply --hvo on --persist --bootloader manual
+	[ "$status" -eq 0 ]
+	[[ $output == *"manual: add to the kernel command line in your boot loader: hugetlb_free_vmemmap=on"* ]] || { echo "$output"; false; }
+	[[ $output != *"no boot loader tooling found"* ]]
+}
