@@ -386,8 +386,9 @@ static void not_persistent(const struct hv_host *h, struct hv_report *r)
 		const struct hv_cmdline_pool *per_node = NULL;
 		for (int j = 0; j < cl->npools; j++) {
 			uint64_t size = cl->pools[j].size ? cl->pools[j].size : default_size(h);
+			/* saturated: a command line can hold absurd counts */
 			if (size == o->size && cl->pools[j].count > 0)
-				at_boot += cl->pools[j].count;
+				at_boot = cl->pools[j].count > INT64_MAX - at_boot ? INT64_MAX : at_boot + cl->pools[j].count;
 			if (size == o->size && cl->pools[j].nnode_counts > 0)
 				per_node = &cl->pools[j];
 		}
