@@ -217,44 +217,6 @@ int hv_parse_smaps_hugetlb(const char *buf, size_t len, struct hv_htlb_vma **vp,
 	return 0;
 }
 
-static int slurp(int fd, char **bufp, size_t *lenp, size_t max)
-{
-	size_t cap = 16384, len = 0;
-	char *buf = malloc(cap + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (len == cap) {
-			if (cap >= max) {
-				free(buf);
-				return -EFBIG;
-			}
-			cap *= 2;
-			char *nb = realloc(buf, cap + 1);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			free(buf);
-			return -e;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*bufp = buf;
-	*lenp = len;
-	return 0;
-}
-
 static bool is_pid(const char *s)
 {
 	return s[0] >= '1' && s[0] <= '9' && strspn(s, "0123456789") == strlen(s);
@@ -295,7 +257,7 @@ int hv_procs_open(struct hv_procs_ctx **ctx, const struct hv_root *r)
 		int pfd = hv_root_openat(r, "etc/passwd", O_RDONLY);
 		size_t len;
 		if (pfd >= 0) {
-			if (slurp(pfd, &c->passwd, &len, 1 << 24) < 0)
+			if (hv_read_fd(pfd, 1 << 24, &c->passwd, &len) < 0)
 				c->passwd = NULL; /* names fall back to numeric uids */
 			close(pfd);
 		}
@@ -451,7 +413,7 @@ static int read_smaps(struct hv_procs_ctx *c, const char *pid, struct hv_proc *e
 		return fd == -EACCES || fd == -EPERM ? -EACCES : -ENOENT;
 	char *buf;
 	size_t len;
-	int rc = slurp(fd, &buf, &len, (size_t)1 << 30);
+	int rc = hv_read_fd(fd, (size_t)1 << 30, &buf, &len);
 	close(fd);
 	if (rc == -EACCES || rc == -EPERM)
 		return -EACCES;

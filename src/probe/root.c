@@ -178,32 +178,23 @@ int hv_root_open_file(const struct hv_root *r, const char *rel)
 	return fd;
 }
 
-int hv_root_read(const struct hv_root *r, const char *rel, size_t max, char **bufp, size_t *lenp)
+int hv_read_fd(int fd, size_t max, char **bufp, size_t *lenp)
 {
-	int fd = hv_root_open_file(r, rel);
-	if (fd == -HV_ENOTREG)
-		return fd;
-	if (fd < 0)
-		return hv_fail(-fd, "%s: %s", hv_root_name(r, rel), strerror(-fd));
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap + 1);
-	if (!buf) {
-		close(fd);
-		return hv_fail(ENOMEM, "out of memory");
-	}
+	if (!buf)
+		return -ENOMEM;
 	for (;;) {
 		if (len == cap) {
 			if (cap >= max) {
 				free(buf);
-				close(fd);
-				return hv_fail(EFBIG, "%s: larger than %zu bytes", hv_root_name(r, rel), max);
+				return -EFBIG;
 			}
 			cap = cap * 2 > max ? max : cap * 2;
 			char *nb = realloc(buf, cap + 1);
 			if (!nb) {
 				free(buf);
-				close(fd);
-				return hv_fail(ENOMEM, "out of memory");
+				return -ENOMEM;
 			}
 			buf = nb;
 		}
@@ -213,15 +204,35 @@ int hv_root_read(const struct hv_root *r, const char *rel, size_t max, char **bu
 		if (n < 0) {
 			int e = errno;
 			free(buf);
-			close(fd);
-			return hv_fail(e, "%s: %s", hv_root_name(r, rel), strerror(e));
+			return -e;
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
-	close(fd);
 	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+int hv_root_read(const struct hv_root *r, const char *rel, size_t max, char **bufp, size_t *lenp)
+{
+	int fd = hv_root_open_file(r, rel);
+	if (fd == -HV_ENOTREG)
+		return fd;
+	if (fd < 0)
+		return hv_fail(-fd, "%s: %s", hv_root_name(r, rel), strerror(-fd));
+	char *buf;
+	size_t len;
+	int rc = hv_read_fd(fd, max, &buf, &len);
+	close(fd);
+	if (rc == -ENOMEM)
+		return hv_fail(ENOMEM, "out of memory");
+	if (rc == -EFBIG)
+		return hv_fail(EFBIG, "%s: larger than %zu bytes", hv_root_name(r, rel), max);
+	if (rc < 0)
+		return hv_fail(-rc, "%s: %s", hv_root_name(r, rel), strerror(-rc));
 	if (memchr(buf, '\0', len)) {
 		/* /proc/cmdline is the one text file allowed NULs (none today);
 		 * anything else with a NUL is damaged. */
