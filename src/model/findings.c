@@ -163,7 +163,12 @@ static void boot_pools(const struct hv_host *h, struct hv_report *r)
 /* Pages in use or reserved cannot be released to re-allocate them. */
 static int64_t busy_pages(const struct hv_hstate_result *o)
 {
-	int64_t b = o->nr - o->free + o->resv;
+	/* counters come from files: absurd values must saturate, not wrap */
+	int64_t b;
+	if (__builtin_sub_overflow(o->nr, o->free, &b))
+		b = o->free < 0 ? INT64_MAX : INT64_MIN;
+	else if (__builtin_add_overflow(b, o->resv, &b))
+		b = o->resv > 0 ? INT64_MAX : INT64_MIN;
 	return b < 0 ? 0 : b > o->nr ? o->nr : b;
 }
 
@@ -181,7 +186,8 @@ static void stale(const struct hv_host *h, struct hv_report *r)
 		if (o->unoptimized_pages == HV_UNKNOWN && o->nr > 0 && o->optimizable_bytes_per_page)
 			known = false;
 		if (o->unoptimized_pages > 0) {
-			pages += o->unoptimized_pages;
+			if (__builtin_add_overflow(pages, o->unoptimized_pages, &pages))
+				pages = INT64_MAX;
 			snprintf(part, sizeof(part), "%s%lld x %s", list[0] ? ", " : "", (long long)o->unoptimized_pages,
 				 o->name);
 			strncat(list, part, sizeof(list) - strlen(list) - 1);

@@ -123,6 +123,15 @@ huge_params() { tr ' ' '\n' <<<"$1" | grep -E '^(hugepagesz|hugepages|default_hu
 	[ "$line" = "root=/dev/vda1 ro console=ttyS0 rd.lvm=1 $OURS" ] || { echo "linux line: $line"; false; }
 }
 
+@test "a GRUB_CMDLINE_* assignment after one literal assignment on its line is still edited" {
+	grub 'X="a b"; GRUB_CMDLINE_LINUX="quiet hugepagesz=2M hugepages=16"' "Y=plain; export GRUB_CMDLINE_LINUX_DEFAULT='hugepages=8 ro'"
+	apply_persist
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	sh -n "$R/etc/default/grub"
+	[ "$(sed -n 3p "$R/etc/default/grub")" = 'X="a b"; GRUB_CMDLINE_LINUX="quiet"' ]
+	[ "$(sed -n 4p "$R/etc/default/grub")" = "Y=plain; export GRUB_CMDLINE_LINUX_DEFAULT='ro'" ]
+}
+
 @test "values with shell syntax are refused (exit 3, file and line named), never rewritten into broken shell" {
 	# each was turned into something sh -n rejects, or that runs a command, by the old edit
 	for v in 'GRUB_CMDLINE_LINUX=hugepages=64\ cmd' \
@@ -152,6 +161,9 @@ huge_params() { tr ' ' '\n' <<<"$1" | grep -E '^(hugepagesz|hugepages|default_hu
 		"GRUB_CMDLINE_LINUX=\$'hugepagesz=2M hugepages=16'"
 		'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX hugepagesz=2M hugepages=16"'
 		'[ -d /boot ] && GRUB_CMDLINE_LINUX="hugepagesz=2M hugepages=16"'
+		# a word of quoted and plain parts before it on the line: only one
+		# plain word or one quoted string counts as literal (fuzz_grub_filter)
+		'X="a"b; GRUB_CMDLINE_LINUX="hugepagesz=2M hugepages=16"'
 	)
 	for v in "${variants[@]}"; do
 		grub "$v"
