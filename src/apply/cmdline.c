@@ -336,21 +336,19 @@ static bool literal_assignments(const struct grub_filter *g, const struct hv_sh_
 		const char *eq = memchr(g->text + b, '=', e - b);
 		if (!eq)
 			return false;
-		/* one plain word or one quoted string, the same subset apply
-		 * edits: no escape or expansion at all, not even one the shell
-		 * would read as literal text, and no "a"b concatenations */
-		size_t i = (size_t)(eq - g->text) + 1;
-		char q = i < e && (g->text[i] == '"' || g->text[i] == '\'') ? g->text[i] : 0;
-		if (q) {
-			if (e - i < 2 || g->text[e - 1] != q)
-				return false;
-			i++;
-			e--;
-		}
-		for (; i < e; i++) {
+		/* printable runs and quoted parts, with no escape or expansion
+		 * at all, not even one the shell would read as literal text */
+		for (size_t i = (size_t)(eq - g->text) + 1; i < e; i++) {
 			unsigned char c = (unsigned char)g->text[i];
-			if (c == '"' || c == '\'' || strchr("\\$`", c) || (!q && (c <= ' ' || c == 0x7f || c == '~')))
+			if (c == '"' || c == '\'') {
+				size_t q = i++;
+				while (i < e && !strchr("\"'\\$`", g->text[i]))
+					i++;
+				if (i >= e || g->text[i] != g->text[q])
+					return false;
+			} else if (c <= ' ' || c == 0x7f || strchr("\\$`~", c)) {
 				return false;
+			}
 		}
 	}
 	return true;
@@ -375,6 +373,9 @@ static int gf_stmt(const struct hv_sh_stmt *st, void *arg)
 	size_t vb = 0, ve = 0;
 	const char *why = not_editable(g, st, &vb, &ve);
 	if (why) {
+		/* a GRUB_CMDLINE_* value apply cannot read as one word or one
+		 * quoted string: the rest of its line is left alone too */
+		g->opaque_line = st->last_line;
 		char found[512];
 		int n = loose_conflicts(g, st, found, sizeof(found));
 		if (n < 0 && n != -E2BIG)

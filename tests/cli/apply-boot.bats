@@ -124,11 +124,11 @@ huge_params() { tr ' ' '\n' <<<"$1" | grep -E '^(hugepagesz|hugepages|default_hu
 }
 
 @test "a GRUB_CMDLINE_* assignment after one literal assignment on its line is still edited" {
-	grub 'X="a b"; GRUB_CMDLINE_LINUX="quiet hugepagesz=2M hugepages=16"' "Y=plain; export GRUB_CMDLINE_LINUX_DEFAULT='hugepages=8 ro'"
+	grub 'X="a b"c; GRUB_CMDLINE_LINUX="quiet hugepagesz=2M hugepages=16"' "Y=plain; export GRUB_CMDLINE_LINUX_DEFAULT='hugepages=8 ro'"
 	apply_persist
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	sh -n "$R/etc/default/grub"
-	[ "$(sed -n 3p "$R/etc/default/grub")" = 'X="a b"; GRUB_CMDLINE_LINUX="quiet"' ]
+	[ "$(sed -n 3p "$R/etc/default/grub")" = 'X="a b"c; GRUB_CMDLINE_LINUX="quiet"' ]
 	[ "$(sed -n 4p "$R/etc/default/grub")" = "Y=plain; export GRUB_CMDLINE_LINUX_DEFAULT='ro'" ]
 }
 
@@ -161,9 +161,9 @@ huge_params() { tr ' ' '\n' <<<"$1" | grep -E '^(hugepagesz|hugepages|default_hu
 		"GRUB_CMDLINE_LINUX=\$'hugepagesz=2M hugepages=16'"
 		'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX hugepagesz=2M hugepages=16"'
 		'[ -d /boot ] && GRUB_CMDLINE_LINUX="hugepagesz=2M hugepages=16"'
-		# a word of quoted and plain parts before it on the line: only one
-		# plain word or one quoted string counts as literal (fuzz_grub_filter)
-		'X="a"b; GRUB_CMDLINE_LINUX="hugepagesz=2M hugepages=16"'
+		# after a GRUB_CMDLINE_* value apply does not edit (quoted and plain
+		# parts in one word), the rest of the line is not edited either
+		'GRUB_CMDLINE_LINUX="quiet"ro; GRUB_CMDLINE_LINUX="hugepagesz=2M hugepages=16"'
 	)
 	for v in "${variants[@]}"; do
 		grub "$v"
