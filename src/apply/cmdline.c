@@ -321,6 +321,17 @@ static int loose_conflicts(const struct grub_filter *g, const struct hv_sh_stmt 
 	return r;
 }
 
+/* [A-Za-z_][A-Za-z0-9_]*, in ASCII whatever the locale, as sh reads names */
+static bool valid_name(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || (i && c >= '0' && c <= '9')))
+			return false;
+	}
+	return n > 0;
+}
+
 /* Whether st is one NAME=VALUE on one line, with a value the shell takes
  * literally: such a statement cannot change how the rest of its line is
  * read, so a GRUB_CMDLINE_* assignment after it may still be edited. */
@@ -334,8 +345,8 @@ static bool literal_assignments(const struct grub_filter *g, const struct hv_sh_
 	for (; w < st->nwords; w++) {
 		size_t b = st->words[w].b, e = st->words[w].e;
 		const char *eq = memchr(g->text + b, '=', e - b);
-		if (!eq)
-			return false;
+		if (!eq || !valid_name(g->text + b, (size_t)(eq - g->text) - b))
+			return false; /* export of a bad name: the shell stops there */
 		/* printable runs and quoted parts, with no escape or expansion
 		 * at all, not even one the shell would read as literal text */
 		for (size_t i = (size_t)(eq - g->text) + 1; i < e; i++) {

@@ -164,6 +164,8 @@ huge_params() { tr ' ' '\n' <<<"$1" | grep -E '^(hugepagesz|hugepages|default_hu
 		# after a GRUB_CMDLINE_* value apply does not edit (quoted and plain
 		# parts in one word), the rest of the line is not edited either
 		'GRUB_CMDLINE_LINUX="quiet"ro; GRUB_CMDLINE_LINUX="hugepagesz=2M hugepages=16"'
+		# export of a name sh rejects ("bad variable name") ends the script there
+		'export GRUB-X="a"; GRUB_CMDLINE_LINUX="hugepagesz=2M hugepages=16"'
 	)
 	for v in "${variants[@]}"; do
 		grub "$v"
