@@ -61,12 +61,8 @@ static int read_procs(struct hv_top *t)
 		return 0;
 	/* Pages in use (allocated, not free) decide whether any process maps
 	 * one; reserved pages (counted as free) whether one holds a reservation. */
-	int64_t in_use = 0, reserved = 0;
-	for (int i = 0; i < t->cur->nhstates; i++) {
-		in_use += t->cur->hstates[i].nr - t->cur->hstates[i].free;
-		reserved += t->cur->hstates[i].resv;
-	}
-	int rc = hv_procs_scan(t->pctx, &t->procs, t->view.smaps, in_use, reserved);
+	int rc = hv_procs_scan(t->pctx, &t->procs, t->view.smaps, t->cur->totals.used_pages,
+			       t->cur->totals.resv_pages);
 	if (rc < 0)
 		return rc;
 	hv_procs_sort(&t->procs, t->view.sort);
