@@ -108,7 +108,6 @@ struct hv_report_source {
 	bool live;
 	char release[128];
 	char arch[32];
-	enum hv_page_src page_size_source;
 	char cpu_model[128];
 	char cpu_codename[64];
 	enum hv_tristate cpu_gbpages;
@@ -122,6 +121,7 @@ struct hv_report {
 	bool gen_assumed;
 	int kept_pages; /* HV_UNKNOWN when the generation is unknown */
 	long page_size;
+	enum hv_page_src page_size_source;
 	long struct_page_size;
 	enum hv_page_src struct_page_source;
 
@@ -158,12 +158,30 @@ struct hv_report {
 	struct hv_finding findings[HV_MAX_FINDINGS];
 };
 
+/* What nothing on the host tells: a 4 KiB base page, a 64-byte struct page
+ * (every 64-bit configuration without debug options). */
+#define HV_PAGE_SIZE_DEFAULT 4096
+#define HV_STRUCT_PAGE_DEFAULT 64
+
+/* The user's overrides of probed facts (--page-size, --struct-page-size):
+ * the one way options reach the model, for report, plan --from-host, apply
+ * and top. The host holds facts only. 0: not overridden; NULL: none. */
+struct hv_model_opts {
+	long page_size;
+	long struct_page_size;
+};
+
 /* Builds the whole report. Returns 0, or a negative errno when a figure
  * would overflow 64 bits (hostile input), with hv_fail() text. */
-int hv_model_report(const struct hv_host *h, struct hv_report *r);
+int hv_model_report(const struct hv_host *h, const struct hv_model_opts *o, struct hv_report *r);
 
-/* Resolves sizeof(struct page) from the host's sources, best first. */
-long hv_model_struct_page(const struct hv_host *h, enum hv_gen gen, enum hv_page_src *src);
+/* The base page: the override, else what the host tells, else
+ * HV_PAGE_SIZE_DEFAULT assumed (with a note). */
+long hv_model_page_size(const struct hv_host *h, const struct hv_model_opts *o, enum hv_page_src *src);
+/* Resolves sizeof(struct page): the override, else from the host's sources,
+ * best first, else HV_STRUCT_PAGE_DEFAULT assumed. */
+long hv_model_struct_page(const struct hv_host *h, const struct hv_model_opts *o, enum hv_gen gen,
+			  enum hv_page_src *src);
 
 void hv_model_findings(const struct hv_host *h, struct hv_report *r);
 enum hv_severity hv_report_max_severity(const struct hv_report *r, bool *any);

@@ -292,7 +292,6 @@ static void source(const struct hv_host *h, struct hv_report_source *s)
 	s->live = h->live;
 	hv_copy(s->release, sizeof(s->release), h->release);
 	hv_copy(s->arch, sizeof(s->arch), h->arch);
-	s->page_size_source = h->page_size_source;
 	hv_copy(s->cpu_model, sizeof(s->cpu_model), h->cpu_model);
 	hv_copy(s->cpu_codename, sizeof(s->cpu_codename), h->cpu_codename);
 	s->cpu_gbpages = h->cpu_gbpages;
@@ -345,7 +344,7 @@ static void totals(struct hv_report *r)
 	}
 }
 
-int hv_model_report(const struct hv_host *h, struct hv_report *r)
+int hv_model_report(const struct hv_host *h, const struct hv_model_opts *opts, struct hv_report *r)
 {
 	memset(r, 0, sizeof(*r));
 	source(h, &r->src);
@@ -356,10 +355,10 @@ int hv_model_report(const struct hv_host *h, struct hv_report *r)
 		r->gen_assumed = true;
 		r->kept_pages = 1;
 	}
-	r->page_size = h->page_size;
+	r->page_size = hv_model_page_size(h, opts, &r->page_size_source);
 	if (r->page_size < 4096 || !hv_is_pow2((uint64_t)r->page_size))
 		return hv_fail(EINVAL, "impossible base page size %ld", r->page_size);
-	r->struct_page_size = hv_model_struct_page(h, r->gen, &r->struct_page_source);
+	r->struct_page_size = hv_model_struct_page(h, opts, r->gen, &r->struct_page_source);
 	if (r->struct_page_size < 8 || r->struct_page_size > 4096)
 		return hv_fail(EINVAL, "impossible struct page size %ld", r->struct_page_size);
 	hvo_state(h, r);

@@ -38,7 +38,7 @@ static json_t *kernel_obj(const struct hv_report *r)
 	json_object_set_new(k, "release", h->release[0] ? str(h->release) : json_null());
 	json_object_set_new(k, "arch", h->arch[0] ? str(h->arch) : json_null());
 	json_object_set_new(k, "page_size", json_integer(r->page_size));
-	json_object_set_new(k, "page_size_source", json_string(hv_page_src_name(h->page_size_source)));
+	json_object_set_new(k, "page_size_source", json_string(hv_page_src_name(r->page_size_source)));
 	json_object_set_new(k, "struct_page_size", json_integer(r->struct_page_size));
 	json_object_set_new(k, "struct_page_size_source", json_string(hv_page_src_name(r->struct_page_source)));
 	json_object_set_new(k, "generation", json_string(hv_gen_name(r->gen)));

@@ -171,7 +171,7 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 			h->cpu_gbpages == HV_YES ? "supported" : h->cpu_gbpages == HV_NO ? "not supported" : "unknown");
 	SZ(a, r->page_size);
 	fprintf(out, "Base page:             %s (%s); struct page %ld bytes (%s)\n", a,
-		hv_page_src_name(h->page_size_source), r->struct_page_size, hv_page_src_name(r->struct_page_source));
+		hv_page_src_name(r->page_size_source), r->struct_page_size, hv_page_src_name(r->struct_page_source));
 	fprintf(out, "HVO:                   %s; vm.hugetlb_optimize_vmemmap %s; hugetlb_free_vmemmap%s%s; %s now\n",
 		r->hvo_compiled == HV_YES ? "built in" : r->hvo_compiled == HV_NO ? "not built" : "build unknown",
 		onoff(r->hvo_sysctl),

@@ -93,7 +93,7 @@ int hv_top_init(struct hv_top *t, const struct hv_probe_opts *po)
 		return rc;
 	t->live = t->root.live;
 	hv_probe_hostname(&t->root, t->hostname, sizeof(t->hostname));
-	if ((rc = hv_model_report(t->host, t->cur)) < 0)
+	if ((rc = hv_model_report(t->host, &t->model, t->cur)) < 0)
 		return rc;
 	if ((rc = hv_procs_open(&t->pctx, &t->root)) < 0)
 		return rc;
@@ -112,7 +112,7 @@ int hv_top_refresh(struct hv_top *t)
 	t->prev = t->cur;
 	t->cur = tmp;
 	t->have_prev = true;
-	if ((rc = hv_model_report(t->host, t->cur)) < 0)
+	if ((rc = hv_model_report(t->host, &t->model, t->cur)) < 0)
 		return rc;
 	stamp(t);
 	return read_procs(t);
