@@ -112,10 +112,9 @@ struct hv_host {
 	char arch[32];
 	int kver_major, kver_minor, kver_patch; /* 0 when unknown */
 
-	long page_size;
+	long page_size; /* 0 when nothing tells it (the model assumes one) */
 	enum hv_page_src page_size_source;
 	long btf_struct_page_size; /* 0 when BTF absent or without struct page */
-	long struct_page_override; /* --struct-page-size; 0 none */
 
 	struct hv_meminfo meminfo;
 	int64_t nr_memmap_pages, nr_memmap_boot_pages; /* HV_UNKNOWN before 6.11 */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "host.h"
+#include "hv_error.h"
 
 /* Kernel generations that differ in what HVO does (doc/kernel-rules.md, "Generations"). */
 enum hv_gen {
@@ -82,16 +83,45 @@ struct hv_hstate_result {
 	int64_t savings_possible;
 	int64_t unoptimized_pages; /* HV_UNKNOWN when not measurable */
 	int64_t hugetlb_bytes, vmemmap_bytes; /* HV_UNKNOWN beyond INT64_MAX */
+	/* size and the per-page sizes above as printed (hv_figure) */
+	int64_t size_bytes, vmemmap_per_page_bytes, optimizable_per_page_bytes;
 	int nnodes;
 	struct hv_node_result nodes[HV_MAX_NODES];
 };
 
+/* The totals as every renderer prints them, computed once by the model:
+ * signed 64-bit, HV_UNKNOWN when unknown or beyond INT64_MAX (hv_figure). */
+struct hv_report_totals {
+	int64_t hugetlb_bytes, vmemmap_bytes;
+	int64_t savings_possible_bytes;
+	int64_t thp_bytes;
+	/* memmap now (nr_memmap_pages + nr_memmap_boot_pages) and its baseline,
+	 * in bytes: HV_UNKNOWN without the counters or the baseline */
+	int64_t memmap_bytes, memmap_baseline_bytes;
+	int64_t used_pages, resv_pages; /* over all pools (saturated) */
+};
+
+/* What the renderers show of the probed host, copied: the report does not
+ * point into the host, which `top` re-reads while showing the last report. */
+struct hv_report_source {
+	char root[4096];
+	bool live;
+	char release[128];
+	char arch[32];
+	char cpu_model[128];
+	char cpu_codename[64];
+	enum hv_tristate cpu_gbpages;
+	bool config_present, boot_log_present;
+	char config_source[256], boot_log_source[256];
+};
+
 struct hv_report {
-	const struct hv_host *host;
+	struct hv_report_source src;
 	enum hv_gen gen;
 	bool gen_assumed;
 	int kept_pages; /* HV_UNKNOWN when the generation is unknown */
 	long page_size;
+	enum hv_page_src page_size_source;
 	long struct_page_size;
 	enum hv_page_src struct_page_source;
 
@@ -118,17 +148,40 @@ struct hv_report {
 	uint64_t total_savings_possible;
 	int64_t unoptimized_bytes; /* HV_UNKNOWN */
 	uint64_t thp_bytes;
+	struct hv_report_totals totals;
+
+	/* hv_note()s of the probe and the model, as the report was built */
+	int nnotes;
+	char notes[HV_MAX_NOTES][512];
 
 	int nfindings;
 	struct hv_finding findings[HV_MAX_FINDINGS];
 };
 
+/* What nothing on the host tells: a 4 KiB base page, a 64-byte struct page
+ * (every 64-bit configuration without debug options). */
+#define HV_PAGE_SIZE_DEFAULT 4096
+#define HV_STRUCT_PAGE_DEFAULT 64
+
+/* The user's overrides of probed facts (--page-size, --struct-page-size):
+ * the one way options reach the model, for report, plan --from-host, apply
+ * and top. The host holds facts only. 0: not overridden; NULL: none. */
+struct hv_model_opts {
+	long page_size;
+	long struct_page_size;
+};
+
 /* Builds the whole report. Returns 0, or a negative errno when a figure
  * would overflow 64 bits (hostile input), with hv_fail() text. */
-int hv_model_report(const struct hv_host *h, struct hv_report *r);
+int hv_model_report(const struct hv_host *h, const struct hv_model_opts *o, struct hv_report *r);
 
-/* Resolves sizeof(struct page) from the host's sources, best first. */
-long hv_model_struct_page(const struct hv_host *h, enum hv_gen gen, enum hv_page_src *src);
+/* The base page: the override, else what the host tells, else
+ * HV_PAGE_SIZE_DEFAULT assumed (with a note). */
+long hv_model_page_size(const struct hv_host *h, const struct hv_model_opts *o, enum hv_page_src *src);
+/* Resolves sizeof(struct page): the override, else from the host's sources,
+ * best first, else HV_STRUCT_PAGE_DEFAULT assumed. */
+long hv_model_struct_page(const struct hv_host *h, const struct hv_model_opts *o, enum hv_gen gen,
+			  enum hv_page_src *src);
 
 void hv_model_findings(const struct hv_host *h, struct hv_report *r);
 enum hv_severity hv_report_max_severity(const struct hv_report *r, bool *any);

@@ -142,7 +142,7 @@ int hv_plan_parse_compare(const char *arg, struct hv_plan_input *in);
 
 /* Fills in from a probed host: memory (present memory blocks x block size,
  * else MemTotal), nodes, base page, struct page, kernel and current pools. */
-int hv_plan_from_host(const struct hv_host *h, struct hv_plan_input *in);
+int hv_plan_from_host(const struct hv_host *h, const struct hv_model_opts *o, struct hv_plan_input *in);
 /* After --nodes changed the node count of a host plan: its pools keep
  * their totals, spread evenly over the new nodes. */
 void hv_plan_respread_base(struct hv_plan_input *in);

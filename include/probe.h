@@ -57,10 +57,10 @@ int hv_root_read(const struct hv_root *r, const char *rel, size_t max, char **bu
 int hv_root_read_small(const struct hv_root *r, const char *rel, char *buf, size_t cap);
 int hv_root_exists(const struct hv_root *r, const char *rel);
 
+/* Where to probe. Overrides of what is found are the model's
+ * (struct hv_model_opts): the host holds facts only. */
 struct hv_probe_opts {
 	const char *root;
-	long struct_page_override; /* 0: none */
-	long page_size_override;   /* 0: none */
 };
 
 int hv_probe_host(const struct hv_probe_opts *o, struct hv_host *h);

@@ -84,7 +84,8 @@ int hv_top_build_help(struct hv_frame *f, const struct hv_top_view *v);
 struct hv_top {
 	struct hv_root root;
 	struct hv_root_src src; /* --root, extracted for the session if an archive */
-	struct hv_host *host;
+	struct hv_host *host;	    /* re-read in place: no report points into it */
+	struct hv_model_opts model; /* overrides, as report takes them (none from top's options) */
 	struct hv_report *cur, *prev; /* prev is NULL-equivalent until have_prev */
 	bool have_prev;
 	struct hv_procs procs;

@@ -136,6 +136,9 @@ static enum hv_tristate tri(struct src *s)
 	return v == 2 ? HV_TRI_UNKNOWN : (enum hv_tristate)v;
 }
 
+/* --struct-page-size, as the input chooses it: an option, not a host fact */
+static struct hv_model_opts model_opts;
+
 static void build(struct src *s, struct hv_host *h)
 {
 	static const char *const arches[] = {"x86_64", "aarch64", "arm64", "s390x", "riscv64", "loongarch64",
@@ -154,7 +157,7 @@ static void build(struct src *s, struct hv_host *h)
 	h->page_size = page_size(s);
 	h->page_size_source = (enum hv_page_src)(u8(s) % 9);
 	h->btf_struct_page_size = struct_page(s);
-	h->struct_page_override = u8(s) < 16 ? 16 + u8(s) * 4 : 0;
+	model_opts.struct_page_size = u8(s) < 16 ? 16 + u8(s) * 4 : 0;
 
 	struct hv_meminfo *mi = &h->meminfo;
 	mi->mem_total_kib = kib(s);
@@ -292,7 +295,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	build(&s, &h);
 	hv_clear_error();
 	hv_notes_clear();
-	int rc = hv_model_report(&h, &r);
+	int rc = hv_model_report(&h, &model_opts, &r);
 	fuzz_check_error(rc, "hv_model_report");
 	if (rc == 0)
 		check(&h, &r);

@@ -274,7 +274,8 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 	}
 
 	struct hv_probe_opts po = {.root = x.src.path}; /* an archive: its extraction */
-	if ((rc = hv_root_src_fail(&x.src, hv_probe_host(&po, x.h))) < 0 || (rc = hv_model_report(x.h, x.r)) < 0) {
+	const struct hv_model_opts mo = {0}; /* no overrides: apply acts on the host as it is */
+	if ((rc = hv_root_src_fail(&x.src, hv_probe_host(&po, x.h))) < 0 || (rc = hv_model_report(x.h, &mo, x.r)) < 0) {
 		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;
 	}

@@ -68,7 +68,8 @@ enum {
 };
 
 struct overrides {
-	uint64_t memory, page_size, struct_page;
+	uint64_t memory;
+	struct hv_model_opts model; /* --page-size, --struct-page-size: over the host's, as in report */
 	int nodes;
 	bool gen_set;
 	enum hv_gen gen;
@@ -93,12 +94,13 @@ static int apply_overrides(struct hv_plan_input *in, const struct overrides *ov)
 		if (changed)
 			hv_plan_respread_base(in);
 	}
-	if (ov->page_size) {
-		in->page_size = ov->page_size;
+	/* --from-host: hv_plan_from_host() took them, as the report does */
+	if (ov->model.page_size && !in->from_host) {
+		in->page_size = (uint64_t)ov->model.page_size;
 		in->page_size_source = HV_PLAN_SRC_OPTION;
 	}
-	if (ov->struct_page) {
-		in->struct_page = ov->struct_page;
+	if (ov->model.struct_page_size && !in->from_host) {
+		in->struct_page = (uint64_t)ov->model.struct_page_size;
 		in->struct_page_source = HV_PLAN_SRC_OPTION;
 	}
 	if (ov->gen_set) {
@@ -193,10 +195,11 @@ int cmd_plan(int argc, char **argv, struct hv_global *g)
 			in->ndax++;
 			break;
 		case OPT_PAGE_SIZE:
-			if (hv_plan_parse_page_size(optarg, &ov.page_size) < 0) {
+			if (hv_plan_parse_page_size(optarg, &v) < 0) {
 				code = plan_error();
 				goto out;
 			}
+			ov.model.page_size = (long)v;
 			break;
 		case OPT_STRUCT_PAGE:
 			if (hv_parse_u64(optarg, &v) < 0 || v < 16 || v > 1024) {
@@ -204,7 +207,7 @@ int cmd_plan(int argc, char **argv, struct hv_global *g)
 						      optarg);
 				goto out;
 			}
-			ov.struct_page = v;
+			ov.model.struct_page_size = (long)v;
 			break;
 		case OPT_KERNEL:
 			if (hv_plan_parse_kernel(optarg, &ov.gen) < 0) {
@@ -266,8 +269,8 @@ int cmd_plan(int argc, char **argv, struct hv_global *g)
 
 	/* Defaults of a hypothetical host; --from-host replaces them. */
 	in->nodes = 1;
-	in->page_size = 4096;
-	in->struct_page = 64;
+	in->page_size = HV_PAGE_SIZE_DEFAULT;
+	in->struct_page = HV_STRUCT_PAGE_DEFAULT;
 	in->gen = HV_GEN_6_15; /* the newest rules confirmed from a release */
 	if (from_host || g->root) {
 		struct hv_probe_opts po = {.root = g->root};
@@ -279,7 +282,7 @@ int cmd_plan(int argc, char **argv, struct hv_global *g)
 			code = hv_report_error(rc, HV_EXIT_ENV);
 			goto out;
 		}
-		if (hv_plan_from_host(h, in) < 0) {
+		if (hv_plan_from_host(h, &ov.model, in) < 0) {
 			code = hv_report_error(-EINVAL, HV_EXIT_ENV);
 			goto out;
 		}

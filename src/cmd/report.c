@@ -61,6 +61,7 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 	};
 	struct hv_table_opts t = {.summary = HV_SUMMARY_ALWAYS};
 	struct hv_probe_opts po = {0};
+	struct hv_model_opts mo = {0};
 	enum fmt fmt = FMT_TABLE;
 	bool fail_on_set = false;
 	enum hv_severity fail_on = HV_SEV_ERROR;
@@ -102,12 +103,12 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 			if (hv_parse_u64(optarg, &v) < 0 || v < 16 || v > 1024)
 				return hv_usage_error("report", "--struct-page-size takes a byte count from 16 to 1024, not '%s'",
 						      optarg);
-			po.struct_page_override = (long)v;
+			mo.struct_page_size = (long)v;
 			break;
 		case OPT_PAGE_SIZE:
 			if (hv_parse_size(optarg, &v) < 0 || v < 4096 || v > (1 << 18) || !hv_is_pow2(v))
 				return hv_usage_error("report", "--page-size takes 4K, 16K, 64K or 256K, not '%s'", optarg);
-			po.page_size_override = (long)v;
+			mo.page_size = (long)v;
 			break;
 		case 'h': usage(stdout); return HV_EXIT_OK;
 		case 'V': printf("hvoplan %s\n", HV_VERSION); return HV_EXIT_OK;
@@ -126,7 +127,7 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;
 	}
-	if ((rc = hv_probe_host(&po, h)) < 0 || (rc = hv_model_report(h, r)) < 0) {
+	if ((rc = hv_probe_host(&po, h)) < 0 || (rc = hv_model_report(h, &mo, r)) < 0) {
 		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;
 	}

@@ -122,7 +122,7 @@ const char *hv_basis_name(enum hv_basis b)
 }
 
 /* S from the 6.0+ boot line: optimizable = N*S - kept*PAGE, N = hpage/PAGE. */
-static long struct_page_from_bootlog(const struct hv_host *h, int kept)
+static long struct_page_from_bootlog(const struct hv_host *h, long page_size, int kept)
 {
 	long found = 0;
 	for (int i = 0; i < h->bootlog.nhstates; i++) {
@@ -131,11 +131,11 @@ static long struct_page_from_bootlog(const struct hv_host *h, int kept)
 		if (b->optimizable_kib > 0)
 			opt = (uint64_t)b->optimizable_kib * 1024;
 		else if (b->freeable_pages > 0)
-			opt = (uint64_t)b->freeable_pages * (uint64_t)h->page_size;
+			opt = (uint64_t)b->freeable_pages * (uint64_t)page_size;
 		else
 			continue;
-		uint64_t n = b->size / (uint64_t)h->page_size;
-		uint64_t total = opt + (uint64_t)kept * (uint64_t)h->page_size;
+		uint64_t n = b->size / (uint64_t)page_size;
+		uint64_t total = opt + (uint64_t)kept * (uint64_t)page_size;
 		if (!n || total % n)
 			continue;
 		uint64_t s = total / n;
@@ -148,7 +148,7 @@ static long struct_page_from_bootlog(const struct hv_host *h, int kept)
 
 /* S from the memmap counters, valid only while no page is optimized: then
  * the counters hold exactly the baseline memmap of all present blocks. */
-static long struct_page_from_vmstat(const struct hv_host *h)
+static long struct_page_from_vmstat(const struct hv_host *h, long page_size)
 {
 	if (h->nr_memmap_pages < 0 || h->memblocks.present <= 0 || h->memblocks.block_size <= 0)
 		return 0;
@@ -156,7 +156,7 @@ static long struct_page_from_vmstat(const struct hv_host *h)
 		if (h->hstates[i].nr != 0)
 			return 0;
 	unsigned __int128 pages = (unsigned __int128)(uint64_t)(h->nr_memmap_pages + h->nr_memmap_boot_pages) *
-				  (uint64_t)h->page_size * (uint64_t)h->page_size;
+				  (uint64_t)page_size * (uint64_t)page_size;
 	unsigned __int128 mem = (unsigned __int128)(uint64_t)h->memblocks.present * (uint64_t)h->memblocks.block_size;
 	if (!mem || pages % mem)
 		return 0;
@@ -164,26 +164,45 @@ static long struct_page_from_vmstat(const struct hv_host *h)
 	return s >= 16 && s <= 1024 ? (long)s : 0;
 }
 
-long hv_model_struct_page(const struct hv_host *h, enum hv_gen gen, enum hv_page_src *src)
+long hv_model_page_size(const struct hv_host *h, const struct hv_model_opts *o, enum hv_page_src *src)
+{
+	if (o && o->page_size > 0) {
+		*src = HV_SRC_OVERRIDE;
+		return o->page_size;
+	}
+	if (h->page_size) { /* an impossible one is the report's error */
+		*src = h->page_size_source;
+		return h->page_size;
+	}
+	*src = HV_SRC_ASSUMED;
+	hv_note("base page size unknown (no snapshot metadata or kernel config): 4 KiB assumed; "
+		"use --page-size to set it");
+	return HV_PAGE_SIZE_DEFAULT;
+}
+
+long hv_model_struct_page(const struct hv_host *h, const struct hv_model_opts *o, enum hv_gen gen,
+			  enum hv_page_src *src)
 {
 	long s;
 	int kept = hv_gen_kept_pages(gen) ? hv_gen_kept_pages(gen) : 1;
-	if (h->struct_page_override > 0) {
+	if (o && o->struct_page_size > 0) {
 		*src = HV_SRC_OVERRIDE;
-		return h->struct_page_override;
+		return o->struct_page_size;
 	}
 	if (h->btf_struct_page_size > 0) {
 		*src = HV_SRC_BTF;
 		return h->btf_struct_page_size;
 	}
-	if (h->page_size > 0 && (s = struct_page_from_bootlog(h, kept)) > 0) {
+	enum hv_page_src psrc;
+	long page_size = hv_model_page_size(h, o, &psrc);
+	if (page_size > 0 && (s = struct_page_from_bootlog(h, page_size, kept)) > 0) {
 		*src = HV_SRC_DMESG;
 		return s;
 	}
-	if (h->page_size > 0 && (s = struct_page_from_vmstat(h)) > 0) {
+	if (page_size > 0 && (s = struct_page_from_vmstat(h, page_size)) > 0) {
 		*src = HV_SRC_VMSTAT;
 		return s;
 	}
 	*src = HV_SRC_ASSUMED;
-	return 64;
+	return HV_STRUCT_PAGE_DEFAULT;
 }

@@ -17,7 +17,7 @@ static void spread(int64_t nr[], int64_t total, int nodes)
 		nr[n] = total / nodes + (n < total % nodes);
 }
 
-int hv_plan_from_host(const struct hv_host *h, struct hv_plan_input *in)
+int hv_plan_from_host(const struct hv_host *h, const struct hv_model_opts *o, struct hv_plan_input *in)
 {
 	in->from_host = true;
 	hv_copy(in->root, sizeof(in->root), h->root[0] ? h->root : "/");
@@ -33,10 +33,16 @@ int hv_plan_from_host(const struct hv_host *h, struct hv_plan_input *in)
 		return hv_fail(EINVAL, "%s: neither memory blocks nor MemTotal tell the memory size; give --memory",
 			       h->root[0] ? h->root : "/");
 	}
-	if (h->page_size <= 0)
+	/* The overrides as the report takes them (struct hv_model_opts), but
+	 * the host's struct page is derived with its own base page: a plan's
+	 * --page-size is a what-if, not a correction of the host. */
+	struct hv_model_opts host_o = {.struct_page_size = o ? o->struct_page_size : 0};
+	enum hv_page_src src;
+	long page_size = hv_model_page_size(h, o, &src);
+	if (page_size <= 0)
 		return hv_fail(EINVAL, "%s: the base page size is unknown; give --page-size", h->root[0] ? h->root : "/");
-	in->page_size = (uint64_t)h->page_size;
-	in->page_size_source = HV_PLAN_SRC_HOST;
+	in->page_size = (uint64_t)page_size;
+	in->page_size_source = src == HV_SRC_OVERRIDE ? HV_PLAN_SRC_OPTION : HV_PLAN_SRC_HOST;
 
 	in->gen = hv_generation(h->kver_major, h->kver_minor);
 	in->gen_source = HV_PLAN_SRC_HOST;
@@ -45,9 +51,10 @@ int hv_plan_from_host(const struct hv_host *h, struct hv_plan_input *in)
 		in->gen_source = HV_PLAN_SRC_DEFAULT;
 	}
 	hv_copy(in->release, sizeof(in->release), h->release);
-	enum hv_page_src src;
-	in->struct_page = (uint64_t)hv_model_struct_page(h, in->gen, &src);
-	in->struct_page_source = src == HV_SRC_ASSUMED ? HV_PLAN_SRC_DEFAULT : HV_PLAN_SRC_HOST;
+	in->struct_page = (uint64_t)hv_model_struct_page(h, &host_o, in->gen, &src);
+	in->struct_page_source = src == HV_SRC_OVERRIDE ? HV_PLAN_SRC_OPTION
+				 : src == HV_SRC_ASSUMED ? HV_PLAN_SRC_DEFAULT
+							 : HV_PLAN_SRC_HOST;
 
 	/* The plan's nodes are the host's nodes with hugepage pools (memoryless
 	 * nodes have none), in id order, whatever their ids: counting up to

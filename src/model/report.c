@@ -10,6 +10,7 @@
 #include "hv_error.h"
 #include "model.h"
 #include "parse.h"
+#include "strutil.h"
 
 /* What HVO state the host is in: built, on for new allocations, on at boot. */
 static void hvo_state(const struct hv_host *h, struct hv_report *r)
@@ -285,10 +286,68 @@ static void attribute_current(struct hv_report *r)
 		r->savings_note[0] = '\0'; /* no pages: nothing assumed or unknown */
 }
 
-int hv_model_report(const struct hv_host *h, struct hv_report *r)
+static void source(const struct hv_host *h, struct hv_report_source *s)
+{
+	hv_copy(s->root, sizeof(s->root), h->root);
+	s->live = h->live;
+	hv_copy(s->release, sizeof(s->release), h->release);
+	hv_copy(s->arch, sizeof(s->arch), h->arch);
+	hv_copy(s->cpu_model, sizeof(s->cpu_model), h->cpu_model);
+	hv_copy(s->cpu_codename, sizeof(s->cpu_codename), h->cpu_codename);
+	s->cpu_gbpages = h->cpu_gbpages;
+	s->config_present = h->kconfig.present;
+	hv_copy(s->config_source, sizeof(s->config_source), h->kconfig.source);
+	s->boot_log_present = h->bootlog.present;
+	hv_copy(s->boot_log_source, sizeof(s->boot_log_source), h->bootlog.source);
+}
+
+/* pages * page size as printed: HV_UNKNOWN when unknown or beyond INT64_MAX */
+static int64_t pages_bytes(int64_t pages, long page_size)
+{
+	int64_t v;
+	if (pages == HV_UNKNOWN || __builtin_mul_overflow(pages, (int64_t)page_size, &v))
+		return HV_UNKNOWN;
+	return v;
+}
+
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	int64_t v;
+	return __builtin_add_overflow(a, b, &v) ? (b < 0 ? INT64_MIN : INT64_MAX) : v;
+}
+
+/* Every figure a renderer prints, once: the renderers only format. */
+static void totals(struct hv_report *r)
+{
+	struct hv_report_totals *t = &r->totals;
+	t->hugetlb_bytes = hv_figure(r->total_hugetlb_bytes);
+	t->vmemmap_bytes = hv_figure(r->total_vmemmap_bytes);
+	t->savings_possible_bytes = hv_figure(r->total_savings_possible);
+	t->thp_bytes = hv_figure(r->thp_bytes);
+	t->memmap_bytes = t->memmap_baseline_bytes = HV_UNKNOWN;
+	int64_t now;
+	if (r->memmap_pages != HV_UNKNOWN && r->memmap_boot_pages != HV_UNKNOWN &&
+	    !__builtin_add_overflow(r->memmap_pages, r->memmap_boot_pages, &now))
+		t->memmap_bytes = pages_bytes(now, r->page_size);
+	t->memmap_baseline_bytes = pages_bytes(r->memmap_baseline_pages, r->page_size);
+	t->used_pages = t->resv_pages = 0;
+	for (int i = 0; i < r->nhstates; i++) {
+		struct hv_hstate_result *o = &r->hstates[i];
+		o->size_bytes = hv_figure(o->size);
+		o->vmemmap_per_page_bytes = hv_figure(o->vmemmap_bytes_per_page);
+		o->optimizable_per_page_bytes = hv_figure(o->optimizable_bytes_per_page);
+		int64_t used;
+		if (__builtin_sub_overflow(o->nr, o->free, &used))
+			used = o->free < 0 ? INT64_MAX : INT64_MIN;
+		t->used_pages = sat_add(t->used_pages, used);
+		t->resv_pages = sat_add(t->resv_pages, o->resv);
+	}
+}
+
+int hv_model_report(const struct hv_host *h, const struct hv_model_opts *opts, struct hv_report *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->host = h;
+	source(h, &r->src);
 	r->gen = hv_generation(h->kver_major, h->kver_minor);
 	r->kept_pages = r->gen == HV_GEN_UNKNOWN ? HV_UNKNOWN : hv_gen_kept_pages(r->gen);
 	if (r->gen == HV_GEN_UNKNOWN) {
@@ -296,10 +355,10 @@ int hv_model_report(const struct hv_host *h, struct hv_report *r)
 		r->gen_assumed = true;
 		r->kept_pages = 1;
 	}
-	r->page_size = h->page_size;
+	r->page_size = hv_model_page_size(h, opts, &r->page_size_source);
 	if (r->page_size < 4096 || !hv_is_pow2((uint64_t)r->page_size))
 		return hv_fail(EINVAL, "impossible base page size %ld", r->page_size);
-	r->struct_page_size = hv_model_struct_page(h, r->gen, &r->struct_page_source);
+	r->struct_page_size = hv_model_struct_page(h, opts, r->gen, &r->struct_page_source);
 	if (r->struct_page_size < 8 || r->struct_page_size > 4096)
 		return hv_fail(EINVAL, "impossible struct page size %ld", r->struct_page_size);
 	hvo_state(h, r);
@@ -360,5 +419,8 @@ int hv_model_report(const struct hv_host *h, struct hv_report *r)
 		return rc;
 	attribute_current(r);
 	hv_model_findings(h, r);
+	totals(r);
+	for (int i = 0; i < hv_note_count() && r->nnotes < HV_MAX_NOTES; i++)
+		hv_copy(r->notes[r->nnotes++], sizeof(r->notes[0]), hv_note_get(i));
 	return 0;
 }

@@ -12,12 +12,11 @@
 #include "probe.h"
 #include "probe_util.h"
 
-static void resolve_page_size(const struct hv_root *r, const struct hv_probe_opts *o, struct hv_host *h)
+/* What tells the base page; when nothing does, page_size stays 0 and the
+ * model assumes one (or takes --page-size). */
+static void resolve_page_size(const struct hv_root *r, struct hv_host *h)
 {
-	if (o->page_size_override) {
-		h->page_size = o->page_size_override;
-		h->page_size_source = HV_SRC_OVERRIDE;
-	} else if (r->live) {
+	if (r->live) {
 		h->page_size = sysconf(_SC_PAGESIZE);
 		h->page_size_source = HV_SRC_LIVE;
 	} else if (h->page_size) {
@@ -28,15 +27,10 @@ static void resolve_page_size(const struct hv_root *r, const struct hv_probe_opt
 	} else if (!strcmp(h->arch, "x86_64") || !strcmp(h->arch, "s390x") || !strcmp(h->arch, "riscv64")) {
 		h->page_size = 4096; /* the only base page these architectures have */
 		h->page_size_source = HV_SRC_ARCH;
-	} else {
-		h->page_size = 4096;
-		h->page_size_source = HV_SRC_ASSUMED;
-		hv_note("base page size unknown (no snapshot metadata or kernel config): 4 KiB assumed; "
-			"use --page-size to set it");
 	}
 }
 
-static int probe_dir(const struct hv_probe_opts *o, const struct hv_root_src *src, struct hv_host *h);
+static int probe_dir(const struct hv_root_src *src, struct hv_host *h);
 
 /* A snapshot archive (FILE.tar) is read from a private extraction. */
 int hv_probe_host(const struct hv_probe_opts *o, struct hv_host *h)
@@ -45,7 +39,7 @@ int hv_probe_host(const struct hv_probe_opts *o, struct hv_host *h)
 	int rc = hv_root_src_open(&src, o->root);
 	if (rc < 0)
 		return rc;
-	rc = hv_root_src_fail(&src, probe_dir(o, &src, h));
+	rc = hv_root_src_fail(&src, probe_dir(&src, h));
 	if (rc == 0 && src.archive) { /* as given, as for a directory */
 		hv_copy(h->root, sizeof(h->root), src.given);
 		hv_sanitize(h->root);
@@ -54,7 +48,7 @@ int hv_probe_host(const struct hv_probe_opts *o, struct hv_host *h)
 	return rc;
 }
 
-static int probe_dir(const struct hv_probe_opts *o, const struct hv_root_src *src, struct hv_host *h)
+static int probe_dir(const struct hv_root_src *src, struct hv_host *h)
 {
 	struct hv_root r;
 	memset(h, 0, sizeof(*h));
@@ -63,7 +57,6 @@ static int probe_dir(const struct hv_probe_opts *o, const struct hv_root_src *sr
 		return rc;
 	snprintf(h->root, sizeof(h->root), "%s", r.live ? "/" : r.path);
 	h->live = r.live;
-	h->struct_page_override = o->struct_page_override;
 
 	if ((rc = hv_probe_identity(&r, h)) < 0 || (rc = hv_probe_counters(&r, h)) < 0 ||
 	    (rc = hv_probe_pools(&r, h)) < 0 || (rc = hv_probe_nodes_online(&r, h)) < 0 ||
@@ -75,7 +68,7 @@ static int probe_dir(const struct hv_probe_opts *o, const struct hv_root_src *sr
 		hv_root_close(&r);
 		return rc;
 	}
-	resolve_page_size(&r, o, h);
+	resolve_page_size(&r, h);
 	hv_root_close(&r);
 	/* the strings a snapshot supplies reach the table, top and plans */
 	char *const text[] = {h->root, h->release, h->arch, h->cpu_model, h->cpu_codename, h->kconfig.source,

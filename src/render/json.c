@@ -26,11 +26,6 @@ static json_t *num_or_null(int64_t v)
 	return v == HV_UNKNOWN ? json_null() : json_integer(v);
 }
 
-static json_t *u64_or_null(uint64_t v)
-{
-	return num_or_null(hv_figure(v));
-}
-
 static json_t *tri(enum hv_tristate t)
 {
 	return t == HV_TRI_UNKNOWN ? json_null() : json_boolean(t == HV_YES);
@@ -38,19 +33,19 @@ static json_t *tri(enum hv_tristate t)
 
 static json_t *kernel_obj(const struct hv_report *r)
 {
-	const struct hv_host *h = r->host;
+	const struct hv_report_source *h = &r->src;
 	json_t *k = json_object();
 	json_object_set_new(k, "release", h->release[0] ? str(h->release) : json_null());
 	json_object_set_new(k, "arch", h->arch[0] ? str(h->arch) : json_null());
 	json_object_set_new(k, "page_size", json_integer(r->page_size));
-	json_object_set_new(k, "page_size_source", json_string(hv_page_src_name(h->page_size_source)));
+	json_object_set_new(k, "page_size_source", json_string(hv_page_src_name(r->page_size_source)));
 	json_object_set_new(k, "struct_page_size", json_integer(r->struct_page_size));
 	json_object_set_new(k, "struct_page_size_source", json_string(hv_page_src_name(r->struct_page_source)));
 	json_object_set_new(k, "generation", json_string(hv_gen_name(r->gen)));
 	json_object_set_new(k, "generation_assumed", json_boolean(r->gen_assumed));
 	json_object_set_new(k, "reserved_vmemmap_pages", num_or_null(r->kept_pages));
-	json_object_set_new(k, "config_source", h->kconfig.present ? str(h->kconfig.source) : json_null());
-	json_object_set_new(k, "boot_log_source", h->bootlog.present ? str(h->bootlog.source) : json_null());
+	json_object_set_new(k, "config_source", h->config_present ? str(h->config_source) : json_null());
+	json_object_set_new(k, "boot_log_source", h->boot_log_present ? str(h->boot_log_source) : json_null());
 	return k;
 }
 
@@ -84,15 +79,15 @@ static json_t *memmap_obj(const struct hv_report *r)
 static json_t *hstate_obj(const struct hv_hstate_result *s)
 {
 	json_t *o = json_object(), *nodes = json_array();
-	json_object_set_new(o, "size", u64_or_null(s->size));
+	json_object_set_new(o, "size", num_or_null(s->size_bytes));
 	json_object_set_new(o, "name", json_string(s->name));
 	json_object_set_new(o, "nr", json_integer(s->nr));
 	json_object_set_new(o, "free", json_integer(s->free));
 	json_object_set_new(o, "resv", json_integer(s->resv));
 	json_object_set_new(o, "surplus", json_integer(s->surplus));
 	json_object_set_new(o, "overcommit", json_integer(s->overcommit));
-	json_object_set_new(o, "vmemmap_bytes_per_page", u64_or_null(s->vmemmap_bytes_per_page));
-	json_object_set_new(o, "optimizable_bytes_per_page", u64_or_null(s->optimizable_bytes_per_page));
+	json_object_set_new(o, "vmemmap_bytes_per_page", num_or_null(s->vmemmap_per_page_bytes));
+	json_object_set_new(o, "optimizable_bytes_per_page", num_or_null(s->optimizable_per_page_bytes));
 	json_object_set_new(o, "optimizable_source", json_string(s->optimizable_from_bootlog ? "boot_log" : "computed"));
 	json_object_set_new(o, "savings_current_bytes", num_or_null(s->savings_current));
 	json_object_set_new(o, "savings_current_basis", json_string(hv_basis_name(s->savings_current_basis)));
@@ -115,7 +110,7 @@ static json_t *hstate_obj(const struct hv_hstate_result *s)
 
 int hv_render_json(FILE *out, const struct hv_report *r)
 {
-	const struct hv_host *h = r->host;
+	const struct hv_report_source *h = &r->src;
 	json_t *root = json_object(), *src = json_object(), *hs = json_array(), *tot = json_object();
 	json_t *fi = json_array(), *notes = json_array();
 	json_object_set_new(root, "schema", json_string("hvoplan.report/1"));
@@ -133,17 +128,14 @@ int hv_render_json(FILE *out, const struct hv_report *r)
 	for (int i = 0; i < r->nhstates; i++)
 		json_array_append_new(hs, hstate_obj(&r->hstates[i]));
 	json_object_set_new(root, "hstates", hs);
-	json_object_set_new(tot, "hugetlb_bytes", u64_or_null(r->total_hugetlb_bytes));
-	json_object_set_new(tot, "vmemmap_bytes", u64_or_null(r->total_vmemmap_bytes));
-	json_object_set_new(tot, "savings_current_bytes",
-			    r->total_savings_basis == HV_BASIS_NONE && r->total_savings_current == 0
-				    ? json_integer(0)
-				    : num_or_null(r->total_savings_current));
+	json_object_set_new(tot, "hugetlb_bytes", num_or_null(r->totals.hugetlb_bytes));
+	json_object_set_new(tot, "vmemmap_bytes", num_or_null(r->totals.vmemmap_bytes));
+	json_object_set_new(tot, "savings_current_bytes", num_or_null(r->total_savings_current));
 	json_object_set_new(tot, "savings_current_basis", json_string(hv_basis_name(r->total_savings_basis)));
 	json_object_set_new(tot, "savings_current_note", r->savings_note[0] ? str(r->savings_note) : json_null());
-	json_object_set_new(tot, "savings_possible_bytes", u64_or_null(r->total_savings_possible));
+	json_object_set_new(tot, "savings_possible_bytes", num_or_null(r->totals.savings_possible_bytes));
 	json_object_set_new(tot, "unoptimized_bytes", num_or_null(r->unoptimized_bytes));
-	json_object_set_new(tot, "thp_bytes", u64_or_null(r->thp_bytes));
+	json_object_set_new(tot, "thp_bytes", num_or_null(r->totals.thp_bytes));
 	json_object_set_new(root, "totals", tot);
 	for (int i = 0; i < r->nfindings; i++) {
 		const struct hv_finding *f = &r->findings[i];
@@ -155,8 +147,8 @@ int hv_render_json(FILE *out, const struct hv_report *r)
 		json_array_append_new(fi, o);
 	}
 	json_object_set_new(root, "findings", fi);
-	for (int i = 0; i < hv_note_count(); i++)
-		json_array_append_new(notes, str(hv_note_get(i)));
+	for (int i = 0; i < r->nnotes; i++)
+		json_array_append_new(notes, str(r->notes[i]));
 	json_object_set_new(root, "notes", notes);
 	errno = 0;
 	int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);

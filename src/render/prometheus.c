@@ -46,7 +46,7 @@ GETTER(g_free, s->free)
 GETTER(g_resv, s->resv)
 GETTER(g_surp, s->surplus)
 GETTER(g_vmemmap, s->vmemmap_bytes)
-GETTER(g_perpage, hv_figure(s->optimizable_bytes_per_page))
+GETTER(g_perpage, s->optimizable_per_page_bytes)
 GETTER(g_current, s->savings_current)
 GETTER(g_possible, s->savings_possible)
 GETTER(g_stale, s->unoptimized_pages)
@@ -61,7 +61,7 @@ static void scalar(FILE *out, const char *name, const char *help, int64_t v)
 
 int hv_render_prometheus(FILE *out, const struct hv_report *r)
 {
-	const struct hv_host *h = r->host;
+	const struct hv_report_source *h = &r->src;
 	head(out, "info", "Kernel and HVO generation of the host (always 1)");
 	fprintf(out, "hvoplan_info{release=\"");
 	label(out, h->release);
@@ -97,13 +97,13 @@ int hv_render_prometheus(FILE *out, const struct hv_report *r)
 
 	scalar(out, "host_savings_current_bytes", "vmemmap freed now, all sizes", r->total_savings_current);
 	scalar(out, "host_savings_possible_bytes", "vmemmap freed with every page optimized, all sizes",
-	       hv_figure(r->total_savings_possible));
+	       r->totals.savings_possible_bytes);
 	scalar(out, "savings_measured", "1 if current savings are measured from the memmap counters",
 	       r->total_savings_basis == HV_BASIS_MEASURED);
 	scalar(out, "memmap_baseline_pages", "Memmap pages of all present memory without HVO", r->memmap_baseline_pages);
 	scalar(out, "realized_savings_bytes", "Baseline memmap minus nr_memmap_pages and nr_memmap_boot_pages",
 	       r->realized_savings_bytes);
-	scalar(out, "thp_bytes", "Transparent hugepage memory (not eligible for HVO)", hv_figure(r->thp_bytes));
+	scalar(out, "thp_bytes", "Transparent hugepage memory (not eligible for HVO)", r->totals.thp_bytes);
 
 	head(out, "finding", "A finding of the report (always 1)");
 	for (int i = 0; i < r->nfindings; i++) {

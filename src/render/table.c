@@ -78,7 +78,7 @@ static void cell(char *buf, size_t cap, int id, struct row rw, const struct hv_t
 	case COL_SURP: snprintf(buf, cap, "%" PRId64, n ? n->surplus : s->surplus); break;
 	case COL_HUGETLB: fmt_bytes(buf, cap, n ? n->hugetlb_bytes : s->hugetlb_bytes, o->bytes); break;
 	case COL_VMEMMAP: fmt_bytes(buf, cap, n ? n->vmemmap_bytes : s->vmemmap_bytes, o->bytes); break;
-	case COL_PERPAGE: fmt_bytes(buf, cap, hv_figure(s->optimizable_bytes_per_page), o->bytes); break;
+	case COL_PERPAGE: fmt_bytes(buf, cap, s->optimizable_per_page_bytes, o->bytes); break;
 	case COL_SAVED: fmt_bytes(buf, cap, n ? n->savings_current : s->savings_current, o->bytes); break;
 	case COL_POSSIBLE: fmt_bytes(buf, cap, n ? n->savings_possible : s->savings_possible, o->bytes); break;
 	case COL_STALE:
@@ -159,7 +159,7 @@ static const char *onoff(int v)
 
 static void summary(FILE *out, const struct hv_report *r, const struct hv_table_opts *o)
 {
-	const struct hv_host *h = r->host;
+	const struct hv_report_source *h = &r->src;
 	char a[32], b[32], c[32];
 #define SZ(buf, v) fmt_bytes(buf, sizeof(buf), (v), o->bytes)
 	fprintf(out, "Kernel:                %s %s, HVO rules of %s%s, keeps %d vmemmap page%s per hugepage\n",
@@ -171,17 +171,17 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 			h->cpu_gbpages == HV_YES ? "supported" : h->cpu_gbpages == HV_NO ? "not supported" : "unknown");
 	SZ(a, r->page_size);
 	fprintf(out, "Base page:             %s (%s); struct page %ld bytes (%s)\n", a,
-		hv_page_src_name(h->page_size_source), r->struct_page_size, hv_page_src_name(r->struct_page_source));
+		hv_page_src_name(r->page_size_source), r->struct_page_size, hv_page_src_name(r->struct_page_source));
 	fprintf(out, "HVO:                   %s; vm.hugetlb_optimize_vmemmap %s; hugetlb_free_vmemmap%s%s; %s now\n",
 		r->hvo_compiled == HV_YES ? "built in" : r->hvo_compiled == HV_NO ? "not built" : "build unknown",
 		onoff(r->hvo_sysctl),
 		r->hvo_boot_param == HV_UNKNOWN ? " not set" : r->hvo_boot_param ? "=on" : "=off",
 		r->hvo_default_on == HV_YES ? " (default on)" : "", r->hvo_active ? "active" : "inactive");
-	SZ(a, hv_figure(r->total_hugetlb_bytes));
-	SZ(b, hv_figure(r->total_vmemmap_bytes));
+	SZ(a, r->totals.hugetlb_bytes);
+	SZ(b, r->totals.vmemmap_bytes);
 	fprintf(out, "Hugetlb memory:        %s, described by %s of struct pages without HVO\n", a, b);
 	SZ(a, r->total_savings_current);
-	SZ(b, hv_figure(r->total_savings_possible));
+	SZ(b, r->totals.savings_possible_bytes);
 	if (r->total_savings_basis == HV_BASIS_MEASURED)
 		fprintf(out, "Saved now:             %s (measured from nr_memmap_pages)\n", a);
 	else if (r->total_savings_basis == HV_BASIS_ASSUMED)
@@ -193,14 +193,8 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 		fprintf(out, "Saved now:             %s (none)\n", a);
 	fprintf(out, "Possible:              %s\n", b);
 	if (r->memmap_pages != HV_UNKNOWN && r->memmap_baseline_pages != HV_UNKNOWN) {
-		int64_t now, base;
-		if (__builtin_add_overflow(r->memmap_pages, r->memmap_boot_pages, &now) ||
-		    __builtin_mul_overflow(now, (int64_t)r->page_size, &now))
-			now = HV_UNKNOWN;
-		if (__builtin_mul_overflow(r->memmap_baseline_pages, (int64_t)r->page_size, &base))
-			base = HV_UNKNOWN;
-		SZ(a, base);
-		SZ(b, now);
+		SZ(a, r->totals.memmap_baseline_bytes);
+		SZ(b, r->totals.memmap_bytes);
 		if (r->unoptimized_bytes != HV_UNKNOWN)
 			SZ(c, r->unoptimized_bytes);
 		else
@@ -221,10 +215,10 @@ static void findings(FILE *out, const struct hv_report *r, const struct hv_table
 			o->color && f->severity ? "\033[0m" : "", f->id, f->message);
 		fprintf(out, "          fix: %s\n", f->fix);
 	}
-	if (hv_note_count())
+	if (r->nnotes)
 		fprintf(out, "\nNotes:\n");
-	for (int i = 0; i < hv_note_count(); i++)
-		fprintf(out, "  %s\n", hv_note_get(i));
+	for (int i = 0; i < r->nnotes; i++)
+		fprintf(out, "  %s\n", r->notes[i]);
 }
 
 int hv_render_table(FILE *out, const struct hv_report *r, const struct hv_table_opts *o)

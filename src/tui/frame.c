@@ -101,7 +101,7 @@ static const char *tri(enum hv_tristate t)
 static void header(struct hv_frame *f, const struct hv_report *r, const struct hv_top_view *v,
 		   const struct hv_top_info *info)
 {
-	const struct hv_host *h = r->host;
+	const struct hv_report_source *h = &r->src;
 	char a[32], b[32], c[32];
 	struct hv_fline *l = newline(f);
 	if (!l)
@@ -130,20 +130,20 @@ static void header(struct hv_frame *f, const struct hv_report *r, const struct h
 
 	if (!(l = newline(f)))
 		return;
-	hv_fmt_units((int64_t)r->total_hugetlb_bytes, v->units, a, sizeof(a));
-	hv_fmt_units((int64_t)r->total_vmemmap_bytes, v->units, b, sizeof(b));
+	hv_fmt_units(r->totals.hugetlb_bytes, v->units, a, sizeof(a));
+	hv_fmt_units(r->totals.vmemmap_bytes, v->units, b, sizeof(b));
 	put(l, HV_A_NORMAL, "Hugetlb: %s in %d pool%s, vmemmap %s without HVO", a, r->nhstates,
 	    r->nhstates == 1 ? "" : "s", b);
 	hv_fmt_units(r->total_savings_current, v->units, a, sizeof(a));
-	hv_fmt_units((int64_t)r->total_savings_possible, v->units, b, sizeof(b));
+	hv_fmt_units(r->totals.savings_possible_bytes, v->units, b, sizeof(b));
 	put(l, HV_A_NORMAL, ", saved now %s (%s), possible %s", a, hv_basis_name(r->total_savings_basis), b);
 
 	if (!(l = newline(f)))
 		return;
 	if (r->memmap_pages != HV_UNKNOWN && r->memmap_baseline_pages != HV_UNKNOWN &&
 	    r->realized_savings_bytes != HV_UNKNOWN) {
-		hv_fmt_units((r->memmap_pages + r->memmap_boot_pages) * r->page_size, v->units, a, sizeof(a));
-		hv_fmt_units(r->memmap_baseline_pages * r->page_size, v->units, b, sizeof(b));
+		hv_fmt_units(r->totals.memmap_bytes, v->units, a, sizeof(a));
+		hv_fmt_units(r->totals.memmap_baseline_bytes, v->units, b, sizeof(b));
 		hv_fmt_units(r->realized_savings_bytes, v->units, c, sizeof(c));
 		put(l, HV_A_NORMAL, "Memmap: now %s, baseline %s, realized savings %s", a, b, c);
 		hv_fmt_units(r->unoptimized_bytes, v->units, a, sizeof(a));
@@ -541,9 +541,7 @@ static void processes(struct hv_frame *f, const struct hv_report *r, const struc
 			put(l, HV_A_DIM, "  %s", p ? p->why : "not read");
 		return;
 	}
-	int64_t resv = 0;
-	for (int i = 0; i < r->nhstates; i++)
-		resv += r->hstates[i].resv;
+	int64_t resv = r->totals.resv_pages;
 	if (p->idle) {
 		put(l, HV_A_HEADER, "PROCESSES 0 using hugetlb, sort %s", hv_proc_sort_name(v->sort));
 		if ((l = newline(f))) {

@@ -61,12 +61,8 @@ static int read_procs(struct hv_top *t)
 		return 0;
 	/* Pages in use (allocated, not free) decide whether any process maps
 	 * one; reserved pages (counted as free) whether one holds a reservation. */
-	int64_t in_use = 0, reserved = 0;
-	for (int i = 0; i < t->cur->nhstates; i++) {
-		in_use += t->cur->hstates[i].nr - t->cur->hstates[i].free;
-		reserved += t->cur->hstates[i].resv;
-	}
-	int rc = hv_procs_scan(t->pctx, &t->procs, t->view.smaps, in_use, reserved);
+	int rc = hv_procs_scan(t->pctx, &t->procs, t->view.smaps, t->cur->totals.used_pages,
+			       t->cur->totals.resv_pages);
 	if (rc < 0)
 		return rc;
 	hv_procs_sort(&t->procs, t->view.sort);
@@ -97,7 +93,7 @@ int hv_top_init(struct hv_top *t, const struct hv_probe_opts *po)
 		return rc;
 	t->live = t->root.live;
 	hv_probe_hostname(&t->root, t->hostname, sizeof(t->hostname));
-	if ((rc = hv_model_report(t->host, t->cur)) < 0)
+	if ((rc = hv_model_report(t->host, &t->model, t->cur)) < 0)
 		return rc;
 	if ((rc = hv_procs_open(&t->pctx, &t->root)) < 0)
 		return rc;
@@ -116,7 +112,7 @@ int hv_top_refresh(struct hv_top *t)
 	t->prev = t->cur;
 	t->cur = tmp;
 	t->have_prev = true;
-	if ((rc = hv_model_report(t->host, t->cur)) < 0)
+	if ((rc = hv_model_report(t->host, &t->model, t->cur)) < 0)
 		return rc;
 	stamp(t);
 	return read_procs(t);

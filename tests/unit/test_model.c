@@ -198,7 +198,7 @@ static void test_report_all_optimized(void **state)
 	int64_t drop = 512 * 7 + 2 * 4095;
 	h->nr_memmap_pages = 514;
 	h->nr_memmap_boot_pages = 98304 - 514 - drop;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_int_equal(r->memmap_baseline_pages, 98304);
 	assert_int_equal(r->realized_savings_bytes, drop * 4096);
 	assert_int_equal(r->total_savings_basis, HV_BASIS_MEASURED);
@@ -222,7 +222,7 @@ static void test_report_stale(void **state)
 	int64_t drop = 412 * 7 + 2 * 4095; /* 100 2M pages came while HVO was off */
 	h->nr_memmap_pages = 3318;
 	h->nr_memmap_boot_pages = 98304 - 3318 - drop;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_int_equal(r->hstates[0].unoptimized_pages, 100);
 	assert_int_equal(r->hstates[1].unoptimized_pages, 0);
 	assert_int_equal(r->hstates[0].savings_current, 412 * 28 * K);
@@ -245,7 +245,7 @@ static void test_report_ambiguous_stale(void **state)
 	int64_t drop = 1000 * 7 + 2 * 4095 - 4095; /* one 1G, or 585 2M, un-optimized */
 	h->nr_memmap_pages = 0;
 	h->nr_memmap_boot_pages = 98304 - drop;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_int_equal(r->unoptimized_bytes, 4095 * 4096);
 	assert_int_equal(r->hstates[0].unoptimized_pages, HV_UNKNOWN);
 	assert_int_equal(r->hstates[0].savings_current, HV_UNKNOWN);
@@ -264,7 +264,7 @@ static void test_report_assumed_before_611(void **state)
 	h->kver_minor = 1;
 	h->nr_memmap_pages = h->nr_memmap_boot_pages = HV_UNKNOWN;
 	set_pool(h, 0, 256);
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_int_equal(r->realized_savings_bytes, HV_UNKNOWN);
 	assert_int_equal(r->total_savings_basis, HV_BASIS_ASSUMED);
 	assert_int_equal(r->hstates[0].savings_current_basis, HV_BASIS_ASSUMED);
@@ -284,7 +284,7 @@ static void test_report_hvo_off_and_not_built(void **state)
 	h->sysctl_hvo = 0;
 	h->nr_memmap_pages = 12288;
 	h->nr_memmap_boot_pages = 86016;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_false(r->hvo_active);
 	const struct hv_finding *f = finding(r, "hvo-off");
 	assert_non_null(f);
@@ -295,7 +295,7 @@ static void test_report_hvo_off_and_not_built(void **state)
 
 	h->kconfig.hvo = HV_NO;
 	h->sysctl_hvo = HV_UNKNOWN;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_int_equal(r->hvo_compiled, HV_NO);
 	assert_int_equal(r->hstates[0].optimizable_bytes_per_page, 0);
 	assert_int_equal(r->hstates[0].savings_possible, 0);
@@ -311,7 +311,7 @@ static void test_struct_page_sources(void **state)
 	(void)state;
 	struct hv_host *h = host_618();
 	enum hv_page_src src;
-	assert_int_equal(hv_model_struct_page(h, HV_GEN_6_15, &src), 64);
+	assert_int_equal(hv_model_struct_page(h, NULL, HV_GEN_6_15, &src), 64);
 	assert_int_equal(src, HV_SRC_BTF);
 	h->btf_struct_page_size = 0;
 	/* the boot line: 28 KiB for 2M with 1 kept page gives 64 */
@@ -319,25 +319,78 @@ static void test_struct_page_sources(void **state)
 	h->bootlog.hstates[0].size = 2 * M;
 	h->bootlog.hstates[0].optimizable_kib = 28;
 	h->bootlog.hstates[0].freeable_pages = HV_UNKNOWN;
-	assert_int_equal(hv_model_struct_page(h, HV_GEN_6_15, &src), 64);
+	assert_int_equal(hv_model_struct_page(h, NULL, HV_GEN_6_15, &src), 64);
 	assert_int_equal(src, HV_SRC_DMESG);
 	/* 5.14-5.17 "can free 6 vmemmap pages" with 2 kept gives 64 too */
 	h->bootlog.hstates[0].optimizable_kib = HV_UNKNOWN;
 	h->bootlog.hstates[0].freeable_pages = 6;
-	assert_int_equal(hv_model_struct_page(h, HV_GEN_5_14, &src), 64);
+	assert_int_equal(hv_model_struct_page(h, NULL, HV_GEN_5_14, &src), 64);
 	assert_int_equal(src, HV_SRC_DMESG);
 	/* counters with empty pools: 98304 pages for 24 GiB */
 	h->bootlog.nhstates = 0;
-	assert_int_equal(hv_model_struct_page(h, HV_GEN_6_15, &src), 64);
+	assert_int_equal(hv_model_struct_page(h, NULL, HV_GEN_6_15, &src), 64);
 	assert_int_equal(src, HV_SRC_VMSTAT);
 	/* with pages allocated the counters are no longer the baseline */
 	set_pool(h, 0, 1);
-	assert_int_equal(hv_model_struct_page(h, HV_GEN_6_15, &src), 64);
+	assert_int_equal(hv_model_struct_page(h, NULL, HV_GEN_6_15, &src), 64);
 	assert_int_equal(src, HV_SRC_ASSUMED);
-	h->struct_page_override = 80;
-	assert_int_equal(hv_model_struct_page(h, HV_GEN_6_15, &src), 80);
+	const struct hv_model_opts o = {.struct_page_size = 80};
+	assert_int_equal(hv_model_struct_page(h, &o, HV_GEN_6_15, &src), 80);
 	assert_int_equal(src, HV_SRC_OVERRIDE);
 	free(h);
+}
+
+/* Options reach the model through struct hv_model_opts, never the host:
+ * the host keeps what was probed, the report says what was overridden. */
+static void test_overrides_are_options(void **state)
+{
+	(void)state;
+	struct hv_host *h = host_618();
+	struct hv_report *r = calloc(1, sizeof(*r));
+	set_pool(h, 0, 4);
+	const struct hv_model_opts o = {.page_size = 16384, .struct_page_size = 80};
+	assert_int_equal(hv_model_report(h, &o, r), 0);
+	assert_int_equal(r->page_size, 16384);
+	assert_int_equal(r->page_size_source, HV_SRC_OVERRIDE);
+	assert_int_equal(r->struct_page_size, 80);
+	assert_int_equal(r->struct_page_source, HV_SRC_OVERRIDE);
+	assert_int_equal(h->page_size, 4096);
+	assert_int_equal(h->page_size_source, HV_SRC_LIVE);
+	assert_int_equal(h->btf_struct_page_size, 64);
+	/* nothing tells the base page: the model assumes the default, once */
+	h->page_size = 0;
+	h->page_size_source = HV_SRC_UNKNOWN;
+	hv_notes_clear();
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
+	assert_int_equal(r->page_size, HV_PAGE_SIZE_DEFAULT);
+	assert_int_equal(r->page_size_source, HV_SRC_ASSUMED);
+	assert_int_equal(r->nnotes, 1);
+	assert_non_null(strstr(r->notes[0], "4 KiB assumed"));
+	hv_notes_clear();
+	free(h);
+	free(r);
+}
+
+/* The report holds its figures and host facts itself: re-reading the host
+ * (top's refresh) does not change a report already built. */
+static void test_report_owns_its_figures(void **state)
+{
+	(void)state;
+	struct hv_host *h = host_618();
+	struct hv_report *r = calloc(1, sizeof(*r));
+	set_pool(h, 0, 512);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
+	assert_int_equal(r->totals.hugetlb_bytes, 512 * 2 * M);
+	assert_int_equal(r->totals.vmemmap_bytes, 512 * 32768);
+	assert_int_equal(r->hstates[0].optimizable_per_page_bytes, 28672);
+	assert_int_equal(r->totals.memmap_bytes, (12288 + 86016) * 4096LL);
+	memset(h, 0xa5, sizeof(*h));
+	strcpy(h->release, "overwritten");
+	assert_string_equal(r->src.release, "6.18.44");
+	assert_string_equal(r->src.arch, "x86_64");
+	assert_int_equal(r->hstates[0].nr, 512);
+	free(h);
+	free(r);
 }
 
 static void test_report_non_pow2(void **state)
@@ -347,7 +400,7 @@ static void test_report_non_pow2(void **state)
 	struct hv_report *r = calloc(1, sizeof(*r));
 	h->btf_struct_page_size = 72;
 	set_pool(h, 0, 8);
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_int_equal(r->hstates[0].optimizable_bytes_per_page, 0);
 	assert_non_null(finding(r, "struct-page-not-pow2"));
 	free(h);
@@ -360,12 +413,12 @@ static void test_report_overflow(void **state)
 	struct hv_host *h = host_618();
 	struct hv_report *r = calloc(1, sizeof(*r));
 	h->hstates[1].nr = INT64_MAX / 2; /* x 1 GiB overflows 64 bits */
-	assert_int_equal(hv_model_report(h, r), -ERANGE);
+	assert_int_equal(hv_model_report(h, NULL, r), -ERANGE);
 	assert_non_null(strstr(hv_last_error(), "overflows"));
 	/* a node claiming more pages than its pool */
 	h->hstates[1].nr = 2;
 	h->hstates[1].nodes[0].nr = 3;
-	assert_int_equal(hv_model_report(h, r), -EINVAL);
+	assert_int_equal(hv_model_report(h, NULL, r), -EINVAL);
 	free(h);
 	free(r);
 }
@@ -385,12 +438,12 @@ static void test_boot_pool_findings(void **state)
 	h->bootlog.hstates[0].optimizable_kib = 16380;
 	h->bootlog.hstates[0].freeable_pages = HV_UNKNOWN;
 	h->nr_memmap_boot_pages -= 4095;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_non_null(finding(r, "boot-pool-short"));
 	/* HVO off at boot: boot pools never optimized */
 	assert_non_null(finding(r, "boot-pools-unoptimized"));
 	h->cmdline.hvo_param = 1;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_null(finding(r, "boot-pools-unoptimized"));
 	assert_true(r->hvo_at_boot);
 	free(h);
@@ -408,7 +461,7 @@ static void test_report_baseline_missing(void **state)
 	h->nr_memmap_pages = 12288;
 	h->nr_memmap_boot_pages = 86016 - 100 * 7;
 	h->memblocks.present = 0;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_int_equal(r->realized_savings_bytes, HV_UNKNOWN);
 	assert_int_equal(r->total_savings_current, HV_UNKNOWN);
 	assert_int_equal(r->total_savings_basis, HV_BASIS_NONE);
@@ -425,13 +478,13 @@ static void test_report_baseline_missing(void **state)
 	/* half the blocks: fewer bytes than MemTotal */
 	h->memblocks.present = 96;
 	h->meminfo.mem_total_kib = 23 * 1024 * 1024;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_int_equal(r->realized_savings_bytes, HV_UNKNOWN);
 	assert_non_null(strstr(r->savings_note, "less than MemTotal"));
 
 	/* no MemTotal to compare: the counters themselves exceed the baseline */
 	h->meminfo.mem_total_kib = 0;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_int_equal(r->realized_savings_bytes, HV_UNKNOWN);
 	assert_int_equal(r->total_savings_current, HV_UNKNOWN);
 	assert_non_null(strstr(r->savings_note, "exceed the baseline"));
@@ -439,7 +492,7 @@ static void test_report_baseline_missing(void **state)
 	/* a 6.18 report without block_size_bytes: not "no counters" */
 	h->memblocks.present = 192;
 	h->memblocks.block_size = HV_UNKNOWN;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_non_null(strstr(r->savings_note, "block_size_bytes is missing"));
 	f = finding(r, "savings-unknown");
 	assert_non_null(f);
@@ -449,7 +502,7 @@ static void test_report_baseline_missing(void **state)
 	strcpy(h->release, "6.1.0-13-amd64");
 	h->kver_minor = 1;
 	h->nr_memmap_pages = h->nr_memmap_boot_pages = HV_UNKNOWN;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_int_equal(r->total_savings_basis, HV_BASIS_ASSUMED);
 	assert_non_null(strstr(r->savings_note, "no nr_memmap_pages counters (added in 6.11)"));
 	free(h);
@@ -465,11 +518,11 @@ static void test_report_wide_figures(void **state)
 	h->hstates[1].size = 4ull << 60;
 	h->nr_memmap_pages = h->nr_memmap_boot_pages = HV_UNKNOWN;
 	set_pool(h, 1, 1);
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_int_equal(r->hstates[1].hugetlb_bytes, (int64_t)(4ull << 60));
 	assert_int_equal(r->hstates[1].nodes[0].hugetlb_bytes, (int64_t)(4ull << 60));
 	set_pool(h, 1, 2);
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_int_equal(r->hstates[1].hugetlb_bytes, HV_UNKNOWN);
 	assert_int_equal(r->hstates[1].nodes[0].hugetlb_bytes, HV_UNKNOWN);
 	assert_int_equal(r->hstates[1].vmemmap_bytes, (int64_t)(2 * ((4ull << 60) / 4096 * 64)));
@@ -486,7 +539,7 @@ static void test_findings_advice(void **state)
 	struct hv_report *r = calloc(1, sizeof(*r));
 	/* HVO off, no pools: nothing to re-allocate, and nothing saved "now" */
 	h->sysctl_hvo = 0;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	const struct hv_finding *f = finding(r, "hvo-off");
 	assert_non_null(f);
 	assert_non_null(strstr(f->fix, "--persist"));
@@ -496,7 +549,7 @@ static void test_findings_advice(void **state)
 	/* with pools: the re-allocation comes after, and no promise of "now" */
 	set_pool(h, 0, 10);
 	h->nr_memmap_boot_pages = 86016;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	f = finding(r, "hvo-off");
 	assert_non_null(strstr(f->fix, "--persist"));
 	assert_non_null(strstr(f->fix, "--reoptimize"));
@@ -504,22 +557,22 @@ static void test_findings_advice(void **state)
 	/* the sysctl differs from the boot state (config default off) */
 	assert_null(finding(r, "hvo-not-persistent"));
 	h->sysctl_hvo = 1;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	f = finding(r, "hvo-not-persistent");
 	assert_non_null(f);
 	assert_non_null(strstr(f->message, "sysctl.d"));
 	assert_non_null(strstr(f->fix, "--hvo on --persist"));
 	h->cmdline.hvo_param = 1;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_null(finding(r, "hvo-not-persistent"));
 	/* sysctl.vm.hugetlb_optimize_vmemmap= on the command line sets it at boot, over the parameter */
 	h->cmdline.hvo_param = 0;
 	h->cmdline.sysctl_hvo = 1;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_null(finding(r, "hvo-not-persistent"));
 	h->cmdline.sysctl_hvo = 0;
 	h->cmdline.hvo_param = 1;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	f = finding(r, "hvo-not-persistent");
 	assert_non_null(f);
 	assert_non_null(strstr(f->message, "sysctl.vm.hugetlb_optimize_vmemmap= on the command line sets 0"));
@@ -532,7 +585,7 @@ static void test_findings_advice(void **state)
 	h->cmdline.npools = 1;
 	h->cmdline.pools[0].size = 0; /* hugepages= alone: the default size */
 	h->cmdline.pools[0].count = 10;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_null(finding(r, "pools-not-persistent"));
 
 	/* one stale page, in a pool with pages in use: singular, and when it
@@ -540,7 +593,7 @@ static void test_findings_advice(void **state)
 	h->hstates[0].free = 4;
 	h->hstates[0].resv = 2;
 	h->nr_memmap_boot_pages = 86016 - 9 * 7;
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_int_equal(r->hstates[0].unoptimized_pages, 1);
 	f = finding(r, "stale-pages");
 	assert_non_null(f);
@@ -565,6 +618,8 @@ int main(void)
 		cmocka_unit_test(test_report_assumed_before_611),
 		cmocka_unit_test(test_report_hvo_off_and_not_built),
 		cmocka_unit_test(test_struct_page_sources),
+		cmocka_unit_test(test_overrides_are_options),
+		cmocka_unit_test(test_report_owns_its_figures),
 		cmocka_unit_test(test_report_non_pow2),
 		cmocka_unit_test(test_report_overflow),
 		cmocka_unit_test(test_boot_pool_findings),

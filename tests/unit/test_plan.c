@@ -433,7 +433,7 @@ static void test_from_host(void **state)
 	h->hstates[0].nodes[1] = (struct hv_hstate_node){.node = 1, .nr = 192};
 	h->hstates[1] = (struct hv_hstate){.size = 1 * G, .nr = 1, .nnodes = 2};
 	h->hstates[1].nodes[1] = (struct hv_hstate_node){.node = 1, .nr = 1};
-	assert_int_equal(hv_plan_from_host(h, in), 0);
+	assert_int_equal(hv_plan_from_host(h, NULL, in), 0);
 	assert_int_equal(in->memory, 6 * G);
 	assert_int_equal(in->memory_source, HV_PLAN_MEM_BLOCKS);
 	assert_int_equal(in->nodes, 2);
@@ -463,7 +463,7 @@ static void test_from_host(void **state)
 	/* without memory blocks: MemTotal */
 	h->memblocks.present = HV_UNKNOWN;
 	memset(in, 0, sizeof(*in));
-	assert_int_equal(hv_plan_from_host(h, in), 0);
+	assert_int_equal(hv_plan_from_host(h, NULL, in), 0);
 	assert_int_equal(in->memory, 6104480ull * 1024);
 	assert_int_equal(in->memory_source, HV_PLAN_MEM_MEMINFO);
 	free(h);
@@ -493,7 +493,7 @@ static void test_from_host_sparse_nodes(void **state)
 		h->node_mem[h->nnode_mem].node = ids[i];
 		h->node_mem[h->nnode_mem++].mem_total_kib = (int64_t)((i < 2 ? 512 * G : 4 * G) / K);
 	}
-	assert_int_equal(hv_plan_from_host(h, in), 0);
+	assert_int_equal(hv_plan_from_host(h, NULL, in), 0);
 	assert_int_equal(in->nodes, 6);
 	assert_int_equal(hv_plan_node_id(in, 1), 8);
 	assert_int_equal(hv_plan_node_index(in, 255), 5);
@@ -511,13 +511,13 @@ static void test_from_host_sparse_nodes(void **state)
 	 * longer fit, and the message says so */
 	h->nnode_mem = 5;
 	memset(in, 0, sizeof(*in));
-	assert_int_equal(hv_plan_from_host(h, in), 0);
+	assert_int_equal(hv_plan_from_host(h, NULL, in), 0);
 	assert_false(in->node_weights_set);
 	assert_non_null(strstr(compute_err(in, -EINVAL), "the pools on node 0 add up to 384G"));
 	/* node ids above 255 keep their pools */
 	h->hstates[0].nodes[1].node = 300;
 	memset(in, 0, sizeof(*in));
-	assert_int_equal(hv_plan_from_host(h, in), 0);
+	assert_int_equal(hv_plan_from_host(h, NULL, in), 0);
 	assert_int_equal(hv_plan_node_id(in, 5), 300);
 	assert_int_equal(in->base[0].nr[5], 24576);
 	free(h);

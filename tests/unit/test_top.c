@@ -157,8 +157,8 @@ static void test_frame_pools_and_changes(void **state)
 	(void)state;
 	struct hv_host *h0 = host(256, 256), *h1 = host(512, 500);
 	struct hv_report *r0 = calloc(1, sizeof(*r0)), *r1 = calloc(1, sizeof(*r1));
-	assert_int_equal(hv_model_report(h0, r0), 0);
-	assert_int_equal(hv_model_report(h1, r1), 0);
+	assert_int_equal(hv_model_report(h0, NULL, r0), 0);
+	assert_int_equal(hv_model_report(h1, NULL, r1), 0);
 	struct hv_top_view v = {.procs = false, .delay = 2, .units = HV_UNITS_BYTES};
 	struct hv_top_info info = {"box", "12:00:00", false};
 	struct hv_frame f = {0};
@@ -203,7 +203,7 @@ static void test_frame_processes(void **state)
 	(void)state;
 	struct hv_host *h = host(8, 4);
 	struct hv_report *r = calloc(1, sizeof(*r));
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	struct hv_proc v[2] = {
 		{.pid = 42, .hugetlb_kib = 8192, .private_kib = HV_PROC_NOACCESS, .shared_kib = HV_PROC_NOACCESS,
 		 .mapped_kib = HV_PROC_NOACCESS,
@@ -542,7 +542,7 @@ static void test_frame_width(void **state)
 	struct hv_host *h = host(512, 500);
 	h->hstates[0].resv = 3;
 	struct hv_report *r = calloc(1, sizeof(*r));
-	assert_int_equal(hv_model_report(h, r), 0);
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	struct hv_proc v[1] = {{.pid = 4194304, .hugetlb_kib = 24576, .private_kib = 8192, .shared_kib = 16384,
 				.mapped_kib = 1073741824, .user = "a-very-long-user-name", .comm = "qemu-system-x86_64"}};
 	struct hv_procs p = {.available = true, .smaps = true, .nscanned = 90, .total_kib = 24576,
