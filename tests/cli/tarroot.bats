@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Every command takes a snapshot archive (FILE.tar, as 'snapshot -o FILE.tar'
 # writes) for --root as it takes the directory: one extraction
-# (hv_root_src_open in src/probe/root.c), removed when the command ends.
+# (hv_root_open in src/probe/root.c, called once by src/main.c), removed
+# when the command ends.
 
 setup() {
 	HV=${HVOPLAN:-$BATS_TEST_DIRNAME/../../hvoplan}
