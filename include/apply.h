@@ -61,11 +61,11 @@ struct hv_apply_inputs {
 	int ngrub_others;
 	struct hv_file grub_others[HV_MAX_GRUB_FILES]; /* etc/default/grub.d/ *.cfg, not ours */
 	struct hv_file kernel_cmdline;
-	char *proc_cmdline; /* may be NULL */
+	const char *proc_cmdline; /* the host's cmdline_text; NULL when it was not read */
 	/* tools found under the root (relative path, "" when absent) */
 	char grubby[64], update_grub[64], grub_mkconfig[64], kernel_install[64];
 	bool grub_cfg_dir; /* boot/grub or boot/grub2 exists */
-	char release[128];	/* proc/sys/kernel/osrelease */
+	char release[128];	/* the host's release, "" when unusable in a path */
 	bool kernel_image;	/* boot/vmlinuz-<release> exists */
 	enum hv_bootloader detected;
 };
@@ -239,7 +239,7 @@ int hv_write_value_at(const struct hv_root *root, const char *rel, int64_t value
 int hv_read_value_at(const struct hv_root *root, const char *rel, int64_t *value);
 
 /* ---- reading the inputs (inputs.c) ---- */
-int hv_apply_read_inputs(const struct hv_root *root, struct hv_apply_inputs *in);
+int hv_apply_read_inputs(const struct hv_root *root, const struct hv_host *h, struct hv_apply_inputs *in);
 
 /* ---- execution (exec.c) ---- */
 struct hv_exec_opts {

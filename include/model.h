@@ -123,6 +123,11 @@ struct hv_report {
 	struct hv_finding findings[HV_MAX_FINDINGS];
 };
 
+/* The hugepage size a bare hugepages= means on h: default_hugepagesz= of
+ * its command line, else meminfo's Hugepagesize; 0 unknown. findings and
+ * apply's command-line filter both use it. */
+uint64_t hv_default_hugepage_size(const struct hv_host *h);
+
 /* Builds the whole report. Returns 0, or a negative errno when a figure
  * would overflow 64 bits (hostile input), with hv_fail() text. */
 int hv_model_report(const struct hv_host *h, struct hv_report *r);

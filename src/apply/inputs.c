@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reads what the planner needs besides the probed host: the files apply may
- * edit, the running command line, and which boot loader tooling the root
- * has. Symlinks at any of these paths are refused (hv_read_file_at). */
+ * edit and which boot loader tooling the root has; the running command
+ * line and release come from the host the probe read. Symlinks at any of
+ * these paths are refused (hv_read_file_at). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -85,7 +86,7 @@ static int read_grub_dir(const struct hv_root *root, struct hv_apply_inputs *in)
 	return rc;
 }
 
-int hv_apply_read_inputs(const struct hv_root *root, struct hv_apply_inputs *in)
+int hv_apply_read_inputs(const struct hv_root *root, const struct hv_host *h, struct hv_apply_inputs *in)
 {
 	memset(in, 0, sizeof(*in));
 	int rc;
@@ -95,12 +96,10 @@ int hv_apply_read_inputs(const struct hv_root *root, struct hv_apply_inputs *in)
 	    (rc = hv_read_file_at(root, HV_KERNEL_CMDLINE, MAX_FILE, &in->kernel_cmdline)) < 0 ||
 	    (rc = read_grub_dir(root, in)) < 0)
 		return rc;
-	struct hv_file cl;
-	if (hv_read_file_at(root, "proc/cmdline", 65536, &cl) == 0 && cl.exists)
-		in->proc_cmdline = cl.data;
-	if (hv_read_file_at(root, "proc/sys/kernel/osrelease", 4096, &cl) == 0 && cl.exists) {
-		snprintf(in->release, sizeof(in->release), "%.*s", (int)strcspn(cl.data, " \n"), cl.data);
-		free(cl.data);
+	/* the running command line and release: as the probe read them */
+	in->proc_cmdline = h->cmdline_read ? h->cmdline_text : NULL;
+	if (h->release[0]) {
+		snprintf(in->release, sizeof(in->release), "%.*s", (int)strcspn(h->release, " \n"), h->release);
 		char img[200];
 		snprintf(img, sizeof(img), "boot/vmlinuz-%s", in->release);
 		in->kernel_image = hv_rel_ok(img) && exists_at(root, img);
@@ -146,6 +145,5 @@ void hv_inputs_free(struct hv_apply_inputs *in)
 	file_free(&in->kernel_cmdline);
 	for (int i = 0; i < in->ngrub_others; i++)
 		file_free(&in->grub_others[i]);
-	free(in->proc_cmdline);
-	in->proc_cmdline = NULL;
+	in->proc_cmdline = NULL; /* the host's */
 }

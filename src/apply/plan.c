@@ -383,7 +383,7 @@ static int plan_persist(const struct hv_desired *d, const struct hv_host *h, con
 		note(p, "kernel %d.%d has no per-node hugepages= (5.16+): the boot pools get the node totals; "
 			"run 'hvoplan apply --yes' at boot (examples/hvoplan-apply.service) to place them per node",
 		     h->kver_major, h->kver_minor);
-	uint64_t defsz = h->meminfo.hugepagesize_kib > 0 ? (uint64_t)h->meminfo.hugepagesize_kib * 1024 : 0;
+	uint64_t defsz = hv_default_hugepage_size(h);
 	p->bootloader = d->bootloader == HV_BL_AUTO ? in->detected : d->bootloader;
 	switch (p->bootloader) {
 	case HV_BL_GRUB:

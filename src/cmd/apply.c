@@ -270,7 +270,7 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 					       "(or set them in the [apply] section of hvoplan.conf)");
 		goto out;
 	}
-	if ((rc = hv_apply_read_inputs(x.root, &x.in)) < 0 ||
+	if ((rc = hv_apply_read_inputs(x.root, x.h, &x.in)) < 0 ||
 	    (rc = hv_apply_plan(&d, x.h, x.r, &x.in, x.p)) < 0) {
 		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;
