@@ -91,3 +91,15 @@ teardown() {
 		[[ $output == *bad.tar* ]] || { echo "$cmd: $output"; false; }
 	done
 }
+
+@test "a missing --root fails every command that reads it once, with exit 3 and one message" {
+	for cmd in report "plan --from-host" "top -b -n 1" "apply --hvo off" "snapshot -o $BATS_TEST_TMPDIR/x"; do
+		for root in "$BATS_TEST_TMPDIR/none.tar" "$BATS_TEST_TMPDIR/none"; do
+			# shellcheck disable=SC2086
+			run "$HV" $cmd --root "$root"
+			[ "$status" -eq 3 ] || { echo "$cmd --root $root -> $status: $output"; false; }
+			[ "$output" = "hvoplan: $root: No such file or directory" ] || { echo "$cmd: $output"; false; }
+		done
+	done
+	[ ! -e "$BATS_TEST_TMPDIR/x" ]
+}
