@@ -53,7 +53,7 @@ struct hv_file {
 	mode_t mode;
 };
 
-/* Everything the planner needs besides the host, read by hv_apply_read_inputs(). */
+/* Everything hv_actions_build() needs besides the host, read by hv_apply_read_inputs(). */
 struct hv_apply_inputs {
 	struct hv_file sysctl_dropin;
 	struct hv_file grub_main;
@@ -100,7 +100,7 @@ struct hv_action {
 	char text[1024]; /* one-line description, or manual instructions */
 };
 
-struct hv_plan {
+struct hv_actions {
 	int n;
 	struct hv_action a[HV_MAX_ACTIONS];
 	enum hv_bootloader bootloader; /* resolved */
@@ -199,10 +199,10 @@ char *hv_sh_word_value(const char *s, size_t b, size_t e);
 char *hv_grub_dropin_text(const char *params);
 char *hv_sysctl_dropin_text(int hvo);
 
-/* ---- planning (plan.c), pure ---- */
-int hv_apply_plan(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
-		  const struct hv_apply_inputs *in, struct hv_plan *p);
-void hv_plan_free(struct hv_plan *p);
+/* ---- the action list (actions.c), pure ---- */
+int hv_actions_build(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
+		     const struct hv_apply_inputs *in, struct hv_actions *p);
+void hv_actions_free(struct hv_actions *p);
 void hv_inputs_free(struct hv_apply_inputs *in);
 
 /* ---- unified diff (diff.c), pure ---- */
@@ -255,21 +255,22 @@ enum hv_exec_result {
 	HV_EXEC_ROLLED_BACK, /* a step failed; every change was undone */
 	HV_EXEC_PARTIAL,     /* a step failed and undoing failed too: the backup is kept */
 };
-/* Carries the plan out. Returns 0 (with *shortfall set when a pool came
+/* Carries the action list out. Returns 0 (with *shortfall set when a pool came
  * back smaller than asked), or a negative errno with *res saying what
  * state the failure left. */
-int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool *shortfall, enum hv_exec_result *res);
+int hv_apply_execute(const struct hv_actions *p, const struct hv_exec_opts *o, bool *shortfall, enum hv_exec_result *res);
 /* Runs a boot loader tool (or says why it is not run). */
 int hv_run_tool(const struct hv_exec_opts *o, const char *tool, char *const argv[]);
 int hv_lock(const struct hv_root *root, int *fd);
 
 /* ---- printing (print.c) ---- */
-void hv_plan_print(FILE *out, const struct hv_plan *p, const struct hv_root *root, const char *tool_dir, bool dry_run);
+void hv_actions_print(FILE *out, const struct hv_actions *p, const struct hv_root *root, const char *tool_dir,
+		      bool dry_run);
 
 /* ---- revert (revert.c) ---- */
-/* Builds a plan that restores the newest backup; *backup gets its
+/* Builds the action list that restores the newest backup; *backup gets its
  * directory (relative to the root). -ENOENT when there is none. */
-int hv_revert_plan(const struct hv_root *root, struct hv_plan *p, char *backup, size_t cap);
+int hv_revert_actions(const struct hv_root *root, struct hv_actions *p, char *backup, size_t cap);
 /* After a successful revert: removes the backup directory. */
 int hv_revert_finish(const struct hv_root *root, const char *backup);
 

@@ -186,7 +186,7 @@ static int record_missing_dirs(const struct hv_exec_opts *o, struct backup *b, c
 	return rc;
 }
 
-static int backup_start(const struct hv_plan *p, const struct hv_exec_opts *o, struct backup *b)
+static int backup_start(const struct hv_actions *p, const struct hv_exec_opts *o, struct backup *b)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -413,7 +413,7 @@ static int do_reoptimize(const struct hv_action *a, const struct hv_exec_opts *o
 	return 0;
 }
 
-static int rerun_tool(const struct hv_plan *p, const struct hv_action *a, const struct hv_exec_opts *o)
+static int rerun_tool(const struct hv_actions *p, const struct hv_action *a, const struct hv_exec_opts *o)
 {
 	if (strcmp(a->tool, "grubby") != 0)
 		return hv_run_tool(o, a->tool, a->argv);
@@ -464,7 +464,7 @@ static void rollback_failed(const struct hv_action *a)
 		hv_last_error() ? hv_last_error() : "failed");
 }
 
-static int rollback(const struct hv_plan *p, int done, const int64_t *before, const struct hv_exec_opts *o,
+static int rollback(const struct hv_actions *p, int done, const int64_t *before, const struct hv_exec_opts *o,
 		    const struct undo *u)
 {
 	int bad = 0;
@@ -514,7 +514,7 @@ static int rollback(const struct hv_plan *p, int done, const int64_t *before, co
 	return bad;
 }
 
-int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool *shortfall, enum hv_exec_result *res)
+int hv_apply_execute(const struct hv_actions *p, const struct hv_exec_opts *o, bool *shortfall, enum hv_exec_result *res)
 {
 	*shortfall = false;
 	*res = HV_EXEC_DONE;

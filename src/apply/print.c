@@ -7,7 +7,8 @@
 #include "apply.h"
 #include "probe.h"
 
-void hv_plan_print(FILE *out, const struct hv_plan *p, const struct hv_root *root, const char *tool_dir, bool dry_run)
+void hv_actions_print(FILE *out, const struct hv_actions *p, const struct hv_root *root, const char *tool_dir,
+		      bool dry_run)
 {
 	bool live = root->live;
 	const char *rootname = root->path; /* named only when not live */

@@ -59,7 +59,7 @@ static int newest_backup(const struct hv_root *root, char *out, size_t cap)
 	return 0;
 }
 
-static struct hv_action *add(struct hv_plan *p, enum hv_act_kind k)
+static struct hv_action *add(struct hv_actions *p, enum hv_act_kind k)
 {
 	if (p->n >= HV_MAX_ACTIONS)
 		return NULL;
@@ -101,7 +101,7 @@ static int read_manifest(const struct hv_root *root, const char *backup, struct 
 }
 
 static int plan_file(const struct hv_root *root, const char *backup, const struct hv_mf_entry *e,
-		     struct hv_plan *p)
+		     struct hv_actions *p)
 {
 	struct hv_file saved = {0}, cur;
 	if (e->kind == HV_MF_FILE_PRESENT) {
@@ -152,7 +152,7 @@ static int plan_file(const struct hv_root *root, const char *backup, const struc
 /* A value that cannot be read is set anyway (the write is the restore, and
  * the executor reads it back); one whose file is gone (a node or a size
  * that no longer exists) cannot be restored and is left out, said. */
-static int plan_value(const struct hv_root *root, const struct hv_mf_entry *e, struct hv_plan *p)
+static int plan_value(const struct hv_root *root, const struct hv_mf_entry *e, struct hv_actions *p)
 {
 	int64_t cur = HV_UNKNOWN;
 	char why[600] = "";
@@ -213,7 +213,7 @@ static int plan_tool(const struct hv_manifest *m, const struct hv_mf_entry *e, s
 	return set_argv(a, strcmp(e->tool, "update-grub") ? argv2 : argv1);
 }
 
-int hv_revert_plan(const struct hv_root *root, struct hv_plan *p, char *backup, size_t cap)
+int hv_revert_actions(const struct hv_root *root, struct hv_actions *p, char *backup, size_t cap)
 {
 	memset(p, 0, sizeof(*p));
 	p->bootloader = HV_BL_MANUAL;
@@ -257,7 +257,7 @@ int hv_revert_plan(const struct hv_root *root, struct hv_plan *p, char *backup, 
 			rc = plan_value(root, &m.e[i], p);
 	hv_manifest_free(&m);
 	if (rc < 0) {
-		hv_plan_free(p);
+		hv_actions_free(p);
 		return rc;
 	}
 	return 0;

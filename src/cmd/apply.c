@@ -80,7 +80,7 @@ struct run {
 	bool live;
 	struct hv_host *h;
 	struct hv_report *r;
-	struct hv_plan *p;
+	struct hv_actions *p;
 	struct hv_apply_inputs in;
 	const char *tool_dir; /* HVOPLAN_TOOL_DIR, under --root only */
 };
@@ -122,11 +122,11 @@ static int execute(struct run *x, bool revert)
 static int do_revert(struct run *x, bool yes)
 {
 	char backup[256];
-	int rc = hv_revert_plan(x->root, x->p, backup, sizeof(backup));
+	int rc = hv_revert_actions(x->root, x->p, backup, sizeof(backup));
 	if (rc < 0)
 		return hv_report_error(rc, HV_EXIT_ENV);
 	printf("reverting to the state before /%s\n", backup);
-	hv_plan_print(stdout, x->p, x->root, x->tool_dir, !yes);
+	hv_actions_print(stdout, x->p, x->root, x->tool_dir, !yes);
 	if (!yes)
 		return HV_EXIT_OK;
 	int code = execute(x, true);
@@ -271,11 +271,11 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		goto out;
 	}
 	if ((rc = hv_apply_read_inputs(x.root, x.h, &x.in)) < 0 ||
-	    (rc = hv_apply_plan(&d, x.h, x.r, &x.in, x.p)) < 0) {
+	    (rc = hv_actions_build(&d, x.h, x.r, &x.in, x.p)) < 0) {
 		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;
 	}
-	hv_plan_print(stdout, x.p, x.root, x.tool_dir, !yes);
+	hv_actions_print(stdout, x.p, x.root, x.tool_dir, !yes);
 	int real = 0;
 	for (int i = 0; i < x.p->n; i++)
 		real += x.p->a[i].kind != HV_ACT_MANUAL;
@@ -283,7 +283,7 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		code = execute(&x, false);
 out:
 	if (x.p) {
-		hv_plan_free(x.p);
+		hv_actions_free(x.p);
 		free(x.p);
 	}
 	hv_inputs_free(&x.in);
