@@ -2,9 +2,7 @@
 /* hvoplan apply: settings (config < environment < command line) -> desired
  * state -> action list -> dry run, or with --yes the executor. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
