@@ -15,6 +15,8 @@
 #include "host.h"
 #include "model.h"
 
+struct hv_root; /* probe.h: the run's root, its fd and display name */
+
 #define HV_MAX_ACTIONS 256
 #define HV_MAX_ARGV 8
 #define HV_MAX_GRUB_FILES 32
@@ -51,7 +53,7 @@ struct hv_file {
 	mode_t mode;
 };
 
-/* Everything the planner needs besides the host, read by hv_apply_read_inputs(). */
+/* Everything hv_actions_build() needs besides the host, read by hv_apply_read_inputs(). */
 struct hv_apply_inputs {
 	struct hv_file sysctl_dropin;
 	struct hv_file grub_main;
@@ -59,11 +61,11 @@ struct hv_apply_inputs {
 	int ngrub_others;
 	struct hv_file grub_others[HV_MAX_GRUB_FILES]; /* etc/default/grub.d/ *.cfg, not ours */
 	struct hv_file kernel_cmdline;
-	char *proc_cmdline; /* may be NULL */
+	const char *proc_cmdline; /* the host's cmdline_text; NULL when it was not read */
 	/* tools found under the root (relative path, "" when absent) */
 	char grubby[64], update_grub[64], grub_mkconfig[64], kernel_install[64];
 	bool grub_cfg_dir; /* boot/grub or boot/grub2 exists */
-	char release[128];	/* proc/sys/kernel/osrelease */
+	char release[128];	/* the host's release, "" when unusable in a path */
 	bool kernel_image;	/* boot/vmlinuz-<release> exists */
 	enum hv_bootloader detected;
 };
@@ -98,7 +100,7 @@ struct hv_action {
 	char text[1024]; /* one-line description, or manual instructions */
 };
 
-struct hv_plan {
+struct hv_actions {
 	int n;
 	struct hv_action a[HV_MAX_ACTIONS];
 	enum hv_bootloader bootloader; /* resolved */
@@ -197,10 +199,10 @@ char *hv_sh_word_value(const char *s, size_t b, size_t e);
 char *hv_grub_dropin_text(const char *params);
 char *hv_sysctl_dropin_text(int hvo);
 
-/* ---- planning (plan.c), pure ---- */
-int hv_apply_plan(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
-		  const struct hv_apply_inputs *in, struct hv_plan *p);
-void hv_plan_free(struct hv_plan *p);
+/* ---- the action list (actions.c), pure ---- */
+int hv_actions_build(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
+		     const struct hv_apply_inputs *in, struct hv_actions *p);
+void hv_actions_free(struct hv_actions *p);
 void hv_inputs_free(struct hv_apply_inputs *in);
 
 /* ---- unified diff (diff.c), pure ---- */
@@ -212,38 +214,36 @@ int hv_udiff(FILE *out, const char *aname, const char *a, size_t alen, const cha
 /* ---- files under the root, never following symlinks (rootfs.c) ---- */
 /* Checks rel is a plain relative path: no "..", no "//", safe characters. */
 int hv_rel_ok(const char *rel);
-/* Opens rel's parent directory under rootfd, refusing symlinks on the way.
+/* Opens rel's parent directory under root (root->path names it), refusing symlinks on the way.
  * With create, missing directories are made (mode 0755) and, when
  * created/ncreated are given, recorded there (outermost first). */
-int hv_open_parent(int rootfd, const char *rootname, const char *rel, bool create, int *dirfd, const char **base,
+int hv_open_parent(const struct hv_root *root, const char *rel, bool create, int *dirfd, const char **base,
 		   char (*created)[256], int *ncreated, int maxcreated);
 /* Reads a regular file; a symlink or other non-regular file is an error
  * (-ELOOP / -EINVAL), a missing one gives f->exists = false. */
-int hv_read_file_at(int rootfd, const char *rootname, const char *rel, size_t max, struct hv_file *f);
+int hv_read_file_at(const struct hv_root *root, const char *rel, size_t max, struct hv_file *f);
 /* Atomic replace (temp, fsync, rename, fsync dir), refusing symlinks. */
-int hv_replace_file_at(int rootfd, const char *rootname, const char *rel, const void *data, size_t len, mode_t mode,
+int hv_replace_file_at(const struct hv_root *root, const char *rel, const void *data, size_t len, mode_t mode,
 		       char (*created)[256], int *ncreated, int maxcreated);
-int hv_remove_file_at(int rootfd, const char *rootname, const char *rel);
+int hv_remove_file_at(const struct hv_root *root, const char *rel);
 /* Removes the directory rel if it is empty (0 also when it is absent or not
  * empty); an error (a symlink on the way, an I/O error) has hv_fail() text. */
-int hv_remove_dir_at(int rootfd, const char *rootname, const char *rel);
+int hv_remove_dir_at(const struct hv_root *root, const char *rel);
 /* Removes the temporary files an atomic replace of rel left when its run
  * was killed (".BASE.hvoplan-PID-NSEC" next to it). Only under the apply
  * lock: no other run can be writing one. */
-int hv_remove_stale_temps_at(int rootfd, const char *rootname, const char *rel);
+int hv_remove_stale_temps_at(const struct hv_root *root, const char *rel);
 /* Writes "value\n" to a kernel file (sysfs/procfs, or its copy in a test
  * tree) and reads the value back. */
-int hv_write_value_at(int rootfd, const char *rootname, const char *rel, int64_t value);
-int hv_read_value_at(int rootfd, const char *rootname, const char *rel, int64_t *value);
+int hv_write_value_at(const struct hv_root *root, const char *rel, int64_t value);
+int hv_read_value_at(const struct hv_root *root, const char *rel, int64_t *value);
 
 /* ---- reading the inputs (inputs.c) ---- */
-int hv_apply_read_inputs(int rootfd, const char *rootname, struct hv_apply_inputs *in);
+int hv_apply_read_inputs(const struct hv_root *root, const struct hv_host *h, struct hv_apply_inputs *in);
 
 /* ---- execution (exec.c) ---- */
 struct hv_exec_opts {
-	int rootfd;
-	const char *rootname; /* "" for "/" */
-	bool live;	      /* root is "/" */
+	const struct hv_root *root; /* its path is "" for "/" */
 	const char *tool_dir; /* HVOPLAN_TOOL_DIR: run fakes from here */
 	bool progress;	      /* draw a progress bar on stderr */
 	bool no_backup;	      /* --revert: the backup being restored is the record */
@@ -255,23 +255,23 @@ enum hv_exec_result {
 	HV_EXEC_ROLLED_BACK, /* a step failed; every change was undone */
 	HV_EXEC_PARTIAL,     /* a step failed and undoing failed too: the backup is kept */
 };
-/* Carries the plan out. Returns 0 (with *shortfall set when a pool came
+/* Carries the action list out. Returns 0 (with *shortfall set when a pool came
  * back smaller than asked), or a negative errno with *res saying what
  * state the failure left. */
-int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool *shortfall, enum hv_exec_result *res);
+int hv_apply_execute(const struct hv_actions *p, const struct hv_exec_opts *o, bool *shortfall, enum hv_exec_result *res);
 /* Runs a boot loader tool (or says why it is not run). */
 int hv_run_tool(const struct hv_exec_opts *o, const char *tool, char *const argv[]);
-int hv_lock(int rootfd, const char *rootname, int *fd);
+int hv_lock(const struct hv_root *root, int *fd);
 
 /* ---- printing (print.c) ---- */
-void hv_plan_print(FILE *out, const struct hv_plan *p, const char *rootname, bool live, const char *tool_dir,
-		   bool dry_run);
+void hv_actions_print(FILE *out, const struct hv_actions *p, const struct hv_root *root, const char *tool_dir,
+		      bool dry_run);
 
 /* ---- revert (revert.c) ---- */
-/* Builds a plan that restores the newest backup; *backup gets its
+/* Builds the action list that restores the newest backup; *backup gets its
  * directory (relative to the root). -ENOENT when there is none. */
-int hv_revert_plan(int rootfd, const char *rootname, struct hv_plan *p, char *backup, size_t cap);
+int hv_revert_actions(const struct hv_root *root, struct hv_actions *p, char *backup, size_t cap);
 /* After a successful revert: removes the backup directory. */
-int hv_revert_finish(int rootfd, const char *rootname, const char *backup);
+int hv_revert_finish(const struct hv_root *root, const char *backup);
 
 #endif

@@ -8,20 +8,31 @@
 
 #define HV_VERSION "0.1.0"
 
+struct hv_root;
+
 struct hv_global {
-	const char *root;    /* NULL: live "/" */
-	const char *config;  /* --config before the command (apply reads it) */
-	int color;	     /* -1 auto, 0 never, 1 always */
+	const char *root_arg; /* --root as given; NULL: live "/" */
+	const char *config;   /* --config before the command (apply reads it) */
+	int color;	      /* -1 auto, 0 never, 1 always */
+	/* Set by main.c for the commands its table marks HV_RUN_ROOT: opens
+	 * root_arg once, into root, which main closes after the command. */
+	int (*open_root)(struct hv_global *g);
+	const struct hv_root *root; /* NULL until opened */
 };
 
 /* Each command: parses its own argv (argv[0] is the command name) and
- * returns an exit code (enum hv_exit). */
+ * returns an exit code (enum hv_exit), or a negative errno (with hv_fail()
+ * text) that main reports as an environment error (exit 3). */
 int cmd_report(int argc, char **argv, struct hv_global *g);
 int cmd_snapshot(int argc, char **argv, struct hv_global *g);
 int cmd_plan(int argc, char **argv, struct hv_global *g);
 int cmd_apply(int argc, char **argv, struct hv_global *g);
 int cmd_top(int argc, char **argv, struct hv_global *g);
 
+/* The run's root (--root, or "/"), opened on the first call, after the
+ * command has parsed its options (--root may follow the command name).
+ * Returns -errno with hv_fail() text; the command returns it to main. */
+int hv_global_root(struct hv_global *g, const struct hv_root **r);
 /* Options every command accepts; returns 1 if `opt` was one of them. */
 int hv_global_option(int opt, const char *arg, struct hv_global *g, int *err);
 bool hv_use_color(const struct hv_global *g, FILE *out);

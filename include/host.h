@@ -53,6 +53,8 @@ struct hv_cmdline_pool {
 	} node_counts[HV_MAX_CMDLINE_NODES];
 };
 
+#define HV_CMDLINE_MAX (1 << 16) /* bytes of proc/cmdline read */
+
 struct hv_cmdline {
 	bool present;
 	int hvo_param;		  /* hugetlb_free_vmemmap: HV_UNKNOWN absent, 0 off, 1 on */
@@ -128,6 +130,9 @@ struct hv_host {
 	struct hv_hstate hstates[HV_MAX_HSTATES];
 
 	struct hv_cmdline cmdline;
+	/* proc/cmdline as read (apply edits boot parameters from it) */
+	bool cmdline_read;
+	char cmdline_text[HV_CMDLINE_MAX + 1];
 	struct hv_kconfig kconfig;
 	struct hv_bootlog bootlog;
 	enum hv_tristate cpu_gbpages; /* pdpe1gb (x86) */

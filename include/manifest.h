@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define HV_MANIFEST_MAX (1 << 20) /* bytes; a real one is well under 4 KiB */
-#define HV_MF_TEXT_MAX 2048	  /* grubby parameter lists, as in struct hv_plan */
+#define HV_MF_TEXT_MAX 2048	  /* grubby parameter lists, as in struct hv_actions */
 
 enum hv_mf_kind {
 	HV_MF_FILE_PRESENT, /* rel existed with mode; its bytes are in files/rel */

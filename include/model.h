@@ -171,6 +171,11 @@ struct hv_model_opts {
 	long struct_page_size;
 };
 
+/* The hugepage size a bare hugepages= means on h: default_hugepagesz= of
+ * its command line, else meminfo's Hugepagesize; 0 unknown. findings and
+ * apply's command-line filter both use it. */
+uint64_t hv_default_hugepage_size(const struct hv_host *h);
+
 /* Builds the whole report. Returns 0, or a negative errno when a figure
  * would overflow 64 bits (hostile input), with hv_fail() text. */
 int hv_model_report(const struct hv_host *h, const struct hv_model_opts *o, struct hv_report *r);

@@ -11,32 +11,25 @@
 
 #include "host.h"
 
+/* The --root of a run, opened once (src/main.c) and handed to every layer
+ * that reads or writes under it: a directory (or "/") is read where it is;
+ * a snapshot archive (FILE.tar, a regular file, as 'snapshot -o FILE.tar'
+ * writes) is extracted into a private directory (see hv_snapshot_untar)
+ * that hv_root_close() removes. */
 struct hv_root {
-	int fd;
-	char path[4096];
-	int live;
-};
-
-int hv_root_open(struct hv_root *r, const char *path);
-void hv_root_close(struct hv_root *r);
-
-/* --root as given, the same for every command: a directory (or "/") is read
- * where it is; a snapshot archive (FILE.tar, a regular file, as 'snapshot -o
- * FILE.tar' writes) is extracted into a private directory (see
- * hv_snapshot_untar) that hv_root_src_close() removes. */
-struct hv_root_src {
-	const char *given; /* --root as given, "/" when none */
-	const char *path;  /* the directory to read: given, or the extraction */
-	int archive;
+	int fd;		 /* O_PATH directory: the root, or the extraction */
+	char path[4096]; /* display name: "" for "/", else the real path (of the archive) */
+	int live;	 /* the root is "/" */
+	char given[4096]; /* --root as given, "/" when none */
+	int archive;	  /* given is a FILE.tar, read from dir */
 	char dir[4096];
 };
-int hv_root_src_open(struct hv_root_src *s, const char *root);
-void hv_root_src_close(struct hv_root_src *s);
-/* hv_root_open() of s->path; for an archive, messages (r->path) name the
- * archive, not the extraction. */
-int hv_root_src_root(const struct hv_root_src *s, struct hv_root *r);
-/* A failure rc while reading s->path: for an archive the message names it. */
-int hv_root_src_fail(const struct hv_root_src *s, int rc);
+
+/* root NULL or "": the live "/". On failure r is closed (fd -1). */
+int hv_root_open(struct hv_root *r, const char *root);
+void hv_root_close(struct hv_root *r);
+/* A failure rc while reading r: for an archive the message names it. */
+int hv_root_fail(const struct hv_root *r, int rc);
 
 /* Printable name of rel under the root, for messages ("/proc/meminfo" on a
  * live host, "SNAP/proc/meminfo" for a snapshot). Returns a static buffer. */
@@ -57,13 +50,9 @@ int hv_root_read(const struct hv_root *r, const char *rel, size_t max, char **bu
 int hv_root_read_small(const struct hv_root *r, const char *rel, char *buf, size_t cap);
 int hv_root_exists(const struct hv_root *r, const char *rel);
 
-/* Where to probe. Overrides of what is found are the model's
- * (struct hv_model_opts): the host holds facts only. */
-struct hv_probe_opts {
-	const char *root;
-};
 
-int hv_probe_host(const struct hv_probe_opts *o, struct hv_host *h);
+/* One pass over r into h; for an archive, h->root and messages name it. */
+int hv_probe_host(const struct hv_root *r, struct hv_host *h);
 
 /* Pieces, also used by `top` to re-read only what changes. */
 int hv_probe_pools(const struct hv_root *r, struct hv_host *h);

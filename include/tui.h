@@ -82,8 +82,7 @@ int hv_top_build_help(struct hv_frame *f, const struct hv_top_view *v);
 
 /* A running `top`: the probed host, the root kept open for re-reads. */
 struct hv_top {
-	struct hv_root root;
-	struct hv_root_src src; /* --root, extracted for the session if an archive */
+	const struct hv_root *root; /* the run's, opened and closed by main */
 	struct hv_host *host;	    /* re-read in place: no report points into it */
 	struct hv_model_opts model; /* overrides, as report takes them (none from top's options) */
 	struct hv_report *cur, *prev; /* prev is NULL-equivalent until have_prev */
@@ -102,7 +101,7 @@ struct hv_top {
 extern volatile sig_atomic_t hv_top_stop;
 void hv_top_signals(void);
 
-int hv_top_init(struct hv_top *t, const struct hv_probe_opts *po);
+int hv_top_init(struct hv_top *t, const struct hv_root *root);
 /* Re-reads pools and counters (live only) and rebuilds the report; reads
  * the processes when the panel is shown. */
 int hv_top_refresh(struct hv_top *t);

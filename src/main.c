@@ -14,18 +14,49 @@
 
 #include "cli.h"
 #include "hv_error.h"
+#include "probe.h"
+
+/* Like git's RUN_SETUP: the command reads (or writes) under --root, which
+ * main opens once for it (hv_global_root) and closes when it returns. plan
+ * opens it only for --from-host or --root. */
+#define HV_RUN_ROOT 1
 
 static const struct {
 	const char *name;
 	int (*fn)(int, char **, struct hv_global *);
+	int flags;
 	const char *help;
 } commands[] = {
-	{"report", cmd_report, "vmemmap cost and HVO savings per hugepage size and NUMA node, with findings"},
-	{"plan", cmd_plan, "what-if vmemmap cost and savings for any host, kernel and page-size mix"},
-	{"apply", cmd_apply, "bring HVO and pool sizes to a desired state, now and across reboots"},
-	{"top", cmd_top, "live dashboard of pools, savings and hugetlb processes"},
-	{"snapshot", cmd_snapshot, "capture the files hvoplan reads, for offline analysis with --root"},
+	{"report", cmd_report, HV_RUN_ROOT, "vmemmap cost and HVO savings per hugepage size and NUMA node, with findings"},
+	{"plan", cmd_plan, HV_RUN_ROOT, "what-if vmemmap cost and savings for any host, kernel and page-size mix"},
+	{"apply", cmd_apply, HV_RUN_ROOT, "bring HVO and pool sizes to a desired state, now and across reboots"},
+	{"top", cmd_top, HV_RUN_ROOT, "live dashboard of pools, savings and hugetlb processes"},
+	{"snapshot", cmd_snapshot, HV_RUN_ROOT, "capture the files hvoplan reads, for offline analysis with --root"},
 };
+
+/* The one struct hv_root of a run: a directory as it is, a FILE.tar from
+ * one private extraction (removed by hv_root_close). */
+static struct hv_root run_root = {.fd = -1};
+
+static int open_root(struct hv_global *g)
+{
+	int rc = hv_root_open(&run_root, g->root_arg);
+	if (rc < 0)
+		return rc;
+	g->root = &run_root;
+	return 0;
+}
+
+static int run_command(size_t i, int argc, char **argv, struct hv_global *g)
+{
+	if (commands[i].flags & HV_RUN_ROOT)
+		g->open_root = open_root;
+	int code = commands[i].fn(argc, argv, g);
+	if (g->root)
+		hv_root_close(&run_root);
+	g->root = NULL;
+	return code < 0 ? hv_report_error(code, HV_EXIT_ENV) : code;
+}
 
 static void usage(FILE *out)
 {
@@ -68,7 +99,7 @@ static int close_stdout(int code)
 
 static int run(int argc, char **argv)
 {
-	struct hv_global g = {.root = NULL, .color = -1};
+	struct hv_global g = {.root_arg = NULL, .color = -1};
 	static const struct option longopts[] = {
 		HV_GLOBAL_LONGOPTS,
 		{"config", required_argument, NULL, OPT_GLOBAL_CONFIG},
@@ -108,7 +139,7 @@ static int run(int argc, char **argv)
 			char **sub = argv + optind;
 			int subc = argc - optind;
 			optind = 0; /* full getopt reset for the command's own parse */
-			return commands[i].fn(subc, sub, &g);
+			return run_command(i, subc, sub, &g);
 		}
 	}
 	return hv_usage_error(NULL, "unknown command '%s'", argv[optind]);

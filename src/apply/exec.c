@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "probe.h"
 #include "fsutil.h"
 #include "hv_error.h"
 #include "manifest.h"
@@ -26,25 +27,25 @@ extern char **environ;
 
 #define MAX_CREATED 32
 
-int hv_lock(int rootfd, const char *rootname, int *fdout)
+int hv_lock(const struct hv_root *root, int *fdout)
 {
 	int dfd;
 	const char *base;
-	int rc = hv_open_parent(rootfd, rootname, HV_LOCK_REL, true, &dfd, &base, NULL, NULL, 0);
+	int rc = hv_open_parent(root, HV_LOCK_REL, true, &dfd, &base, NULL, NULL, 0);
 	if (rc < 0)
-		return rc == -ENOENT ? hv_fail(ENOENT, "%s/%s: cannot create", rootname, HV_LOCK_REL) : rc;
+		return rc == -ENOENT ? hv_fail(ENOENT, "%s/%s: cannot create", root->path, HV_LOCK_REL) : rc;
 	int fd = openat(dfd, base, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	int e = errno;
 	close(dfd);
 	if (fd < 0)
-		return hv_fail(e, "%s/%s: %s", rootname, HV_LOCK_REL, strerror(e));
+		return hv_fail(e, "%s/%s: %s", root->path, HV_LOCK_REL, strerror(e));
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		e = errno;
 		close(fd);
 		if (e == EWOULDBLOCK)
-			return hv_fail(EBUSY, "%s/%s: another 'hvoplan apply' is running; try again when it is done", rootname,
+			return hv_fail(EBUSY, "%s/%s: another 'hvoplan apply' is running; try again when it is done", root->path,
 				       HV_LOCK_REL);
-		return hv_fail(e, "%s/%s: cannot lock: %s", rootname, HV_LOCK_REL, strerror(e));
+		return hv_fail(e, "%s/%s: cannot lock: %s", root->path, HV_LOCK_REL, strerror(e));
 	}
 	*fdout = fd;
 	return 0;
@@ -64,7 +65,7 @@ int hv_run_tool(const struct hv_exec_opts *o, const char *tool, char *const argv
 	path[0] = '\0';
 	if (o->tool_dir && *o->tool_dir) {
 		snprintf(path, sizeof(path), "%s/%s", o->tool_dir, argv[0]);
-	} else if (!o->live) {
+	} else if (!o->root->live) {
 		show_argv(o->out, "  not run under --root (set HVOPLAN_TOOL_DIR to run a fake); would run:", argv);
 		return 0;
 	} else {
@@ -90,7 +91,7 @@ int hv_run_tool(const struct hv_exec_opts *o, const char *tool, char *const argv
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(environ[i], "HVOPLAN_ROOT=", 13))
 			envp[k++] = environ[i];
-	snprintf(rootvar, sizeof(rootvar), "HVOPLAN_ROOT=%s", o->live ? "/" : o->rootname);
+	snprintf(rootvar, sizeof(rootvar), "HVOPLAN_ROOT=%s", o->root->live ? "/" : o->root->path);
 	envp[k++] = rootvar;
 	envp[k] = NULL;
 	fflush(NULL);
@@ -137,7 +138,7 @@ struct backup {
 	bool made;
 	int dfd;
 	char rel[160];	 /* under the root */
-	char shown[4400]; /* rel under the root's name, for messages */
+	struct hv_root at; /* the backup directory for the file API: fd dfd, path rel under the root's name */
 	struct hv_mf_writer mf;
 	int ndirs; /* directories recorded as missing before the run */
 	char dirs[MAX_CREATED][256];
@@ -149,9 +150,9 @@ struct backup {
  * (a failed rewrite, kill -9) leaves no directory the backup forgot. */
 static int record_missing_dirs(const struct hv_exec_opts *o, struct backup *b, const char *rel)
 {
-	int fd = fcntl(o->rootfd, F_DUPFD_CLOEXEC, 0);
+	int fd = fcntl(o->root->fd, F_DUPFD_CLOEXEC, 0);
 	if (fd < 0)
-		return hv_fail(errno, "%s: %s", o->rootname, strerror(errno));
+		return hv_fail(errno, "%s: %s", o->root->path, strerror(errno));
 	bool missing = false;
 	int rc = 0;
 	for (const char *slash = strchr(rel, '/'); slash && rc == 0; slash = strchr(slash + 1, '/')) {
@@ -185,7 +186,7 @@ static int record_missing_dirs(const struct hv_exec_opts *o, struct backup *b, c
 	return rc;
 }
 
-static int backup_start(const struct hv_plan *p, const struct hv_exec_opts *o, struct backup *b)
+static int backup_start(const struct hv_actions *p, const struct hv_exec_opts *o, struct backup *b)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -194,14 +195,15 @@ static int backup_start(const struct hv_plan *p, const struct hv_exec_opts *o, s
 	char stamp[64];
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
 	snprintf(b->rel, sizeof(b->rel), "%s/%s.%09ldZ", HV_BACKUP_DIR, stamp, (long)ts.tv_nsec);
-	snprintf(b->shown, sizeof(b->shown), "%s/%s", o->rootname, b->rel);
+	snprintf(b->at.path, sizeof(b->at.path), "%.3900s/%s", o->root->path, b->rel); /* PATH_MAX bounds both */
 	char mrel[256];
 	snprintf(mrel, sizeof(mrel), "%s/manifest", b->rel);
 	const char *base;
-	int rc = hv_open_parent(o->rootfd, o->rootname, mrel, true, &b->dfd, &base, NULL, NULL, 0);
+	int rc = hv_open_parent(o->root, mrel, true, &b->dfd, &base, NULL, NULL, 0);
 	if (rc < 0)
 		return rc;
 	b->made = true;
+	b->at.fd = b->dfd;
 	if ((rc = hv_mf_begin(&b->mf)) < 0)
 		return rc;
 	for (int i = 0; i < p->n; i++) {
@@ -211,7 +213,7 @@ static int backup_start(const struct hv_plan *p, const struct hv_exec_opts *o, s
 		case HV_ACT_FILE:
 			if (a->existed) {
 				snprintf(frel, sizeof(frel), "files/%s", a->rel);
-				if ((rc = hv_replace_file_at(b->dfd, b->shown, frel, a->old_data, a->old_len, a->mode, NULL,
+				if ((rc = hv_replace_file_at(&b->at, frel, a->old_data, a->old_len, a->mode, NULL,
 							     NULL, 0)) < 0)
 					return rc;
 				rc = hv_mf_file_present(&b->mf, (unsigned)a->mode, a->rel);
@@ -239,7 +241,7 @@ static int backup_start(const struct hv_plan *p, const struct hv_exec_opts *o, s
 		if (rc < 0)
 			return rc;
 	}
-	return hv_replace_file_at(b->dfd, b->shown, "manifest", b->mf.buf, b->mf.len, 0600, NULL, NULL, 0);
+	return hv_replace_file_at(&b->at, "manifest", b->mf.buf, b->mf.len, 0600, NULL, NULL, 0);
 }
 
 /* ---- execution with an undo log ---- */
@@ -252,16 +254,16 @@ struct undo {
 static int do_file(const struct hv_action *a, const struct hv_exec_opts *o, struct undo *u)
 {
 	if (a->remove)
-		return hv_remove_file_at(o->rootfd, o->rootname, a->rel);
-	return hv_replace_file_at(o->rootfd, o->rootname, a->rel, a->new_data, a->new_len, a->mode, u->created,
+		return hv_remove_file_at(o->root, a->rel);
+	return hv_replace_file_at(o->root, a->rel, a->new_data, a->new_len, a->mode, u->created,
 				  &u->nfiles_created, MAX_CREATED);
 }
 
 static int undo_file(const struct hv_action *a, const struct hv_exec_opts *o)
 {
 	if (!a->existed)
-		return hv_remove_file_at(o->rootfd, o->rootname, a->rel);
-	return hv_replace_file_at(o->rootfd, o->rootname, a->rel, a->old_data, a->old_len, a->mode, NULL, NULL, 0);
+		return hv_remove_file_at(o->root, a->rel);
+	return hv_replace_file_at(o->root, a->rel, a->old_data, a->old_len, a->mode, NULL, NULL, 0);
 }
 
 /* A pool's nr_hugepages counts its surplus pages too, but a write to it
@@ -277,20 +279,20 @@ static int pool_read(const struct hv_exec_opts *o, const char *rel, int64_t *nr,
 {
 	char srel[300];
 	snprintf(srel, sizeof(srel), "%.*ssurplus_hugepages", (int)(strlen(rel) - strlen("nr_hugepages")), rel);
-	int rc = hv_read_value_at(o->rootfd, o->rootname, rel, nr);
+	int rc = hv_read_value_at(o->root, rel, nr);
 	if (rc < 0)
 		return rc;
-	if ((rc = hv_read_value_at(o->rootfd, o->rootname, srel, surplus)) < 0)
+	if ((rc = hv_read_value_at(o->root, srel, surplus)) < 0)
 		return rc;
 	if (*surplus > *nr)
-		return hv_fail(EINVAL, "%s/%s: %lld surplus pages in a pool of %lld (%s/%s)", o->rootname, srel,
-			       (long long)*surplus, (long long)*nr, o->rootname, rel);
+		return hv_fail(EINVAL, "%s/%s: %lld surplus pages in a pool of %lld (%s/%s)", o->root->path, srel,
+			       (long long)*surplus, (long long)*nr, o->root->path, rel);
 	return 0;
 }
 
 static int pool_set(const struct hv_exec_opts *o, const char *rel, int64_t v, int64_t *nr, int64_t *surplus)
 {
-	int rc = hv_write_value_at(o->rootfd, o->rootname, rel, v);
+	int rc = hv_write_value_at(o->root, rel, v);
 	return rc < 0 ? rc : pool_read(o, rel, nr, surplus);
 }
 
@@ -304,10 +306,10 @@ static int set_value(const struct hv_exec_opts *o, const char *rel, int64_t v, i
 			*got = nr - surplus;
 		return rc;
 	}
-	int rc = hv_write_value_at(o->rootfd, o->rootname, rel, v);
+	int rc = hv_write_value_at(o->root, rel, v);
 	if (rc < 0)
 		return rc;
-	return hv_read_value_at(o->rootfd, o->rootname, rel, got);
+	return hv_read_value_at(o->root, rel, got);
 }
 
 /* Releases a->count free pages and allocates them again, a->batch per
@@ -411,7 +413,7 @@ static int do_reoptimize(const struct hv_action *a, const struct hv_exec_opts *o
 	return 0;
 }
 
-static int rerun_tool(const struct hv_plan *p, const struct hv_action *a, const struct hv_exec_opts *o)
+static int rerun_tool(const struct hv_actions *p, const struct hv_action *a, const struct hv_exec_opts *o)
 {
 	if (strcmp(a->tool, "grubby") != 0)
 		return hv_run_tool(o, a->tool, a->argv);
@@ -438,7 +440,7 @@ static int rerun_tool(const struct hv_plan *p, const struct hv_action *a, const 
 static bool file_unchanged(const struct hv_action *a, const struct hv_exec_opts *o)
 {
 	struct hv_file cur;
-	if (hv_read_file_at(o->rootfd, o->rootname, a->rel, 1 << 20, &cur) < 0)
+	if (hv_read_file_at(o->root, a->rel, 1 << 20, &cur) < 0)
 		return false;
 	bool same = a->existed ? cur.exists && cur.len == a->old_len && !memcmp(cur.data, a->old_data, cur.len) &&
 					 cur.mode == a->mode
@@ -452,7 +454,7 @@ static bool value_unchanged(const struct hv_action *a, const struct hv_exec_opts
 {
 	int64_t got, nr, surplus;
 	if (a->kind == HV_ACT_SYSCTL || !is_pool(a->rel))
-		return hv_read_value_at(o->rootfd, o->rootname, a->rel, &got) == 0 && got == want;
+		return hv_read_value_at(o->root, a->rel, &got) == 0 && got == want;
 	return pool_read(o, a->rel, &nr, &surplus) == 0 && nr - surplus == want;
 }
 
@@ -462,7 +464,7 @@ static void rollback_failed(const struct hv_action *a)
 		hv_last_error() ? hv_last_error() : "failed");
 }
 
-static int rollback(const struct hv_plan *p, int done, const int64_t *before, const struct hv_exec_opts *o,
+static int rollback(const struct hv_actions *p, int done, const int64_t *before, const struct hv_exec_opts *o,
 		    const struct undo *u)
 {
 	int bad = 0;
@@ -489,7 +491,7 @@ static int rollback(const struct hv_plan *p, int done, const int64_t *before, co
 			/* a pool left smaller than it was is not rolled back */
 			if (vrc == 0 && a->kind != HV_ACT_SYSCTL && got < before[i])
 				vrc = hv_fail(ENOMEM, "%s/%s: the kernel gave back %lld of the %lld persistent pages",
-					      o->rootname, a->rel, (long long)got, (long long)before[i]);
+					      o->root->path, a->rel, (long long)got, (long long)before[i]);
 			if (vrc < 0) {
 				rollback_failed(a);
 				bad++;
@@ -501,7 +503,7 @@ static int rollback(const struct hv_plan *p, int done, const int64_t *before, co
 	}
 	/* an empty directory left is said, not counted: the files are back */
 	for (int i = u->nfiles_created - 1; i >= 0; i--)
-		if (hv_remove_dir_at(o->rootfd, o->rootname, u->created[i]) < 0)
+		if (hv_remove_dir_at(o->root, u->created[i]) < 0)
 			fprintf(stderr, "hvoplan: warning: %s\n", hv_last_error());
 	/* the boot loader saw the new files: let it see the old ones */
 	for (int i = 0; files && i < done - 1; i++) /* the failed step itself changed nothing */
@@ -512,7 +514,7 @@ static int rollback(const struct hv_plan *p, int done, const int64_t *before, co
 	return bad;
 }
 
-int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool *shortfall, enum hv_exec_result *res)
+int hv_apply_execute(const struct hv_actions *p, const struct hv_exec_opts *o, bool *shortfall, enum hv_exec_result *res)
 {
 	*shortfall = false;
 	*res = HV_EXEC_DONE;
@@ -530,7 +532,7 @@ int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool
 			char path[4400];
 			close(b.dfd);
 			b.dfd = -1;
-			snprintf(path, sizeof(path), "%s/%s", o->live ? "" : o->rootname, b.rel);
+			snprintf(path, sizeof(path), "%s/%s", o->root->live ? "" : o->root->path, b.rel);
 			hv_remove_tree(path);
 		}
 		hv_mf_writer_free(&b.mf);
@@ -598,7 +600,7 @@ int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool
 		/* the failed step may have half-happened (a pool write): undo it too */
 		int bad = rollback(p, i + 1, before, o, &u);
 		*res = bad ? HV_EXEC_PARTIAL : HV_EXEC_ROLLED_BACK;
-		if (b.made && bad == 0 && hv_discard_backup(o->live ? "" : o->rootname, b.rel) < 0)
+		if (b.made && bad == 0 && hv_discard_backup(o->root->live ? "" : o->root->path, b.rel) < 0)
 			fprintf(stderr, "hvoplan: warning: %s\n", hv_last_error());
 		if (b.dfd >= 0)
 			close(b.dfd);
@@ -623,7 +625,7 @@ int hv_apply_execute(const struct hv_plan *p, const struct hv_exec_opts *o, bool
 				more = true;
 		}
 		if (rc == 0 && more)
-			rc = hv_replace_file_at(b.dfd, b.shown, "manifest", b.mf.buf, b.mf.len, 0600, NULL, NULL, 0);
+			rc = hv_replace_file_at(&b.at, "manifest", b.mf.buf, b.mf.len, 0600, NULL, NULL, 0);
 		close(b.dfd);
 		hv_mf_writer_free(&b.mf);
 		if (rc < 0)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Reads what the planner needs besides the probed host: the files apply may
- * edit, the running command line, and which boot loader tooling the root
- * has. Symlinks at any of these paths are refused (hv_read_file_at). */
+ * edit and which boot loader tooling the root has; the running command
+ * line and release come from the host the probe read. Symlinks at any of
+ * these paths are refused (hv_read_file_at). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,21 +13,22 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "probe.h"
 #include "hv_error.h"
 
 #define MAX_FILE (1 << 20)
 
-static bool exists_at(int rootfd, const char *rel)
+static bool exists_at(const struct hv_root *root, const char *rel)
 {
 	struct stat st;
-	return fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	return fstatat(root->fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
-static void find_tool(int rootfd, char *out, size_t cap, const char *const *cands)
+static void find_tool(const struct hv_root *root, char *out, size_t cap, const char *const *cands)
 {
 	out[0] = '\0';
 	for (; *cands; cands++)
-		if (exists_at(rootfd, *cands)) {
+		if (exists_at(root, *cands)) {
 			snprintf(out, cap, "%s", *cands);
 			return;
 		}
@@ -37,11 +39,11 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int read_grub_dir(int rootfd, const char *rootname, struct hv_apply_inputs *in)
+static int read_grub_dir(const struct hv_root *root, struct hv_apply_inputs *in)
 {
 	int dfd;
 	const char *base;
-	int rc = hv_open_parent(rootfd, rootname, HV_GRUB_DIR "/x", false, &dfd, &base, NULL, NULL, 0);
+	int rc = hv_open_parent(root, HV_GRUB_DIR "/x", false, &dfd, &base, NULL, NULL, 0);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0)
@@ -49,7 +51,7 @@ static int read_grub_dir(int rootfd, const char *rootname, struct hv_apply_input
 	DIR *d = fdopendir(dfd);
 	if (!d) {
 		close(dfd);
-		return hv_fail(errno, "%s/%s: %s", rootname, HV_GRUB_DIR, strerror(errno));
+		return hv_fail(errno, "%s/%s: %s", root->path, HV_GRUB_DIR, strerror(errno));
 	}
 	char *names[HV_MAX_GRUB_FILES];
 	int n = 0;
@@ -63,7 +65,7 @@ static int read_grub_dir(int rootfd, const char *rootname, struct hv_apply_input
 			closedir(d);
 			for (int i = 0; i < n; i++)
 				free(names[i]);
-			return hv_fail(E2BIG, "%s/%s: more than %d files", rootname, HV_GRUB_DIR, HV_MAX_GRUB_FILES);
+			return hv_fail(E2BIG, "%s/%s: more than %d files", root->path, HV_GRUB_DIR, HV_MAX_GRUB_FILES);
 		}
 		names[n++] = strdup(e->d_name);
 	}
@@ -75,8 +77,8 @@ static int read_grub_dir(int rootfd, const char *rootname, struct hv_apply_input
 		if (rc == 0 && names[i]) {
 			snprintf(rel, sizeof(rel), "%s/%.200s", HV_GRUB_DIR, names[i]);
 			if (!hv_rel_ok(rel))
-				rc = hv_fail(EINVAL, "%s/%s: unusual file name; rename it", rootname, rel);
-			else if ((rc = hv_read_file_at(rootfd, rootname, rel, MAX_FILE, &in->grub_others[in->ngrub_others])) == 0)
+				rc = hv_fail(EINVAL, "%s/%s: unusual file name; rename it", root->path, rel);
+			else if ((rc = hv_read_file_at(root, rel, MAX_FILE, &in->grub_others[in->ngrub_others])) == 0)
 				in->ngrub_others++;
 		}
 		free(names[i]);
@@ -84,25 +86,23 @@ static int read_grub_dir(int rootfd, const char *rootname, struct hv_apply_input
 	return rc;
 }
 
-int hv_apply_read_inputs(int rootfd, const char *rootname, struct hv_apply_inputs *in)
+int hv_apply_read_inputs(const struct hv_root *root, const struct hv_host *h, struct hv_apply_inputs *in)
 {
 	memset(in, 0, sizeof(*in));
 	int rc;
-	if ((rc = hv_read_file_at(rootfd, rootname, HV_SYSCTL_DROPIN, MAX_FILE, &in->sysctl_dropin)) < 0 ||
-	    (rc = hv_read_file_at(rootfd, rootname, HV_GRUB_MAIN, MAX_FILE, &in->grub_main)) < 0 ||
-	    (rc = hv_read_file_at(rootfd, rootname, HV_GRUB_DROPIN, MAX_FILE, &in->grub_dropin)) < 0 ||
-	    (rc = hv_read_file_at(rootfd, rootname, HV_KERNEL_CMDLINE, MAX_FILE, &in->kernel_cmdline)) < 0 ||
-	    (rc = read_grub_dir(rootfd, rootname, in)) < 0)
+	if ((rc = hv_read_file_at(root, HV_SYSCTL_DROPIN, MAX_FILE, &in->sysctl_dropin)) < 0 ||
+	    (rc = hv_read_file_at(root, HV_GRUB_MAIN, MAX_FILE, &in->grub_main)) < 0 ||
+	    (rc = hv_read_file_at(root, HV_GRUB_DROPIN, MAX_FILE, &in->grub_dropin)) < 0 ||
+	    (rc = hv_read_file_at(root, HV_KERNEL_CMDLINE, MAX_FILE, &in->kernel_cmdline)) < 0 ||
+	    (rc = read_grub_dir(root, in)) < 0)
 		return rc;
-	struct hv_file cl;
-	if (hv_read_file_at(rootfd, rootname, "proc/cmdline", 65536, &cl) == 0 && cl.exists)
-		in->proc_cmdline = cl.data;
-	if (hv_read_file_at(rootfd, rootname, "proc/sys/kernel/osrelease", 4096, &cl) == 0 && cl.exists) {
-		snprintf(in->release, sizeof(in->release), "%.*s", (int)strcspn(cl.data, " \n"), cl.data);
-		free(cl.data);
+	/* the running command line and release: as the probe read them */
+	in->proc_cmdline = h->cmdline_read ? h->cmdline_text : NULL;
+	if (h->release[0]) {
+		snprintf(in->release, sizeof(in->release), "%.*s", (int)strcspn(h->release, " \n"), h->release);
 		char img[200];
 		snprintf(img, sizeof(img), "boot/vmlinuz-%s", in->release);
-		in->kernel_image = hv_rel_ok(img) && exists_at(rootfd, img);
+		in->kernel_image = hv_rel_ok(img) && exists_at(root, img);
 		if (!hv_rel_ok(img))
 			in->release[0] = '\0';
 	}
@@ -112,13 +112,13 @@ int hv_apply_read_inputs(int rootfd, const char *rootname, struct hv_apply_input
 	static const char *const ug[] = {"usr/sbin/update-grub", NULL};
 	static const char *const mk[] = {"usr/sbin/grub-mkconfig", "usr/sbin/grub2-mkconfig", NULL};
 	static const char *const ki[] = {"usr/bin/kernel-install", NULL};
-	find_tool(rootfd, in->grubby, sizeof(in->grubby), grubby);
-	find_tool(rootfd, in->update_grub, sizeof(in->update_grub), ug);
-	find_tool(rootfd, in->grub_mkconfig, sizeof(in->grub_mkconfig), mk);
-	find_tool(rootfd, in->kernel_install, sizeof(in->kernel_install), ki);
-	in->grub_cfg_dir = exists_at(rootfd, "boot/grub") || exists_at(rootfd, "boot/grub2");
-	bool bls = exists_at(rootfd, "boot/loader/entries") || exists_at(rootfd, "efi/loader/entries") ||
-		   exists_at(rootfd, "boot/efi/loader/entries");
+	find_tool(root, in->grubby, sizeof(in->grubby), grubby);
+	find_tool(root, in->update_grub, sizeof(in->update_grub), ug);
+	find_tool(root, in->grub_mkconfig, sizeof(in->grub_mkconfig), mk);
+	find_tool(root, in->kernel_install, sizeof(in->kernel_install), ki);
+	in->grub_cfg_dir = exists_at(root, "boot/grub") || exists_at(root, "boot/grub2");
+	bool bls = exists_at(root, "boot/loader/entries") || exists_at(root, "efi/loader/entries") ||
+		   exists_at(root, "boot/efi/loader/entries");
 
 	if (in->grubby[0])
 		in->detected = HV_BL_GRUBBY;
@@ -145,6 +145,5 @@ void hv_inputs_free(struct hv_apply_inputs *in)
 	file_free(&in->kernel_cmdline);
 	for (int i = 0; i < in->ngrub_others; i++)
 		file_free(&in->grub_others[i]);
-	free(in->proc_cmdline);
-	in->proc_cmdline = NULL;
+	in->proc_cmdline = NULL; /* the host's */
 }

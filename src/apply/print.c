@@ -5,10 +5,13 @@
 #include <string.h>
 
 #include "apply.h"
+#include "probe.h"
 
-void hv_plan_print(FILE *out, const struct hv_plan *p, const char *rootname, bool live, const char *tool_dir,
-		   bool dry_run)
+void hv_actions_print(FILE *out, const struct hv_actions *p, const struct hv_root *root, const char *tool_dir,
+		      bool dry_run)
 {
+	bool live = root->live;
+	const char *rootname = root->path; /* named only when not live */
 	int real = 0;
 	for (int i = 0; i < p->n; i++)
 		real += p->a[i].kind != HV_ACT_MANUAL;

@@ -15,24 +15,25 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "probe.h"
 #include "fsutil.h"
 #include "hv_error.h"
 #include "manifest.h"
 #include "parse.h"
 
-static int newest_backup(int rootfd, const char *rootname, char *out, size_t cap)
+static int newest_backup(const struct hv_root *root, char *out, size_t cap)
 {
 	int dfd;
 	const char *base;
-	int rc = hv_open_parent(rootfd, rootname, HV_BACKUP_DIR "/x", false, &dfd, &base, NULL, NULL, 0);
+	int rc = hv_open_parent(root, HV_BACKUP_DIR "/x", false, &dfd, &base, NULL, NULL, 0);
 	if (rc == -ENOENT)
-		return hv_fail(ENOENT, "%s/%s: no backup to revert to (nothing was persisted)", rootname, HV_BACKUP_DIR);
+		return hv_fail(ENOENT, "%s/%s: no backup to revert to (nothing was persisted)", root->path, HV_BACKUP_DIR);
 	if (rc < 0)
 		return rc;
 	DIR *d = fdopendir(dfd);
 	if (!d) {
 		close(dfd);
-		return hv_fail(errno, "%s/%s: %s", rootname, HV_BACKUP_DIR, strerror(errno));
+		return hv_fail(errno, "%s/%s: %s", root->path, HV_BACKUP_DIR, strerror(errno));
 	}
 	char best[128] = "";
 	struct dirent *e;
@@ -53,12 +54,12 @@ static int newest_backup(int rootfd, const char *rootname, char *out, size_t cap
 	}
 	closedir(d);
 	if (!best[0])
-		return hv_fail(ENOENT, "%s/%s: no backup to revert to (nothing was persisted)", rootname, HV_BACKUP_DIR);
+		return hv_fail(ENOENT, "%s/%s: no backup to revert to (nothing was persisted)", root->path, HV_BACKUP_DIR);
 	snprintf(out, cap, "%s/%s", HV_BACKUP_DIR, best);
 	return 0;
 }
 
-static struct hv_action *add(struct hv_plan *p, enum hv_act_kind k)
+static struct hv_action *add(struct hv_actions *p, enum hv_act_kind k)
 {
 	if (p->n >= HV_MAX_ACTIONS)
 		return NULL;
@@ -83,13 +84,13 @@ static int set_argv(struct hv_action *a, const char *const *argv)
 	return 0;
 }
 
-static int read_manifest(int rootfd, const char *rootname, const char *backup, struct hv_manifest *m)
+static int read_manifest(const struct hv_root *root, const char *backup, struct hv_manifest *m)
 {
 	char mrel[300], name[4400];
 	snprintf(mrel, sizeof(mrel), "%s/manifest", backup);
-	snprintf(name, sizeof(name), "%s/%s", rootname, mrel);
+	snprintf(name, sizeof(name), "%s/%s", root->path, mrel);
 	struct hv_file mf;
-	int rc = hv_read_file_at(rootfd, rootname, mrel, HV_MANIFEST_MAX, &mf);
+	int rc = hv_read_file_at(root, mrel, HV_MANIFEST_MAX, &mf);
 	if (rc < 0)
 		return rc;
 	if (!mf.exists)
@@ -99,20 +100,20 @@ static int read_manifest(int rootfd, const char *rootname, const char *backup, s
 	return rc;
 }
 
-static int plan_file(int rootfd, const char *rootname, const char *backup, const struct hv_mf_entry *e,
-		     struct hv_plan *p)
+static int plan_file(const struct hv_root *root, const char *backup, const struct hv_mf_entry *e,
+		     struct hv_actions *p)
 {
 	struct hv_file saved = {0}, cur;
 	if (e->kind == HV_MF_FILE_PRESENT) {
 		char brel[800];
 		snprintf(brel, sizeof(brel), "%s/files/%s", backup, e->rel);
-		int rc = hv_read_file_at(rootfd, rootname, brel, 1 << 20, &saved);
+		int rc = hv_read_file_at(root, brel, 1 << 20, &saved);
 		if (rc < 0)
 			return rc;
 		if (!saved.exists)
-			return hv_fail(ENOENT, "%s/%s: missing from the backup", rootname, brel);
+			return hv_fail(ENOENT, "%s/%s: missing from the backup", root->path, brel);
 	}
-	int rc = hv_read_file_at(rootfd, rootname, e->rel, 1 << 20, &cur);
+	int rc = hv_read_file_at(root, e->rel, 1 << 20, &cur);
 	if (rc < 0) {
 		free(saved.data);
 		return rc;
@@ -129,7 +130,7 @@ static int plan_file(int rootfd, const char *rootname, const char *backup, const
 	if (!a) {
 		free(cur.data);
 		free(saved.data);
-		return hv_fail(E2BIG, "%s/%s: more than %d changes to undo", rootname, backup, HV_MAX_ACTIONS);
+		return hv_fail(E2BIG, "%s/%s: more than %d changes to undo", root->path, backup, HV_MAX_ACTIONS);
 	}
 	snprintf(a->rel, sizeof(a->rel), "%s", e->rel);
 	a->existed = cur.exists;
@@ -151,12 +152,12 @@ static int plan_file(int rootfd, const char *rootname, const char *backup, const
 /* A value that cannot be read is set anyway (the write is the restore, and
  * the executor reads it back); one whose file is gone (a node or a size
  * that no longer exists) cannot be restored and is left out, said. */
-static int plan_value(int rootfd, const char *rootname, const struct hv_mf_entry *e, struct hv_plan *p)
+static int plan_value(const struct hv_root *root, const struct hv_mf_entry *e, struct hv_actions *p)
 {
 	int64_t cur = HV_UNKNOWN;
 	char why[600] = "";
 	hv_clear_error();
-	int rc = hv_read_value_at(rootfd, rootname, e->rel, &cur);
+	int rc = hv_read_value_at(root, e->rel, &cur);
 	if (rc == -ENOENT) {
 		fprintf(stderr, "hvoplan: warning: %s; its value (%lld) cannot be restored and is left out\n",
 			hv_last_error() ? hv_last_error() : e->rel, (long long)e->value);
@@ -212,15 +213,15 @@ static int plan_tool(const struct hv_manifest *m, const struct hv_mf_entry *e, s
 	return set_argv(a, strcmp(e->tool, "update-grub") ? argv2 : argv1);
 }
 
-int hv_revert_plan(int rootfd, const char *rootname, struct hv_plan *p, char *backup, size_t cap)
+int hv_revert_actions(const struct hv_root *root, struct hv_actions *p, char *backup, size_t cap)
 {
 	memset(p, 0, sizeof(*p));
 	p->bootloader = HV_BL_MANUAL;
-	int rc = newest_backup(rootfd, rootname, backup, cap);
+	int rc = newest_backup(root, backup, cap);
 	if (rc < 0)
 		return rc;
 	struct hv_manifest m;
-	if ((rc = read_manifest(rootfd, rootname, backup, &m)) < 0)
+	if ((rc = read_manifest(root, backup, &m)) < 0)
 		return rc;
 	/* files first, then the boot loader tool (which reads them), then the
 	 * runtime values; the last tool record is the one that ran */
@@ -230,7 +231,7 @@ int hv_revert_plan(int rootfd, const char *rootname, struct hv_plan *p, char *ba
 		const struct hv_mf_entry *e = &m.e[i];
 		if (e->kind == HV_MF_FILE_PRESENT || e->kind == HV_MF_FILE_ABSENT) {
 			int before = p->n;
-			rc = plan_file(rootfd, rootname, backup, e, p);
+			rc = plan_file(root, backup, e, p);
 			nfiles += p->n - before;
 		} else if (e->kind == HV_MF_GRUBBY || e->kind == HV_MF_TOOL || e->kind == HV_MF_KERNEL_INSTALL) {
 			tool = e;
@@ -253,31 +254,31 @@ int hv_revert_plan(int rootfd, const char *rootname, struct hv_plan *p, char *ba
 	}
 	for (int i = 0; i < m.n && rc == 0; i++)
 		if (m.e[i].kind == HV_MF_VALUE)
-			rc = plan_value(rootfd, rootname, &m.e[i], p);
+			rc = plan_value(root, &m.e[i], p);
 	hv_manifest_free(&m);
 	if (rc < 0) {
-		hv_plan_free(p);
+		hv_actions_free(p);
 		return rc;
 	}
 	return 0;
 }
 
-int hv_revert_finish(int rootfd, const char *rootname, const char *backup)
+int hv_revert_finish(const struct hv_root *root, const char *backup)
 {
 	struct hv_manifest m;
-	if (read_manifest(rootfd, rootname, backup, &m) == 0) {
+	if (read_manifest(root, backup, &m) == 0) {
 		/* a run killed half-way leaves its temporary files next to them */
 		for (int i = 0; i < m.n; i++)
 			if ((m.e[i].kind == HV_MF_FILE_PRESENT || m.e[i].kind == HV_MF_FILE_ABSENT) &&
-			    hv_remove_stale_temps_at(rootfd, rootname, m.e[i].rel) < 0)
+			    hv_remove_stale_temps_at(root, m.e[i].rel) < 0)
 				fprintf(stderr, "hvoplan: warning: %s\n", hv_last_error());
 		/* innermost first; a directory someone put files in stays */
 		for (int i = m.n - 1; i >= 0; i--)
-			if (m.e[i].kind == HV_MF_MKDIR && hv_remove_dir_at(rootfd, rootname, m.e[i].rel) < 0)
+			if (m.e[i].kind == HV_MF_MKDIR && hv_remove_dir_at(root, m.e[i].rel) < 0)
 				fprintf(stderr, "hvoplan: warning: %s\n", hv_last_error());
 		hv_manifest_free(&m);
 	}
-	return hv_discard_backup(rootname, backup);
+	return hv_discard_backup(root->path, backup);
 }
 
 int hv_discard_backup(const char *rootname, const char *backup)

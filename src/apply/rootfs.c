@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "probe.h"
 #include "fsutil.h"
 #include "hv_error.h"
 #include "parse.h"
@@ -39,14 +40,16 @@ int hv_rel_ok(const char *rel)
 	return 1;
 }
 
-int hv_open_parent(int rootfd, const char *rootname, const char *rel, bool create, int *dirfd, const char **base,
+int hv_open_parent(const struct hv_root *root, const char *rel, bool create, int *dirfd, const char **base,
 		   char (*created)[256], int *ncreated, int maxcreated)
 {
 	if (!hv_rel_ok(rel))
-		return hv_fail(EINVAL, "%s/%s: refusing an unusual path", rootname, rel);
-	int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+		return hv_fail(EINVAL, "%s/%s: refusing an unusual path", root->path, rel);
+	/* a readable descriptor of the root itself (its fd is O_PATH): the
+	 * parent of a top-level rel is read and fsync'ed */
+	int fd = openat(root->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return hv_fail(errno, "%s: %s", rootname, strerror(errno));
+		return hv_fail(errno, "%s: %s", root->path, strerror(errno));
 	char comp[256];
 	const char *p = rel;
 	for (;;) {
@@ -61,7 +64,7 @@ int hv_open_parent(int rootfd, const char *rootname, const char *rel, bool creat
 			if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST) {
 				int e = errno;
 				close(fd);
-				return hv_fail(e, "%s/%.*s: cannot create directory: %s", rootname, (int)(slash - rel), rel,
+				return hv_fail(e, "%s/%.*s: cannot create directory: %s", root->path, (int)(slash - rel), rel,
 					       strerror(e));
 			}
 			if (created && ncreated && *ncreated < maxcreated)
@@ -73,7 +76,7 @@ int hv_open_parent(int rootfd, const char *rootname, const char *rel, bool creat
 		if (nfd < 0) {
 			if (e == ELOOP || e == ENOTDIR)
 				return hv_fail(ELOOP, "%s/%.*s: is a symbolic link or not a directory; refusing to go through it",
-					       rootname, (int)(slash - rel), rel);
+					       root->path, (int)(slash - rel), rel);
 			return -e; /* ENOENT: the caller decides */
 		}
 		fd = nfd;
@@ -84,13 +87,13 @@ int hv_open_parent(int rootfd, const char *rootname, const char *rel, bool creat
 	return 0;
 }
 
-int hv_read_file_at(int rootfd, const char *rootname, const char *rel, size_t max, struct hv_file *f)
+int hv_read_file_at(const struct hv_root *root, const char *rel, size_t max, struct hv_file *f)
 {
 	memset(f, 0, sizeof(*f));
 	snprintf(f->rel, sizeof(f->rel), "%s", rel);
 	int dfd;
 	const char *base;
-	int rc = hv_open_parent(rootfd, rootname, rel, false, &dfd, &base, NULL, NULL, 0);
+	int rc = hv_open_parent(root, rel, false, &dfd, &base, NULL, NULL, 0);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0)
@@ -99,16 +102,16 @@ int hv_read_file_at(int rootfd, const char *rootname, const char *rel, size_t ma
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		int e = errno;
 		close(dfd);
-		return e == ENOENT ? 0 : hv_fail(e, "%s/%s: %s", rootname, rel, strerror(e));
+		return e == ENOENT ? 0 : hv_fail(e, "%s/%s: %s", root->path, rel, strerror(e));
 	}
 	if (S_ISLNK(st.st_mode)) {
 		close(dfd);
 		return hv_fail(ELOOP, "%s/%s: is a symbolic link; refusing to read or replace it (remove it or make it a file)",
-			       rootname, rel);
+			       root->path, rel);
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(dfd);
-		return hv_fail(ENXIO, "%s/%s: not a regular file", rootname, rel);
+		return hv_fail(ENXIO, "%s/%s: not a regular file", root->path, rel);
 	}
 	/* the file can be swapped for a FIFO after the check above: the open
 	 * must not wait for a writer, and the type is checked again on what
@@ -116,10 +119,10 @@ int hv_read_file_at(int rootfd, const char *rootname, const char *rel, size_t ma
 	int fd = openat(dfd, base, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	close(dfd);
 	if (fd < 0)
-		return hv_fail(errno, "%s/%s: %s", rootname, rel, strerror(errno));
+		return hv_fail(errno, "%s/%s: %s", root->path, rel, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return hv_fail(ENXIO, "%s/%s: not a regular file", rootname, rel);
+		return hv_fail(ENXIO, "%s/%s: not a regular file", root->path, rel);
 	}
 	size_t cap = 4096, len = 0;
 	char *buf = malloc(cap + 1);
@@ -132,7 +135,7 @@ int hv_read_file_at(int rootfd, const char *rootname, const char *rel, size_t ma
 			if (cap >= max) {
 				free(buf);
 				close(fd);
-				return hv_fail(EFBIG, "%s/%s: larger than %zu bytes", rootname, rel, max);
+				return hv_fail(EFBIG, "%s/%s: larger than %zu bytes", root->path, rel, max);
 			}
 			cap *= 2;
 			char *nb = realloc(buf, cap + 1);
@@ -148,7 +151,7 @@ int hv_read_file_at(int rootfd, const char *rootname, const char *rel, size_t ma
 			int e = errno;
 			free(buf);
 			close(fd);
-			return hv_fail(e, "%s/%s: %s", rootname, rel, strerror(e));
+			return hv_fail(e, "%s/%s: %s", root->path, rel, strerror(e));
 		}
 		if (n == 0)
 			break;
@@ -163,32 +166,32 @@ int hv_read_file_at(int rootfd, const char *rootname, const char *rel, size_t ma
 	return 0;
 }
 
-int hv_replace_file_at(int rootfd, const char *rootname, const char *rel, const void *data, size_t len, mode_t mode,
+int hv_replace_file_at(const struct hv_root *root, const char *rel, const void *data, size_t len, mode_t mode,
 		       char (*created)[256], int *ncreated, int maxcreated)
 {
 	int dfd;
 	const char *base;
-	int rc = hv_open_parent(rootfd, rootname, rel, true, &dfd, &base, created, ncreated, maxcreated);
+	int rc = hv_open_parent(root, rel, true, &dfd, &base, created, ncreated, maxcreated);
 	if (rc < 0)
-		return rc == -ENOENT ? hv_fail(ENOENT, "%s/%s: parent directory missing", rootname, rel) : rc;
+		return rc == -ENOENT ? hv_fail(ENOENT, "%s/%s: parent directory missing", root->path, rel) : rc;
 	struct stat st;
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
 		close(dfd);
-		return hv_fail(ELOOP, "%s/%s: is a symbolic link or not a regular file; refusing to replace it", rootname,
+		return hv_fail(ELOOP, "%s/%s: is a symbolic link or not a regular file; refusing to replace it", root->path,
 			       rel);
 	}
-	char shown[600];
-	snprintf(shown, sizeof(shown), "%s/%s", rootname, rel);
+	char shown[4400];
+	snprintf(shown, sizeof(shown), "%s/%s", root->path, rel);
 	rc = hv_atomic_replace_at(dfd, base, shown, data, len, mode);
 	close(dfd);
 	return rc;
 }
 
-int hv_remove_file_at(int rootfd, const char *rootname, const char *rel)
+int hv_remove_file_at(const struct hv_root *root, const char *rel)
 {
 	int dfd;
 	const char *base;
-	int rc = hv_open_parent(rootfd, rootname, rel, false, &dfd, &base, NULL, NULL, 0);
+	int rc = hv_open_parent(root, rel, false, &dfd, &base, NULL, NULL, 0);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0)
@@ -197,16 +200,16 @@ int hv_remove_file_at(int rootfd, const char *rootname, const char *rel)
 	if (rc == 0)
 		fsync(dfd);
 	close(dfd);
-	return rc < 0 ? hv_fail(-rc, "%s/%s: cannot remove: %s", rootname, rel, strerror(-rc)) : 0;
+	return rc < 0 ? hv_fail(-rc, "%s/%s: cannot remove: %s", root->path, rel, strerror(-rc)) : 0;
 }
 
-int hv_remove_dir_at(int rootfd, const char *rootname, const char *rel)
+int hv_remove_dir_at(const struct hv_root *root, const char *rel)
 {
 	/* the same O_NOFOLLOW walk as for files: a directory on the way that
 	 * became a symlink is refused, not followed out of the root */
 	int dfd;
 	const char *base;
-	int rc = hv_open_parent(rootfd, rootname, rel, false, &dfd, &base, NULL, NULL, 0);
+	int rc = hv_open_parent(root, rel, false, &dfd, &base, NULL, NULL, 0);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0)
@@ -219,14 +222,14 @@ int hv_remove_dir_at(int rootfd, const char *rootname, const char *rel)
 	/* not empty: someone put files there since, so it is theirs now */
 	if (rc == 0 || rc == -ENOENT || rc == -ENOTEMPTY || rc == -EEXIST)
 		return 0;
-	return hv_fail(-rc, "%s/%s: cannot remove the directory apply made: %s", rootname, rel, strerror(-rc));
+	return hv_fail(-rc, "%s/%s: cannot remove the directory apply made: %s", root->path, rel, strerror(-rc));
 }
 
-int hv_remove_stale_temps_at(int rootfd, const char *rootname, const char *rel)
+int hv_remove_stale_temps_at(const struct hv_root *root, const char *rel)
 {
 	int dfd;
 	const char *base;
-	int rc = hv_open_parent(rootfd, rootname, rel, false, &dfd, &base, NULL, NULL, 0);
+	int rc = hv_open_parent(root, rel, false, &dfd, &base, NULL, NULL, 0);
 	if (rc == -ENOENT)
 		return 0;
 	if (rc < 0)
@@ -235,7 +238,7 @@ int hv_remove_stale_temps_at(int rootfd, const char *rootname, const char *rel)
 	if (!d) {
 		int e = errno;
 		close(dfd);
-		return hv_fail(e, "%s/%s: %s", rootname, rel, strerror(e));
+		return hv_fail(e, "%s/%s: %s", root->path, rel, strerror(e));
 	}
 	/* hv_atomic_replace_at()'s names: ".BASE.hvoplan-PID-NSEC" */
 	char prefix[300];
@@ -253,26 +256,26 @@ int hv_remove_stale_temps_at(int rootfd, const char *rootname, const char *rel)
 		if (fstatat(dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		if (unlinkat(dirfd(d), n, 0) < 0 && errno != ENOENT && rc == 0)
-			rc = hv_fail(errno, "%s/%.*s%s: cannot remove a temporary file a stopped run left: %s", rootname,
+			rc = hv_fail(errno, "%s/%.*s%s: cannot remove a temporary file a stopped run left: %s", root->path,
 				     (int)(base - rel), rel, n, strerror(errno));
 	}
 	closedir(d);
 	return rc;
 }
 
-int hv_write_value_at(int rootfd, const char *rootname, const char *rel, int64_t value)
+int hv_write_value_at(const struct hv_root *root, const char *rel, int64_t value)
 {
 	int dfd;
 	const char *base;
-	int rc = hv_open_parent(rootfd, rootname, rel, false, &dfd, &base, NULL, NULL, 0);
+	int rc = hv_open_parent(root, rel, false, &dfd, &base, NULL, NULL, 0);
 	if (rc < 0)
-		return rc == -ENOENT ? hv_fail(ENOENT, "%s/%s: missing", rootname, rel) : rc;
+		return rc == -ENOENT ? hv_fail(ENOENT, "%s/%s: missing", root->path, rel) : rc;
 	/* O_TRUNC is ignored by sysfs and procfs; it matters for test trees. */
 	int fd = openat(dfd, base, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
 	int e = errno;
 	close(dfd);
 	if (fd < 0)
-		return hv_fail(e, "%s/%s: cannot open for writing: %s", rootname, rel, strerror(e));
+		return hv_fail(e, "%s/%s: cannot open for writing: %s", root->path, rel, strerror(e));
 	char buf[32];
 	int n = snprintf(buf, sizeof(buf), "%" PRId64 "\n", value);
 	ssize_t w;
@@ -282,21 +285,21 @@ int hv_write_value_at(int rootfd, const char *rootname, const char *rel, int64_t
 	e = errno;
 	close(fd);
 	if (w != n)
-		return hv_fail(w < 0 ? e : EIO, "%s/%s: writing %" PRId64 " failed: %s", rootname, rel, value,
+		return hv_fail(w < 0 ? e : EIO, "%s/%s: writing %" PRId64 " failed: %s", root->path, rel, value,
 			       w < 0 ? strerror(e) : "short write");
 	return 0;
 }
 
-int hv_read_value_at(int rootfd, const char *rootname, const char *rel, int64_t *value)
+int hv_read_value_at(const struct hv_root *root, const char *rel, int64_t *value)
 {
 	struct hv_file f;
-	int rc = hv_read_file_at(rootfd, rootname, rel, 4096, &f);
+	int rc = hv_read_file_at(root, rel, 4096, &f);
 	if (rc < 0)
 		return rc;
 	if (!f.exists)
-		return hv_fail(ENOENT, "%s/%s: missing", rootname, rel);
+		return hv_fail(ENOENT, "%s/%s: missing", root->path, rel);
 	hv_clear_error();
 	rc = hv_parse_i64_nonneg(f.data, value);
 	free(f.data);
-	return rc < 0 ? hv_fail(EINVAL, "%s/%s: not a number", rootname, rel) : 0;
+	return rc < 0 ? hv_fail(EINVAL, "%s/%s: not a number", root->path, rel) : 0;
 }

@@ -2,9 +2,7 @@
 /* hvoplan apply: settings (config < environment < command line) -> desired
  * state -> action list -> dry run, or with --yes the executor. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,39 +73,22 @@ static int settings_error(int rc)
 }
 
 struct run {
-	struct hv_root_src src; /* --root; an archive is read from an extraction */
-	struct hv_root root;
-	int rootfd, lockfd;
-	char rootname[PATH_MAX];
+	const struct hv_root *root; /* main's; messages name root->path: for an archive, the archive */
+	int lockfd;
 	bool live;
 	struct hv_host *h;
 	struct hv_report *r;
-	struct hv_plan *p;
+	struct hv_actions *p;
 	struct hv_apply_inputs in;
 	const char *tool_dir; /* HVOPLAN_TOOL_DIR, under --root only */
 };
 
-/* Messages and the action list name x->rootname: for an archive, the
- * archive (--yes is refused on it), not its extraction. */
-static int open_root(struct run *x, const char *root)
-{
-	int rc = hv_root_src_open(&x->src, root);
-	if (rc < 0 || (rc = hv_root_src_root(&x->src, &x->root)) < 0)
-		return rc;
-	x->live = x->root.live;
-	snprintf(x->rootname, sizeof(x->rootname), "%s", x->root.path);
-	x->rootfd = open(x->live ? "/" : x->src.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (x->rootfd < 0)
-		return hv_fail(errno, "%s: %s", x->src.given, strerror(errno));
-	return 0;
-}
-
 static int check_privilege(const struct run *x)
 {
-	if (x->src.archive)
+	if (x->root->archive)
 		return hv_fail(EROFS, "%s: a snapshot archive cannot be changed in place: extract it "
 				      "(tar -xf) and give the directory to --root, or drop --yes for a dry run",
-			       x->src.given);
+			       x->root->given);
 	if (x->live && geteuid() != 0)
 		return hv_fail(EACCES, "changing the live host needs root: run 'sudo hvoplan apply ... --yes' "
 				       "(or drop --yes for a dry run)");
@@ -118,9 +99,7 @@ static int execute(struct run *x, bool revert)
 {
 	const char *tool_dir = x->tool_dir;
 	struct hv_exec_opts o = {
-		.rootfd = x->rootfd,
-		.rootname = x->rootname,
-		.live = x->live,
+		.root = x->root,
 		.tool_dir = tool_dir,
 		.progress = isatty(2),
 		.no_backup = revert,
@@ -141,15 +120,15 @@ static int execute(struct run *x, bool revert)
 static int do_revert(struct run *x, bool yes)
 {
 	char backup[256];
-	int rc = hv_revert_plan(x->rootfd, x->rootname, x->p, backup, sizeof(backup));
+	int rc = hv_revert_actions(x->root, x->p, backup, sizeof(backup));
 	if (rc < 0)
 		return hv_report_error(rc, HV_EXIT_ENV);
 	printf("reverting to the state before /%s\n", backup);
-	hv_plan_print(stdout, x->p, x->rootname[0] ? x->rootname : "/", x->live, x->tool_dir, !yes);
+	hv_actions_print(stdout, x->p, x->root, x->tool_dir, !yes);
 	if (!yes)
 		return HV_EXIT_OK;
 	int code = execute(x, true);
-	if (code == HV_EXIT_OK && (rc = hv_revert_finish(x->rootfd, x->rootname, backup)) < 0)
+	if (code == HV_EXIT_OK && (rc = hv_revert_finish(x->root, backup)) < 0)
 		fprintf(stderr, "hvoplan: warning: reverted, but the backup could not be removed: %s\n", hv_last_error());
 	return code;
 }
@@ -226,7 +205,7 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		       cli.bootloader >= 0))
 		return hv_usage_error("apply", "--revert takes no desired state (only --yes, --root)");
 
-	struct run x = {.rootfd = -1, .lockfd = -1, .root = {.fd = -1}};
+	struct run x = {.lockfd = -1};
 	int code = HV_EXIT_OK;
 	x.h = calloc(1, sizeof(*x.h));
 	x.r = calloc(1, sizeof(*x.r));
@@ -235,10 +214,11 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		code = hv_report_error(hv_fail(ENOMEM, "out of memory"), HV_EXIT_ENV);
 		goto out;
 	}
-	if ((rc = open_root(&x, g->root)) < 0) {
-		code = hv_report_error(rc, HV_EXIT_ENV);
+	if ((rc = hv_global_root(g, &x.root)) < 0) {
+		code = rc; /* main reports it */
 		goto out;
 	}
+	x.live = x.root->live;
 	x.tool_dir = hv_tree_env("HVOPLAN_TOOL_DIR", x.live, stderr);
 
 	if (!revert) {
@@ -246,7 +226,7 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		const char *envconf = hv_tree_env("HVOPLAN_CONFIG", x.live, stderr);
 		if (!config && envconf && *envconf)
 			config = envconf;
-		rc = config ? hv_config_load(config, true, &conf) : hv_config_load_at(&x.root, "etc/hvoplan.conf", &conf);
+		rc = config ? hv_config_load(config, true, &conf) : hv_config_load_at(x.root, "etc/hvoplan.conf", &conf);
 		if (rc < 0) {
 			code = settings_error(rc);
 			goto out;
@@ -264,7 +244,7 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 	}
 	/* the lock is taken before reading anything, so the plan is made from
 	 * a state no other run is changing */
-	if (yes && (rc = hv_lock(x.rootfd, x.rootname, &x.lockfd)) < 0) {
+	if (yes && (rc = hv_lock(x.root, &x.lockfd)) < 0) {
 		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;
 	}
@@ -273,9 +253,8 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		goto out;
 	}
 
-	struct hv_probe_opts po = {.root = x.src.path}; /* an archive: its extraction */
 	const struct hv_model_opts mo = {0}; /* no overrides: apply acts on the host as it is */
-	if ((rc = hv_root_src_fail(&x.src, hv_probe_host(&po, x.h))) < 0 || (rc = hv_model_report(x.h, &mo, x.r)) < 0) {
+	if ((rc = hv_probe_host(x.root, x.h)) < 0 || (rc = hv_model_report(x.h, &mo, x.r)) < 0) {
 		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;
 	}
@@ -289,12 +268,12 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 					       "(or set them in the [apply] section of hvoplan.conf)");
 		goto out;
 	}
-	if ((rc = hv_apply_read_inputs(x.rootfd, x.rootname, &x.in)) < 0 ||
-	    (rc = hv_apply_plan(&d, x.h, x.r, &x.in, x.p)) < 0) {
+	if ((rc = hv_apply_read_inputs(x.root, x.h, &x.in)) < 0 ||
+	    (rc = hv_actions_build(&d, x.h, x.r, &x.in, x.p)) < 0) {
 		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;
 	}
-	hv_plan_print(stdout, x.p, x.rootname[0] ? x.rootname : "/", x.live, x.tool_dir, !yes);
+	hv_actions_print(stdout, x.p, x.root, x.tool_dir, !yes);
 	int real = 0;
 	for (int i = 0; i < x.p->n; i++)
 		real += x.p->a[i].kind != HV_ACT_MANUAL;
@@ -302,7 +281,7 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		code = execute(&x, false);
 out:
 	if (x.p) {
-		hv_plan_free(x.p);
+		hv_actions_free(x.p);
 		free(x.p);
 	}
 	hv_inputs_free(&x.in);
@@ -310,9 +289,5 @@ out:
 	free(x.r);
 	if (x.lockfd >= 0)
 		close(x.lockfd);
-	if (x.rootfd >= 0)
-		close(x.rootfd);
-	hv_root_close(&x.root);
-	hv_root_src_close(&x.src);
 	return code;
 }

@@ -272,13 +272,17 @@ int cmd_plan(int argc, char **argv, struct hv_global *g)
 	in->page_size = HV_PAGE_SIZE_DEFAULT;
 	in->struct_page = HV_STRUCT_PAGE_DEFAULT;
 	in->gen = HV_GEN_6_15; /* the newest rules confirmed from a release */
-	if (from_host || g->root) {
-		struct hv_probe_opts po = {.root = g->root};
+	if (from_host || g->root_arg) {
+		const struct hv_root *root;
 		if (!(h = calloc(1, sizeof(*h)))) {
 			code = hv_report_error(hv_fail(ENOMEM, "out of memory"), HV_EXIT_ENV);
 			goto out;
 		}
-		if ((rc = hv_probe_host(&po, h)) < 0) {
+		if ((rc = hv_global_root(g, &root)) < 0) {
+			code = rc; /* main reports it */
+			goto out;
+		}
+		if ((rc = hv_probe_host(root, h)) < 0) {
 			code = hv_report_error(rc, HV_EXIT_ENV);
 			goto out;
 		}

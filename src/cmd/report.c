@@ -60,7 +60,6 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 		{NULL, 0, NULL, 0},
 	};
 	struct hv_table_opts t = {.summary = HV_SUMMARY_ALWAYS};
-	struct hv_probe_opts po = {0};
 	struct hv_model_opts mo = {0};
 	enum fmt fmt = FMT_TABLE;
 	bool fail_on_set = false;
@@ -118,7 +117,7 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 	if (optind < argc)
 		return hv_usage_error("report", "unexpected argument '%s'", argv[optind]);
 
-	po.root = g->root;
+	const struct hv_root *root;
 	struct hv_host *h = calloc(1, sizeof(*h));
 	struct hv_report *r = calloc(1, sizeof(*r));
 	int rc, code = HV_EXIT_OK;
@@ -127,7 +126,11 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;
 	}
-	if ((rc = hv_probe_host(&po, h)) < 0 || (rc = hv_model_report(h, &mo, r)) < 0) {
+	if ((rc = hv_global_root(g, &root)) < 0) {
+		code = rc; /* main reports it */
+		goto out;
+	}
+	if ((rc = hv_probe_host(root, h)) < 0 || (rc = hv_model_report(h, &mo, r)) < 0) {
 		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;
 	}

@@ -61,21 +61,14 @@ int cmd_snapshot(int argc, char **argv, struct hv_global *g)
 		out = def;
 	}
 	/* --root FILE.tar: an archive written by 'snapshot -o FILE.tar', read
-	 * through a private extracted copy that is removed afterwards. */
-	struct hv_root_src src;
-	int rc = hv_root_src_open(&src, g->root);
+	 * through main's private extracted copy; messages and the metadata
+	 * name the archive. */
+	const struct hv_root *r;
+	int rc = hv_global_root(g, &r);
 	if (rc < 0)
-		return hv_report_error(rc, HV_EXIT_ENV);
-	struct hv_root r;
-	rc = hv_root_src_root(&src, &r); /* messages and the metadata name the archive */
-	if (rc < 0) {
-		hv_root_src_close(&src);
-		return hv_report_error(rc, HV_EXIT_ENV);
-	}
+		return rc; /* main reports it */
 	struct hv_snapshot s;
-	rc = hv_snapshot_collect(&r, &s);
-	hv_root_close(&r);
-	hv_root_src_close(&src);
+	rc = hv_snapshot_collect(r, &s);
 	if (rc == 0) {
 		size_t n = strlen(out);
 		rc = n > 4 && !strcmp(out + n - 4, ".tar") ? hv_snapshot_write_tar(&s, out, force)

@@ -59,7 +59,6 @@ int cmd_top(int argc, char **argv, struct hv_global *g)
 	};
 	struct hv_top t;
 	memset(&t, 0, sizeof(t));
-	t.root.fd = -1;
 	t.view = (struct hv_top_view){.procs = true, .delay = 2.0};
 	bool batch = false;
 	int c, err;
@@ -105,10 +104,13 @@ int cmd_top(int argc, char **argv, struct hv_global *g)
 	if (optind < argc)
 		return hv_usage_error("top", "unexpected argument '%s'", argv[optind]);
 
-	struct hv_probe_opts po = {.root = g->root};
+	const struct hv_root *root;
+	int rc = hv_global_root(g, &root);
+	if (rc < 0)
+		return rc; /* main reports it */
 	hv_top_signals();
 	t.color = hv_use_color(g, stdout);
-	int rc = hv_top_init(&t, &po);
+	rc = hv_top_init(&t, root);
 	if (rc >= 0)
 		rc = batch ? hv_top_batch(&t) : hv_top_screen(&t);
 	hv_top_close(&t);

@@ -49,13 +49,6 @@ static const struct hv_hstate_result *find_hstate(const struct hv_report *r, uin
 	return NULL;
 }
 
-static uint64_t default_size(const struct hv_host *h)
-{
-	if (h->cmdline.default_hugepagesz)
-		return h->cmdline.default_hugepagesz;
-	return h->meminfo.hugepagesize_kib > 0 ? (uint64_t)h->meminfo.hugepagesize_kib * 1024 : 0;
-}
-
 static void blockers(const struct hv_host *h, struct hv_report *r, bool pools)
 {
 	struct hv_finding *f;
@@ -131,7 +124,7 @@ static void boot_pools(const struct hv_host *h, struct hv_report *r)
 	const struct hv_cmdline *cl = &h->cmdline;
 	bool any = false;
 	for (int i = 0; i < cl->npools; i++) {
-		uint64_t size = cl->pools[i].size ? cl->pools[i].size : default_size(h);
+		uint64_t size = cl->pools[i].size ? cl->pools[i].size : hv_default_hugepage_size(h);
 		char n[16];
 		hv_hstate_name(size, n, sizeof(n));
 		if (cl->pools[i].count > 0)
@@ -391,7 +384,7 @@ static void not_persistent(const struct hv_host *h, struct hv_report *r)
 		int64_t at_boot = 0, allocated = HV_UNKNOWN;
 		const struct hv_cmdline_pool *per_node = NULL;
 		for (int j = 0; j < cl->npools; j++) {
-			uint64_t size = cl->pools[j].size ? cl->pools[j].size : default_size(h);
+			uint64_t size = cl->pools[j].size ? cl->pools[j].size : hv_default_hugepage_size(h);
 			/* saturated: a command line can hold absurd counts */
 			if (size == o->size && cl->pools[j].count > 0)
 				at_boot = cl->pools[j].count > INT64_MAX - at_boot ? INT64_MAX : at_boot + cl->pools[j].count;

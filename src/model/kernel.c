@@ -206,3 +206,13 @@ long hv_model_struct_page(const struct hv_host *h, const struct hv_model_opts *o
 	*src = HV_SRC_ASSUMED;
 	return HV_STRUCT_PAGE_DEFAULT;
 }
+
+/* The size a bare hugepages= means (doc/kernel-rules.md, "hugepages="):
+ * default_hugepagesz= of the command line the host booted with, else the
+ * default the kernel reports (meminfo Hugepagesize). */
+uint64_t hv_default_hugepage_size(const struct hv_host *h)
+{
+	if (h->cmdline.default_hugepagesz)
+		return h->cmdline.default_hugepagesz;
+	return h->meminfo.hugepagesize_kib > 0 ? (uint64_t)h->meminfo.hugepagesize_kib * 1024 : 0;
+}

@@ -30,46 +30,34 @@ static void resolve_page_size(const struct hv_root *r, struct hv_host *h)
 	}
 }
 
-static int probe_dir(const struct hv_root_src *src, struct hv_host *h);
+static int probe_dir(const struct hv_root *r, struct hv_host *h);
 
-/* A snapshot archive (FILE.tar) is read from a private extraction. */
-int hv_probe_host(const struct hv_probe_opts *o, struct hv_host *h)
+int hv_probe_host(const struct hv_root *r, struct hv_host *h)
 {
-	struct hv_root_src src;
-	int rc = hv_root_src_open(&src, o->root);
-	if (rc < 0)
-		return rc;
-	rc = hv_root_src_fail(&src, probe_dir(&src, h));
-	if (rc == 0 && src.archive) { /* as given, as for a directory */
-		hv_copy(h->root, sizeof(h->root), src.given);
+	int rc = hv_root_fail(r, probe_dir(r, h));
+	if (rc == 0 && r->archive) { /* as given, as for a directory */
+		hv_copy(h->root, sizeof(h->root), r->given);
 		hv_sanitize(h->root);
 	}
-	hv_root_src_close(&src);
 	return rc;
 }
 
-static int probe_dir(const struct hv_root_src *src, struct hv_host *h)
+static int probe_dir(const struct hv_root *r, struct hv_host *h)
 {
-	struct hv_root r;
+	int rc;
 	memset(h, 0, sizeof(*h));
-	int rc = hv_root_src_root(src, &r);
-	if (rc < 0)
-		return rc;
-	snprintf(h->root, sizeof(h->root), "%s", r.live ? "/" : r.path);
-	h->live = r.live;
+	snprintf(h->root, sizeof(h->root), "%s", r->live ? "/" : r->path);
+	h->live = r->live;
 
-	if ((rc = hv_probe_identity(&r, h)) < 0 || (rc = hv_probe_counters(&r, h)) < 0 ||
-	    (rc = hv_probe_pools(&r, h)) < 0 || (rc = hv_probe_nodes_online(&r, h)) < 0 ||
-	    (rc = hv_probe_memblocks(&r, h)) < 0 || (rc = hv_probe_sysctl(&r, h)) < 0 ||
-	    (rc = hv_probe_cmdline(&r, h)) < 0 || (rc = hv_probe_cpuinfo(&r, h)) < 0 ||
-	    (rc = hv_probe_cpuid(&r, h)) < 0 ||
-	    (rc = hv_probe_kconfig(&r, h)) < 0 || (rc = hv_probe_bootlog(&r, h)) < 0 ||
-	    (rc = hv_probe_btf(&r, h)) < 0) {
-		hv_root_close(&r);
+	if ((rc = hv_probe_identity(r, h)) < 0 || (rc = hv_probe_counters(r, h)) < 0 ||
+	    (rc = hv_probe_pools(r, h)) < 0 || (rc = hv_probe_nodes_online(r, h)) < 0 ||
+	    (rc = hv_probe_memblocks(r, h)) < 0 || (rc = hv_probe_sysctl(r, h)) < 0 ||
+	    (rc = hv_probe_cmdline(r, h)) < 0 || (rc = hv_probe_cpuinfo(r, h)) < 0 ||
+	    (rc = hv_probe_cpuid(r, h)) < 0 ||
+	    (rc = hv_probe_kconfig(r, h)) < 0 || (rc = hv_probe_bootlog(r, h)) < 0 ||
+	    (rc = hv_probe_btf(r, h)) < 0)
 		return rc;
-	}
-	resolve_page_size(&r, h);
-	hv_root_close(&r);
+	resolve_page_size(r, h);
 	/* the strings a snapshot supplies reach the table, top and plans */
 	char *const text[] = {h->root, h->release, h->arch, h->cpu_model, h->cpu_codename, h->kconfig.source,
 			      h->bootlog.source, h->cmdline.hvo_param_text};

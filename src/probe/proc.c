@@ -44,11 +44,6 @@ static int meminfo_cb(const char *b, size_t l, void *c)
 	return hv_parse_meminfo(b, l, c);
 }
 
-static int cmdline_cb(const char *b, size_t l, void *c)
-{
-	return hv_parse_cmdline(b, l, c);
-}
-
 int hv_probe_counters(const struct hv_root *r, struct hv_host *h)
 {
 	int rc = read_parsed(r, "proc/meminfo", 1 << 20, meminfo_cb, &h->meminfo);
@@ -212,7 +207,18 @@ int hv_probe_identity(const struct hv_root *r, struct hv_host *h)
 
 int hv_probe_cmdline(const struct hv_root *r, struct hv_host *h)
 {
-	int rc = read_parsed(r, "proc/cmdline", 1 << 16, cmdline_cb, &h->cmdline);
+	/* read here, not through read_parsed(): the text is kept for apply */
+	char *buf;
+	size_t len;
+	int rc = hv_root_read(r, "proc/cmdline", HV_CMDLINE_MAX, &buf, &len);
+	if (rc == 0) {
+		memcpy(h->cmdline_text, buf, len + 1);
+		h->cmdline_read = true;
+		rc = hv_parse_cmdline(buf, len, &h->cmdline);
+		free(buf);
+		if (rc < 0)
+			rc = hv_fail(-rc, "%s: %s", hv_root_name(r, "proc/cmdline"), hv_last_error());
+	}
 	if (rc == -ENOENT) {
 		memset(&h->cmdline, 0, sizeof(h->cmdline));
 		h->cmdline.hvo_param = h->cmdline.memmap_on_memory = h->cmdline.sysctl_hvo = HV_UNKNOWN;

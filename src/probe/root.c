@@ -17,61 +17,40 @@
 #include "probe.h"
 #include "snapshot.h"
 
-int hv_root_src_open(struct hv_root_src *s, const char *root)
+/* A snapshot archive (FILE.tar, a regular file) is extracted once, into a
+ * private directory; messages (r->path) name the archive, not the
+ * extraction. */
+int hv_root_open(struct hv_root *r, const char *root)
 {
-	memset(s, 0, sizeof(*s));
-	s->given = root && *root ? root : "/";
-	s->path = s->given;
-	size_t n = strlen(s->given);
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	snprintf(r->given, sizeof(r->given), "%s", root && *root ? root : "/");
+	const char *path = r->given;
+	size_t n = strlen(r->given);
 	struct stat st;
-	if (n > 4 && !strcmp(s->given + n - 4, ".tar") && stat(s->given, &st) == 0 && S_ISREG(st.st_mode)) {
-		int rc = hv_snapshot_untar(s->given, s->dir, sizeof(s->dir));
+	if (n > 4 && !strcmp(r->given + n - 4, ".tar") && stat(r->given, &st) == 0 && S_ISREG(st.st_mode)) {
+		int rc = hv_snapshot_untar(r->given, r->dir, sizeof(r->dir));
 		if (rc < 0)
 			return rc;
-		s->archive = 1;
-		s->path = s->dir;
+		r->archive = 1;
+		path = r->dir;
 	}
-	return 0;
-}
-
-void hv_root_src_close(struct hv_root_src *s)
-{
-	if (s->archive)
-		hv_snapshot_untar_remove(s->dir);
-	s->archive = 0;
-	s->dir[0] = '\0';
-	s->path = s->given;
-}
-
-int hv_root_src_root(const struct hv_root_src *s, struct hv_root *r)
-{
-	int rc = hv_root_open(r, s->path);
-	if (rc < 0 || !s->archive)
-		return rc;
 	char real[PATH_MAX];
-	snprintf(r->path, sizeof(r->path), "%s", realpath(s->given, real) ? real : s->given);
-	return 0;
-}
-
-int hv_root_src_fail(const struct hv_root_src *s, int rc)
-{
-	if (!s->archive || rc >= 0)
-		return rc;
-	char saved[1024];
-	snprintf(saved, sizeof(saved), "%s", hv_last_error() ? hv_last_error() : strerror(-rc));
-	return hv_fail(-rc, "%s (in %s)", saved, s->given);
-}
-
-int hv_root_open(struct hv_root *r, const char *path)
-{
-	char real[PATH_MAX];
-	if (!realpath(path, real))
-		return hv_fail(errno, "%s: %s", path, strerror(errno));
+	if (!realpath(path, real)) {
+		int e = errno;
+		hv_root_close(r);
+		return hv_fail(e, "%s: %s", path, strerror(e));
+	}
 	r->fd = open(real, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (r->fd < 0)
-		return hv_fail(errno, "%s: %s", path, strerror(errno));
+	if (r->fd < 0) {
+		int e = errno;
+		hv_root_close(r);
+		return hv_fail(e, "%s: %s", path, strerror(e));
+	}
 	r->live = strcmp(real, "/") == 0;
 	snprintf(r->path, sizeof(r->path), "%s", r->live ? "" : real);
+	if (r->archive)
+		snprintf(r->path, sizeof(r->path), "%s", realpath(r->given, real) ? real : r->given);
 	return 0;
 }
 
@@ -80,6 +59,19 @@ void hv_root_close(struct hv_root *r)
 	if (r->fd >= 0)
 		close(r->fd);
 	r->fd = -1;
+	if (r->archive)
+		hv_snapshot_untar_remove(r->dir);
+	r->archive = 0;
+	r->dir[0] = '\0';
+}
+
+int hv_root_fail(const struct hv_root *r, int rc)
+{
+	if (!r->archive || rc >= 0)
+		return rc;
+	char saved[1024];
+	snprintf(saved, sizeof(saved), "%s", hv_last_error() ? hv_last_error() : strerror(-rc));
+	return hv_fail(-rc, "%s (in %s)", saved, r->given);
 }
 
 const char *hv_root_name(const struct hv_root *r, const char *rel)

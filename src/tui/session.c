@@ -69,33 +69,24 @@ static int read_procs(struct hv_top *t)
 	return 0;
 }
 
-int hv_top_init(struct hv_top *t, const struct hv_probe_opts *po)
+int hv_top_init(struct hv_top *t, const struct hv_root *root)
 {
 	int rc;
 	t->host = calloc(1, sizeof(*t->host));
 	t->cur = calloc(1, sizeof(*t->cur));
 	t->prev = calloc(1, sizeof(*t->prev));
-	t->root.fd = -1;
+	t->root = root;
 	if (!t->host || !t->cur || !t->prev)
 		return hv_fail(ENOMEM, "out of memory");
-	if ((rc = hv_root_src_open(&t->src, po->root)) < 0)
+	/* an archive is extracted once (by main): the frame and the process
+	 * scan read the same root */
+	if ((rc = hv_probe_host(root, t->host)) < 0)
 		return rc;
-	/* an archive is extracted once: the frame and the process scan read it */
-	struct hv_probe_opts o = *po;
-	o.root = t->src.path;
-	if ((rc = hv_root_src_fail(&t->src, hv_probe_host(&o, t->host))) < 0)
-		return rc;
-	if (t->src.archive) {
-		hv_copy(t->host->root, sizeof(t->host->root), t->src.given);
-		hv_sanitize(t->host->root);
-	}
-	if ((rc = hv_root_src_root(&t->src, &t->root)) < 0)
-		return rc;
-	t->live = t->root.live;
-	hv_probe_hostname(&t->root, t->hostname, sizeof(t->hostname));
+	t->live = root->live;
+	hv_probe_hostname(root, t->hostname, sizeof(t->hostname));
 	if ((rc = hv_model_report(t->host, &t->model, t->cur)) < 0)
 		return rc;
-	if ((rc = hv_procs_open(&t->pctx, &t->root)) < 0)
+	if ((rc = hv_procs_open(&t->pctx, root)) < 0)
 		return rc;
 	stamp(t);
 	return read_procs(t);
@@ -106,7 +97,7 @@ int hv_top_refresh(struct hv_top *t)
 	int rc;
 	if (!t->live) /* a snapshot does not change: one frame */
 		return read_procs(t);
-	if ((rc = hv_probe_pools(&t->root, t->host)) < 0 || (rc = hv_probe_counters(&t->root, t->host)) < 0)
+	if ((rc = hv_probe_pools(t->root, t->host)) < 0 || (rc = hv_probe_counters(t->root, t->host)) < 0)
 		return rc;
 	struct hv_report *tmp = t->prev;
 	t->prev = t->cur;
@@ -122,10 +113,7 @@ void hv_top_close(struct hv_top *t)
 {
 	hv_procs_close(&t->pctx);
 	hv_procs_free(&t->procs);
-	if (t->root.fd >= 0)
-		hv_root_close(&t->root);
-	t->root.fd = -1;
-	hv_root_src_close(&t->src);
+	t->root = NULL;
 	free(t->host);
 	free(t->cur);
 	free(t->prev);

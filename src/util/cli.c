@@ -52,7 +52,7 @@ int hv_global_option(int opt, const char *arg, struct hv_global *g, int *err)
 	case OPT_ROOT:
 		if (!arg || !*arg)
 			*err = 1;
-		g->root = arg;
+		g->root_arg = arg;
 		return 1;
 	case OPT_COLOR:
 		if (!arg || !strcmp(arg, "always"))
@@ -65,6 +65,19 @@ int hv_global_option(int opt, const char *arg, struct hv_global *g, int *err)
 			*err = 1;
 		return 1;
 	}
+	return 0;
+}
+
+int hv_global_root(struct hv_global *g, const struct hv_root **r)
+{
+	if (!g->root && !g->open_root)
+		return hv_fail(EINVAL, "internal error: this command does not open --root");
+	if (!g->root) {
+		int rc = g->open_root(g);
+		if (rc < 0)
+			return rc;
+	}
+	*r = g->root;
 	return 0;
 }
 

@@ -317,3 +317,15 @@ renode() { # renode NEWID...: node1 of the copy becomes node NEWID; $S is the co
 	[ "$status" -eq 2 ]
 	[[ $output == *"larger than the memory of node 252"* ]]
 }
+
+@test "plan without --from-host or --root does not open the root (works where nothing is readable)" {
+	command -v strace >/dev/null || skip "no strace"
+	strace -f -qq -e trace=open,openat,openat2 -o "$BATS_TEST_TMPDIR/trace" "$HV" plan --memory 64G --pool 2M:50% >/dev/null
+	# no "/" (main opens the root only when the command asks for it), no
+	# host file (sanitizer runtimes read /proc/self: not matched)
+	run grep -E '"/", |"/proc/(meminfo|cmdline|sys/)|"/sys/(kernel|devices/system/node)/' "$BATS_TEST_TMPDIR/trace"
+	[ "$status" -eq 1 ] || { echo "$output"; false; }
+	# the same trace sees it when the host is asked for
+	strace -f -qq -e trace=open,openat,openat2 -o "$BATS_TEST_TMPDIR/trace" "$HV" plan --from-host >/dev/null 2>&1 || true
+	grep -qE '"/", [^)]*O_PATH' "$BATS_TEST_TMPDIR/trace"
+}

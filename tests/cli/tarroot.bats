@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Every command takes a snapshot archive (FILE.tar, as 'snapshot -o FILE.tar'
 # writes) for --root as it takes the directory: one extraction
-# (hv_root_src_open in src/probe/root.c), removed when the command ends.
+# (hv_root_open in src/probe/root.c, called once by src/main.c), removed
+# when the command ends.
 
 setup() {
 	HV=${HVOPLAN:-$BATS_TEST_DIRNAME/../../hvoplan}
@@ -89,4 +90,16 @@ teardown() {
 		[ "$status" -eq 3 ] || { echo "$cmd -> $status: $output"; false; }
 		[[ $output == *bad.tar* ]] || { echo "$cmd: $output"; false; }
 	done
+}
+
+@test "a missing --root fails every command that reads it once, with exit 3 and one message" {
+	for cmd in report "plan --from-host" "top -b -n 1" "apply --hvo off" "snapshot -o $BATS_TEST_TMPDIR/x"; do
+		for root in "$BATS_TEST_TMPDIR/none.tar" "$BATS_TEST_TMPDIR/none"; do
+			# shellcheck disable=SC2086
+			run "$HV" $cmd --root "$root"
+			[ "$status" -eq 3 ] || { echo "$cmd --root $root -> $status: $output"; false; }
+			[ "$output" = "hvoplan: $root: No such file or directory" ] || { echo "$cmd: $output"; false; }
+		done
+	done
+	[ ! -e "$BATS_TEST_TMPDIR/x" ]
 }

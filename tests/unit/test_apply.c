@@ -281,7 +281,7 @@ static void test_plan(void **state)
 	(void)state;
 	struct hv_host *h = calloc(1, sizeof(*h));
 	struct hv_report *r = calloc(1, sizeof(*r));
-	struct hv_plan *p = calloc(1, sizeof(*p));
+	struct hv_actions *p = calloc(1, sizeof(*p));
 	struct hv_apply_inputs in;
 	memset(&in, 0, sizeof(in));
 	snprintf(in.sysctl_dropin.rel, sizeof(in.sysctl_dropin.rel), HV_SYSCTL_DROPIN);
@@ -298,7 +298,7 @@ static void test_plan(void **state)
 	struct hv_desired d = desired(1, "2M:7@0 2M:5@1");
 	d.reoptimize = true;
 	d.persist = true;
-	assert_int_equal(hv_apply_plan(&d, h, r, &in, p), 0);
+	assert_int_equal(hv_actions_build(&d, h, r, &in, p), 0);
 	/* sysctl drop-in, grub, grub drop-in, update-grub, sysctl, 2 x reoptimize, pool node 0 */
 	assert_int_equal(p->n, 8);
 	assert_int_equal(p->a[0].kind, HV_ACT_FILE);
@@ -318,14 +318,14 @@ static void test_plan(void **state)
 	assert_int_equal(p->a[7].to, 7);
 	assert_string_equal(p->bootparams, "hugetlb_free_vmemmap=on hugepagesz=2M hugepages=0:7,1:5");
 	assert_false(p->gigantic_release);
-	hv_plan_free(p);
+	hv_actions_free(p);
 
 	/* already there: nothing to do */
 	h->sysctl_hvo = 1;
 	d = desired(1, "2M:5@1");
-	assert_int_equal(hv_apply_plan(&d, h, r, &in, p), 0);
+	assert_int_equal(hv_actions_build(&d, h, r, &in, p), 0);
 	assert_int_equal(p->n, 0);
-	hv_plan_free(p);
+	hv_actions_free(p);
 	free(in.grub_main.data);
 	free(h);
 	free(r);
@@ -344,7 +344,7 @@ static void test_rel_ok(void **state)
 	assert_false(hv_rel_ok(""));
 }
 
-static bool has_note(const struct hv_plan *p, const char *needle)
+static bool has_note(const struct hv_actions *p, const char *needle)
 {
 	for (int i = 0; i < p->nnotes; i++)
 		if (strstr(p->notes[i], needle))
@@ -358,7 +358,7 @@ static void test_plan_pool_in_use(void **state)
 	(void)state;
 	struct hv_host *h = calloc(1, sizeof(*h));
 	struct hv_report *r = calloc(1, sizeof(*r));
-	struct hv_plan *p = calloc(1, sizeof(*p));
+	struct hv_actions *p = calloc(1, sizeof(*p));
 	struct hv_apply_inputs in;
 	memset(&in, 0, sizeof(in));
 	host(h, r);
@@ -371,7 +371,7 @@ static void test_plan_pool_in_use(void **state)
 	r->hstates[0].unoptimized_pages = 512;
 	struct hv_desired d = desired(-1, NULL);
 	d.reoptimize = true;
-	assert_int_equal(hv_apply_plan(&d, h, r, &in, p), 0);
+	assert_int_equal(hv_actions_build(&d, h, r, &in, p), 0);
 	assert_int_equal(p->n, 1);
 	assert_int_equal(p->a[0].kind, HV_ACT_REOPTIMIZE);
 	assert_int_equal(p->a[0].count, 412);
@@ -380,44 +380,44 @@ static void test_plan_pool_in_use(void **state)
 	assert_non_null(strstr(p->a[0].text, "release 412 of its 512 free pages"));
 	assert_non_null(strstr(p->a[0].text, "saves 2884 vmemmap pages"));
 	assert_true(has_note(p, "100 un-optimized pages cannot be re-optimized now"));
-	hv_plan_free(p);
+	hv_actions_free(p);
 
 	/* overcommit: 100 persistent + 40 surplus, all 140 reserved: nothing to release */
 	h->hstates[0] = (struct hv_hstate){.size = 2 * M, .nr = 140, .free = 140, .resv = 140, .surplus = 40, .nnodes = 1};
 	h->hstates[0].nodes[0] = (struct hv_hstate_node){.node = 0, .nr = 140, .free = 140, .surplus = 40};
 	r->hstates[0].nr = r->hstates[0].free = 140;
 	r->hstates[0].unoptimized_pages = 100;
-	assert_int_equal(hv_apply_plan(&d, h, r, &in, p), 0);
+	assert_int_equal(hv_actions_build(&d, h, r, &in, p), 0);
 	assert_int_equal(p->n, 0);
 	assert_true(has_note(p, "100 un-optimized pages cannot be re-optimized now"));
-	hv_plan_free(p);
+	hv_actions_free(p);
 
 	/* --pages compares persistent pages: 2M:100 with 40 surplus is a no-op */
 	d = desired(-1, "2M:100");
-	assert_int_equal(hv_apply_plan(&d, h, r, &in, p), 0);
+	assert_int_equal(hv_actions_build(&d, h, r, &in, p), 0);
 	assert_int_equal(p->n, 0);
-	hv_plan_free(p);
+	hv_actions_free(p);
 	d = desired(-1, "2M:50");
-	assert_int_equal(hv_apply_plan(&d, h, r, &in, p), 0);
+	assert_int_equal(hv_actions_build(&d, h, r, &in, p), 0);
 	assert_int_equal(p->n, 1);
 	assert_int_equal(p->a[0].from, 100);
 	assert_int_equal(p->a[0].to, 50);
 	assert_true(has_note(p, "leaves 90 as surplus pages"));
-	hv_plan_free(p);
+	hv_actions_free(p);
 
 	/* growing with HVO off: the new pages are not optimized, now or at boot */
 	h->sysctl_hvo = 0;
 	d = desired(-1, "2M:108");
 	d.persist = true;
 	snprintf(in.sysctl_dropin.rel, sizeof(in.sysctl_dropin.rel), HV_SYSCTL_DROPIN);
-	assert_int_equal(hv_apply_plan(&d, h, r, &in, p), 0);
+	assert_int_equal(hv_actions_build(&d, h, r, &in, p), 0);
 	assert_true(has_note(p, "the 8 new 2M pages will not be optimized"));
 	assert_true(has_note(p, "the boot pools (2M:108) will not be optimized at boot"));
-	hv_plan_free(p);
+	hv_actions_free(p);
 	d = desired(1, "2M:108");
-	assert_int_equal(hv_apply_plan(&d, h, r, &in, p), 0);
+	assert_int_equal(hv_actions_build(&d, h, r, &in, p), 0);
 	assert_false(has_note(p, "will not be optimized"));
-	hv_plan_free(p);
+	hv_actions_free(p);
 	free(h);
 	free(r);
 	free(p);

@@ -19,7 +19,7 @@ const char *hv_act_kind_name(enum hv_act_kind k)
 	return (unsigned)k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
 }
 
-static struct hv_action *add(struct hv_plan *p, enum hv_act_kind k)
+static struct hv_action *add(struct hv_actions *p, enum hv_act_kind k)
 {
 	if (p->n >= HV_MAX_ACTIONS)
 		return NULL;
@@ -30,8 +30,8 @@ static struct hv_action *add(struct hv_plan *p, enum hv_act_kind k)
 	return a;
 }
 
-static void note(struct hv_plan *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct hv_plan *p, const char *fmt, ...)
+static void note(struct hv_actions *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct hv_actions *p, const char *fmt, ...)
 {
 	if (p->nnotes >= (int)(sizeof(p->notes) / sizeof(p->notes[0])))
 		return;
@@ -41,7 +41,7 @@ static void note(struct hv_plan *p, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int file_action(struct hv_plan *p, const struct hv_file *cur, char *new_data, bool remove)
+static int file_action(struct hv_actions *p, const struct hv_file *cur, char *new_data, bool remove)
 {
 	bool same = remove ? !cur->exists
 			   : (cur->exists && cur->len == strlen(new_data) && !memcmp(cur->data, new_data, cur->len));
@@ -69,7 +69,7 @@ static int file_action(struct hv_plan *p, const struct hv_file *cur, char *new_d
 	return (cur->exists && !a->old_data) ? hv_fail(ENOMEM, "out of memory") : 0;
 }
 
-static int exec_action(struct hv_plan *p, const char *tool, const char *const *argv, const char *why)
+static int exec_action(struct hv_actions *p, const char *tool, const char *const *argv, const char *why)
 {
 	struct hv_action *a = add(p, HV_ACT_EXEC);
 	if (!a)
@@ -166,7 +166,7 @@ static int grub_step(void *arg, const char *rel, int line, const char *var, cons
  * files as they will be after the plan; fails unless apply's parameters are
  * there exactly once and nothing else sets what they set. */
 static int grub_verify(const struct hv_desired *d, const struct hv_apply_inputs *in, uint64_t defsz,
-		       const char *const *texts, const char *dropin, struct hv_plan *p)
+		       const char *const *texts, const char *dropin, struct hv_actions *p)
 {
 	struct hv_grub_env *env = calloc(1, sizeof(*env));
 	if (!env)
@@ -239,7 +239,7 @@ static int grub_verify(const struct hv_desired *d, const struct hv_apply_inputs 
 	return rc;
 }
 
-static int plan_grub(const struct hv_desired *d, const struct hv_apply_inputs *in, uint64_t defsz, struct hv_plan *p)
+static int plan_grub(const struct hv_desired *d, const struct hv_apply_inputs *in, uint64_t defsz, struct hv_actions *p)
 {
 	int changed = 0, rc = 0;
 	/* texts[0]: etc/default/grub, texts[1 + i]: grub_others[i], as they will be */
@@ -290,7 +290,7 @@ static int plan_grub(const struct hv_desired *d, const struct hv_apply_inputs *i
 }
 
 static int plan_kernel_install(const struct hv_desired *d, const struct hv_apply_inputs *in, uint64_t defsz,
-			       struct hv_plan *p)
+			       struct hv_actions *p)
 {
 	const char *base = in->kernel_cmdline.exists ? in->kernel_cmdline.data : in->proc_cmdline ? in->proc_cmdline : "";
 	size_t cap = strlen(base) + strlen(p->bootparams) + 4;
@@ -364,7 +364,7 @@ static int plan_kernel_install(const struct hv_desired *d, const struct hv_apply
 }
 
 static int plan_persist(const struct hv_desired *d, const struct hv_host *h, const struct hv_apply_inputs *in,
-			struct hv_plan *p)
+			struct hv_actions *p)
 {
 	int rc;
 	if (d->hvo >= 0) {
@@ -383,7 +383,7 @@ static int plan_persist(const struct hv_desired *d, const struct hv_host *h, con
 		note(p, "kernel %d.%d has no per-node hugepages= (5.16+): the boot pools get the node totals; "
 			"run 'hvoplan apply --yes' at boot (examples/hvoplan-apply.service) to place them per node",
 		     h->kver_major, h->kver_minor);
-	uint64_t defsz = h->meminfo.hugepagesize_kib > 0 ? (uint64_t)h->meminfo.hugepagesize_kib * 1024 : 0;
+	uint64_t defsz = hv_default_hugepage_size(h);
 	p->bootloader = d->bootloader == HV_BL_AUTO ? in->detected : d->bootloader;
 	switch (p->bootloader) {
 	case HV_BL_GRUB:
@@ -481,7 +481,7 @@ static const struct hv_hstate_result *find_res(const struct hv_report *r, uint64
 }
 
 static int plan_reoptimize(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
-			   struct hv_plan *p)
+			   struct hv_actions *p)
 {
 	for (int i = 0; i < r->nhstates; i++) {
 		const struct hv_hstate_result *o = &r->hstates[i];
@@ -583,8 +583,8 @@ static int plan_reoptimize(const struct hv_desired *d, const struct hv_host *h, 
 	return 0;
 }
 
-int hv_apply_plan(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
-		  const struct hv_apply_inputs *in, struct hv_plan *p)
+int hv_actions_build(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
+		     const struct hv_apply_inputs *in, struct hv_actions *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->bootloader = HV_BL_MANUAL;
@@ -677,7 +677,7 @@ int hv_apply_plan(const struct hv_desired *d, const struct hv_host *h, const str
 	return 0;
 }
 
-void hv_plan_free(struct hv_plan *p)
+void hv_actions_free(struct hv_actions *p)
 {
 	for (int i = 0; i < p->n; i++) {
 		free(p->a[i].old_data);
