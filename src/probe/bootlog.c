@@ -51,8 +51,8 @@ int hv_probe_bootlog(const struct hv_root *r, struct hv_host *h)
 		else if (rc < 0)
 			hv_note("/dev/kmsg: %s: per-page sizes are computed, not read from the boot log", strerror(-rc));
 	} else {
-		static const char *const files[] = {"dmesg.txt", "sos_commands/kernel/dmesg", "var/log/dmesg"};
-		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		const char *const *files = hv_bootlog_files;
+		for (size_t i = 0; files[i]; i++) {
 			char *buf;
 			size_t len;
 			int rc = hv_root_read(r, files[i], 64 << 20, &buf, &len);

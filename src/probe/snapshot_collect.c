@@ -267,24 +267,18 @@ static int meta(const struct hv_root *r, struct hv_snapshot *s)
 
 int hv_snapshot_collect(const struct hv_root *r, struct hv_snapshot *s)
 {
-	static const char *const files[] = {
-		"proc/meminfo", "proc/vmstat", "proc/cmdline", "proc/cpuinfo", "proc/sys/kernel/osrelease",
-		"proc/config.gz", "sys/devices/system/node/online", "sys/devices/system/node/possible",
-		"sys/devices/system/node/has_memory", "sys/devices/system/memory/block_size_bytes",
-		"sys/module/memory_hotplug/parameters/memmap_on_memory",
-		/* from a snapshot of a snapshot, or a sosreport */
-		"uname.txt", "sos_commands/kernel/uname_-a", "sos_commands/kernel/sysctl_-a", "SOURCE",
-	};
 	int rc;
 	memset(s, 0, sizeof(*s));
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		if ((rc = grab(r, s, files[i], 16 << 20)) < 0)
+	for (size_t i = 0; hv_probe_files[i].rel; i++)
+		if ((rc = grab(r, s, hv_probe_files[i].rel, hv_probe_files[i].max)) < 0)
+			return rc;
+	for (size_t i = 0; hv_uname_files[i]; i++)
+		if ((rc = grab(r, s, hv_uname_files[i], 16 << 20)) < 0)
 			return rc;
 	if ((rc = each_entry(r, s, "proc/sys/vm", sysctl_entry)) < 0 ||
 	    (rc = each_entry(r, s, "sys/kernel/mm/hugepages", all_files)) < 0 ||
 	    (rc = each_entry(r, s, "sys/devices/system/node", node_entry)) < 0 ||
-	    (rc = each_entry(r, s, "sys/devices/system/memory", memory_entry)) < 0 ||
-	    (rc = grab(r, s, "sys/kernel/btf/vmlinux", 256 << 20)) < 0)
+	    (rc = each_entry(r, s, "sys/devices/system/memory", memory_entry)) < 0)
 		return rc;
 	char rel[300], release[200] = "";
 	rc = hv_root_read_small(r, "proc/sys/kernel/osrelease", release, sizeof(release));
@@ -292,15 +286,16 @@ int hv_snapshot_collect(const struct hv_root *r, struct hv_snapshot *s)
 		release[strcspn(release, "\n")] = '\0';
 	else if (rc != -ENOENT && rc != -HV_ENOTREG) /* (a FIFO was named above) */
 		hv_note("%s: the matching boot/config-RELEASE is not captured", hv_last_error());
-	if (release[0] && !hv_root_exists(r, "proc/config.gz")) {
-		snprintf(rel, sizeof(rel), "boot/config-%s", release);
+	/* every config the probe may fall back to: a damaged first one makes
+	 * it read the next */
+	for (int i = 0; hv_kconfig_path(i, release, rel, sizeof(rel)); i++)
 		if ((rc = grab(r, s, rel, 16 << 20)) < 0)
 			return rc;
-	}
 	if (r->live)
 		rc = kmsg(s);
-	else if ((rc = grab(r, s, "dmesg.txt", 64 << 20)) == 0)
-		rc = grab(r, s, "sos_commands/kernel/dmesg", 64 << 20);
+	else
+		for (size_t i = 0; rc == 0 && hv_bootlog_files[i]; i++)
+			rc = grab(r, s, hv_bootlog_files[i], 64 << 20);
 	if (rc < 0)
 		return rc;
 	rc = meta(r, s);
