@@ -21,6 +21,10 @@ extern const char *const hv_bootlog_files[];
 extern const char *const hv_uname_files[];
 int hv_kconfig_path(int i, const char *release, char *out, size_t cap);
 
+/* /dev/kmsg record by record (bootlog.c); -errno if it cannot be opened. */
+typedef int (*hv_kmsg_fn)(const char *msg, size_t len, uint64_t usec, void *ctx);
+int hv_kmsg_each(hv_kmsg_fn fn, void *ctx);
+
 int hv_probe_identity(const struct hv_root *r, struct hv_host *h);
 int hv_probe_cmdline(const struct hv_root *r, struct hv_host *h);
 int hv_probe_sysctl(const struct hv_root *r, struct hv_host *h);
