@@ -75,7 +75,7 @@ struct hv_kconfig {
 	enum hv_tristate hvo_default_on;
 	enum hv_tristate memmap_on_memory; /* CONFIG_MHP_MEMMAP_ON_MEMORY */
 	enum hv_tristate page_extension;
-	long page_size; /* from PAGE_SHIFT / arch page-size choices; 0 unknown */
+	long page_size; /* from PAGE_SHIFT / arch page-size choices; HV_UNKNOWN unknown */
 };
 
 struct hv_bootlog_hstate {
@@ -114,7 +114,7 @@ struct hv_host {
 
 	long page_size;
 	enum hv_page_src page_size_source;
-	long btf_struct_page_size; /* 0 when BTF absent or without struct page */
+	long btf_struct_page_size; /* HV_UNKNOWN when BTF absent or without struct page */
 	long struct_page_override; /* --struct-page-size; 0 none */
 
 	struct hv_meminfo meminfo;
