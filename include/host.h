@@ -14,7 +14,10 @@
 #define HV_MAX_CMDLINE_POOLS 16
 #define HV_MAX_CMDLINE_NODES 64
 
-enum hv_tristate { HV_NO = 0, HV_YES = 1, HV_TRI_UNKNOWN = -1 };
+/* The one encoding of "maybe": a yes/no fact that may be unknown.  Its
+ * unknown is HV_UNKNOWN, so a plain int holding -1/0/1 (a boot parameter, a
+ * sysctl) compares the same way. */
+enum hv_tristate { HV_NO = 0, HV_YES = 1, HV_TRI_UNKNOWN = HV_UNKNOWN };
 
 enum hv_page_src {
 	HV_SRC_UNKNOWN = 0,
@@ -55,7 +58,7 @@ struct hv_cmdline_pool {
 
 struct hv_cmdline {
 	bool present;
-	int hvo_param;		  /* hugetlb_free_vmemmap: HV_UNKNOWN absent, 0 off, 1 on */
+	enum hv_tristate hvo_param; /* hugetlb_free_vmemmap: HV_TRI_UNKNOWN absent, HV_NO off, HV_YES on */
 	char hvo_param_text[64];  /* as written, for messages */
 	bool hvo_param_invalid;
 	int memmap_on_memory;	  /* HV_UNKNOWN absent, 0, 1, 2 = force */
