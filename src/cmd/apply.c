@@ -150,7 +150,7 @@ static int do_revert(struct run *x, bool yes)
 		return HV_EXIT_OK;
 	int code = execute(x, true);
 	if (code == HV_EXIT_OK && (rc = hv_revert_finish(x->rootfd, x->rootname, backup)) < 0)
-		fprintf(stderr, "hvoplan: warning: reverted, but the backup could not be removed: %s\n", hv_last_error());
+		hv_warn("reverted, but the backup could not be removed: %s", hv_last_error());
 	return code;
 }
 
