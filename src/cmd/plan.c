@@ -197,29 +197,37 @@ static int plan_option(int c, char *arg, void *ctx)
 	return 0;
 }
 
+/* What the probe could not read, said once with the plan. */
+static void take_notes(struct hv_plan_result *r)
+{
+	for (int i = 0; i < hv_note_count() && r->nnotes < (int)(sizeof(r->notes) / sizeof(r->notes[0])); i++)
+		hv_copy(r->notes[r->nnotes++], sizeof(r->notes[0]), hv_note_get(i));
+}
+
+static const struct option longopts[] = {
+	HV_GLOBAL_LONGOPTS,
+	{"memory", required_argument, NULL, OPT_MEMORY},
+	{"nodes", required_argument, NULL, OPT_NODES},
+	{"pool", required_argument, NULL, OPT_POOL},
+	{"dax", required_argument, NULL, OPT_DAX},
+	{"page-size", required_argument, NULL, OPT_PAGE_SIZE},
+	{"struct-page-size", required_argument, NULL, OPT_STRUCT_PAGE},
+	{"kernel", required_argument, NULL, OPT_KERNEL},
+	{"generation", required_argument, NULL, OPT_GENERATION},
+	{"from-host", no_argument, NULL, OPT_FROM_HOST},
+	{"compare", required_argument, NULL, OPT_COMPARE},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"json", no_argument, NULL, 'J'},
+	{"output", required_argument, NULL, 'o'},
+	{"raw", no_argument, NULL, 'r'},
+	{"noheadings", no_argument, NULL, 'n'},
+	{"bytes", no_argument, NULL, 'b'},
+	{"summary", optional_argument, NULL, OPT_SUMMARY},
+	{NULL, 0, NULL, 0},
+};
+
 int cmd_plan(int argc, char **argv, struct hv_global *g)
 {
-	static const struct option longopts[] = {
-		HV_GLOBAL_LONGOPTS,
-		{"memory", required_argument, NULL, OPT_MEMORY},
-		{"nodes", required_argument, NULL, OPT_NODES},
-		{"pool", required_argument, NULL, OPT_POOL},
-		{"dax", required_argument, NULL, OPT_DAX},
-		{"page-size", required_argument, NULL, OPT_PAGE_SIZE},
-		{"struct-page-size", required_argument, NULL, OPT_STRUCT_PAGE},
-		{"kernel", required_argument, NULL, OPT_KERNEL},
-		{"generation", required_argument, NULL, OPT_GENERATION},
-		{"from-host", no_argument, NULL, OPT_FROM_HOST},
-		{"compare", required_argument, NULL, OPT_COMPARE},
-		{"format", required_argument, NULL, OPT_FORMAT},
-		{"json", no_argument, NULL, 'J'},
-		{"output", required_argument, NULL, 'o'},
-		{"raw", no_argument, NULL, 'r'},
-		{"noheadings", no_argument, NULL, 'n'},
-		{"bytes", no_argument, NULL, 'b'},
-		{"summary", optional_argument, NULL, OPT_SUMMARY},
-		{NULL, 0, NULL, 0},
-	};
 	struct hv_table_opts t = {.summary = HV_SUMMARY_ALWAYS};
 	struct hv_plan_input *in = calloc(1, sizeof(*in));
 	struct hv_plan_result *r = calloc(1, sizeof(*r));
@@ -267,9 +275,7 @@ int cmd_plan(int argc, char **argv, struct hv_global *g)
 		code = plan_error();
 		goto out;
 	}
-	/* What the probe could not read, said once with the plan. */
-	for (int i = 0; i < hv_note_count() && r->nnotes < (int)(sizeof(r->notes) / sizeof(r->notes[0])); i++)
-		hv_copy(r->notes[r->nnotes++], sizeof(r->notes[0]), hv_note_get(i));
+	take_notes(r);
 
 	t.color = hv_use_color(g, stdout);
 	rc = json ? hv_plan_render_json(stdout, r) : hv_plan_render_table(stdout, r, &t);
