@@ -73,7 +73,9 @@ static int safe_name(const char *tar, const char *name, char *out, size_t cap)
  * each member costs an inode in $TMPDIR. */
 #define UNTAR_MAX_MEMBERS (1 << 17)
 
-static int untar_into(const char *tar, int dfd)
+/* The archive, opened for reading if it is a regular file of a size a
+ * snapshot can have. */
+static int open_archive(const char *tar, FILE **out)
 {
 	int fd = open(tar, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -95,9 +97,56 @@ static int untar_into(const char *tar, int dfd)
 		close(fd);
 		return hv_fail(errno, "%s: %s", tar, strerror(errno));
 	}
+	*out = f;
+	return 0;
+}
+
+/* A member header: its checksum, its size (in size), and the limits on
+ * what all members together may hold. */
+static int check_header(const char *tar, const char h[512], unsigned long long *size, unsigned long long *total,
+			int *members)
+{
+	unsigned long long sum;
+	unsigned calc = 0;
+	for (int i = 0; i < 512; i++)
+		calc += (i >= 148 && i < 156) ? ' ' : (unsigned char)h[i];
+	if (parse_octal(h + 148, 8, &sum) < 0 || sum != calc)
+		return hv_fail(EINVAL, "%s: not a tar archive (bad header checksum)", tar);
+	if (parse_octal(h + 124, 12, size) < 0)
+		return hv_fail(EINVAL, "%s: bad member size", tar);
+	if (*size > (256ULL << 20) || (*total += *size) > UNTAR_MAX_TOTAL)
+		return hv_fail(EFBIG, "%s: members larger than a snapshot can be: not extracting", tar);
+	if (++*members > UNTAR_MAX_MEMBERS)
+		return hv_fail(EFBIG, "%s: more than %d members, more than a snapshot has: not extracting", tar,
+			       UNTAR_MAX_MEMBERS);
+	if (h[156] == 'L' && *size >= PATH_MAX)
+		return hv_fail(ENAMETOOLONG, "%s: a long name of %llu bytes: not extracting", tar, *size);
+	return 0;
+}
+
+/* The member's name: a GNU long name read before it, else the ustar
+ * prefix and name, else the old name field. */
+static void member_name(const char h[512], char *longname, char name[PATH_MAX])
+{
+	if (longname[0]) {
+		snprintf(name, PATH_MAX, "%s", longname);
+		longname[0] = '\0';
+	} else if (h[345] && !memcmp(h + 257, "ustar", 5)) {
+		snprintf(name, PATH_MAX, "%.155s/%.100s", h + 345, h);
+	} else {
+		snprintf(name, PATH_MAX, "%.100s", h);
+	}
+}
+
+static int untar_into(const char *tar, int dfd)
+{
+	FILE *f = NULL;
+	int rc = open_archive(tar, &f);
+	if (rc < 0)
+		return rc;
 	char h[512], longname[PATH_MAX] = "", name[PATH_MAX], clean[PATH_MAX];
 	unsigned long long total = 0;
-	int rc = 0, zeros = 0, members = 0;
+	int zeros = 0, members = 0;
 	while (rc == 0) {
 		if (fread(h, 1, 512, f) != 512) {
 			if (!members)
@@ -113,22 +162,10 @@ static int untar_into(const char *tar, int dfd)
 			continue;
 		}
 		zeros = 0;
-		unsigned long long sum, size;
-		unsigned calc = 0;
-		for (int i = 0; i < 512; i++)
-			calc += (i >= 148 && i < 156) ? ' ' : (unsigned char)h[i];
-		if (parse_octal(h + 148, 8, &sum) < 0 || sum != calc)
-			return fclose(f), hv_fail(EINVAL, "%s: not a tar archive (bad header checksum)", tar);
-		if (parse_octal(h + 124, 12, &size) < 0)
-			return fclose(f), hv_fail(EINVAL, "%s: bad member size", tar);
-		if (size > (256ULL << 20) || (total += size) > UNTAR_MAX_TOTAL)
-			return fclose(f), hv_fail(EFBIG, "%s: members larger than a snapshot can be: not extracting", tar);
-		if (++members > UNTAR_MAX_MEMBERS)
-			return fclose(f), hv_fail(EFBIG, "%s: more than %d members, more than a snapshot has: not extracting",
-						 tar, UNTAR_MAX_MEMBERS);
+		unsigned long long size;
+		if ((rc = check_header(tar, h, &size, &total, &members)) < 0)
+			return fclose(f), rc;
 		char type = h[156];
-		if (type == 'L' && size >= PATH_MAX)
-			return fclose(f), hv_fail(ENAMETOOLONG, "%s: a long name of %llu bytes: not extracting", tar, size);
 		size_t padded = (size_t)((size + 511) / 512 * 512);
 		char *data = NULL;
 		if (type == '0' || type == '\0' || type == 'L' || type == 'x' || type == 'g') {
@@ -150,14 +187,7 @@ static int untar_into(const char *tar, int dfd)
 			free(data);
 			continue;
 		}
-		if (longname[0]) {
-			snprintf(name, sizeof(name), "%s", longname);
-			longname[0] = '\0';
-		} else if (h[345] && !memcmp(h + 257, "ustar", 5)) {
-			snprintf(name, sizeof(name), "%.155s/%.100s", h + 345, h);
-		} else {
-			snprintf(name, sizeof(name), "%.100s", h);
-		}
+		member_name(h, longname, name);
 		if (type != '0' && type != '\0' && type != '5') {
 			free(data);
 			return fclose(f), hv_fail(EINVAL, "%s: member '%.200s' is a %s: only files and directories are extracted",
