@@ -177,8 +177,8 @@ static int apply_option(int c, char *arg, void *ctx)
 			return hv_usage_error("apply", "%s", hv_last_error());
 		*o->pages_given = true;
 		break;
-	case OPT_REOPT: o->cli->reoptimize = 1; break;
-	case OPT_PERSIST: o->cli->persist = 1; break;
+	case OPT_REOPT: o->cli->reoptimize = HV_YES; break;
+	case OPT_PERSIST: o->cli->persist = HV_YES; break;
 	case OPT_REVERT: *o->revert = true; break;
 	case 'y': *o->yes = true; break;
 	case OPT_BATCH: {
