@@ -33,6 +33,28 @@ int cmd_top(int argc, char **argv, struct hv_global *g);
  * command has parsed its options (--root may follow the command name).
  * Returns -errno with hv_fail() text; the command returns it to main. */
 int hv_global_root(struct hv_global *g, const struct hv_root **r);
+
+/* The option prologue every command shares, as git's parse_options:
+ * getopt_long over the command's options (HV_GLOBAL_LONGOPTS among them),
+ * the global options into g (a bad value is a usage error), -h (usage on
+ * stdout) and -V, and a stray argument (a usage error).  fn gets each of
+ * the command's own options with its argument and returns 0 to go on,
+ * HV_OPT_UNKNOWN for a code it does not take ("invalid option"), or the
+ * exit code to stop with (hv_usage_error()'s 2).  Returns HV_OPTS_RUN when
+ * the command should run, else the exit code to return. */
+#define HV_OPTS_RUN (-1)
+#define HV_OPT_UNKNOWN (-2)
+struct option;
+struct hv_cmd_spec {
+	const char *name; /* "report", as usage errors name it */
+	const char *shortopts;
+	const struct option *longopts;
+	void (*usage)(FILE *out);
+};
+typedef int (*hv_option_fn)(int opt, char *arg, void *ctx);
+int hv_parse_options(int argc, char **argv, struct hv_global *g, const struct hv_cmd_spec *cmd, hv_option_fn fn,
+		     void *ctx);
+
 /* Options every command accepts; returns 1 if `opt` was one of them. */
 int hv_global_option(int opt, const char *arg, struct hv_global *g, int *err);
 bool hv_use_color(const struct hv_global *g, FILE *out);

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "host.h"
+
 #define HV_MAX_POOL_REQS 64
 #define HV_CONFIG_DEFAULT "/etc/hvoplan.conf"
 
@@ -29,10 +31,10 @@ enum hv_bootloader {
 };
 
 struct hv_apply_settings {
-	int hvo;	/* -1 unset, 0 off, 1 on */
-	int persist;	/* -1 unset, 0, 1 */
-	int reoptimize; /* -1 unset, 0, 1 */
-	int bootloader; /* -1 unset, else enum hv_bootloader */
+	enum hv_tristate hvo;	     /* HV_TRI_UNKNOWN unset, HV_NO off, HV_YES on */
+	enum hv_tristate persist;    /* HV_TRI_UNKNOWN unset */
+	enum hv_tristate reoptimize; /* HV_TRI_UNKNOWN unset */
+	int bootloader;		     /* -1 unset, else enum hv_bootloader */
 	int64_t batch;	/* 0 unset (auto): pages per pool write during --reoptimize */
 	int npools;
 	struct hv_pool_req pools[HV_MAX_POOL_REQS];
@@ -45,8 +47,8 @@ void hv_settings_merge(struct hv_apply_settings *dst, const struct hv_apply_sett
 
 /* Value parsers shared by the three sources. `what` names the source in
  * messages ("--pages", "HVOPLAN_PAGES", "hvoplan.conf:12: pages"). */
-int hv_parse_onoff(const char *what, const char *v, int *out);
-int hv_parse_yesno(const char *what, const char *v, int *out);
+int hv_parse_onoff(const char *what, const char *v, enum hv_tristate *out);
+int hv_parse_yesno(const char *what, const char *v, enum hv_tristate *out);
 int hv_parse_bootloader(const char *what, const char *v, int *out);
 const char *hv_bootloader_name(int bl);
 /* "1G:64 2M:1024@1" (white space or commas between items); appends to s. */

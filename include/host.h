@@ -14,7 +14,10 @@
 #define HV_MAX_CMDLINE_POOLS 16
 #define HV_MAX_CMDLINE_NODES 64
 
-enum hv_tristate { HV_NO = 0, HV_YES = 1, HV_TRI_UNKNOWN = -1 };
+/* The one encoding of "maybe": a yes/no fact that may be unknown.  Its
+ * unknown is HV_UNKNOWN, so a plain int holding -1/0/1 (a boot parameter, a
+ * sysctl) compares the same way. */
+enum hv_tristate { HV_NO = 0, HV_YES = 1, HV_TRI_UNKNOWN = HV_UNKNOWN };
 
 enum hv_page_src {
 	HV_SRC_UNKNOWN = 0,
@@ -57,7 +60,7 @@ struct hv_cmdline_pool {
 
 struct hv_cmdline {
 	bool present;
-	int hvo_param;		  /* hugetlb_free_vmemmap: HV_UNKNOWN absent, 0 off, 1 on */
+	enum hv_tristate hvo_param; /* hugetlb_free_vmemmap: HV_TRI_UNKNOWN absent, HV_NO off, HV_YES on */
 	char hvo_param_text[64];  /* as written, for messages */
 	bool hvo_param_invalid;
 	int memmap_on_memory;	  /* HV_UNKNOWN absent, 0, 1, 2 = force */
@@ -77,7 +80,7 @@ struct hv_kconfig {
 	enum hv_tristate hvo_default_on;
 	enum hv_tristate memmap_on_memory; /* CONFIG_MHP_MEMMAP_ON_MEMORY */
 	enum hv_tristate page_extension;
-	long page_size; /* from PAGE_SHIFT / arch page-size choices; 0 unknown */
+	long page_size; /* from PAGE_SHIFT / arch page-size choices; HV_UNKNOWN unknown */
 };
 
 struct hv_bootlog_hstate {
@@ -116,7 +119,7 @@ struct hv_host {
 
 	long page_size; /* 0 when nothing tells it (the model assumes one) */
 	enum hv_page_src page_size_source;
-	long btf_struct_page_size; /* 0 when BTF absent or without struct page */
+	long btf_struct_page_size; /* HV_UNKNOWN when BTF absent or without struct page */
 
 	struct hv_meminfo meminfo;
 	int64_t nr_memmap_pages, nr_memmap_boot_pages; /* HV_UNKNOWN before 6.11 */

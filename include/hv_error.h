@@ -30,6 +30,12 @@ void hv_sanitize(char *s);
 const char *hv_last_error(void);
 void hv_clear_error(void);
 
+/* A warning while changing the system (apply, revert): printed at once to
+ * stderr as "hvoplan: warning: MESSAGE", because what it says (a change not
+ * undone, a backup not removed) must be seen where it happens, between the
+ * progress lines, not in a report. */
+void hv_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Non-fatal notes gathered while probing (degraded sources); printed by the
  * renderers, never lost. */
 #define HV_MAX_NOTES 32

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Collecting the files hvoplan reads, and writing them out as a directory
- * or a tar archive. */
+/* A snapshot: collecting the files hvoplan reads (src/probe/snapshot_collect.c),
+ * writing them out as a directory or a tar archive (src/util/snapshot_write.c),
+ * and extracting such an archive for --root (src/util/snapshot_untar.c). */
 #ifndef HV_SNAPSHOT_H
 #define HV_SNAPSHOT_H
 

@@ -9,7 +9,7 @@ static void check(const struct hv_kconfig *kc)
 				      kc->page_extension};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		FUZZ_ASSERT(t[i] == HV_NO || t[i] == HV_YES || t[i] == HV_TRI_UNKNOWN);
-	FUZZ_ASSERT(kc->page_size == 0 || (kc->page_size >= 4096 && kc->page_size <= (1L << 18) &&
+	FUZZ_ASSERT(kc->page_size == HV_UNKNOWN || (kc->page_size >= 4096 && kc->page_size <= (1L << 18) &&
 					   !(kc->page_size & (kc->page_size - 1))));
 }
 

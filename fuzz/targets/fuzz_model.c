@@ -109,7 +109,7 @@ static long page_size(struct src *s)
 /* BTF gives any uint32; --struct-page-size 16..1024. */
 static long struct_page(struct src *s)
 {
-	static const long common[] = {0, 56, 64, 72, 80, 128};
+	static const long common[] = {HV_UNKNOWN, 56, 64, 72, 80, 128};
 	uint8_t sel = u8(s);
 	if (sel < 240)
 		return common[sel % 6];
@@ -234,7 +234,7 @@ static void build(struct src *s, struct hv_host *h)
 	kc->hvo_default_on = tri(s);
 	kc->memmap_on_memory = tri(s);
 	kc->page_extension = tri(s);
-	kc->page_size = u8(s) & 1 ? page_size(s) : 0;
+	kc->page_size = u8(s) & 1 ? page_size(s) : HV_UNKNOWN;
 
 	struct hv_bootlog *bl = &h->bootlog;
 	bl->present = u8(s) & 1;

@@ -460,8 +460,7 @@ static bool value_unchanged(const struct hv_action *a, const struct hv_exec_opts
 
 static void rollback_failed(const struct hv_action *a)
 {
-	fprintf(stderr, "hvoplan: warning: could not undo '%s': %s\n", a->text,
-		hv_last_error() ? hv_last_error() : "failed");
+	hv_warn("could not undo '%s': %s", a->text, hv_last_error() ? hv_last_error() : "failed");
 }
 
 static int rollback(const struct hv_actions *p, int done, const int64_t *before, const struct hv_exec_opts *o,
@@ -504,7 +503,7 @@ static int rollback(const struct hv_actions *p, int done, const int64_t *before,
 	/* an empty directory left is said, not counted: the files are back */
 	for (int i = u->nfiles_created - 1; i >= 0; i--)
 		if (hv_remove_dir_at(o->root, u->created[i]) < 0)
-			fprintf(stderr, "hvoplan: warning: %s\n", hv_last_error());
+			hv_warn("%s", hv_last_error());
 	/* the boot loader saw the new files: let it see the old ones */
 	for (int i = 0; files && i < done - 1; i++) /* the failed step itself changed nothing */
 		if (p->a[i].kind == HV_ACT_EXEC && rerun_tool(p, &p->a[i], o) < 0) {
@@ -601,7 +600,7 @@ int hv_apply_execute(const struct hv_actions *p, const struct hv_exec_opts *o, b
 		int bad = rollback(p, i + 1, before, o, &u);
 		*res = bad ? HV_EXEC_PARTIAL : HV_EXEC_ROLLED_BACK;
 		if (b.made && bad == 0 && hv_discard_backup(o->root->live ? "" : o->root->path, b.rel) < 0)
-			fprintf(stderr, "hvoplan: warning: %s\n", hv_last_error());
+			hv_warn("%s", hv_last_error());
 		if (b.dfd >= 0)
 			close(b.dfd);
 		hv_mf_writer_free(&b.mf);
@@ -629,8 +628,7 @@ int hv_apply_execute(const struct hv_actions *p, const struct hv_exec_opts *o, b
 		close(b.dfd);
 		hv_mf_writer_free(&b.mf);
 		if (rc < 0)
-			fprintf(stderr, "hvoplan: warning: could not record created directories in the backup manifest: %s\n",
-				hv_last_error());
+			hv_warn("could not record created directories in the backup manifest: %s", hv_last_error());
 	}
 	return 0;
 }

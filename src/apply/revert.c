@@ -159,14 +159,13 @@ static int plan_value(const struct hv_root *root, const struct hv_mf_entry *e, s
 	hv_clear_error();
 	int rc = hv_read_value_at(root, e->rel, &cur);
 	if (rc == -ENOENT) {
-		fprintf(stderr, "hvoplan: warning: %s; its value (%lld) cannot be restored and is left out\n",
+		hv_warn("%s; its value (%lld) cannot be restored and is left out",
 			hv_last_error() ? hv_last_error() : e->rel, (long long)e->value);
 		return 0;
 	}
 	if (rc < 0) {
 		snprintf(why, sizeof(why), "%s", hv_last_error() ? hv_last_error() : strerror(-rc));
-		fprintf(stderr, "hvoplan: warning: %s; it is set to the recorded %lld without knowing its value now\n",
-			why, (long long)e->value);
+		hv_warn("%s; it is set to the recorded %lld without knowing its value now", why, (long long)e->value);
 		cur = HV_UNKNOWN;
 	} else if (cur == e->value) {
 		return 0;
@@ -271,11 +270,11 @@ int hv_revert_finish(const struct hv_root *root, const char *backup)
 		for (int i = 0; i < m.n; i++)
 			if ((m.e[i].kind == HV_MF_FILE_PRESENT || m.e[i].kind == HV_MF_FILE_ABSENT) &&
 			    hv_remove_stale_temps_at(root, m.e[i].rel) < 0)
-				fprintf(stderr, "hvoplan: warning: %s\n", hv_last_error());
+				hv_warn("%s", hv_last_error());
 		/* innermost first; a directory someone put files in stays */
 		for (int i = m.n - 1; i >= 0; i--)
 			if (m.e[i].kind == HV_MF_MKDIR && hv_remove_dir_at(root, m.e[i].rel) < 0)
-				fprintf(stderr, "hvoplan: warning: %s\n", hv_last_error());
+				hv_warn("%s", hv_last_error());
 		hv_manifest_free(&m);
 	}
 	return hv_discard_backup(root->path, backup);
@@ -294,7 +293,7 @@ int hv_discard_backup(const char *rootname, const char *backup)
 		return hv_fail(errno, "%s: cannot discard the backup: %s", path, strerror(errno));
 	int rc = hv_remove_tree(gone);
 	if (rc < 0)
-		fprintf(stderr, "hvoplan: warning: could not remove the discarded backup (%s); it is never reverted to, "
-				"remove it by hand\n", hv_last_error() ? hv_last_error() : gone);
+		hv_warn("could not remove the discarded backup (%s); it is never reverted to, remove it by hand",
+			hv_last_error() ? hv_last_error() : gone);
 	return 0;
 }

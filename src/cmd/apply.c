@@ -129,8 +129,55 @@ static int do_revert(struct run *x, bool yes)
 		return HV_EXIT_OK;
 	int code = execute(x, true);
 	if (code == HV_EXIT_OK && (rc = hv_revert_finish(x->root, backup)) < 0)
-		fprintf(stderr, "hvoplan: warning: reverted, but the backup could not be removed: %s\n", hv_last_error());
+		hv_warn("reverted, but the backup could not be removed: %s", hv_last_error());
 	return code;
+}
+
+struct apply_opts {
+	struct hv_apply_settings *cli;
+	bool *yes, *revert, *pages_given;
+	const char **config;
+};
+
+static int apply_option(int c, char *arg, void *ctx)
+{
+	struct apply_opts *o = ctx;
+	char what[64];
+	int v;
+	hv_clear_error();
+	switch (c) {
+	case OPT_HVO:
+		if (hv_parse_onoff("--hvo", arg, &o->cli->hvo) < 0)
+			return hv_usage_error("apply", "%s", hv_last_error());
+		break;
+	case OPT_PAGES:
+		/* repeated --pages add up; a size given twice is an error */
+		if (hv_parse_pages("--pages", arg, o->cli) < 0)
+			return hv_usage_error("apply", "%s", hv_last_error());
+		*o->pages_given = true;
+		break;
+	case OPT_REOPT: o->cli->reoptimize = HV_YES; break;
+	case OPT_PERSIST: o->cli->persist = HV_YES; break;
+	case OPT_REVERT: *o->revert = true; break;
+	case 'y': *o->yes = true; break;
+	case OPT_BATCH: {
+		uint64_t b;
+		if (strspn(arg, "0123456789") != strlen(arg) || hv_parse_u64(arg, &b) < 0 || b < 1 ||
+		    b > 1000000)
+			return hv_usage_error("apply", "--batch takes a page count from 1 to 1000000, not '%s'", arg);
+		o->cli->batch = (int64_t)b;
+		break;
+	}
+	case OPT_BOOTLOADER:
+		snprintf(what, sizeof(what), "--bootloader");
+		if (hv_parse_bootloader(what, arg, &v) < 0)
+			return hv_usage_error("apply", "%s", hv_last_error());
+		o->cli->bootloader = v;
+		break;
+	case OPT_CONFIG: *o->config = arg; break;
+	default: return HV_OPT_UNKNOWN;
+	}
+	return 0;
 }
 
 int cmd_apply(int argc, char **argv, struct hv_global *g)
@@ -154,53 +201,13 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 	hv_settings_init(&env);
 	bool yes = false, revert = false, pages_given = false;
 	const char *config = g->config; /* given before the command; its own --config wins */
-	int c, e, rc, v;
-	char what[64];
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "yhV", longopts, NULL)) != -1) {
-		if (hv_global_option(c, optarg, g, &e)) {
-			if (e)
-				return hv_usage_error("apply", "invalid value '%s'", optarg ? optarg : "");
-			continue;
-		}
-		hv_clear_error();
-		switch (c) {
-		case OPT_HVO:
-			if (hv_parse_onoff("--hvo", optarg, &cli.hvo) < 0)
-				return hv_usage_error("apply", "%s", hv_last_error());
-			break;
-		case OPT_PAGES:
-			/* repeated --pages add up; a size given twice is an error */
-			if (hv_parse_pages("--pages", optarg, &cli) < 0)
-				return hv_usage_error("apply", "%s", hv_last_error());
-			pages_given = true;
-			break;
-		case OPT_REOPT: cli.reoptimize = 1; break;
-		case OPT_PERSIST: cli.persist = 1; break;
-		case OPT_REVERT: revert = true; break;
-		case 'y': yes = true; break;
-		case OPT_BATCH: {
-			uint64_t b;
-			if (strspn(optarg, "0123456789") != strlen(optarg) || hv_parse_u64(optarg, &b) < 0 || b < 1 ||
-			    b > 1000000)
-				return hv_usage_error("apply", "--batch takes a page count from 1 to 1000000, not '%s'", optarg);
-			cli.batch = (int64_t)b;
-			break;
-		}
-		case OPT_BOOTLOADER:
-			snprintf(what, sizeof(what), "--bootloader");
-			if (hv_parse_bootloader(what, optarg, &v) < 0)
-				return hv_usage_error("apply", "%s", hv_last_error());
-			cli.bootloader = v;
-			break;
-		case OPT_CONFIG: config = optarg; break;
-		case 'h': usage(stdout); return HV_EXIT_OK;
-		case 'V': printf("hvoplan %s\n", HV_VERSION); return HV_EXIT_OK;
-		default: return hv_usage_error("apply", "invalid option");
-		}
-	}
-	if (optind < argc)
-		return hv_usage_error("apply", "unexpected argument '%s'", argv[optind]);
+	static const struct hv_cmd_spec spec = {"apply", "yhV", longopts, usage};
+	struct apply_opts opts = {&cli, &yes, &revert, &pages_given, &config};
+	int parsed = hv_parse_options(argc, argv, g, &spec, apply_option, &opts);
+	if (parsed != HV_OPTS_RUN)
+		return parsed;
 	if (revert && (cli.hvo >= 0 || pages_given || cli.reoptimize > 0 || cli.persist > 0 || cli.batch ||
 		       cli.bootloader >= 0))
 		return hv_usage_error("apply", "--revert takes no desired state (only --yes, --root)");

@@ -111,157 +111,143 @@ static int apply_overrides(struct hv_plan_input *in, const struct overrides *ov)
 	return 0;
 }
 
+struct plan_opts {
+	struct hv_plan_input *in;
+	struct overrides *ov;
+	struct hv_table_opts *t;
+	bool *json, *from_host, *kernel_opt, *gen_opt;
+};
+
+static int plan_option(int c, char *arg, void *ctx)
+{
+	struct plan_opts *o = ctx;
+	uint64_t v;
+	int rc;
+	switch (c) {
+	case OPT_MEMORY:
+		rc = hv_parse_size(arg, &v);
+		if (rc < 0 || v == 0)
+			return hv_usage_error("plan", "--memory %s: %s", arg,
+					      rc == -ERANGE ? "overflows 64 bits" : "expected a size such as 1T or 768G");
+		o->ov->memory = v;
+		break;
+	case OPT_NODES:
+		if (hv_parse_u64(arg, &v) < 0 || v < 1 || v > HV_MAX_NODES)
+			return hv_usage_error("plan", "--nodes takes 1 to %d, not '%s'", HV_MAX_NODES, arg);
+		o->ov->nodes = (int)v;
+		break;
+	case OPT_POOL:
+		if (o->in->nspecs >= HV_PLAN_MAX_SPECS)
+			return hv_usage_error("plan", "--pool %s: at most %d --pool options", arg, HV_PLAN_MAX_SPECS);
+		if (hv_plan_parse_pool(arg, &o->in->specs[o->in->nspecs]) < 0)
+			return plan_error();
+		o->in->nspecs++;
+		break;
+	case OPT_DAX:
+		if (o->in->ndax >= HV_PLAN_MAX_DAX)
+			return hv_usage_error("plan", "--dax %s: at most %d --dax options", arg, HV_PLAN_MAX_DAX);
+		if (hv_plan_parse_dax(arg, &o->in->dax[o->in->ndax]) < 0)
+			return plan_error();
+		o->in->ndax++;
+		break;
+	case OPT_PAGE_SIZE:
+		if (hv_plan_parse_page_size(arg, &v) < 0)
+			return plan_error();
+		o->ov->model.page_size = (long)v;
+		break;
+	case OPT_STRUCT_PAGE:
+		if (hv_parse_u64(arg, &v) < 0 || v < 16 || v > 1024)
+			return hv_usage_error("plan", "--struct-page-size takes a byte count from 16 to 1024, not '%s'",
+					      arg);
+		o->ov->model.struct_page_size = (long)v;
+		break;
+	case OPT_KERNEL:
+		if (hv_plan_parse_kernel(arg, &o->ov->gen) < 0)
+			return plan_error();
+		o->ov->gen_set = *o->kernel_opt = true;
+		hv_copy(o->ov->release, sizeof(o->ov->release), arg);
+		break;
+	case OPT_GENERATION:
+		if (hv_plan_parse_generation(arg, &o->ov->gen) < 0)
+			return plan_error();
+		o->ov->gen_set = *o->gen_opt = true;
+		o->ov->release[0] = '\0';
+		break;
+	case OPT_FROM_HOST: *o->from_host = true; break;
+	case OPT_COMPARE:
+		if (hv_plan_parse_compare(arg, o->in) < 0)
+			return plan_error();
+		break;
+	case OPT_FORMAT:
+		if (!strcmp(arg, "table"))
+			*o->json = false;
+		else if (!strcmp(arg, "json"))
+			*o->json = true;
+		else
+			return hv_usage_error("plan", "unknown format '%s' (table or json)", arg);
+		break;
+	case 'J': *o->json = true; break;
+	case 'o': o->t->columns = arg; break;
+	case 'r': o->t->raw = true; break;
+	case 'n': o->t->noheadings = true; break;
+	case 'b': o->t->bytes = true; break;
+	case OPT_SUMMARY:
+		if (hv_parse_summary(arg, &o->t->summary) < 0)
+			return hv_usage_error("plan", "unknown --summary value '%s' (always, never or only)", arg);
+		break;
+	default: return HV_OPT_UNKNOWN;
+	}
+	return 0;
+}
+
+/* What the probe could not read, said once with the plan. */
+static void take_notes(struct hv_plan_result *r)
+{
+	for (int i = 0; i < hv_note_count() && r->nnotes < (int)(sizeof(r->notes) / sizeof(r->notes[0])); i++)
+		hv_copy(r->notes[r->nnotes++], sizeof(r->notes[0]), hv_note_get(i));
+}
+
+static const struct option longopts[] = {
+	HV_GLOBAL_LONGOPTS,
+	{"memory", required_argument, NULL, OPT_MEMORY},
+	{"nodes", required_argument, NULL, OPT_NODES},
+	{"pool", required_argument, NULL, OPT_POOL},
+	{"dax", required_argument, NULL, OPT_DAX},
+	{"page-size", required_argument, NULL, OPT_PAGE_SIZE},
+	{"struct-page-size", required_argument, NULL, OPT_STRUCT_PAGE},
+	{"kernel", required_argument, NULL, OPT_KERNEL},
+	{"generation", required_argument, NULL, OPT_GENERATION},
+	{"from-host", no_argument, NULL, OPT_FROM_HOST},
+	{"compare", required_argument, NULL, OPT_COMPARE},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"json", no_argument, NULL, 'J'},
+	{"output", required_argument, NULL, 'o'},
+	{"raw", no_argument, NULL, 'r'},
+	{"noheadings", no_argument, NULL, 'n'},
+	{"bytes", no_argument, NULL, 'b'},
+	{"summary", optional_argument, NULL, OPT_SUMMARY},
+	{NULL, 0, NULL, 0},
+};
+
 int cmd_plan(int argc, char **argv, struct hv_global *g)
 {
-	static const struct option longopts[] = {
-		HV_GLOBAL_LONGOPTS,
-		{"memory", required_argument, NULL, OPT_MEMORY},
-		{"nodes", required_argument, NULL, OPT_NODES},
-		{"pool", required_argument, NULL, OPT_POOL},
-		{"dax", required_argument, NULL, OPT_DAX},
-		{"page-size", required_argument, NULL, OPT_PAGE_SIZE},
-		{"struct-page-size", required_argument, NULL, OPT_STRUCT_PAGE},
-		{"kernel", required_argument, NULL, OPT_KERNEL},
-		{"generation", required_argument, NULL, OPT_GENERATION},
-		{"from-host", no_argument, NULL, OPT_FROM_HOST},
-		{"compare", required_argument, NULL, OPT_COMPARE},
-		{"format", required_argument, NULL, OPT_FORMAT},
-		{"json", no_argument, NULL, 'J'},
-		{"output", required_argument, NULL, 'o'},
-		{"raw", no_argument, NULL, 'r'},
-		{"noheadings", no_argument, NULL, 'n'},
-		{"bytes", no_argument, NULL, 'b'},
-		{"summary", optional_argument, NULL, OPT_SUMMARY},
-		{NULL, 0, NULL, 0},
-	};
 	struct hv_table_opts t = {.summary = HV_SUMMARY_ALWAYS};
 	struct hv_plan_input *in = calloc(1, sizeof(*in));
 	struct hv_plan_result *r = calloc(1, sizeof(*r));
 	struct hv_host *h = NULL;
 	struct overrides ov = {0};
 	bool json = false, from_host = false, kernel_opt = false, gen_opt = false;
-	int c, err, code = HV_EXIT_OK, rc;
-	uint64_t v;
+	int code = HV_EXIT_OK, rc;
 
 	if (!in || !r) {
 		code = hv_report_error(hv_fail(ENOMEM, "out of memory"), HV_EXIT_ENV);
 		goto out;
 	}
-	while ((c = getopt_long(argc, argv, "Jo:rnbhV", longopts, NULL)) != -1) {
-		if (hv_global_option(c, optarg, g, &err)) {
-			if (err) {
-				code = hv_usage_error("plan", "invalid value '%s'", optarg ? optarg : "");
-				goto out;
-			}
-			continue;
-		}
-		switch (c) {
-		case OPT_MEMORY:
-			rc = hv_parse_size(optarg, &v);
-			if (rc < 0 || v == 0) {
-				code = hv_usage_error("plan", "--memory %s: %s", optarg,
-						      rc == -ERANGE ? "overflows 64 bits" : "expected a size such as 1T or 768G");
-				goto out;
-			}
-			ov.memory = v;
-			break;
-		case OPT_NODES:
-			if (hv_parse_u64(optarg, &v) < 0 || v < 1 || v > HV_MAX_NODES) {
-				code = hv_usage_error("plan", "--nodes takes 1 to %d, not '%s'", HV_MAX_NODES, optarg);
-				goto out;
-			}
-			ov.nodes = (int)v;
-			break;
-		case OPT_POOL:
-			if (in->nspecs >= HV_PLAN_MAX_SPECS) {
-				code = hv_usage_error("plan", "--pool %s: at most %d --pool options", optarg, HV_PLAN_MAX_SPECS);
-				goto out;
-			}
-			if (hv_plan_parse_pool(optarg, &in->specs[in->nspecs]) < 0) {
-				code = plan_error();
-				goto out;
-			}
-			in->nspecs++;
-			break;
-		case OPT_DAX:
-			if (in->ndax >= HV_PLAN_MAX_DAX) {
-				code = hv_usage_error("plan", "--dax %s: at most %d --dax options", optarg, HV_PLAN_MAX_DAX);
-				goto out;
-			}
-			if (hv_plan_parse_dax(optarg, &in->dax[in->ndax]) < 0) {
-				code = plan_error();
-				goto out;
-			}
-			in->ndax++;
-			break;
-		case OPT_PAGE_SIZE:
-			if (hv_plan_parse_page_size(optarg, &v) < 0) {
-				code = plan_error();
-				goto out;
-			}
-			ov.model.page_size = (long)v;
-			break;
-		case OPT_STRUCT_PAGE:
-			if (hv_parse_u64(optarg, &v) < 0 || v < 16 || v > 1024) {
-				code = hv_usage_error("plan", "--struct-page-size takes a byte count from 16 to 1024, not '%s'",
-						      optarg);
-				goto out;
-			}
-			ov.model.struct_page_size = (long)v;
-			break;
-		case OPT_KERNEL:
-			if (hv_plan_parse_kernel(optarg, &ov.gen) < 0) {
-				code = plan_error();
-				goto out;
-			}
-			ov.gen_set = kernel_opt = true;
-			hv_copy(ov.release, sizeof(ov.release), optarg);
-			break;
-		case OPT_GENERATION:
-			if (hv_plan_parse_generation(optarg, &ov.gen) < 0) {
-				code = plan_error();
-				goto out;
-			}
-			ov.gen_set = gen_opt = true;
-			ov.release[0] = '\0';
-			break;
-		case OPT_FROM_HOST: from_host = true; break;
-		case OPT_COMPARE:
-			if (hv_plan_parse_compare(optarg, in) < 0) {
-				code = plan_error();
-				goto out;
-			}
-			break;
-		case OPT_FORMAT:
-			if (!strcmp(optarg, "table"))
-				json = false;
-			else if (!strcmp(optarg, "json"))
-				json = true;
-			else {
-				code = hv_usage_error("plan", "unknown format '%s' (table or json)", optarg);
-				goto out;
-			}
-			break;
-		case 'J': json = true; break;
-		case 'o': t.columns = optarg; break;
-		case 'r': t.raw = true; break;
-		case 'n': t.noheadings = true; break;
-		case 'b': t.bytes = true; break;
-		case OPT_SUMMARY:
-			if (hv_parse_summary(optarg, &t.summary) < 0) {
-				code = hv_usage_error("plan", "unknown --summary value '%s' (always, never or only)", optarg);
-				goto out;
-			}
-			break;
-		case 'h': usage(stdout); goto out;
-		case 'V': printf("hvoplan %s\n", HV_VERSION); goto out;
-		default: code = hv_usage_error("plan", "invalid option"); goto out;
-		}
-	}
-	if (optind < argc) {
-		code = hv_usage_error("plan", "unexpected argument '%s'", argv[optind]);
+	static const struct hv_cmd_spec spec = {"plan", "Jo:rnbhV", longopts, usage};
+	struct plan_opts opts = {in, &ov, &t, &json, &from_host, &kernel_opt, &gen_opt};
+	if ((code = hv_parse_options(argc, argv, g, &spec, plan_option, &opts)) != HV_OPTS_RUN)
 		goto out;
-	}
+	code = HV_EXIT_OK;
 	if (kernel_opt && gen_opt) {
 		code = hv_usage_error("plan", "--kernel and --generation both set the HVO rules: give one");
 		goto out;
@@ -296,9 +282,7 @@ int cmd_plan(int argc, char **argv, struct hv_global *g)
 		code = plan_error();
 		goto out;
 	}
-	/* What the probe could not read, said once with the plan. */
-	for (int i = 0; i < hv_note_count() && r->nnotes < (int)(sizeof(r->notes) / sizeof(r->notes[0])); i++)
-		hv_copy(r->notes[r->nnotes++], sizeof(r->notes[0]), hv_note_get(i));
+	take_notes(r);
 
 	t.color = hv_use_color(g, stdout);
 	rc = json ? hv_plan_render_json(stdout, r) : hv_plan_render_table(stdout, r, &t);

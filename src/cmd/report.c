@@ -43,6 +43,59 @@ static void usage(FILE *out)
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_PROM };
 
+struct report_opts {
+	struct hv_table_opts *t;
+	struct hv_model_opts *mo;
+	enum fmt *fmt;
+	bool *fail_on_set;
+	enum hv_severity *fail_on;
+};
+
+static int report_option(int c, char *arg, void *ctx)
+{
+	struct report_opts *o = ctx;
+	uint64_t v;
+	switch (c) {
+	case OPT_FORMAT:
+		if (!strcmp(arg, "table"))
+			*o->fmt = FMT_TABLE;
+		else if (!strcmp(arg, "json"))
+			*o->fmt = FMT_JSON;
+		else if (!strcmp(arg, "prometheus"))
+			*o->fmt = FMT_PROM;
+		else
+			return hv_usage_error("report", "unknown format '%s' (table, json or prometheus)", arg);
+		break;
+	case 'J': *o->fmt = FMT_JSON; break;
+	case 'o': o->t->columns = arg; break;
+	case 'r': o->t->raw = true; break;
+	case 'n': o->t->noheadings = true; break;
+	case 'b': o->t->bytes = true; break;
+	case OPT_SUMMARY:
+		if (hv_parse_summary(arg, &o->t->summary) < 0)
+			return hv_usage_error("report", "unknown --summary value '%s' (always, never or only)", arg);
+		break;
+	case OPT_FAIL_ON:
+		if (hv_parse_severity(arg, o->fail_on) < 0)
+			return hv_usage_error("report", "unknown severity '%s' (info, warning or error)", arg);
+		*o->fail_on_set = true;
+		break;
+	case OPT_STRUCT_PAGE:
+		if (hv_parse_u64(arg, &v) < 0 || v < 16 || v > 1024)
+			return hv_usage_error("report", "--struct-page-size takes a byte count from 16 to 1024, not '%s'",
+					      arg);
+		o->mo->struct_page_size = (long)v;
+		break;
+	case OPT_PAGE_SIZE:
+		if (hv_parse_size(arg, &v) < 0 || v < 4096 || v > (1 << 18) || !hv_is_pow2(v))
+			return hv_usage_error("report", "--page-size takes 4K, 16K, 64K or 256K, not '%s'", arg);
+		o->mo->page_size = (long)v;
+		break;
+	default: return HV_OPT_UNKNOWN;
+	}
+	return 0;
+}
+
 int cmd_report(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option longopts[] = {
@@ -64,58 +117,12 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 	enum fmt fmt = FMT_TABLE;
 	bool fail_on_set = false;
 	enum hv_severity fail_on = HV_SEV_ERROR;
-	int c, err;
-	uint64_t v;
 
-	while ((c = getopt_long(argc, argv, "Jo:rnbhV", longopts, NULL)) != -1) {
-		if (hv_global_option(c, optarg, g, &err)) {
-			if (err)
-				return hv_usage_error("report", "invalid value '%s'", optarg ? optarg : "");
-			continue;
-		}
-		switch (c) {
-		case OPT_FORMAT:
-			if (!strcmp(optarg, "table"))
-				fmt = FMT_TABLE;
-			else if (!strcmp(optarg, "json"))
-				fmt = FMT_JSON;
-			else if (!strcmp(optarg, "prometheus"))
-				fmt = FMT_PROM;
-			else
-				return hv_usage_error("report", "unknown format '%s' (table, json or prometheus)", optarg);
-			break;
-		case 'J': fmt = FMT_JSON; break;
-		case 'o': t.columns = optarg; break;
-		case 'r': t.raw = true; break;
-		case 'n': t.noheadings = true; break;
-		case 'b': t.bytes = true; break;
-		case OPT_SUMMARY:
-			if (hv_parse_summary(optarg, &t.summary) < 0)
-				return hv_usage_error("report", "unknown --summary value '%s' (always, never or only)", optarg);
-			break;
-		case OPT_FAIL_ON:
-			if (hv_parse_severity(optarg, &fail_on) < 0)
-				return hv_usage_error("report", "unknown severity '%s' (info, warning or error)", optarg);
-			fail_on_set = true;
-			break;
-		case OPT_STRUCT_PAGE:
-			if (hv_parse_u64(optarg, &v) < 0 || v < 16 || v > 1024)
-				return hv_usage_error("report", "--struct-page-size takes a byte count from 16 to 1024, not '%s'",
-						      optarg);
-			mo.struct_page_size = (long)v;
-			break;
-		case OPT_PAGE_SIZE:
-			if (hv_parse_size(optarg, &v) < 0 || v < 4096 || v > (1 << 18) || !hv_is_pow2(v))
-				return hv_usage_error("report", "--page-size takes 4K, 16K, 64K or 256K, not '%s'", optarg);
-			mo.page_size = (long)v;
-			break;
-		case 'h': usage(stdout); return HV_EXIT_OK;
-		case 'V': printf("hvoplan %s\n", HV_VERSION); return HV_EXIT_OK;
-		default: return hv_usage_error("report", "invalid option");
-		}
-	}
-	if (optind < argc)
-		return hv_usage_error("report", "unexpected argument '%s'", argv[optind]);
+	static const struct hv_cmd_spec spec = {"report", "Jo:rnbhV", longopts, usage};
+	struct report_opts ro = {&t, &mo, &fmt, &fail_on_set, &fail_on};
+	int parsed = hv_parse_options(argc, argv, g, &spec, report_option, &ro);
+	if (parsed != HV_OPTS_RUN)
+		return parsed;
 
 	const struct hv_root *root;
 	struct hv_host *h = calloc(1, sizeof(*h));

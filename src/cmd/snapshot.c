@@ -27,6 +27,22 @@ static void usage(FILE *out)
 		     "See hvoplan(8).\n");
 }
 
+struct snapshot_opts {
+	const char **out;
+	int *force;
+};
+
+static int snapshot_option(int c, char *arg, void *ctx)
+{
+	struct snapshot_opts *o = ctx;
+	switch (c) {
+	case 'o': *o->out = arg; break;
+	case OPT_FORCE: *o->force = 1; break;
+	default: return HV_OPT_UNKNOWN;
+	}
+	return 0;
+}
+
 int cmd_snapshot(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option longopts[] = {
@@ -36,23 +52,11 @@ int cmd_snapshot(int argc, char **argv, struct hv_global *g)
 		{NULL, 0, NULL, 0},
 	};
 	const char *out = NULL;
-	int force = 0, c, err;
-	while ((c = getopt_long(argc, argv, "o:hV", longopts, NULL)) != -1) {
-		if (hv_global_option(c, optarg, g, &err)) {
-			if (err)
-				return hv_usage_error("snapshot", "invalid value '%s'", optarg ? optarg : "");
-			continue;
-		}
-		switch (c) {
-		case 'o': out = optarg; break;
-		case OPT_FORCE: force = 1; break;
-		case 'h': usage(stdout); return HV_EXIT_OK;
-		case 'V': printf("hvoplan %s\n", HV_VERSION); return HV_EXIT_OK;
-		default: return hv_usage_error("snapshot", "invalid option");
-		}
-	}
-	if (optind < argc)
-		return hv_usage_error("snapshot", "unexpected argument '%s'", argv[optind]);
+	int force = 0;
+	static const struct hv_cmd_spec spec = {"snapshot", "o:hV", longopts, usage};
+	int parsed = hv_parse_options(argc, argv, g, &spec, snapshot_option, &(struct snapshot_opts){&out, &force});
+	if (parsed != HV_OPTS_RUN)
+		return parsed;
 	char def[64];
 	if (!out || !*out) {
 		time_t now = time(NULL);

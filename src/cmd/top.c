@@ -43,6 +43,46 @@ static void usage(FILE *out)
 
 enum { OPT_NODES = 0x200, OPT_NO_PROCS, OPT_SMAPS };
 
+struct top_opts {
+	struct hv_top *t;
+	bool *batch;
+};
+
+static int top_option(int c, char *arg, void *ctx)
+{
+	struct top_opts *o = ctx;
+	char *end;
+	uint64_t v;
+	switch (c) {
+	case 'd':
+		errno = 0;
+		o->t->view.delay = strtod(arg, &end);
+		if (errno || end == arg || *end || !(o->t->view.delay >= 0.1 && o->t->view.delay <= 86400))
+			return hv_usage_error("top", "--delay takes seconds from 0.1 to 86400, not '%s'", arg);
+		break;
+	case 'n':
+		if (hv_parse_u64(arg, &v) < 0 || v < 1 || v > 1000000000)
+			return hv_usage_error("top", "--iterations takes a count from 1, not '%s'", arg);
+		o->t->iterations = (long)v;
+		break;
+	case 'b': *o->batch = true; break;
+	case OPT_NODES: o->t->view.nodes = true; break;
+	case OPT_NO_PROCS: o->t->view.procs = false; break;
+	case OPT_SMAPS: o->t->view.smaps = true; break;
+	case 's':
+		if (hv_parse_proc_sort(arg, &o->t->view.sort) < 0)
+			return hv_usage_error("top", "unknown sort key '%s' (hugetlb, private, shared, pid, user or command)",
+					      arg);
+		break;
+	case 'u':
+		if (hv_parse_units(arg, &o->t->view.units) < 0)
+			return hv_usage_error("top", "unknown unit '%s' (human, bytes, KiB, MiB or GiB)", arg);
+		break;
+	default: return HV_OPT_UNKNOWN;
+	}
+	return 0;
+}
+
 int cmd_top(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option longopts[] = {
@@ -61,48 +101,11 @@ int cmd_top(int argc, char **argv, struct hv_global *g)
 	memset(&t, 0, sizeof(t));
 	t.view = (struct hv_top_view){.procs = true, .delay = 2.0};
 	bool batch = false;
-	int c, err;
-	char *end;
-	uint64_t v;
 
-	while ((c = getopt_long(argc, argv, "d:n:bs:u:hV", longopts, NULL)) != -1) {
-		if (hv_global_option(c, optarg, g, &err)) {
-			if (err)
-				return hv_usage_error("top", "invalid value '%s'", optarg ? optarg : "");
-			continue;
-		}
-		switch (c) {
-		case 'd':
-			errno = 0;
-			t.view.delay = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(t.view.delay >= 0.1 && t.view.delay <= 86400))
-				return hv_usage_error("top", "--delay takes seconds from 0.1 to 86400, not '%s'", optarg);
-			break;
-		case 'n':
-			if (hv_parse_u64(optarg, &v) < 0 || v < 1 || v > 1000000000)
-				return hv_usage_error("top", "--iterations takes a count from 1, not '%s'", optarg);
-			t.iterations = (long)v;
-			break;
-		case 'b': batch = true; break;
-		case OPT_NODES: t.view.nodes = true; break;
-		case OPT_NO_PROCS: t.view.procs = false; break;
-		case OPT_SMAPS: t.view.smaps = true; break;
-		case 's':
-			if (hv_parse_proc_sort(optarg, &t.view.sort) < 0)
-				return hv_usage_error("top", "unknown sort key '%s' (hugetlb, private, shared, pid, user or command)",
-						      optarg);
-			break;
-		case 'u':
-			if (hv_parse_units(optarg, &t.view.units) < 0)
-				return hv_usage_error("top", "unknown unit '%s' (human, bytes, KiB, MiB or GiB)", optarg);
-			break;
-		case 'h': usage(stdout); return HV_EXIT_OK;
-		case 'V': printf("hvoplan %s\n", HV_VERSION); return HV_EXIT_OK;
-		default: return hv_usage_error("top", "invalid option");
-		}
-	}
-	if (optind < argc)
-		return hv_usage_error("top", "unexpected argument '%s'", argv[optind]);
+	static const struct hv_cmd_spec spec = {"top", "d:n:bs:u:hV", longopts, usage};
+	int parsed = hv_parse_options(argc, argv, g, &spec, top_option, &(struct top_opts){&t, &batch});
+	if (parsed != HV_OPTS_RUN)
+		return parsed;
 
 	const struct hv_root *root;
 	int rc = hv_global_root(g, &root);

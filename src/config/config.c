@@ -22,7 +22,8 @@
 void hv_settings_init(struct hv_apply_settings *s)
 {
 	memset(s, 0, sizeof(*s));
-	s->hvo = s->persist = s->reoptimize = s->bootloader = -1;
+	s->hvo = s->persist = s->reoptimize = HV_TRI_UNKNOWN;
+	s->bootloader = -1;
 }
 
 void hv_settings_merge(struct hv_apply_settings *dst, const struct hv_apply_settings *over)
@@ -78,23 +79,23 @@ static const char *shown(const char *v)
 	return buf;
 }
 
-int hv_parse_onoff(const char *what, const char *v, int *out)
+int hv_parse_onoff(const char *what, const char *v, enum hv_tristate *out)
 {
 	if (!strcmp(v, "on") || !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true"))
-		*out = 1;
+		*out = HV_YES;
 	else if (!strcmp(v, "off") || !strcmp(v, "0") || !strcmp(v, "no") || !strcmp(v, "false"))
-		*out = 0;
+		*out = HV_NO;
 	else
 		return hv_fail(EINVAL, "%s: '%s' is not on or off", what, shown(v));
 	return 0;
 }
 
-int hv_parse_yesno(const char *what, const char *v, int *out)
+int hv_parse_yesno(const char *what, const char *v, enum hv_tristate *out)
 {
 	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "on"))
-		*out = 1;
+		*out = HV_YES;
 	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "off"))
-		*out = 0;
+		*out = HV_NO;
 	else
 		return hv_fail(EINVAL, "%s: '%s' is not yes or no", what, shown(v));
 	return 0;

@@ -17,10 +17,10 @@ static void spread(int64_t nr[], int64_t total, int nodes)
 		nr[n] = total / nodes + (n < total % nodes);
 }
 
-int hv_plan_from_host(const struct hv_host *h, const struct hv_model_opts *o, struct hv_plan_input *in)
+/* Memory is what the memmap covers: present blocks x block size, else
+ * MemTotal. */
+static int host_memory(const struct hv_host *h, struct hv_plan_input *in)
 {
-	in->from_host = true;
-	hv_copy(in->root, sizeof(in->root), h->root[0] ? h->root : "/");
 	uint64_t mem;
 	if (h->memblocks.present > 0 && h->memblocks.block_size > 0 &&
 	    !__builtin_mul_overflow((uint64_t)h->memblocks.present, (uint64_t)h->memblocks.block_size, &mem)) {
@@ -33,32 +33,14 @@ int hv_plan_from_host(const struct hv_host *h, const struct hv_model_opts *o, st
 		return hv_fail(EINVAL, "%s: neither memory blocks nor MemTotal tell the memory size; give --memory",
 			       h->root[0] ? h->root : "/");
 	}
-	/* The overrides as the report takes them (struct hv_model_opts), but
-	 * the host's struct page is derived with its own base page: a plan's
-	 * --page-size is a what-if, not a correction of the host. */
-	struct hv_model_opts host_o = {.struct_page_size = o ? o->struct_page_size : 0};
-	enum hv_page_src src;
-	long page_size = hv_model_page_size(h, o, &src);
-	if (page_size <= 0)
-		return hv_fail(EINVAL, "%s: the base page size is unknown; give --page-size", h->root[0] ? h->root : "/");
-	in->page_size = (uint64_t)page_size;
-	in->page_size_source = src == HV_SRC_OVERRIDE ? HV_PLAN_SRC_OPTION : HV_PLAN_SRC_HOST;
+	return 0;
+}
 
-	in->gen = hv_generation(h->kver_major, h->kver_minor);
-	in->gen_source = HV_PLAN_SRC_HOST;
-	if (in->gen == HV_GEN_UNKNOWN) {
-		in->gen = HV_GEN_6_15;
-		in->gen_source = HV_PLAN_SRC_DEFAULT;
-	}
-	hv_copy(in->release, sizeof(in->release), h->release);
-	in->struct_page = (uint64_t)hv_model_struct_page(h, &host_o, in->gen, &src);
-	in->struct_page_source = src == HV_SRC_OVERRIDE ? HV_PLAN_SRC_OPTION
-				 : src == HV_SRC_ASSUMED ? HV_PLAN_SRC_DEFAULT
-							 : HV_PLAN_SRC_HOST;
-
-	/* The plan's nodes are the host's nodes with hugepage pools (memoryless
-	 * nodes have none), in id order, whatever their ids: counting up to
-	 * the highest id would split memory over nodes that do not exist. */
+/* The plan's nodes are the host's nodes with hugepage pools (memoryless
+ * nodes have none), in id order, whatever their ids: counting up to the
+ * highest id would split memory over nodes that do not exist. */
+static int host_nodes(const struct hv_host *h, struct hv_plan_input *in)
+{
 	in->nodes = 0;
 	in->node_ids_set = false;
 	for (int i = 0; i < h->nhstates; i++)
@@ -92,7 +74,13 @@ int hv_plan_from_host(const struct hv_host *h, const struct hv_model_opts *o, st
 				in->node_weight[n] = (uint64_t)h->node_mem[k].mem_total_kib;
 		in->node_weights_set = in->node_weight[n] > 0;
 	}
+	return 0;
+}
 
+/* The host's pools, per plan node (spread evenly when the host has no
+ * per-node counts). */
+static void host_pools(const struct hv_host *h, struct hv_plan_input *in)
+{
 	in->nbase = 0;
 	for (int i = 0; i < h->nhstates && in->nbase < HV_PLAN_MAX_SIZES; i++) {
 		const struct hv_hstate *s = &h->hstates[i];
@@ -109,6 +97,41 @@ int hv_plan_from_host(const struct hv_host *h, const struct hv_model_opts *o, st
 				b->nr[n] = s->nodes[j].nr;
 		}
 	}
+}
+
+int hv_plan_from_host(const struct hv_host *h, const struct hv_model_opts *o, struct hv_plan_input *in)
+{
+	in->from_host = true;
+	hv_copy(in->root, sizeof(in->root), h->root[0] ? h->root : "/");
+	int rc = host_memory(h, in);
+	if (rc < 0)
+		return rc;
+	/* The overrides as the report takes them (struct hv_model_opts), but
+	 * the host's struct page is derived with its own base page: a plan's
+	 * --page-size is a what-if, not a correction of the host. */
+	struct hv_model_opts host_o = {.struct_page_size = o ? o->struct_page_size : 0};
+	enum hv_page_src src;
+	long page_size = hv_model_page_size(h, o, &src);
+	if (page_size <= 0)
+		return hv_fail(EINVAL, "%s: the base page size is unknown; give --page-size", h->root[0] ? h->root : "/");
+	in->page_size = (uint64_t)page_size;
+	in->page_size_source = src == HV_SRC_OVERRIDE ? HV_PLAN_SRC_OPTION : HV_PLAN_SRC_HOST;
+
+	in->gen = hv_generation(h->kver_major, h->kver_minor);
+	in->gen_source = HV_PLAN_SRC_HOST;
+	if (in->gen == HV_GEN_UNKNOWN) {
+		in->gen = HV_GEN_6_15;
+		in->gen_source = HV_PLAN_SRC_DEFAULT;
+	}
+	hv_copy(in->release, sizeof(in->release), h->release);
+	in->struct_page = (uint64_t)hv_model_struct_page(h, &host_o, in->gen, &src);
+	in->struct_page_source = src == HV_SRC_OVERRIDE ? HV_PLAN_SRC_OPTION
+				 : src == HV_SRC_ASSUMED ? HV_PLAN_SRC_DEFAULT
+							 : HV_PLAN_SRC_HOST;
+
+	if ((rc = host_nodes(h, in)) < 0)
+		return rc;
+	host_pools(h, in);
 	return 0;
 }
 

@@ -95,10 +95,10 @@ static int handle_param(struct hv_cmdline *cl, const char *name, const char *val
 	if (strcmp(name, "hugetlb_free_vmemmap") == 0) {
 		snprintf(cl->hvo_param_text, sizeof(cl->hvo_param_text), "%s", val ? val : "");
 		if (!val) {
-			cl->hvo_param = 1;
+			cl->hvo_param = HV_YES;
 			cl->hvo_param_invalid = false;
 		} else if (kstrtobool(val, &b) == 0) {
-			cl->hvo_param = b;
+			cl->hvo_param = b ? HV_YES : HV_NO;
 			cl->hvo_param_invalid = false;
 		} else {
 			cl->hvo_param_invalid = true;
@@ -183,7 +183,7 @@ void hv_karg_split(const char *tok, size_t len, const char **name, size_t *name_
 int hv_parse_cmdline(const char *buf, size_t len, struct hv_cmdline *cl)
 {
 	memset(cl, 0, sizeof(*cl));
-	cl->hvo_param = HV_UNKNOWN;
+	cl->hvo_param = HV_TRI_UNKNOWN;
 	cl->memmap_on_memory = HV_UNKNOWN;
 	cl->sysctl_hvo = HV_UNKNOWN;
 	cl->present = true;

@@ -12,6 +12,7 @@ void hv_kconfig_init(struct hv_kconfig *kc)
 	memset(kc, 0, sizeof(*kc));
 	kc->hugetlb_page = kc->hvo = kc->hvo_default_on = HV_TRI_UNKNOWN;
 	kc->memmap_on_memory = kc->page_extension = HV_TRI_UNKNOWN;
+	kc->page_size = HV_UNKNOWN;
 }
 
 static void set_tri(enum hv_tristate *t, int on)
@@ -70,12 +71,12 @@ int hv_parse_kconfig_line(const char *line, size_t len, struct hv_kconfig *kc)
 			return hv_fail(EINVAL, "CONFIG_PAGE_SHIFT=%s is not a page shift", val);
 		kc->page_size = 1L << sh;
 	} else if (on && (!strcmp(name, "ARM64_4K_PAGES") || !strcmp(name, "PAGE_SIZE_4KB")))
-		kc->page_size = kc->page_size ? kc->page_size : 4096;
+		kc->page_size = kc->page_size > 0 ? kc->page_size : 4096;
 	else if (on && (!strcmp(name, "ARM64_16K_PAGES") || !strcmp(name, "PAGE_SIZE_16KB")))
-		kc->page_size = kc->page_size ? kc->page_size : 16384;
+		kc->page_size = kc->page_size > 0 ? kc->page_size : 16384;
 	else if (on && (!strcmp(name, "ARM64_64K_PAGES") || !strcmp(name, "PPC_64K_PAGES") ||
 			!strcmp(name, "PAGE_SIZE_64KB")))
-		kc->page_size = kc->page_size ? kc->page_size : 65536;
+		kc->page_size = kc->page_size > 0 ? kc->page_size : 65536;
 	return 0;
 }
 

@@ -3,6 +3,7 @@
  * snapshot, sos_commands/kernel/dmesg in a sosreport. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,9 @@
 #include "probe.h"
 #include "probe_util.h"
 
-static int read_kmsg(struct hv_bootlog *bl)
+/* The one reader of /dev/kmsg: fn gets each record's message (up to its
+ * newline) and time stamp; a nonzero return stops the reading. */
+int hv_kmsg_each(hv_kmsg_fn fn, void *ctx)
 {
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
@@ -25,15 +28,34 @@ static int read_kmsg(struct hv_bootlog *bl)
 			continue; /* overwritten record: the next read gets the following one */
 		if (n <= 0)
 			break;
-		/* "6,123,275435,-;HugeTLB: ...\n": only the message part */
+		rec[n] = '\0';
+		/* "6,123,275435,-;HugeTLB: ...\n": sequence, time stamp, message */
 		char *msg = memchr(rec, ';', (size_t)n);
 		if (!msg)
 			continue;
+		uint64_t us = 0;
+		sscanf(rec, "%*u,%*u,%" SCNu64, &us);
 		msg++;
 		char *end = memchr(msg, '\n', (size_t)(rec + n - msg));
-		hv_parse_dmesg_line(msg, end ? (size_t)(end - msg) : (size_t)(rec + n - msg), bl);
+		if (fn(msg, end ? (size_t)(end - msg) : (size_t)(rec + n - msg), us, ctx))
+			break;
 	}
 	close(fd);
+	return 0;
+}
+
+static int parse_record(const char *msg, size_t len, uint64_t usec, void *ctx)
+{
+	(void)usec;
+	hv_parse_dmesg_line(msg, len, ctx);
+	return 0;
+}
+
+static int read_kmsg(struct hv_bootlog *bl)
+{
+	int rc = hv_kmsg_each(parse_record, bl);
+	if (rc < 0)
+		return rc;
 	bl->present = true;
 	snprintf(bl->source, sizeof(bl->source), "/dev/kmsg");
 	return 0;
@@ -51,8 +73,8 @@ int hv_probe_bootlog(const struct hv_root *r, struct hv_host *h)
 		else if (rc < 0)
 			hv_note("/dev/kmsg: %s: per-page sizes are computed, not read from the boot log", strerror(-rc));
 	} else {
-		static const char *const files[] = {"dmesg.txt", "sos_commands/kernel/dmesg", "var/log/dmesg"};
-		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		const char *const *files = hv_bootlog_files;
+		for (size_t i = 0; files[i]; i++) {
 			char *buf;
 			size_t len;
 			int rc = hv_root_read(r, files[i], 64 << 20, &buf, &len);

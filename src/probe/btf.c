@@ -20,7 +20,7 @@
 int hv_probe_btf(const struct hv_root *r, struct hv_host *h)
 {
 	static const char rel[] = "sys/kernel/btf/vmlinux";
-	h->btf_struct_page_size = 0;
+	h->btf_struct_page_size = HV_UNKNOWN;
 	int fd = hv_root_open_file(r, rel);
 	if (fd < 0) {
 		if (fd == -HV_ENOTREG)

@@ -21,7 +21,7 @@ static void resolve_page_size(const struct hv_root *r, struct hv_host *h)
 		h->page_size_source = HV_SRC_LIVE;
 	} else if (h->page_size) {
 		/* from hvoplan-snapshot.txt, measured when it was captured */
-	} else if (h->kconfig.page_size) {
+	} else if (h->kconfig.page_size > 0) {
 		h->page_size = h->kconfig.page_size;
 		h->page_size_source = HV_SRC_CONFIG;
 	} else if (!strcmp(h->arch, "x86_64") || !strcmp(h->arch, "s390x") || !strcmp(h->arch, "riscv64")) {

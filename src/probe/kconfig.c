@@ -68,16 +68,10 @@ static int read_config(const struct hv_root *r, const char *rel, struct hv_kconf
 
 int hv_probe_kconfig(const struct hv_root *r, struct hv_host *h)
 {
-	char rel[3][300];
-	int n = 0;
-	snprintf(rel[n++], sizeof(rel[0]), "proc/config.gz");
-	if (h->release[0]) {
-		snprintf(rel[n++], sizeof(rel[0]), "boot/config-%s", h->release);
-		snprintf(rel[n++], sizeof(rel[0]), "lib/modules/%s/config", h->release);
-	}
+	char rel[300];
 	hv_kconfig_init(&h->kconfig);
-	for (int i = 0; i < n; i++) {
-		int rc = read_config(r, rel[i], &h->kconfig);
+	for (int i = 0; hv_kconfig_path(i, h->release, rel, sizeof(rel)); i++) {
+		int rc = read_config(r, rel, &h->kconfig);
 		if (rc == 0)
 			return 0;
 		if (rc != -ENOENT) {

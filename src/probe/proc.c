@@ -182,8 +182,8 @@ int hv_probe_identity(const struct hv_root *r, struct hv_host *h)
 	}
 	from_snapshot_meta(r, h);
 	/* Snapshots from elsewhere: our own uname.txt, a sosreport's uname. */
-	static const char *const unames[] = {"uname.txt", "sos_commands/kernel/uname_-a", "uname"};
-	for (size_t i = 0; i < sizeof(unames) / sizeof(unames[0]) && (!h->release[0] || !h->arch[0]); i++) {
+	const char *const *unames = hv_uname_files;
+	for (size_t i = 0; unames[i] && (!h->release[0] || !h->arch[0]); i++) {
 		char *u;
 		size_t ul;
 		int urc = hv_root_read(r, unames[i], 1 << 16, &u, &ul);

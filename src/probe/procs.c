@@ -504,8 +504,10 @@ static void count_shared(struct hv_procs *p, struct scan_state *s)
 	}
 }
 
-int hv_procs_scan(struct hv_procs_ctx *c, struct hv_procs *p, bool smaps, int64_t pages_in_use,
-		  int64_t pages_reserved)
+/* Resets p for a scan; false when there is nothing to scan: no process
+ * directories, or no hugepage in use and not every process asked for. */
+static bool scan_start(struct hv_procs_ctx *c, struct hv_procs *p, bool smaps, int64_t pages_in_use,
+		       int64_t pages_reserved)
 {
 	p->n = 0;
 	p->nscanned = p->nunreadable = p->nsmaps_noaccess = p->nreserved_only = p->nshared_objects = 0;
@@ -518,21 +520,58 @@ int hv_procs_scan(struct hv_procs_ctx *c, struct hv_procs *p, bool smaps, int64_
 		p->available = false;
 		snprintf(p->why, sizeof(p->why), "processes: %s has no process directories (a snapshot has none)",
 			 hv_root_name(c->root, "proc"));
-		return 0;
+		return false;
 	}
 	p->available = true;
 	p->why[0] = '\0';
 	bool all = smaps && pages_reserved != 0;
 	if (pages_in_use == 0 && !all) {
 		p->idle = true;
-		return 0;
+		return false;
 	}
-	struct scan_state s = {0};
-	int rc = 0;
 	p->smaps = smaps;
 	p->all_smaps = all;
 	if (smaps)
 		p->distinct_kib = 0;
+	return true;
+}
+
+/* One process's smaps into e (kib: its HugetlbPages); 1 when it is left
+ * out (no hugepages, none reserved), -errno on a failure that ends the
+ * scan. */
+static int scan_smaps(struct hv_procs_ctx *c, const char *pid, int64_t kib, struct hv_proc *e, struct scan_state *s,
+		      struct hv_procs *p)
+{
+	int rc = read_smaps(c, pid, e, s);
+	if (rc == -EACCES) {
+		e->private_kib = e->shared_kib = e->mapped_kib = HV_PROC_NOACCESS;
+		p->nsmaps_noaccess++;
+		if (kib > 0)
+			p->distinct_at_least = true; /* its pages are not in the count */
+	} else if (rc == -ENOENT || rc == -EINVAL) {
+		/* gone in between, or damaged: the split stays unknown */
+		if (kib > 0)
+			p->distinct_at_least = true;
+	} else if (rc < 0) {
+		return rc;
+	}
+	if (e->private_kib > 0)
+		p->distinct_kib += e->private_kib;
+	if (kib == 0 && !e->reserved_only)
+		return 1;
+	if (e->reserved_only && kib == 0)
+		p->nreserved_only++;
+	return 0;
+}
+
+int hv_procs_scan(struct hv_procs_ctx *c, struct hv_procs *p, bool smaps, int64_t pages_in_use,
+		  int64_t pages_reserved)
+{
+	if (!scan_start(c, p, smaps, pages_in_use, pages_reserved))
+		return 0;
+	bool all = p->all_smaps;
+	struct scan_state s = {0};
+	int rc = 0;
 	rewinddir(c->proc);
 	struct dirent *d;
 	while ((d = readdir(c->proc))) {
@@ -556,26 +595,13 @@ int hv_procs_scan(struct hv_procs_ctx *c, struct hv_procs *p, bool smaps, int64_
 		struct hv_proc e = {.pid = atoi(d->d_name), .hugetlb_kib = kib};
 		e.private_kib = e.shared_kib = e.mapped_kib = HV_UNKNOWN;
 		if (smaps) {
-			rc = read_smaps(c, d->d_name, &e, &s);
-			if (rc == -EACCES) {
-				e.private_kib = e.shared_kib = e.mapped_kib = HV_PROC_NOACCESS;
-				p->nsmaps_noaccess++;
-				if (kib > 0)
-					p->distinct_at_least = true; /* its pages are not in the count */
-			} else if (rc == -ENOENT || rc == -EINVAL) {
-				/* gone in between, or damaged: the split stays unknown */
-				if (kib > 0)
-					p->distinct_at_least = true;
-			} else if (rc < 0) {
+			rc = scan_smaps(c, d->d_name, kib, &e, &s, p);
+			if (rc < 0)
 				goto out;
-			}
-			rc = 0;
-			if (e.private_kib > 0)
-				p->distinct_kib += e.private_kib;
-			if (kib == 0 && !e.reserved_only)
+			if (rc > 0) {
+				rc = 0;
 				continue;
-			if (e.reserved_only && kib == 0)
-				p->nreserved_only++;
+			}
 		}
 		struct hv_proc *x = add(p, e.pid, kib);
 		if (!x) {

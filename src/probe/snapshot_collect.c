@@ -157,51 +157,46 @@ static int sysctl_entry(const struct hv_root *r, struct hv_snapshot *s, const ch
 	return isdir ? 0 : grab(r, s, rel, 1 << 16);
 }
 
-/* /dev/kmsg records as dmesg prints them: "[seconds.micro] message". */
+struct kmsg_text {
+	char *out;
+	size_t len, cap;
+};
+
+/* One record as dmesg prints it: "[seconds.micro] message". */
+static int kmsg_line(const char *msg, size_t mlen, uint64_t us, void *ctx)
+{
+	struct kmsg_text *k = ctx;
+	char line[8300];
+	int l = snprintf(line, sizeof(line), "[%5" PRIu64 ".%06" PRIu64 "] %.*s\n", us / 1000000, us % 1000000,
+			 (int)mlen, msg);
+	if (l < 0)
+		return 0;
+	if (k->len + (size_t)l > k->cap) {
+		char *nb = realloc(k->out, k->cap * 2 + (size_t)l);
+		if (!nb)
+			return 1; /* keep what fitted */
+		k->out = nb;
+		k->cap = k->cap * 2 + (size_t)l;
+	}
+	memcpy(k->out + k->len, line, (size_t)l);
+	k->len += (size_t)l;
+	return 0;
+}
+
 static int kmsg(struct hv_snapshot *s)
 {
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		hv_note("kernel log not captured (/dev/kmsg: %s)", strerror(errno));
+	struct kmsg_text k = {.cap = 1 << 16};
+	if (!(k.out = malloc(k.cap)))
+		return hv_fail(ENOMEM, "out of memory");
+	int rc = hv_kmsg_each(kmsg_line, &k);
+	if (rc < 0) {
+		free(k.out);
+		hv_note("kernel log not captured (/dev/kmsg: %s)", strerror(-rc));
 		return 0;
 	}
-	size_t cap = 1 << 16, len = 0;
-	char *out = malloc(cap), rec[8192];
-	while (out) {
-		ssize_t n = read(fd, rec, sizeof(rec) - 1);
-		if (n < 0 && (errno == EPIPE || errno == EINTR))
-			continue;
-		if (n <= 0)
-			break;
-		rec[n] = '\0';
-		char *semi = strchr(rec, ';');
-		uint64_t us = 0;
-		if (!semi)
-			continue;
-		sscanf(rec, "%*u,%*u,%" SCNu64, &us);
-		char *msg = semi + 1, *nl = strchr(msg, '\n');
-		if (nl)
-			*nl = '\0';
-		char line[8300];
-		int l = snprintf(line, sizeof(line), "[%5" PRIu64 ".%06" PRIu64 "] %s\n", us / 1000000, us % 1000000, msg);
-		if (l < 0)
-			continue;
-		if (len + (size_t)l > cap) {
-			char *nb = realloc(out, cap * 2 + (size_t)l);
-			if (!nb)
-				break;
-			out = nb;
-			cap = cap * 2 + (size_t)l;
-		}
-		memcpy(out + len, line, (size_t)l);
-		len += (size_t)l;
-	}
-	close(fd);
-	if (!out)
-		return hv_fail(ENOMEM, "out of memory");
-	int rc = add(s, "dmesg.txt", out, len);
+	rc = add(s, "dmesg.txt", k.out, k.len);
 	if (rc < 0)
-		free(out);
+		free(k.out);
 	return rc;
 }
 
@@ -267,24 +262,18 @@ static int meta(const struct hv_root *r, struct hv_snapshot *s)
 
 int hv_snapshot_collect(const struct hv_root *r, struct hv_snapshot *s)
 {
-	static const char *const files[] = {
-		"proc/meminfo", "proc/vmstat", "proc/cmdline", "proc/cpuinfo", "proc/sys/kernel/osrelease",
-		"proc/config.gz", "sys/devices/system/node/online", "sys/devices/system/node/possible",
-		"sys/devices/system/node/has_memory", "sys/devices/system/memory/block_size_bytes",
-		"sys/module/memory_hotplug/parameters/memmap_on_memory",
-		/* from a snapshot of a snapshot, or a sosreport */
-		"uname.txt", "sos_commands/kernel/uname_-a", "sos_commands/kernel/sysctl_-a", "SOURCE",
-	};
 	int rc;
 	memset(s, 0, sizeof(*s));
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
-		if ((rc = grab(r, s, files[i], 16 << 20)) < 0)
+	for (size_t i = 0; hv_probe_files[i].rel; i++)
+		if ((rc = grab(r, s, hv_probe_files[i].rel, hv_probe_files[i].max)) < 0)
+			return rc;
+	for (size_t i = 0; hv_uname_files[i]; i++)
+		if ((rc = grab(r, s, hv_uname_files[i], 16 << 20)) < 0)
 			return rc;
 	if ((rc = each_entry(r, s, "proc/sys/vm", sysctl_entry)) < 0 ||
 	    (rc = each_entry(r, s, "sys/kernel/mm/hugepages", all_files)) < 0 ||
 	    (rc = each_entry(r, s, "sys/devices/system/node", node_entry)) < 0 ||
-	    (rc = each_entry(r, s, "sys/devices/system/memory", memory_entry)) < 0 ||
-	    (rc = grab(r, s, "sys/kernel/btf/vmlinux", 256 << 20)) < 0)
+	    (rc = each_entry(r, s, "sys/devices/system/memory", memory_entry)) < 0)
 		return rc;
 	char rel[300], release[200] = "";
 	rc = hv_root_read_small(r, "proc/sys/kernel/osrelease", release, sizeof(release));
@@ -292,15 +281,16 @@ int hv_snapshot_collect(const struct hv_root *r, struct hv_snapshot *s)
 		release[strcspn(release, "\n")] = '\0';
 	else if (rc != -ENOENT && rc != -HV_ENOTREG) /* (a FIFO was named above) */
 		hv_note("%s: the matching boot/config-RELEASE is not captured", hv_last_error());
-	if (release[0] && !hv_root_exists(r, "proc/config.gz")) {
-		snprintf(rel, sizeof(rel), "boot/config-%s", release);
+	/* every config the probe may fall back to: a damaged first one makes
+	 * it read the next */
+	for (int i = 0; hv_kconfig_path(i, release, rel, sizeof(rel)); i++)
 		if ((rc = grab(r, s, rel, 16 << 20)) < 0)
 			return rc;
-	}
 	if (r->live)
 		rc = kmsg(s);
-	else if ((rc = grab(r, s, "dmesg.txt", 64 << 20)) == 0)
-		rc = grab(r, s, "sos_commands/kernel/dmesg", 64 << 20);
+	else
+		for (size_t i = 0; rc == 0 && hv_bootlog_files[i]; i++)
+			rc = grab(r, s, hv_bootlog_files[i], 64 << 20);
 	if (rc < 0)
 		return rc;
 	rc = meta(r, s);

@@ -2,6 +2,7 @@
 /* Command-line helpers shared by the commands: global options, color
  * choice, and the one place errors are printed. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,33 @@ int hv_global_root(struct hv_global *g, const struct hv_root **r)
 	}
 	*r = g->root;
 	return 0;
+}
+
+int hv_parse_options(int argc, char **argv, struct hv_global *g, const struct hv_cmd_spec *cmd, hv_option_fn fn,
+		     void *ctx)
+{
+	int c, err;
+	while ((c = getopt_long(argc, argv, cmd->shortopts, cmd->longopts, NULL)) != -1) {
+		if (hv_global_option(c, optarg, g, &err)) {
+			if (err)
+				return hv_usage_error(cmd->name, "invalid value '%s'", optarg ? optarg : "");
+			continue;
+		}
+		int rc;
+		switch (c) {
+		case 'h': cmd->usage(stdout); return HV_EXIT_OK;
+		case 'V': printf("hvoplan %s\n", HV_VERSION); return HV_EXIT_OK;
+		case '?': rc = HV_OPT_UNKNOWN; break; /* getopt said what */
+		default: rc = fn(c, optarg, ctx); break;
+		}
+		if (rc == HV_OPT_UNKNOWN)
+			return hv_usage_error(cmd->name, "invalid option");
+		if (rc != 0)
+			return rc;
+	}
+	if (optind < argc)
+		return hv_usage_error(cmd->name, "unexpected argument '%s'", argv[optind]);
+	return HV_OPTS_RUN;
 }
 
 bool hv_use_color(const struct hv_global *g, FILE *out)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static char last_error[1024];
@@ -70,6 +71,26 @@ const char *hv_last_error(void)
 void hv_clear_error(void)
 {
 	last_error[0] = '\0';
+}
+
+void hv_warn(const char *fmt, ...)
+{
+	va_list ap;
+	char *msg = NULL;
+	va_start(ap, fmt);
+	int n = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		/* no memory for the line: still say it, in pieces */
+		fputs("hvoplan: warning: ", stderr);
+		va_start(ap, fmt);
+		vfprintf(stderr, fmt, ap);
+		va_end(ap);
+		fputc('\n', stderr);
+		return;
+	}
+	fprintf(stderr, "hvoplan: warning: %s\n", msg);
+	free(msg);
 }
 
 void hv_note(const char *fmt, ...)

@@ -313,7 +313,7 @@ static void test_struct_page_sources(void **state)
 	enum hv_page_src src;
 	assert_int_equal(hv_model_struct_page(h, NULL, HV_GEN_6_15, &src), 64);
 	assert_int_equal(src, HV_SRC_BTF);
-	h->btf_struct_page_size = 0;
+	h->btf_struct_page_size = HV_UNKNOWN;
 	/* the boot line: 28 KiB for 2M with 1 kept page gives 64 */
 	h->bootlog.nhstates = 1;
 	h->bootlog.hstates[0].size = 2 * M;
