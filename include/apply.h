@@ -203,6 +203,14 @@ char *hv_sysctl_dropin_text(int hvo);
 int hv_actions_build(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
 		     const struct hv_apply_inputs *in, struct hv_actions *p);
 void hv_actions_free(struct hv_actions *p);
+/* One more action of kind k (node -1), or NULL past HV_MAX_ACTIONS; the
+ * builders of apply and of --revert both add through it. */
+struct hv_action *hv_actions_add(struct hv_actions *p, enum hv_act_kind k);
+/* a's argv (copied) and its text "run ARGV... (why)". */
+int hv_action_set_argv(struct hv_action *a, const char *const *argv, const char *why);
+/* The command that regenerates grub.cfg for tool (update-grub,
+ * grub-mkconfig or grub2-mkconfig), NULL-terminated, for apply and revert. */
+void hv_grub_tool_argv(const char *tool, const char *argv[4]);
 void hv_inputs_free(struct hv_apply_inputs *in);
 
 /* ---- unified diff (diff.c), pure ---- */

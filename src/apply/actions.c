@@ -19,7 +19,7 @@ const char *hv_act_kind_name(enum hv_act_kind k)
 	return (unsigned)k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
 }
 
-static struct hv_action *add(struct hv_actions *p, enum hv_act_kind k)
+struct hv_action *hv_actions_add(struct hv_actions *p, enum hv_act_kind k)
 {
 	if (p->n >= HV_MAX_ACTIONS)
 		return NULL;
@@ -49,7 +49,7 @@ static int file_action(struct hv_actions *p, const struct hv_file *cur, char *ne
 		free(new_data);
 		return 0;
 	}
-	struct hv_action *a = add(p, HV_ACT_FILE);
+	struct hv_action *a = hv_actions_add(p, HV_ACT_FILE);
 	if (!a) {
 		free(new_data);
 		return hv_fail(E2BIG, "too many actions");
@@ -69,17 +69,11 @@ static int file_action(struct hv_actions *p, const struct hv_file *cur, char *ne
 	return (cur->exists && !a->old_data) ? hv_fail(ENOMEM, "out of memory") : 0;
 }
 
-static int exec_action(struct hv_actions *p, const char *tool, const char *const *argv, const char *why)
+int hv_action_set_argv(struct hv_action *a, const char *const *argv, const char *why)
 {
-	struct hv_action *a = add(p, HV_ACT_EXEC);
-	if (!a)
-		return hv_fail(E2BIG, "too many actions");
-	snprintf(a->tool, sizeof(a->tool), "%s", tool);
-	size_t l = 0;
-	l += (size_t)snprintf(a->text, sizeof(a->text), "run");
+	size_t l = (size_t)snprintf(a->text, sizeof(a->text), "run");
 	for (int i = 0; argv[i] && i < HV_MAX_ARGV; i++) {
-		a->argv[i] = strdup(argv[i]);
-		if (!a->argv[i])
+		if (!(a->argv[i] = strdup(argv[i])))
 			return hv_fail(ENOMEM, "out of memory");
 		a->argc++;
 		if (l < sizeof(a->text))
@@ -89,6 +83,26 @@ static int exec_action(struct hv_actions *p, const char *tool, const char *const
 	if (why && l < sizeof(a->text))
 		snprintf(a->text + l, sizeof(a->text) - l, " (%s)", why);
 	return 0;
+}
+
+void hv_grub_tool_argv(const char *tool, const char *argv[4])
+{
+	bool g2 = !strcmp(tool, "grub2-mkconfig");
+	argv[0] = !strcmp(tool, "update-grub") ? "update-grub" : g2 ? "grub2-mkconfig" : "grub-mkconfig";
+	argv[1] = argv[2] = argv[3] = NULL;
+	if (strcmp(tool, "update-grub")) {
+		argv[1] = "-o";
+		argv[2] = g2 ? "/boot/grub2/grub.cfg" : "/boot/grub/grub.cfg";
+	}
+}
+
+static int exec_action(struct hv_actions *p, const char *tool, const char *const *argv, const char *why)
+{
+	struct hv_action *a = hv_actions_add(p, HV_ACT_EXEC);
+	if (!a)
+		return hv_fail(E2BIG, "too many actions");
+	snprintf(a->tool, sizeof(a->tool), "%s", tool);
+	return hv_action_set_argv(a, argv, why);
 }
 
 /* Whether line holds tok as one kernel parameter (quotes grouping as the
@@ -279,13 +293,12 @@ static int plan_grub(const struct hv_desired *d, const struct hv_apply_inputs *i
 	changed += p->n - before;
 	if (!changed)
 		return 0;
+	const char *argv[4];
 	if (in->update_grub[0] || !in->grub_mkconfig[0]) {
-		static const char *const argv[] = {"update-grub", NULL};
-		return exec_action(p, "update-grub", argv, in->update_grub[0] ? NULL : "not found under the root");
+		hv_grub_tool_argv("update-grub", argv);
+		return exec_action(p, argv[0], argv, in->update_grub[0] ? NULL : "not found under the root");
 	}
-	bool g2 = strstr(in->grub_mkconfig, "grub2") != NULL;
-	const char *const argv[] = {g2 ? "grub2-mkconfig" : "grub-mkconfig", "-o",
-				    g2 ? "/boot/grub2/grub.cfg" : "/boot/grub/grub.cfg", NULL};
+	hv_grub_tool_argv(strstr(in->grub_mkconfig, "grub2") ? "grub2-mkconfig" : "grub-mkconfig", argv);
 	return exec_action(p, argv[0], argv, NULL);
 }
 
@@ -353,7 +366,7 @@ static int plan_kernel_install(const struct hv_desired *d, const struct hv_apply
 		const char *const argv[] = {"kernel-install", "add", in->release, img, NULL};
 		return exec_action(p, "kernel-install", argv, NULL);
 	}
-	struct hv_action *a = add(p, HV_ACT_MANUAL);
+	struct hv_action *a = hv_actions_add(p, HV_ACT_MANUAL);
 	if (!a)
 		return hv_fail(E2BIG, "too many actions");
 	snprintf(a->text, sizeof(a->text),
@@ -443,7 +456,7 @@ static int plan_persist(const struct hv_desired *d, const struct hv_host *h, con
 			return nrem;
 		if (nrem == 0 && all_present(cur, p->bootparams))
 			return 0;
-		struct hv_action *a = add(p, HV_ACT_MANUAL);
+		struct hv_action *a = hv_actions_add(p, HV_ACT_MANUAL);
 		if (!a)
 			return hv_fail(E2BIG, "too many actions");
 		snprintf(a->text, sizeof(a->text), "%sadd to the kernel command line in your boot loader: %.400s%s%.400s",
@@ -544,7 +557,7 @@ static int plan_reoptimize(const struct hv_desired *d, const struct hv_host *h, 
 			int64_t cnt = fr < releasable ? fr : releasable;
 			if (cnt <= 0)
 				continue;
-			struct hv_action *a = add(p, HV_ACT_REOPTIMIZE);
+			struct hv_action *a = hv_actions_add(p, HV_ACT_REOPTIMIZE);
 			if (!a)
 				return hv_fail(E2BIG, "too many actions");
 			last = a;
@@ -592,7 +605,7 @@ int hv_actions_build(const struct hv_desired *d, const struct hv_host *h, const 
 	if (d->persist && (rc = plan_persist(d, h, in, p)) < 0)
 		return rc;
 	if (d->hvo >= 0 && h->sysctl_hvo != d->hvo) {
-		struct hv_action *a = add(p, HV_ACT_SYSCTL);
+		struct hv_action *a = hv_actions_add(p, HV_ACT_SYSCTL);
 		if (!a)
 			return hv_fail(E2BIG, "too many actions");
 		snprintf(a->rel, sizeof(a->rel), "%s", HV_SYSCTL_REL);
@@ -628,7 +641,7 @@ int hv_actions_build(const struct hv_desired *d, const struct hv_host *h, const 
 		int64_t persistent = nr - (su > 0 ? su : 0);
 		if (persistent == q->count)
 			continue;
-		struct hv_action *a = add(p, HV_ACT_POOL);
+		struct hv_action *a = hv_actions_add(p, HV_ACT_POOL);
 		if (!a)
 			return hv_fail(E2BIG, "too many actions");
 		a->size = q->size;

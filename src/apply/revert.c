@@ -59,31 +59,6 @@ static int newest_backup(const struct hv_root *root, char *out, size_t cap)
 	return 0;
 }
 
-static struct hv_action *add(struct hv_actions *p, enum hv_act_kind k)
-{
-	if (p->n >= HV_MAX_ACTIONS)
-		return NULL;
-	struct hv_action *a = &p->a[p->n++];
-	memset(a, 0, sizeof(*a));
-	a->kind = k;
-	a->node = -1;
-	return a;
-}
-
-static int set_argv(struct hv_action *a, const char *const *argv)
-{
-	size_t l = (size_t)snprintf(a->text, sizeof(a->text), "run");
-	for (int i = 0; argv[i] && i < HV_MAX_ARGV; i++) {
-		if (!(a->argv[i] = strdup(argv[i])))
-			return hv_fail(ENOMEM, "out of memory");
-		a->argc++;
-		if (l < sizeof(a->text))
-			l += (size_t)snprintf(a->text + l, sizeof(a->text) - l, strchr(argv[i], ' ') ? " '%s'" : " %s",
-					      argv[i]);
-	}
-	return 0;
-}
-
 static int read_manifest(const struct hv_root *root, const char *backup, struct hv_manifest *m)
 {
 	char mrel[300], name[4400];
@@ -126,7 +101,7 @@ static int plan_file(const struct hv_root *root, const char *backup, const struc
 		free(saved.data);
 		return 0;
 	}
-	struct hv_action *a = add(p, HV_ACT_FILE);
+	struct hv_action *a = hv_actions_add(p, HV_ACT_FILE);
 	if (!a) {
 		free(cur.data);
 		free(saved.data);
@@ -170,7 +145,7 @@ static int plan_value(const struct hv_root *root, const struct hv_mf_entry *e, s
 	} else if (cur == e->value) {
 		return 0;
 	}
-	struct hv_action *a = add(p, strcmp(e->rel, HV_SYSCTL_REL) ? HV_ACT_POOL : HV_ACT_SYSCTL);
+	struct hv_action *a = hv_actions_add(p, strcmp(e->rel, HV_SYSCTL_REL) ? HV_ACT_POOL : HV_ACT_SYSCTL);
 	if (!a)
 		return hv_fail(E2BIG, "more than %d changes to undo", HV_MAX_ACTIONS);
 	snprintf(a->rel, sizeof(a->rel), "%s", e->rel);
@@ -198,18 +173,17 @@ static int plan_tool(const struct hv_manifest *m, const struct hv_mf_entry *e, s
 		snprintf(a->tool, sizeof(a->tool), "grubby");
 		if (hv_grubby_argv(m->grubby_added, m->grubby_removed, rm, ad, argv) <= 2)
 			return 0;
-		return set_argv(a, argv);
+		return hv_action_set_argv(a, argv, NULL);
 	}
 	if (e->kind == HV_MF_KERNEL_INSTALL) {
 		snprintf(a->tool, sizeof(a->tool), "kernel-install");
 		const char *argv[] = {"kernel-install", "add", e->tool, e->rel, NULL};
-		return set_argv(a, argv);
+		return hv_action_set_argv(a, argv, NULL);
 	}
-	snprintf(a->tool, sizeof(a->tool), "%.31s", e->tool);
-	bool g2 = !strcmp(e->tool, "grub2-mkconfig");
-	const char *argv1[] = {"update-grub", NULL};
-	const char *argv2[] = {e->tool, "-o", g2 ? "/boot/grub2/grub.cfg" : "/boot/grub/grub.cfg", NULL};
-	return set_argv(a, strcmp(e->tool, "update-grub") ? argv2 : argv1);
+	const char *argv[4];
+	hv_grub_tool_argv(e->tool, argv); /* the manifest reader allows only the three */
+	snprintf(a->tool, sizeof(a->tool), "%s", argv[0]);
+	return hv_action_set_argv(a, argv, NULL);
 }
 
 int hv_revert_actions(const struct hv_root *root, struct hv_actions *p, char *backup, size_t cap)
@@ -245,7 +219,7 @@ int hv_revert_actions(const struct hv_root *root, struct hv_actions *p, char *ba
 		snprintf(p->removed, sizeof(p->removed), "%s", m.grubby_added);
 	}
 	if (rc == 0 && tool && (nfiles || tool->kind == HV_MF_GRUBBY)) {
-		struct hv_action *a = add(p, HV_ACT_EXEC);
+		struct hv_action *a = hv_actions_add(p, HV_ACT_EXEC);
 		if (!a)
 			rc = hv_fail(E2BIG, "more than %d changes to undo", HV_MAX_ACTIONS);
 		else if ((rc = plan_tool(&m, tool, a)) == 0 && a->argc == 0)
