@@ -52,6 +52,10 @@ struct hv_cmd_spec {
 	void (*usage)(FILE *out);
 };
 typedef int (*hv_option_fn)(int opt, char *arg, void *ctx);
+struct hv_table_opts;
+/* The table options report and plan share (-o, -r, -n, -b, --summary):
+ * 0 taken, HV_OPT_UNKNOWN not one of them, else the usage error's code. */
+int hv_table_option(const char *cmd, int opt, const char *arg, struct hv_table_opts *t);
 int hv_parse_options(int argc, char **argv, struct hv_global *g, const struct hv_cmd_spec *cmd, hv_option_fn fn,
 		     void *ctx);
 

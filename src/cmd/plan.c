@@ -187,15 +187,7 @@ static int plan_option(int c, char *arg, void *ctx)
 			return hv_usage_error("plan", "unknown format '%s' (table or json)", arg);
 		break;
 	case 'J': *o->json = true; break;
-	case 'o': o->t->columns = arg; break;
-	case 'r': o->t->raw = true; break;
-	case 'n': o->t->noheadings = true; break;
-	case 'b': o->t->bytes = true; break;
-	case OPT_SUMMARY:
-		if (hv_parse_summary(arg, &o->t->summary) < 0)
-			return hv_usage_error("plan", "unknown --summary value '%s' (always, never or only)", arg);
-		break;
-	default: return HV_OPT_UNKNOWN;
+	default: return hv_table_option("plan", c, arg, o->t);
 	}
 	return 0;
 }

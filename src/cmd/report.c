@@ -67,14 +67,6 @@ static int report_option(int c, char *arg, void *ctx)
 			return hv_usage_error("report", "unknown format '%s' (table, json or prometheus)", arg);
 		break;
 	case 'J': *o->fmt = FMT_JSON; break;
-	case 'o': o->t->columns = arg; break;
-	case 'r': o->t->raw = true; break;
-	case 'n': o->t->noheadings = true; break;
-	case 'b': o->t->bytes = true; break;
-	case OPT_SUMMARY:
-		if (hv_parse_summary(arg, &o->t->summary) < 0)
-			return hv_usage_error("report", "unknown --summary value '%s' (always, never or only)", arg);
-		break;
 	case OPT_FAIL_ON:
 		if (hv_parse_severity(arg, o->fail_on) < 0)
 			return hv_usage_error("report", "unknown severity '%s' (info, warning or error)", arg);
@@ -91,7 +83,7 @@ static int report_option(int c, char *arg, void *ctx)
 			return hv_usage_error("report", "--page-size takes 4K, 16K, 64K or 256K, not '%s'", arg);
 		o->mo->page_size = (long)v;
 		break;
-	default: return HV_OPT_UNKNOWN;
+	default: return hv_table_option("report", c, arg, o->t);
 	}
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "hv_error.h"
+#include "render.h"
 
 int hv_report_error(int rc, int code)
 {
@@ -131,4 +132,20 @@ const char *hv_tree_env(const char *name, bool live, FILE *warn)
 		return NULL;
 	}
 	return v;
+}
+
+int hv_table_option(const char *cmd, int opt, const char *arg, struct hv_table_opts *t)
+{
+	switch (opt) {
+	case 'o': t->columns = arg; break;
+	case 'r': t->raw = true; break;
+	case 'n': t->noheadings = true; break;
+	case 'b': t->bytes = true; break;
+	case OPT_SUMMARY:
+		if (hv_parse_summary(arg, &t->summary) < 0)
+			return hv_usage_error(cmd, "unknown --summary value '%s' (always, never or only)", arg);
+		break;
+	default: return HV_OPT_UNKNOWN;
+	}
+	return 0;
 }
