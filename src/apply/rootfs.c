@@ -124,41 +124,16 @@ int hv_read_file_at(const struct hv_root *root, const char *rel, size_t max, str
 		close(fd);
 		return hv_fail(ENXIO, "%s/%s: not a regular file", root->path, rel);
 	}
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap + 1);
-	for (;;) {
-		if (!buf) {
-			close(fd);
-			return hv_fail(ENOMEM, "out of memory");
-		}
-		if (len == cap) {
-			if (cap >= max) {
-				free(buf);
-				close(fd);
-				return hv_fail(EFBIG, "%s/%s: larger than %zu bytes", root->path, rel, max);
-			}
-			cap *= 2;
-			char *nb = realloc(buf, cap + 1);
-			if (!nb)
-				free(buf);
-			buf = nb;
-			continue;
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			free(buf);
-			close(fd);
-			return hv_fail(e, "%s/%s: %s", root->path, rel, strerror(e));
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
+	char *buf;
+	size_t len;
+	rc = hv_read_fd(fd, max, &buf, &len);
 	close(fd);
-	buf[len] = '\0';
+	if (rc == -EFBIG)
+		return hv_fail(EFBIG, "%s/%s: larger than %zu bytes", root->path, rel, max);
+	if (rc == -ENOMEM)
+		return hv_fail(ENOMEM, "out of memory");
+	if (rc < 0)
+		return hv_fail(-rc, "%s/%s: %s", root->path, rel, strerror(-rc));
 	f->exists = true;
 	f->data = buf;
 	f->len = len;

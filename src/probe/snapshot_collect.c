@@ -56,38 +56,19 @@ static int grab(const struct hv_root *r, struct hv_snapshot *s, const char *rel,
 			s->skipped++;
 		return 0;
 	}
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		if (len == cap) {
-			if (cap >= max) {
-				free(buf);
-				close(fd);
-				return hv_fail(EFBIG, "%s: larger than %zu bytes", hv_root_name(r, rel), max);
-			}
-			char *nb = realloc(buf, cap * 2);
-			if (!nb)
-				break;
-			buf = nb;
-			cap *= 2;
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			s->skipped++;
-			free(buf);
-			close(fd);
-			return 0;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
+	char *buf;
+	size_t len;
+	int rc = hv_read_fd(fd, max, &buf, &len);
 	close(fd);
-	if (!buf)
+	if (rc == -EFBIG)
+		return hv_fail(EFBIG, "%s: larger than %zu bytes", hv_root_name(r, rel), max);
+	if (rc == -ENOMEM)
 		return hv_fail(ENOMEM, "out of memory");
-	int rc = add(s, rel, buf, len);
+	if (rc < 0) {
+		s->skipped++; /* unreadable, as write-only knobs are */
+		return 0;
+	}
+	rc = add(s, rel, buf, len);
 	if (rc < 0)
 		free(buf);
 	return rc;

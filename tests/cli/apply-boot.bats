@@ -321,3 +321,13 @@ huge_params() { tr ' ' '\n' <<<"$1" | grep -E '^(hugepagesz|hugepages|default_hu
 	# what grub-mkconfig makes of it: splash (and anything appended) is not a kernel parameter
 	[ "$(mkconfig_linux)" = "root=/dev/vda1 ro quiet" ]
 }
+
+@test "a GRUB file over 1 MiB is refused (exit 3), naming it, and nothing is written" {
+	grub 'GRUB_CMDLINE_LINUX="quiet"'
+	head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' '#' >>"$R/etc/default/grub"
+	before=$(tree)
+	apply_persist
+	[ "$status" -eq 3 ] || { echo "$output"; false; }
+	[[ $output == *"$R/etc/default/grub: larger than 1048576 bytes"* ]] || { echo "$output"; false; }
+	[ "$(tree)" = "$before" ]
+}
