@@ -31,7 +31,7 @@ struct hv_root; /* probe.h: the run's root, its fd and display name */
 
 /* Removes a backup (rel under the root, e.g. HV_BACKUP_DIR "/STAMP") so
  * that no half-removed directory can pass for a backup afterwards. */
-int hv_discard_backup(const char *rootname, const char *backup);
+int hv_discard_backup(const struct hv_root *root, const char *backup);
 #define HV_LOCK_REL "run/hvoplan.lock"
 
 /* What the user asked for, after merging all sources and validation. */

@@ -19,5 +19,8 @@ int hv_atomic_replace_at(int dfd, const char *base, const char *shown, const voi
 int hv_fsync_parent(const char *path);
 /* rm -r of a directory tree we created (never follows symlinks). */
 int hv_remove_tree(const char *path);
+/* name under the directory dfd and all below it, no symlink followed;
+ * display names it in the error. */
+int hv_remove_tree_at(int dfd, const char *name, const char *display);
 
 #endif

@@ -528,11 +528,14 @@ int hv_apply_execute(const struct hv_actions *p, const struct hv_exec_opts *o, b
 		char err[1024];
 		snprintf(err, sizeof(err), "%s", hv_last_error() ? hv_last_error() : "backup failed");
 		if (b.made) {
-			char path[4400];
 			close(b.dfd);
 			b.dfd = -1;
-			snprintf(path, sizeof(path), "%s/%s", o->root->live ? "" : o->root->path, b.rel);
-			hv_remove_tree(path);
+			int dfd;
+			const char *base;
+			if (hv_open_parent(o->root, b.rel, false, &dfd, &base, NULL, NULL, 0) == 0) {
+				hv_remove_tree_at(dfd, base, b.rel);
+				close(dfd);
+			}
 		}
 		hv_mf_writer_free(&b.mf);
 		*res = HV_EXEC_REFUSED;
@@ -599,7 +602,7 @@ int hv_apply_execute(const struct hv_actions *p, const struct hv_exec_opts *o, b
 		/* the failed step may have half-happened (a pool write): undo it too */
 		int bad = rollback(p, i + 1, before, o, &u);
 		*res = bad ? HV_EXEC_PARTIAL : HV_EXEC_ROLLED_BACK;
-		if (b.made && bad == 0 && hv_discard_backup(o->root->live ? "" : o->root->path, b.rel) < 0)
+		if (b.made && bad == 0 && hv_discard_backup(o->root, b.rel) < 0)
 			hv_warn("%s", hv_last_error());
 		if (b.dfd >= 0)
 			close(b.dfd);

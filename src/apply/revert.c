@@ -251,23 +251,31 @@ int hv_revert_finish(const struct hv_root *root, const char *backup)
 				hv_warn("%s", hv_last_error());
 		hv_manifest_free(&m);
 	}
-	return hv_discard_backup(root->path, backup);
+	return hv_discard_backup(root, backup);
 }
 
-int hv_discard_backup(const char *rootname, const char *backup)
+int hv_discard_backup(const struct hv_root *root, const char *backup)
 {
 	/* Renamed out of the way first (one atomic step), so that a removal
-	 * stopped half-way leaves no directory that looks like a backup. */
-	char path[4400], gone[4400];
-	snprintf(path, sizeof(path), "%s/%s", rootname, backup);
-	const char *slash = strrchr(backup, '/');
-	snprintf(gone, sizeof(gone), "%s/%.*s/.removing-%s", rootname, (int)(slash ? slash - backup : 0), backup,
-		 slash ? slash + 1 : backup);
-	if (rename(path, gone) < 0)
-		return hv_fail(errno, "%s: cannot discard the backup: %s", path, strerror(errno));
-	int rc = hv_remove_tree(gone);
+	 * stopped half-way leaves no directory that looks like a backup; both
+	 * under the root's confined walk, so a planted symlink is not followed. */
+	int dfd;
+	const char *base;
+	int rc = hv_open_parent(root, backup, false, &dfd, &base, NULL, NULL, 0);
+	if (rc < 0)
+		return rc;
+	char gone[300], shown[4400];
+	snprintf(gone, sizeof(gone), ".removing-%s", base);
+	snprintf(shown, sizeof(shown), "%s/%.*s%s", root->live ? "" : root->path, (int)(base - backup), backup, gone);
+	if (renameat(dfd, base, dfd, gone) < 0) {
+		int e = errno;
+		close(dfd);
+		return hv_fail(e, "%s/%s: cannot discard the backup: %s", root->live ? "" : root->path, backup, strerror(e));
+	}
+	rc = hv_remove_tree_at(dfd, gone, shown);
+	close(dfd);
 	if (rc < 0)
 		hv_warn("could not remove the discarded backup (%s); it is never reverted to, remove it by hand",
-			hv_last_error() ? hv_last_error() : gone);
+			hv_last_error() ? hv_last_error() : shown);
 	return 0;
 }

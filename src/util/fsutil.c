@@ -153,6 +153,12 @@ static int remove_at(int parent, const char *name)
 	return rc;
 }
 
+int hv_remove_tree_at(int dfd, const char *name, const char *display)
+{
+	int rc = remove_at(dfd, name);
+	return rc < 0 ? hv_fail(-rc, "%s: cannot remove: %s", display, strerror(-rc)) : 0;
+}
+
 int hv_remove_tree(const char *path)
 {
 	int rc = remove_at(AT_FDCWD, path);

@@ -54,6 +54,18 @@ applied() {
 	[ "$(fault_tree "$R")" = "$BEFORE_TREE" ]
 }
 
+@test "revert: a backup directory swapped for a symlink out of the root is neither read nor removed" {
+	applied
+	outside=$BATS_TEST_TMPDIR/outside
+	mv "$R/var/lib/hvoplan/backup" "$outside"
+	ln -s "$outside" "$R/var/lib/hvoplan/backup"
+	want=$(cd "$outside" && find . | sort)
+	HVOPLAN_TOOL_DIR=$FAKE run "$HV" --root "$R" apply --revert --yes
+	[ "$status" -eq 3 ] || { echo "$output"; false; }
+	[[ $output == *"$R/var/lib/hvoplan/backup"*"symbolic link"* ]] || { echo "$output"; false; }
+	[ "$(cd "$outside" && find . | sort)" = "$want" ]
+}
+
 @test "revert: a root without etc/ gets back to no etc/" {
 	rm -rf "$R/etc"
 	BEFORE_TREE=$(fault_tree "$R")
