@@ -83,7 +83,8 @@ int hv_top_build_help(struct hv_frame *f, const struct hv_top_view *v);
 /* A running `top`: the probed host, the root kept open for re-reads. */
 struct hv_top {
 	const struct hv_root *root; /* the run's, opened and closed by main */
-	struct hv_host *host;	    /* re-read in place: no report points into it */
+	struct hv_host *host;	    /* the last good probe */
+	struct hv_host *next_host; /* each refresh probes into this copy, then swaps */
 	struct hv_model_opts model; /* overrides, as report takes them (none from top's options) */
 	struct hv_report *cur, *prev; /* prev is NULL-equivalent until have_prev */
 	bool have_prev;

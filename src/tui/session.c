@@ -73,10 +73,11 @@ int hv_top_init(struct hv_top *t, const struct hv_root *root)
 {
 	int rc;
 	t->host = calloc(1, sizeof(*t->host));
+	t->next_host = calloc(1, sizeof(*t->next_host));
 	t->cur = calloc(1, sizeof(*t->cur));
 	t->prev = calloc(1, sizeof(*t->prev));
 	t->root = root;
-	if (!t->host || !t->cur || !t->prev)
+	if (!t->host || !t->next_host || !t->cur || !t->prev)
 		return hv_fail(ENOMEM, "out of memory");
 	/* an archive is extracted once (by main): the frame and the process
 	 * scan read the same root */
@@ -97,8 +98,15 @@ int hv_top_refresh(struct hv_top *t)
 	int rc;
 	if (!t->live) /* a snapshot does not change: one frame */
 		return read_procs(t);
-	if ((rc = hv_probe_pools(t->root, t->host)) < 0 || (rc = hv_probe_counters(t->root, t->host)) < 0)
+	/* A fresh host each refresh (a copy of the last, with pools and
+	 * counters read again): a failed or partial read leaves the last good
+	 * host and its report as they were. */
+	struct hv_host *h = t->next_host;
+	memcpy(h, t->host, sizeof(*h));
+	if ((rc = hv_probe_pools(t->root, h)) < 0 || (rc = hv_probe_counters(t->root, h)) < 0)
 		return rc;
+	t->next_host = t->host;
+	t->host = h;
 	struct hv_report *tmp = t->prev;
 	t->prev = t->cur;
 	t->cur = tmp;
@@ -115,6 +123,8 @@ void hv_top_close(struct hv_top *t)
 	hv_procs_free(&t->procs);
 	t->root = NULL;
 	free(t->host);
+	free(t->next_host);
+	t->next_host = NULL;
 	free(t->cur);
 	free(t->prev);
 	t->host = NULL;
