@@ -18,6 +18,9 @@ int hv_atomic_replace(const char *path, const void *data, size_t len, mode_t mod
 int hv_atomic_replace_at(int dfd, const char *base, const char *shown, const void *data, size_t len, mode_t mode);
 int hv_fsync_parent(const char *path);
 /* rm -r of a directory tree we created (never follows symlinks). */
+/* Reads fd to its end into a NUL-terminated malloc'ed buffer of at most max
+ * bytes: -EFBIG past that, -ENOMEM, or -errno of read(); no message. */
+int hv_read_fd(int fd, size_t max, char **buf, size_t *len);
 int hv_remove_tree(const char *path);
 /* name under the directory dfd and all below it, no symlink followed;
  * display names it in the error. */

@@ -42,9 +42,6 @@ int hv_root_openat(const struct hv_root *r, const char *rel, int flags);
 #define HV_ENOTREG ENXIO
 int hv_root_open_file(const struct hv_root *r, const char *rel);
 /* Whole file into a malloc'ed, NUL-terminated buffer; -EFBIG above max. */
-/* Reads fd to its end into a NUL-terminated malloc'ed buffer of at most max
- * bytes: -EFBIG past that, -ENOMEM, or -errno of read(); no message. */
-int hv_read_fd(int fd, size_t max, char **buf, size_t *len);
 int hv_root_read(const struct hv_root *r, const char *rel, size_t max, char **buf, size_t *len);
 /* Small (sysfs) file into buf; -EFBIG if it does not fit. */
 int hv_root_read_small(const struct hv_root *r, const char *rel, char *buf, size_t cap);

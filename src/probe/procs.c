@@ -12,6 +12,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "hv_error.h"
 #include "procs.h"
 #include "strutil.h"

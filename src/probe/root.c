@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hv_error.h"
+#include "fsutil.h"
 #include "probe.h"
 #include "snapshot.h"
 
@@ -168,44 +169,6 @@ int hv_root_open_file(const struct hv_root *r, const char *rel)
 		return hv_fail(HV_ENOTREG, "%s: not a regular file (%s): not read", hv_root_name(r, rel), what);
 	}
 	return fd;
-}
-
-int hv_read_fd(int fd, size_t max, char **bufp, size_t *lenp)
-{
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap + 1);
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		if (len == cap) {
-			if (cap >= max) {
-				free(buf);
-				return -EFBIG;
-			}
-			cap = cap * 2 > max ? max : cap * 2;
-			char *nb = realloc(buf, cap + 1);
-			if (!nb) {
-				free(buf);
-				return -ENOMEM;
-			}
-			buf = nb;
-		}
-		ssize_t n = read(fd, buf + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			free(buf);
-			return -e;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	buf[len] = '\0';
-	*bufp = buf;
-	*lenp = len;
-	return 0;
 }
 
 int hv_root_read(const struct hv_root *r, const char *rel, size_t max, char **bufp, size_t *lenp)

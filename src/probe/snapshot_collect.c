@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "cli.h"
 #include "hv_error.h"
 #include "probe_util.h"
