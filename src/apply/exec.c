@@ -513,6 +513,131 @@ static int rollback(const struct hv_actions *p, int done, const int64_t *before,
 	return bad;
 }
 
+/* A backup that could not be made whole is removed, so that --revert never
+ * finds a partial one; nothing was changed yet. */
+static int refuse_without_backup(struct backup *b, const struct hv_exec_opts *o, int rc, enum hv_exec_result *res)
+{
+	char err[1024];
+	snprintf(err, sizeof(err), "%s", hv_last_error() ? hv_last_error() : "backup failed");
+	if (b->made) {
+		char path[4400];
+		close(b->dfd);
+		b->dfd = -1;
+		snprintf(path, sizeof(path), "%s/%s", o->root->live ? "" : o->root->path, b->rel);
+		hv_remove_tree(path);
+	}
+	hv_mf_writer_free(&b->mf);
+	*res = HV_EXEC_REFUSED;
+	return hv_fail(rc < 0 ? -rc : EIO, "cannot make the backup, nothing was changed: %s", err);
+}
+
+static int set_pool(const struct hv_action *a, const struct hv_exec_opts *o, bool *shortfall)
+{
+	int64_t nr, surp;
+	int rc = pool_set(o, a->rel, a->to, &nr, &surp);
+	if (rc < 0)
+		return rc;
+	int64_t got = nr - surp;
+	if (got < a->to)
+		*shortfall = true;
+	if (got != a->to || surp > 0) {
+		/* surplus pages are in use; they leave the pool as they are freed */
+		char name[16];
+		hv_hstate_name(a->size, name, sizeof(name));
+		fprintf(got < a->to ? stderr : o->out,
+			"%s%s pool%s: asked for %lld, the kernel set %lld persistent + %lld surplus\n",
+			got < a->to ? "hvoplan: warning: " : "  ", name, a->node >= 0 ? " (node)" : "", (long long)a->to,
+			(long long)got, (long long)surp);
+	}
+	fprintf(o->out, "  %s: now %lld\n", a->text, (long long)got);
+	return rc;
+}
+
+/* *before is the value rollback puts back, -1 for a step without one */
+static int run_step(const struct hv_action *a, const struct hv_exec_opts *o, struct undo *u, int64_t *before,
+		    bool *shortfall)
+{
+	int rc = 0;
+	int64_t got;
+	*before = -1;
+	switch (a->kind) {
+	case HV_ACT_FILE:
+		rc = do_file(a, o, u);
+		if (rc == 0)
+			fprintf(o->out, "  %s: done\n", a->text);
+		break;
+	case HV_ACT_EXEC:
+		rc = hv_run_tool(o, a->tool, a->argv);
+		break;
+	case HV_ACT_SYSCTL:
+		*before = a->from;
+		rc = set_value(o, a->rel, a->to, &got);
+		if (rc == 0 && got != a->to)
+			rc = hv_fail(EIO, "/%s: wrote %lld, reads back %lld", a->rel, (long long)a->to, (long long)got);
+		if (rc == 0)
+			fprintf(o->out, "  %s: done\n", a->text);
+		break;
+	case HV_ACT_POOL:
+		*before = a->from;
+		rc = set_pool(a, o, shortfall);
+		break;
+	case HV_ACT_REOPTIMIZE:
+		*before = a->from;
+		rc = do_reoptimize(a, o);
+		break;
+	case HV_ACT_MANUAL:
+		fprintf(o->out, "  manual step: %s\n", a->text);
+		break;
+	}
+	return rc;
+}
+
+/* The backup is dropped only when the rollback restored everything: with
+ * any step left undone it is what --revert needs. */
+static int fail_and_roll_back(const struct hv_actions *p, int failed, const int64_t *before,
+			      const struct hv_exec_opts *o, const struct undo *u, struct backup *b, int rc,
+			      enum hv_exec_result *res)
+{
+	char err[1024];
+	snprintf(err, sizeof(err), "%s", hv_last_error() ? hv_last_error() : strerror(-rc));
+	/* the failed step may have half-happened (a pool write): undo it too */
+	int bad = rollback(p, failed + 1, before, o, u);
+	*res = bad ? HV_EXEC_PARTIAL : HV_EXEC_ROLLED_BACK;
+	if (b->made && bad == 0 && hv_discard_backup(o->root->live ? "" : o->root->path, b->rel) < 0)
+		hv_warn("%s", hv_last_error());
+	if (b->dfd >= 0)
+		close(b->dfd);
+	hv_mf_writer_free(&b->mf);
+	if (!bad)
+		return hv_fail(EIO, "%s; every change was rolled back", err);
+	if (b->made)
+		return hv_fail(EIO, "%s; rolling back failed for some steps (the backup /%s is kept: "
+				    "hvoplan apply --revert --yes restores it)",
+			       err, b->rel);
+	return hv_fail(EIO, "%s; rolling back failed for some steps (see the warnings)", err);
+}
+
+/* backup_start() recorded the directories missing then; one made all the
+ * same (removed meanwhile) is added now, so --revert removes it too */
+static void finish_backup(struct backup *b, const struct undo *u)
+{
+	int rc = 0;
+	bool more = false;
+	for (int k = 0; k < u->nfiles_created && rc == 0; k++) {
+		bool seen = false;
+		for (int j = 0; j < b->ndirs && !seen; j++)
+			seen = !strcmp(b->dirs[j], u->created[k]);
+		if (!seen && (rc = hv_mf_mkdir(&b->mf, u->created[k])) == 0)
+			more = true;
+	}
+	if (rc == 0 && more)
+		rc = hv_replace_file_at(&b->at, "manifest", b->mf.buf, b->mf.len, 0600, NULL, NULL, 0);
+	close(b->dfd);
+	hv_mf_writer_free(&b->mf);
+	if (rc < 0)
+		hv_warn("could not record created directories in the backup manifest: %s", hv_last_error());
+}
+
 int hv_apply_execute(const struct hv_actions *p, const struct hv_exec_opts *o, bool *shortfall, enum hv_exec_result *res)
 {
 	*shortfall = false;
@@ -524,111 +649,14 @@ int hv_apply_execute(const struct hv_actions *p, const struct hv_exec_opts *o, b
 	bool need_backup = false;
 	for (i = 0; i < p->n; i++)
 		need_backup |= p->a[i].kind == HV_ACT_FILE || p->a[i].kind == HV_ACT_EXEC;
-	if (need_backup && !o->no_backup && (rc = backup_start(p, o, &b)) < 0) {
-		char err[1024];
-		snprintf(err, sizeof(err), "%s", hv_last_error() ? hv_last_error() : "backup failed");
-		if (b.made) {
-			char path[4400];
-			close(b.dfd);
-			b.dfd = -1;
-			snprintf(path, sizeof(path), "%s/%s", o->root->live ? "" : o->root->path, b.rel);
-			hv_remove_tree(path);
-		}
-		hv_mf_writer_free(&b.mf);
-		*res = HV_EXEC_REFUSED;
-		return hv_fail(rc < 0 ? -rc : EIO, "cannot make the backup, nothing was changed: %s", err);
-	}
+	if (need_backup && !o->no_backup && (rc = backup_start(p, o, &b)) < 0)
+		return refuse_without_backup(&b, o, rc, res);
 	if (b.made)
 		fprintf(o->out, "backup: /%s\n", b.rel);
-	for (i = 0; i < p->n; i++) {
-		const struct hv_action *a = &p->a[i];
-		before[i] = -1;
-		int64_t got;
-		switch (a->kind) {
-		case HV_ACT_FILE:
-			rc = do_file(a, o, &u);
-			if (rc == 0)
-				fprintf(o->out, "  %s: done\n", a->text);
-			break;
-		case HV_ACT_EXEC:
-			rc = hv_run_tool(o, a->tool, a->argv);
-			break;
-		case HV_ACT_SYSCTL:
-			before[i] = a->from;
-			rc = set_value(o, a->rel, a->to, &got);
-			if (rc == 0 && got != a->to)
-				rc = hv_fail(EIO, "/%s: wrote %lld, reads back %lld", a->rel, (long long)a->to, (long long)got);
-			if (rc == 0)
-				fprintf(o->out, "  %s: done\n", a->text);
-			break;
-		case HV_ACT_POOL: {
-			int64_t nr, surp;
-			before[i] = a->from;
-			rc = pool_set(o, a->rel, a->to, &nr, &surp);
-			if (rc < 0)
-				break;
-			got = nr - surp;
-			if (got < a->to)
-				*shortfall = true;
-			if (got != a->to || surp > 0) {
-				/* surplus pages are in use; they leave the pool as they are freed */
-				char name[16];
-				hv_hstate_name(a->size, name, sizeof(name));
-				fprintf(got < a->to ? stderr : o->out,
-					"%s%s pool%s: asked for %lld, the kernel set %lld persistent + %lld surplus\n",
-					got < a->to ? "hvoplan: warning: " : "  ", name, a->node >= 0 ? " (node)" : "",
-					(long long)a->to, (long long)got, (long long)surp);
-			}
-			fprintf(o->out, "  %s: now %lld\n", a->text, (long long)got);
-			break;
-		}
-		case HV_ACT_REOPTIMIZE:
-			before[i] = a->from;
-			rc = do_reoptimize(a, o);
-			break;
-		case HV_ACT_MANUAL:
-			fprintf(o->out, "  manual step: %s\n", a->text);
-			break;
-		}
-		if (rc < 0)
-			break;
-	}
-	if (rc < 0) {
-		char err[1024];
-		snprintf(err, sizeof(err), "%s", hv_last_error() ? hv_last_error() : strerror(-rc));
-		/* the failed step may have half-happened (a pool write): undo it too */
-		int bad = rollback(p, i + 1, before, o, &u);
-		*res = bad ? HV_EXEC_PARTIAL : HV_EXEC_ROLLED_BACK;
-		if (b.made && bad == 0 && hv_discard_backup(o->root->live ? "" : o->root->path, b.rel) < 0)
-			hv_warn("%s", hv_last_error());
-		if (b.dfd >= 0)
-			close(b.dfd);
-		hv_mf_writer_free(&b.mf);
-		if (!bad)
-			return hv_fail(EIO, "%s; every change was rolled back", err);
-		if (b.made)
-			return hv_fail(EIO, "%s; rolling back failed for some steps (the backup /%s is kept: "
-					    "hvoplan apply --revert --yes restores it)",
-				       err, b.rel);
-		return hv_fail(EIO, "%s; rolling back failed for some steps (see the warnings)", err);
-	}
-	if (b.made) {
-		/* backup_start() recorded the directories missing then; one made
-		 * all the same (removed meanwhile) is added now */
-		bool more = false;
-		for (int k = 0; k < u.nfiles_created && rc == 0; k++) {
-			bool seen = false;
-			for (int j = 0; j < b.ndirs && !seen; j++)
-				seen = !strcmp(b.dirs[j], u.created[k]);
-			if (!seen && (rc = hv_mf_mkdir(&b.mf, u.created[k])) == 0)
-				more = true;
-		}
-		if (rc == 0 && more)
-			rc = hv_replace_file_at(&b.at, "manifest", b.mf.buf, b.mf.len, 0600, NULL, NULL, 0);
-		close(b.dfd);
-		hv_mf_writer_free(&b.mf);
-		if (rc < 0)
-			hv_warn("could not record created directories in the backup manifest: %s", hv_last_error());
-	}
+	for (i = 0; i < p->n; i++)
+		if ((rc = run_step(&p->a[i], o, &u, &before[i], shortfall)) < 0)
+			return fail_and_roll_back(p, i, before, o, &u, &b, rc, res);
+	if (b.made)
+		finish_backup(&b, &u);
 	return 0;
 }
