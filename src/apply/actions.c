@@ -493,6 +493,54 @@ static const struct hv_hstate_result *find_res(const struct hv_report *r, uint64
 	return NULL;
 }
 
+/* One node's step of plan_reoptimize (node index j of hs, or the whole
+ * pool without nodes); *promise is what the dry run still promises to save
+ * and goes down with each step. */
+static int reoptimize_node(struct hv_actions *p, const struct hv_report *r, const struct hv_hstate_result *o,
+			   const struct hv_hstate *hs, int j, int64_t releasable, int64_t batch, bool exact,
+			   int64_t *promise, struct hv_action **last)
+{
+	int nn = hs->nnodes;
+	int64_t nr = nn ? hs->nodes[j].nr : hs->nr, fr = nn ? hs->nodes[j].free : hs->free,
+		su = nn ? hs->nodes[j].surplus : hs->surplus;
+	int64_t cnt = fr < releasable ? fr : releasable;
+	if (cnt <= 0)
+		return 0;
+	struct hv_action *a = hv_actions_add(p, HV_ACT_REOPTIMIZE);
+	if (!a)
+		return hv_fail(E2BIG, "too many actions");
+	*last = a;
+	a->size = o->size;
+	a->node = nn ? hs->nodes[j].node : -1;
+	pool_rel(a->rel, sizeof(a->rel), a->size, a->node);
+	a->from = a->to = nr - (su > 0 ? su : 0);
+	a->count = cnt;
+	a->batch = batch;
+	char where[32] = "", what[96], saves[96] = "";
+	if (a->node >= 0)
+		snprintf(where, sizeof(where), " on node %d", a->node);
+	if (cnt < fr)
+		snprintf(what, sizeof(what), "release %lld of its %lld free pages (the others are reserved)",
+			 (long long)cnt, (long long)fr);
+	else
+		snprintf(what, sizeof(what), "release its %lld free pages", (long long)cnt);
+	if (*promise != HV_UNKNOWN && r->page_size > 0) {
+		int64_t n = cnt < *promise ? cnt : *promise;
+		*promise -= n;
+		uint64_t bytes = (uint64_t)n * o->optimizable_bytes_per_page;
+		char hb[32];
+		hv_fmt_size(bytes, hb, sizeof(hb));
+		snprintf(saves, sizeof(saves), "; saves %s%llu vmemmap pages (%s)", exact ? "" : "up to ",
+			 (unsigned long long)(bytes / (uint64_t)r->page_size), hb);
+	}
+	snprintf(a->text, sizeof(a->text),
+		 "re-optimize %s%s: %s and allocate them again with HVO on (%lld pages per write)%s", o->name, where,
+		 what, (long long)batch, saves);
+	if (o->size >= (1ull << 30))
+		p->gigantic_release = true;
+	return 0;
+}
+
 static int plan_reoptimize(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
 			   struct hv_actions *p)
 {
@@ -552,43 +600,9 @@ static int plan_reoptimize(const struct hv_desired *d, const struct hv_host *h, 
 		int nn = hs->nnodes;
 		struct hv_action *last = NULL;
 		for (int j = 0; j < (nn ? nn : 1); j++) {
-			int64_t nr = nn ? hs->nodes[j].nr : hs->nr, fr = nn ? hs->nodes[j].free : hs->free,
-				su = nn ? hs->nodes[j].surplus : hs->surplus;
-			int64_t cnt = fr < releasable ? fr : releasable;
-			if (cnt <= 0)
-				continue;
-			struct hv_action *a = hv_actions_add(p, HV_ACT_REOPTIMIZE);
-			if (!a)
-				return hv_fail(E2BIG, "too many actions");
-			last = a;
-			a->size = o->size;
-			a->node = nn ? hs->nodes[j].node : -1;
-			pool_rel(a->rel, sizeof(a->rel), a->size, a->node);
-			a->from = a->to = nr - (su > 0 ? su : 0);
-			a->count = cnt;
-			a->batch = batch;
-			char where[32] = "", what[96], saves[96] = "";
-			if (a->node >= 0)
-				snprintf(where, sizeof(where), " on node %d", a->node);
-			if (cnt < fr)
-				snprintf(what, sizeof(what), "release %lld of its %lld free pages (the others are reserved)",
-					 (long long)cnt, (long long)fr);
-			else
-				snprintf(what, sizeof(what), "release its %lld free pages", (long long)cnt);
-			if (promise != HV_UNKNOWN && r->page_size > 0) {
-				int64_t n = cnt < promise ? cnt : promise;
-				promise -= n;
-				uint64_t bytes = (uint64_t)n * o->optimizable_bytes_per_page;
-				char hb[32];
-				hv_fmt_size(bytes, hb, sizeof(hb));
-				snprintf(saves, sizeof(saves), "; saves %s%llu vmemmap pages (%s)", exact ? "" : "up to ",
-					 (unsigned long long)(bytes / (uint64_t)r->page_size), hb);
-			}
-			snprintf(a->text, sizeof(a->text),
-				 "re-optimize %s%s: %s and allocate them again with HVO on (%lld pages per write)%s", o->name,
-				 where, what, (long long)batch, saves);
-			if (o->size >= (1ull << 30))
-				p->gigantic_release = true;
+			int rc = reoptimize_node(p, r, o, hs, j, releasable, batch, exact, &promise, &last);
+			if (rc < 0)
+				return rc;
 		}
 		if (last)
 			last->left = left;
