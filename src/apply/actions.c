@@ -610,6 +610,58 @@ static int plan_reoptimize(const struct hv_desired *d, const struct hv_host *h, 
 	return 0;
 }
 
+/* The step that sets one pool the user asked for (--pages), with the notes
+ * on what the kernel will make of it. */
+static int plan_pool(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
+		     const struct hv_pool_req *q, struct hv_actions *p)
+{
+	const struct hv_hstate *hs = find_hs(h, q->size);
+	if (!hs)
+		return hv_fail(EINVAL, "no pool of that size");
+	int64_t nr = hs->nr, fr = hs->free, su = hs->surplus;
+	if (q->node >= 0)
+		for (int j = 0; j < hs->nnodes; j++)
+			if (hs->nodes[j].node == q->node) {
+				nr = hs->nodes[j].nr;
+				fr = hs->nodes[j].free;
+				su = hs->nodes[j].surplus;
+			}
+	/* nr_hugepages takes the persistent count: nr - surplus */
+	int64_t persistent = nr - (su > 0 ? su : 0);
+	if (persistent == q->count)
+		return 0;
+	struct hv_action *a = hv_actions_add(p, HV_ACT_POOL);
+	if (!a)
+		return hv_fail(E2BIG, "too many actions");
+	a->size = q->size;
+	a->node = q->node;
+	pool_rel(a->rel, sizeof(a->rel), q->size, q->node);
+	a->from = persistent;
+	a->to = q->count;
+	char name[16], where[32] = "", sur[48] = "";
+	hv_hstate_name(q->size, name, sizeof(name));
+	if (q->node >= 0)
+		snprintf(where, sizeof(where), " on node %d", q->node);
+	if (su > 0)
+		snprintf(sur, sizeof(sur), " (and %lld surplus in use)", (long long)su);
+	snprintf(a->text, sizeof(a->text), "set %s pool%s %lld -> %lld page%s%s", name, where, (long long)persistent,
+		 (long long)q->count, q->count == 1 ? "" : "s", sur);
+	/* the kernel keeps pages in use and reserved, as surplus pages */
+	int64_t resv = q->node < 0 && hs->resv > 0 ? hs->resv : 0, keep = nr - fr + resv;
+	if (q->count < keep)
+		note(p, "%s pool%s: %lld pages are in use and %lld reserved; the kernel keeps them, so shrinking to "
+			"%lld leaves %lld as surplus pages that leave the pool as they are freed",
+		     name, where, (long long)(nr - fr), (long long)resv, (long long)q->count,
+		     (long long)(keep - q->count));
+	int after = d->hvo >= 0 ? d->hvo : h->sysctl_hvo;
+	const struct hv_hstate_result *res = find_res(r, q->size);
+	if (q->count > persistent && after == 0 && res && res->optimizable_bytes_per_page > 0)
+		note(p, "%s pool%s: the %lld new %s pages will not be optimized: vm.hugetlb_optimize_vmemmap is 0; "
+			"add --hvo on to allocate them with HVO",
+		     name, where, (long long)(q->count - persistent), name);
+	return 0;
+}
+
 int hv_actions_build(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
 		     const struct hv_apply_inputs *in, struct hv_actions *p)
 {
@@ -638,53 +690,9 @@ int hv_actions_build(const struct hv_desired *d, const struct hv_host *h, const 
 	}
 	if (d->reoptimize && (rc = plan_reoptimize(d, h, r, p)) < 0)
 		return rc;
-	for (int i = 0; i < d->npools; i++) {
-		const struct hv_pool_req *q = &d->pools[i];
-		const struct hv_hstate *hs = find_hs(h, q->size);
-		if (!hs)
-			return hv_fail(EINVAL, "no pool of that size");
-		int64_t nr = hs->nr, fr = hs->free, su = hs->surplus;
-		if (q->node >= 0)
-			for (int j = 0; j < hs->nnodes; j++)
-				if (hs->nodes[j].node == q->node) {
-					nr = hs->nodes[j].nr;
-					fr = hs->nodes[j].free;
-					su = hs->nodes[j].surplus;
-				}
-		/* nr_hugepages takes the persistent count: nr - surplus */
-		int64_t persistent = nr - (su > 0 ? su : 0);
-		if (persistent == q->count)
-			continue;
-		struct hv_action *a = hv_actions_add(p, HV_ACT_POOL);
-		if (!a)
-			return hv_fail(E2BIG, "too many actions");
-		a->size = q->size;
-		a->node = q->node;
-		pool_rel(a->rel, sizeof(a->rel), q->size, q->node);
-		a->from = persistent;
-		a->to = q->count;
-		char name[16], where[32] = "", sur[48] = "";
-		hv_hstate_name(q->size, name, sizeof(name));
-		if (q->node >= 0)
-			snprintf(where, sizeof(where), " on node %d", q->node);
-		if (su > 0)
-			snprintf(sur, sizeof(sur), " (and %lld surplus in use)", (long long)su);
-		snprintf(a->text, sizeof(a->text), "set %s pool%s %lld -> %lld page%s%s", name, where, (long long)persistent,
-			 (long long)q->count, q->count == 1 ? "" : "s", sur);
-		/* the kernel keeps pages in use and reserved, as surplus pages */
-		int64_t resv = q->node < 0 && hs->resv > 0 ? hs->resv : 0, keep = nr - fr + resv;
-		if (q->count < keep)
-			note(p, "%s pool%s: %lld pages are in use and %lld reserved; the kernel keeps them, so shrinking to "
-				"%lld leaves %lld as surplus pages that leave the pool as they are freed",
-			     name, where, (long long)(nr - fr), (long long)resv, (long long)q->count,
-			     (long long)(keep - q->count));
-		int after = d->hvo >= 0 ? d->hvo : h->sysctl_hvo;
-		const struct hv_hstate_result *res = find_res(r, q->size);
-		if (q->count > persistent && after == 0 && res && res->optimizable_bytes_per_page > 0)
-			note(p, "%s pool%s: the %lld new %s pages will not be optimized: vm.hugetlb_optimize_vmemmap is 0; "
-				"add --hvo on to allocate them with HVO",
-			     name, where, (long long)(q->count - persistent), name);
-	}
+	for (int i = 0; i < d->npools; i++)
+		if ((rc = plan_pool(d, h, r, &d->pools[i], p)) < 0)
+			return rc;
 	if (d->persist && d->npools > 0 && r->hvo_compiled != HV_NO &&
 	    (d->hvo >= 0 ? d->hvo != 1 : !r->hvo_at_boot)) {
 		char list[256] = "";
