@@ -376,6 +376,77 @@ static int plan_kernel_install(const struct hv_desired *d, const struct hv_apply
 	return 0;
 }
 
+/* grubby edits every boot entry: the step runs it, once apply has checked
+ * that the arguments it leaves give the kernel exactly ours */
+static int plan_grubby(const struct hv_desired *d, const struct hv_apply_inputs *in, uint64_t defsz,
+		       struct hv_actions *p)
+{
+	char *kept = malloc(65536);
+	if (!kept)
+		return hv_fail(ENOMEM, "out of memory");
+	const char *cur = in->proc_cmdline ? in->proc_cmdline : "";
+	int nrem = hv_cmdline_filter(cur, d, defsz, kept, 65536, p->removed, sizeof(p->removed));
+	if (nrem < 0) {
+		free(kept);
+		return nrem;
+	}
+	/* grubby appends ours to each entry's arguments: an open quote there
+	 * (as in the running command line) would swallow them */
+	size_t l = strlen(kept);
+	char *rem = calloc(1, 65536 + sizeof(p->bootparams)), *k2 = malloc(65536 + sizeof(p->bootparams));
+	int vr = rem && k2 ? 0 : hv_fail(ENOMEM, "out of memory");
+	if (vr == 0 && l + 2 + strlen(p->bootparams) < 65536) {
+		snprintf(kept + l, 65536 - l, " %s", p->bootparams);
+		vr = hv_cmdline_filter(kept, d, defsz, k2, 65536 + sizeof(p->bootparams), rem, 65536);
+		if (vr >= 0 && strcmp(rem, p->bootparams))
+			vr = hv_fail(ENOTSUP,
+				     "/proc/cmdline: grubby would give the kernel '%.300s' where apply wants exactly "
+				     "'%s' (a double quote left open swallows the parameters after it); fix the "
+				     "boot entries by hand and run apply again",
+				     rem[0] ? rem : "(none of them)", p->bootparams);
+	}
+	free(rem);
+	free(k2);
+	free(kept);
+	if (vr < 0)
+		return vr;
+	if (nrem == 0 && all_present(cur, p->bootparams))
+		return 0;
+	/* grubby cannot remove one `hugepages=` of two: take them all out and
+	 * put ours back; the kept ones are unaffected as they are not ours. */
+	char remove_arg[HV_GRUBBY_ARG_MAX], add_arg[HV_GRUBBY_ARG_MAX];
+	const char *argv[5];
+	if (hv_grubby_argv(p->removed, p->bootparams, remove_arg, add_arg, argv) == 2)
+		return 0;
+	note(p, "grubby changes the boot entries; /proc/cmdline shows them after a reboot, "
+		"until then apply --persist runs grubby again (no harm)");
+	return exec_action(p, "grubby", argv, in->grubby[0] ? NULL : "not found under the root");
+}
+
+/* no tool apply can run: the step says what to change by hand */
+static int plan_manual_cmdline(const struct hv_desired *d, const struct hv_apply_inputs *in, uint64_t defsz,
+			       struct hv_actions *p)
+{
+	const char *cur = in->proc_cmdline ? in->proc_cmdline : "";
+	char *kept = malloc(65536);
+	if (!kept)
+		return hv_fail(ENOMEM, "out of memory");
+	int nrem = hv_cmdline_filter(cur, d, defsz, kept, 65536, p->removed, sizeof(p->removed));
+	free(kept);
+	if (nrem < 0)
+		return nrem;
+	if (nrem == 0 && all_present(cur, p->bootparams))
+		return 0;
+	struct hv_action *a = hv_actions_add(p, HV_ACT_MANUAL);
+	if (!a)
+		return hv_fail(E2BIG, "too many actions");
+	snprintf(a->text, sizeof(a->text), "%sadd to the kernel command line in your boot loader: %.400s%s%.400s",
+		 d->bootloader == HV_BL_MANUAL ? "" : "no boot loader tooling found: ",
+		 p->bootparams[0] ? p->bootparams : "(nothing)", p->removed[0] ? "; and remove: " : "",
+		 p->removed);
+	return 0;
+}
+
 static int plan_persist(const struct hv_desired *d, const struct hv_host *h, const struct hv_apply_inputs *in,
 			struct hv_actions *p)
 {
@@ -403,68 +474,10 @@ static int plan_persist(const struct hv_desired *d, const struct hv_host *h, con
 		return plan_grub(d, in, defsz, p);
 	case HV_BL_KERNEL_INSTALL:
 		return plan_kernel_install(d, in, defsz, p);
-	case HV_BL_GRUBBY: {
-		char *kept = malloc(65536);
-		if (!kept)
-			return hv_fail(ENOMEM, "out of memory");
-		const char *cur = in->proc_cmdline ? in->proc_cmdline : "";
-		int nrem = hv_cmdline_filter(cur, d, defsz, kept, 65536, p->removed, sizeof(p->removed));
-		if (nrem < 0) {
-			free(kept);
-			return nrem;
-		}
-		/* grubby appends ours to each entry's arguments: an open quote there
-		 * (as in the running command line) would swallow them */
-		size_t l = strlen(kept);
-		char *rem = calloc(1, 65536 + sizeof(p->bootparams)), *k2 = malloc(65536 + sizeof(p->bootparams));
-		int vr = rem && k2 ? 0 : hv_fail(ENOMEM, "out of memory");
-		if (vr == 0 && l + 2 + strlen(p->bootparams) < 65536) {
-			snprintf(kept + l, 65536 - l, " %s", p->bootparams);
-			vr = hv_cmdline_filter(kept, d, defsz, k2, 65536 + sizeof(p->bootparams), rem, 65536);
-			if (vr >= 0 && strcmp(rem, p->bootparams))
-				vr = hv_fail(ENOTSUP,
-					     "/proc/cmdline: grubby would give the kernel '%.300s' where apply wants exactly "
-					     "'%s' (a double quote left open swallows the parameters after it); fix the "
-					     "boot entries by hand and run apply again",
-					     rem[0] ? rem : "(none of them)", p->bootparams);
-		}
-		free(rem);
-		free(k2);
-		free(kept);
-		if (vr < 0)
-			return vr;
-		if (nrem == 0 && all_present(cur, p->bootparams))
-			return 0;
-		/* grubby cannot remove one `hugepages=` of two: take them all out and
-		 * put ours back; the kept ones are unaffected as they are not ours. */
-		char remove_arg[HV_GRUBBY_ARG_MAX], add_arg[HV_GRUBBY_ARG_MAX];
-		const char *argv[5];
-		if (hv_grubby_argv(p->removed, p->bootparams, remove_arg, add_arg, argv) == 2)
-			return 0;
-		note(p, "grubby changes the boot entries; /proc/cmdline shows them after a reboot, "
-			"until then apply --persist runs grubby again (no harm)");
-		return exec_action(p, "grubby", argv, in->grubby[0] ? NULL : "not found under the root");
-	}
-	default: {
-		const char *cur = in->proc_cmdline ? in->proc_cmdline : "";
-		char *kept = malloc(65536);
-		if (!kept)
-			return hv_fail(ENOMEM, "out of memory");
-		int nrem = hv_cmdline_filter(cur, d, defsz, kept, 65536, p->removed, sizeof(p->removed));
-		free(kept);
-		if (nrem < 0)
-			return nrem;
-		if (nrem == 0 && all_present(cur, p->bootparams))
-			return 0;
-		struct hv_action *a = hv_actions_add(p, HV_ACT_MANUAL);
-		if (!a)
-			return hv_fail(E2BIG, "too many actions");
-		snprintf(a->text, sizeof(a->text), "%sadd to the kernel command line in your boot loader: %.400s%s%.400s",
-			 d->bootloader == HV_BL_MANUAL ? "" : "no boot loader tooling found: ",
-			 p->bootparams[0] ? p->bootparams : "(nothing)", p->removed[0] ? "; and remove: " : "",
-			 p->removed);
-		return 0;
-	}
+	case HV_BL_GRUBBY:
+		return plan_grubby(d, in, defsz, p);
+	default:
+		return plan_manual_cmdline(d, in, defsz, p);
 	}
 }
 
