@@ -376,6 +376,77 @@ static int plan_kernel_install(const struct hv_desired *d, const struct hv_apply
 	return 0;
 }
 
+/* grubby edits every boot entry: the step runs it, once apply has checked
+ * that the arguments it leaves give the kernel exactly ours */
+static int plan_grubby(const struct hv_desired *d, const struct hv_apply_inputs *in, uint64_t defsz,
+		       struct hv_actions *p)
+{
+	char *kept = malloc(65536);
+	if (!kept)
+		return hv_fail(ENOMEM, "out of memory");
+	const char *cur = in->proc_cmdline ? in->proc_cmdline : "";
+	int nrem = hv_cmdline_filter(cur, d, defsz, kept, 65536, p->removed, sizeof(p->removed));
+	if (nrem < 0) {
+		free(kept);
+		return nrem;
+	}
+	/* grubby appends ours to each entry's arguments: an open quote there
+	 * (as in the running command line) would swallow them */
+	size_t l = strlen(kept);
+	char *rem = calloc(1, 65536 + sizeof(p->bootparams)), *k2 = malloc(65536 + sizeof(p->bootparams));
+	int vr = rem && k2 ? 0 : hv_fail(ENOMEM, "out of memory");
+	if (vr == 0 && l + 2 + strlen(p->bootparams) < 65536) {
+		snprintf(kept + l, 65536 - l, " %s", p->bootparams);
+		vr = hv_cmdline_filter(kept, d, defsz, k2, 65536 + sizeof(p->bootparams), rem, 65536);
+		if (vr >= 0 && strcmp(rem, p->bootparams))
+			vr = hv_fail(ENOTSUP,
+				     "/proc/cmdline: grubby would give the kernel '%.300s' where apply wants exactly "
+				     "'%s' (a double quote left open swallows the parameters after it); fix the "
+				     "boot entries by hand and run apply again",
+				     rem[0] ? rem : "(none of them)", p->bootparams);
+	}
+	free(rem);
+	free(k2);
+	free(kept);
+	if (vr < 0)
+		return vr;
+	if (nrem == 0 && all_present(cur, p->bootparams))
+		return 0;
+	/* grubby cannot remove one `hugepages=` of two: take them all out and
+	 * put ours back; the kept ones are unaffected as they are not ours. */
+	char remove_arg[HV_GRUBBY_ARG_MAX], add_arg[HV_GRUBBY_ARG_MAX];
+	const char *argv[5];
+	if (hv_grubby_argv(p->removed, p->bootparams, remove_arg, add_arg, argv) == 2)
+		return 0;
+	note(p, "grubby changes the boot entries; /proc/cmdline shows them after a reboot, "
+		"until then apply --persist runs grubby again (no harm)");
+	return exec_action(p, "grubby", argv, in->grubby[0] ? NULL : "not found under the root");
+}
+
+/* no tool apply can run: the step says what to change by hand */
+static int plan_manual_cmdline(const struct hv_desired *d, const struct hv_apply_inputs *in, uint64_t defsz,
+			       struct hv_actions *p)
+{
+	const char *cur = in->proc_cmdline ? in->proc_cmdline : "";
+	char *kept = malloc(65536);
+	if (!kept)
+		return hv_fail(ENOMEM, "out of memory");
+	int nrem = hv_cmdline_filter(cur, d, defsz, kept, 65536, p->removed, sizeof(p->removed));
+	free(kept);
+	if (nrem < 0)
+		return nrem;
+	if (nrem == 0 && all_present(cur, p->bootparams))
+		return 0;
+	struct hv_action *a = hv_actions_add(p, HV_ACT_MANUAL);
+	if (!a)
+		return hv_fail(E2BIG, "too many actions");
+	snprintf(a->text, sizeof(a->text), "%sadd to the kernel command line in your boot loader: %.400s%s%.400s",
+		 d->bootloader == HV_BL_MANUAL ? "" : "no boot loader tooling found: ",
+		 p->bootparams[0] ? p->bootparams : "(nothing)", p->removed[0] ? "; and remove: " : "",
+		 p->removed);
+	return 0;
+}
+
 static int plan_persist(const struct hv_desired *d, const struct hv_host *h, const struct hv_apply_inputs *in,
 			struct hv_actions *p)
 {
@@ -403,68 +474,10 @@ static int plan_persist(const struct hv_desired *d, const struct hv_host *h, con
 		return plan_grub(d, in, defsz, p);
 	case HV_BL_KERNEL_INSTALL:
 		return plan_kernel_install(d, in, defsz, p);
-	case HV_BL_GRUBBY: {
-		char *kept = malloc(65536);
-		if (!kept)
-			return hv_fail(ENOMEM, "out of memory");
-		const char *cur = in->proc_cmdline ? in->proc_cmdline : "";
-		int nrem = hv_cmdline_filter(cur, d, defsz, kept, 65536, p->removed, sizeof(p->removed));
-		if (nrem < 0) {
-			free(kept);
-			return nrem;
-		}
-		/* grubby appends ours to each entry's arguments: an open quote there
-		 * (as in the running command line) would swallow them */
-		size_t l = strlen(kept);
-		char *rem = calloc(1, 65536 + sizeof(p->bootparams)), *k2 = malloc(65536 + sizeof(p->bootparams));
-		int vr = rem && k2 ? 0 : hv_fail(ENOMEM, "out of memory");
-		if (vr == 0 && l + 2 + strlen(p->bootparams) < 65536) {
-			snprintf(kept + l, 65536 - l, " %s", p->bootparams);
-			vr = hv_cmdline_filter(kept, d, defsz, k2, 65536 + sizeof(p->bootparams), rem, 65536);
-			if (vr >= 0 && strcmp(rem, p->bootparams))
-				vr = hv_fail(ENOTSUP,
-					     "/proc/cmdline: grubby would give the kernel '%.300s' where apply wants exactly "
-					     "'%s' (a double quote left open swallows the parameters after it); fix the "
-					     "boot entries by hand and run apply again",
-					     rem[0] ? rem : "(none of them)", p->bootparams);
-		}
-		free(rem);
-		free(k2);
-		free(kept);
-		if (vr < 0)
-			return vr;
-		if (nrem == 0 && all_present(cur, p->bootparams))
-			return 0;
-		/* grubby cannot remove one `hugepages=` of two: take them all out and
-		 * put ours back; the kept ones are unaffected as they are not ours. */
-		char remove_arg[HV_GRUBBY_ARG_MAX], add_arg[HV_GRUBBY_ARG_MAX];
-		const char *argv[5];
-		if (hv_grubby_argv(p->removed, p->bootparams, remove_arg, add_arg, argv) == 2)
-			return 0;
-		note(p, "grubby changes the boot entries; /proc/cmdline shows them after a reboot, "
-			"until then apply --persist runs grubby again (no harm)");
-		return exec_action(p, "grubby", argv, in->grubby[0] ? NULL : "not found under the root");
-	}
-	default: {
-		const char *cur = in->proc_cmdline ? in->proc_cmdline : "";
-		char *kept = malloc(65536);
-		if (!kept)
-			return hv_fail(ENOMEM, "out of memory");
-		int nrem = hv_cmdline_filter(cur, d, defsz, kept, 65536, p->removed, sizeof(p->removed));
-		free(kept);
-		if (nrem < 0)
-			return nrem;
-		if (nrem == 0 && all_present(cur, p->bootparams))
-			return 0;
-		struct hv_action *a = hv_actions_add(p, HV_ACT_MANUAL);
-		if (!a)
-			return hv_fail(E2BIG, "too many actions");
-		snprintf(a->text, sizeof(a->text), "%sadd to the kernel command line in your boot loader: %.400s%s%.400s",
-			 d->bootloader == HV_BL_MANUAL ? "" : "no boot loader tooling found: ",
-			 p->bootparams[0] ? p->bootparams : "(nothing)", p->removed[0] ? "; and remove: " : "",
-			 p->removed);
-		return 0;
-	}
+	case HV_BL_GRUBBY:
+		return plan_grubby(d, in, defsz, p);
+	default:
+		return plan_manual_cmdline(d, in, defsz, p);
 	}
 }
 
@@ -491,6 +504,54 @@ static const struct hv_hstate_result *find_res(const struct hv_report *r, uint64
 		if (r->hstates[i].size == size)
 			return &r->hstates[i];
 	return NULL;
+}
+
+/* One node's step of plan_reoptimize (node index j of hs, or the whole
+ * pool without nodes); *promise is what the dry run still promises to save
+ * and goes down with each step. */
+static int reoptimize_node(struct hv_actions *p, const struct hv_report *r, const struct hv_hstate_result *o,
+			   const struct hv_hstate *hs, int j, int64_t releasable, int64_t batch, bool exact,
+			   int64_t *promise, struct hv_action **last)
+{
+	int nn = hs->nnodes;
+	int64_t nr = nn ? hs->nodes[j].nr : hs->nr, fr = nn ? hs->nodes[j].free : hs->free,
+		su = nn ? hs->nodes[j].surplus : hs->surplus;
+	int64_t cnt = fr < releasable ? fr : releasable;
+	if (cnt <= 0)
+		return 0;
+	struct hv_action *a = hv_actions_add(p, HV_ACT_REOPTIMIZE);
+	if (!a)
+		return hv_fail(E2BIG, "too many actions");
+	*last = a;
+	a->size = o->size;
+	a->node = nn ? hs->nodes[j].node : -1;
+	pool_rel(a->rel, sizeof(a->rel), a->size, a->node);
+	a->from = a->to = nr - (su > 0 ? su : 0);
+	a->count = cnt;
+	a->batch = batch;
+	char where[32] = "", what[96], saves[96] = "";
+	if (a->node >= 0)
+		snprintf(where, sizeof(where), " on node %d", a->node);
+	if (cnt < fr)
+		snprintf(what, sizeof(what), "release %lld of its %lld free pages (the others are reserved)",
+			 (long long)cnt, (long long)fr);
+	else
+		snprintf(what, sizeof(what), "release its %lld free pages", (long long)cnt);
+	if (*promise != HV_UNKNOWN && r->page_size > 0) {
+		int64_t n = cnt < *promise ? cnt : *promise;
+		*promise -= n;
+		uint64_t bytes = (uint64_t)n * o->optimizable_bytes_per_page;
+		char hb[32];
+		hv_fmt_size(bytes, hb, sizeof(hb));
+		snprintf(saves, sizeof(saves), "; saves %s%llu vmemmap pages (%s)", exact ? "" : "up to ",
+			 (unsigned long long)(bytes / (uint64_t)r->page_size), hb);
+	}
+	snprintf(a->text, sizeof(a->text),
+		 "re-optimize %s%s: %s and allocate them again with HVO on (%lld pages per write)%s", o->name, where,
+		 what, (long long)batch, saves);
+	if (o->size >= (1ull << 30))
+		p->gigantic_release = true;
+	return 0;
 }
 
 static int plan_reoptimize(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
@@ -552,47 +613,65 @@ static int plan_reoptimize(const struct hv_desired *d, const struct hv_host *h, 
 		int nn = hs->nnodes;
 		struct hv_action *last = NULL;
 		for (int j = 0; j < (nn ? nn : 1); j++) {
-			int64_t nr = nn ? hs->nodes[j].nr : hs->nr, fr = nn ? hs->nodes[j].free : hs->free,
-				su = nn ? hs->nodes[j].surplus : hs->surplus;
-			int64_t cnt = fr < releasable ? fr : releasable;
-			if (cnt <= 0)
-				continue;
-			struct hv_action *a = hv_actions_add(p, HV_ACT_REOPTIMIZE);
-			if (!a)
-				return hv_fail(E2BIG, "too many actions");
-			last = a;
-			a->size = o->size;
-			a->node = nn ? hs->nodes[j].node : -1;
-			pool_rel(a->rel, sizeof(a->rel), a->size, a->node);
-			a->from = a->to = nr - (su > 0 ? su : 0);
-			a->count = cnt;
-			a->batch = batch;
-			char where[32] = "", what[96], saves[96] = "";
-			if (a->node >= 0)
-				snprintf(where, sizeof(where), " on node %d", a->node);
-			if (cnt < fr)
-				snprintf(what, sizeof(what), "release %lld of its %lld free pages (the others are reserved)",
-					 (long long)cnt, (long long)fr);
-			else
-				snprintf(what, sizeof(what), "release its %lld free pages", (long long)cnt);
-			if (promise != HV_UNKNOWN && r->page_size > 0) {
-				int64_t n = cnt < promise ? cnt : promise;
-				promise -= n;
-				uint64_t bytes = (uint64_t)n * o->optimizable_bytes_per_page;
-				char hb[32];
-				hv_fmt_size(bytes, hb, sizeof(hb));
-				snprintf(saves, sizeof(saves), "; saves %s%llu vmemmap pages (%s)", exact ? "" : "up to ",
-					 (unsigned long long)(bytes / (uint64_t)r->page_size), hb);
-			}
-			snprintf(a->text, sizeof(a->text),
-				 "re-optimize %s%s: %s and allocate them again with HVO on (%lld pages per write)%s", o->name,
-				 where, what, (long long)batch, saves);
-			if (o->size >= (1ull << 30))
-				p->gigantic_release = true;
+			int rc = reoptimize_node(p, r, o, hs, j, releasable, batch, exact, &promise, &last);
+			if (rc < 0)
+				return rc;
 		}
 		if (last)
 			last->left = left;
 	}
+	return 0;
+}
+
+/* The step that sets one pool the user asked for (--pages), with the notes
+ * on what the kernel will make of it. */
+static int plan_pool(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
+		     const struct hv_pool_req *q, struct hv_actions *p)
+{
+	const struct hv_hstate *hs = find_hs(h, q->size);
+	if (!hs)
+		return hv_fail(EINVAL, "no pool of that size");
+	int64_t nr = hs->nr, fr = hs->free, su = hs->surplus;
+	if (q->node >= 0)
+		for (int j = 0; j < hs->nnodes; j++)
+			if (hs->nodes[j].node == q->node) {
+				nr = hs->nodes[j].nr;
+				fr = hs->nodes[j].free;
+				su = hs->nodes[j].surplus;
+			}
+	/* nr_hugepages takes the persistent count: nr - surplus */
+	int64_t persistent = nr - (su > 0 ? su : 0);
+	if (persistent == q->count)
+		return 0;
+	struct hv_action *a = hv_actions_add(p, HV_ACT_POOL);
+	if (!a)
+		return hv_fail(E2BIG, "too many actions");
+	a->size = q->size;
+	a->node = q->node;
+	pool_rel(a->rel, sizeof(a->rel), q->size, q->node);
+	a->from = persistent;
+	a->to = q->count;
+	char name[16], where[32] = "", sur[48] = "";
+	hv_hstate_name(q->size, name, sizeof(name));
+	if (q->node >= 0)
+		snprintf(where, sizeof(where), " on node %d", q->node);
+	if (su > 0)
+		snprintf(sur, sizeof(sur), " (and %lld surplus in use)", (long long)su);
+	snprintf(a->text, sizeof(a->text), "set %s pool%s %lld -> %lld page%s%s", name, where, (long long)persistent,
+		 (long long)q->count, q->count == 1 ? "" : "s", sur);
+	/* the kernel keeps pages in use and reserved, as surplus pages */
+	int64_t resv = q->node < 0 && hs->resv > 0 ? hs->resv : 0, keep = nr - fr + resv;
+	if (q->count < keep)
+		note(p, "%s pool%s: %lld pages are in use and %lld reserved; the kernel keeps them, so shrinking to "
+			"%lld leaves %lld as surplus pages that leave the pool as they are freed",
+		     name, where, (long long)(nr - fr), (long long)resv, (long long)q->count,
+		     (long long)(keep - q->count));
+	int after = d->hvo >= 0 ? d->hvo : h->sysctl_hvo;
+	const struct hv_hstate_result *res = find_res(r, q->size);
+	if (q->count > persistent && after == 0 && res && res->optimizable_bytes_per_page > 0)
+		note(p, "%s pool%s: the %lld new %s pages will not be optimized: vm.hugetlb_optimize_vmemmap is 0; "
+			"add --hvo on to allocate them with HVO",
+		     name, where, (long long)(q->count - persistent), name);
 	return 0;
 }
 
@@ -624,53 +703,9 @@ int hv_actions_build(const struct hv_desired *d, const struct hv_host *h, const 
 	}
 	if (d->reoptimize && (rc = plan_reoptimize(d, h, r, p)) < 0)
 		return rc;
-	for (int i = 0; i < d->npools; i++) {
-		const struct hv_pool_req *q = &d->pools[i];
-		const struct hv_hstate *hs = find_hs(h, q->size);
-		if (!hs)
-			return hv_fail(EINVAL, "no pool of that size");
-		int64_t nr = hs->nr, fr = hs->free, su = hs->surplus;
-		if (q->node >= 0)
-			for (int j = 0; j < hs->nnodes; j++)
-				if (hs->nodes[j].node == q->node) {
-					nr = hs->nodes[j].nr;
-					fr = hs->nodes[j].free;
-					su = hs->nodes[j].surplus;
-				}
-		/* nr_hugepages takes the persistent count: nr - surplus */
-		int64_t persistent = nr - (su > 0 ? su : 0);
-		if (persistent == q->count)
-			continue;
-		struct hv_action *a = hv_actions_add(p, HV_ACT_POOL);
-		if (!a)
-			return hv_fail(E2BIG, "too many actions");
-		a->size = q->size;
-		a->node = q->node;
-		pool_rel(a->rel, sizeof(a->rel), q->size, q->node);
-		a->from = persistent;
-		a->to = q->count;
-		char name[16], where[32] = "", sur[48] = "";
-		hv_hstate_name(q->size, name, sizeof(name));
-		if (q->node >= 0)
-			snprintf(where, sizeof(where), " on node %d", q->node);
-		if (su > 0)
-			snprintf(sur, sizeof(sur), " (and %lld surplus in use)", (long long)su);
-		snprintf(a->text, sizeof(a->text), "set %s pool%s %lld -> %lld page%s%s", name, where, (long long)persistent,
-			 (long long)q->count, q->count == 1 ? "" : "s", sur);
-		/* the kernel keeps pages in use and reserved, as surplus pages */
-		int64_t resv = q->node < 0 && hs->resv > 0 ? hs->resv : 0, keep = nr - fr + resv;
-		if (q->count < keep)
-			note(p, "%s pool%s: %lld pages are in use and %lld reserved; the kernel keeps them, so shrinking to "
-				"%lld leaves %lld as surplus pages that leave the pool as they are freed",
-			     name, where, (long long)(nr - fr), (long long)resv, (long long)q->count,
-			     (long long)(keep - q->count));
-		int after = d->hvo >= 0 ? d->hvo : h->sysctl_hvo;
-		const struct hv_hstate_result *res = find_res(r, q->size);
-		if (q->count > persistent && after == 0 && res && res->optimizable_bytes_per_page > 0)
-			note(p, "%s pool%s: the %lld new %s pages will not be optimized: vm.hugetlb_optimize_vmemmap is 0; "
-				"add --hvo on to allocate them with HVO",
-			     name, where, (long long)(q->count - persistent), name);
-	}
+	for (int i = 0; i < d->npools; i++)
+		if ((rc = plan_pool(d, h, r, &d->pools[i], p)) < 0)
+			return rc;
 	if (d->persist && d->npools > 0 && r->hvo_compiled != HV_NO &&
 	    (d->hvo >= 0 ? d->hvo != 1 : !r->hvo_at_boot)) {
 		char list[256] = "";

@@ -312,77 +312,87 @@ static int set_value(const struct hv_exec_opts *o, const char *rel, int64_t v, i
 	return hv_read_value_at(o->root, rel, got);
 }
 
-/* Releases a->count free pages and allocates them again, a->batch per
- * write. The kernel never frees a reserved page nor one in use: asked to
- * go below them it turns persistent pages into surplus ones, which vanish
- * when their users let go. So every write is checked: a release that the
- * kernel met with surplus pages stops the releasing, and whatever happens
- * the pool is grown back to the persistent size it started with. Ending
- * below that is a failure (the caller rolls back). */
-static int do_reoptimize(const struct hv_action *a, const struct hv_exec_opts *o)
+/* Where one re-optimization stands, passed from the releasing to the
+ * growing back to the verdict: start is the persistent size the pool must
+ * end with, p its persistent size now. */
+struct reopt {
+	char label[64];
+	int64_t start, p;
+	int64_t surp; /* surplus after the last write: more after the next are pages the kernel converted */
+	int64_t freed, done, total;
+	int64_t asked, converted; /* a release the kernel met with surplus pages */
+	int rc;			  /* a release write that failed, with its message in err */
+	char err[1024];
+};
+
+/* Releases down to a->count pages below the start, a->batch per write,
+ * and stops at the first write that failed or that the kernel met with
+ * surplus pages or a pool of another size than asked. */
+static void release_free_pages(const struct hv_action *a, const struct hv_exec_opts *o, struct reopt *s)
 {
-	char label[64], name[16];
-	hv_hstate_name(a->size, name, sizeof(name));
-	if (a->node >= 0)
-		snprintf(label, sizeof(label), "re-optimizing %s node %d", name, a->node);
-	else
-		snprintf(label, sizeof(label), "re-optimizing %s", name);
-	int64_t nr, surp;
-	int rc = pool_read(o, a->rel, &nr, &surp);
-	if (rc < 0)
-		return rc;
-	const int64_t start = nr - surp;
-	int64_t low = start - a->count, p = start, freed = 0, converted = 0, asked = 0, done = 0,
-		total = 2 * a->count;
-	char err[1024] = "";
+	int64_t low = s->start - a->count;
 	if (low < 0)
 		low = 0;
 	if (!o->progress)
-		fprintf(o->out, "  %s: releasing %lld free pages\n", label, (long long)a->count);
-	while (p > low) {
-		int64_t next = p - a->batch < low ? low : p - a->batch, nr2, s2;
-		if ((rc = pool_set(o, a->rel, next, &nr2, &s2)) < 0) {
-			snprintf(err, sizeof(err), "%s", hv_last_error() ? hv_last_error() : strerror(-rc));
+		fprintf(o->out, "  %s: releasing %lld free pages\n", s->label, (long long)a->count);
+	while (s->p > low) {
+		int64_t next = s->p - a->batch < low ? low : s->p - a->batch, nr2, s2;
+		if ((s->rc = pool_set(o, a->rel, next, &nr2, &s2)) < 0) {
+			snprintf(s->err, sizeof(s->err), "%s", hv_last_error() ? hv_last_error() : strerror(-s->rc));
 			/* the write may have half-happened: grow back from what is there */
 			if (pool_read(o, a->rel, &nr2, &s2) == 0)
-				p = nr2 - s2;
+				s->p = nr2 - s2;
 			break;
 		}
-		int64_t p2 = nr2 - s2, c = s2 > surp ? s2 - surp : 0;
+		int64_t p2 = nr2 - s2, c = s2 > s->surp ? s2 - s->surp : 0;
 		/* pages that left the persistent pool without being freed became surplus */
-		int64_t gone = p - p2 - c;
-		freed += gone > 0 ? gone : 0;
-		done += gone > 0 ? gone : 0;
-		progress(o, label, done, total);
-		nr = nr2;
-		surp = s2;
+		int64_t gone = s->p - p2 - c;
+		s->freed += gone > 0 ? gone : 0;
+		s->done += gone > 0 ? gone : 0;
+		progress(o, s->label, s->done, s->total);
+		s->surp = s2;
 		if (c > 0 || p2 != next) {
-			asked = p - next;
-			converted = c;
-			p = p2;
+			s->asked = s->p - next;
+			s->converted = c;
+			s->p = p2;
 			break;
 		}
-		p = p2;
+		s->p = p2;
 	}
+}
+
+/* Grows the pool back to its start, a->batch per write, until a write
+ * fails (returned) or the kernel allocates fewer pages than asked. */
+static int grow_back(const struct hv_action *a, const struct hv_exec_opts *o, struct reopt *s)
+{
 	if (!o->progress)
-		fprintf(o->out, "  %s: allocating %lld pages again\n", label, (long long)(start - p));
-	total = done + (start - p);
+		fprintf(o->out, "  %s: allocating %lld pages again\n", s->label, (long long)(s->start - s->p));
+	s->total = s->done + (s->start - s->p);
 	int grc = 0;
-	while (p < start) {
-		int64_t next = p + a->batch > start ? start : p + a->batch, nr2, s2;
+	while (s->p < s->start) {
+		int64_t next = s->p + a->batch > s->start ? s->start : s->p + a->batch, nr2, s2;
 		if ((grc = pool_set(o, a->rel, next, &nr2, &s2)) < 0)
 			break;
 		int64_t p2 = nr2 - s2;
-		done += p2 > p ? p2 - p : 0;
-		progress(o, label, done, total);
+		s->done += p2 > s->p ? p2 - s->p : 0;
+		progress(o, s->label, s->done, s->total);
 		if (p2 < next) {
-			p = p2;
+			s->p = p2;
 			break;
 		}
-		p = p2;
+		s->p = p2;
 	}
-	if (o->progress && done < total)
+	if (o->progress && s->done < s->total)
 		fprintf(stderr, "\n");
+	return grc;
+}
+
+/* The failure, worst first: a pool not grown back, one grown back short,
+ * a release write that failed, a release the kernel cut short. */
+static int reoptimize_verdict(const struct reopt *s, int grc)
+{
+	const char *err = s->err, *label = s->label;
+	const int64_t start = s->start, p = s->p, freed = s->freed;
 	if (grc < 0) {
 		char gerr[1024];
 		snprintf(gerr, sizeof(gerr), "%s", hv_last_error() ? hv_last_error() : strerror(-grc));
@@ -397,15 +407,43 @@ static int do_reoptimize(const struct hv_action *a, const struct hv_exec_opts *o
 			       err, err[0] ? "; " : "", label, (long long)p, (long long)(start - p), (long long)start,
 			       (long long)(freed > start - p ? freed - (start - p) : 0));
 	if (err[0])
-		return hv_fail(-rc, "%s; %s: the pool was grown back to %lld pages; %lld pages were re-optimized", err, label,
-			       (long long)start, (long long)freed);
-	if (asked)
+		return hv_fail(-s->rc, "%s; %s: the pool was grown back to %lld pages; %lld pages were re-optimized", err,
+			       label, (long long)start, (long long)freed);
+	if (s->asked)
 		return hv_fail(EBUSY, "%s: the kernel released %lld of the %lld pages asked for and turned %lld persistent "
 				      "pages into surplus ones instead: pages were taken or reserved meanwhile; stopped "
 				      "releasing and grown back to %lld pages; %lld pages were re-optimized",
-			       label, (long long)(asked - converted), (long long)asked, (long long)converted,
+			       label, (long long)(s->asked - s->converted), (long long)s->asked, (long long)s->converted,
 			       (long long)start, (long long)freed);
-	fprintf(o->out, "  %s: %lld pages released and allocated again\n", label, (long long)freed);
+	return 0;
+}
+
+/* Releases a->count free pages and allocates them again, a->batch per
+ * write. The kernel never frees a reserved page nor one in use: asked to
+ * go below them it turns persistent pages into surplus ones, which vanish
+ * when their users let go. So every write is checked: a release that the
+ * kernel met with surplus pages stops the releasing, and whatever happens
+ * the pool is grown back to the persistent size it started with. Ending
+ * below that is a failure (the caller rolls back). */
+static int do_reoptimize(const struct hv_action *a, const struct hv_exec_opts *o)
+{
+	struct reopt s = {.total = 2 * a->count};
+	char name[16];
+	hv_hstate_name(a->size, name, sizeof(name));
+	if (a->node >= 0)
+		snprintf(s.label, sizeof(s.label), "re-optimizing %s node %d", name, a->node);
+	else
+		snprintf(s.label, sizeof(s.label), "re-optimizing %s", name);
+	int64_t nr;
+	int rc = pool_read(o, a->rel, &nr, &s.surp);
+	if (rc < 0)
+		return rc;
+	s.start = s.p = nr - s.surp;
+	release_free_pages(a, o, &s);
+	int grc = grow_back(a, o, &s);
+	if ((rc = reoptimize_verdict(&s, grc)) < 0)
+		return rc;
+	fprintf(o->out, "  %s: %lld pages released and allocated again\n", s.label, (long long)s.freed);
 	if (a->left > 0)
 		fprintf(o->out, "  %s: %lld un-optimized pages cannot be re-optimized now (in use or reserved); "
 				"run --reoptimize again once they are freed\n",
@@ -513,6 +551,134 @@ static int rollback(const struct hv_actions *p, int done, const int64_t *before,
 	return bad;
 }
 
+/* A backup that could not be made whole is removed, so that --revert never
+ * finds a partial one; nothing was changed yet. */
+static int refuse_without_backup(struct backup *b, const struct hv_exec_opts *o, int rc, enum hv_exec_result *res)
+{
+	char err[1024];
+	snprintf(err, sizeof(err), "%s", hv_last_error() ? hv_last_error() : "backup failed");
+	if (b->made) {
+		close(b->dfd);
+		b->dfd = -1;
+		int dfd;
+		const char *base;
+		if (hv_open_parent(o->root, b->rel, false, &dfd, &base, NULL, NULL, 0) == 0) {
+			hv_remove_tree_at(dfd, base, b->rel);
+			close(dfd);
+		}
+	}
+	hv_mf_writer_free(&b->mf);
+	*res = HV_EXEC_REFUSED;
+	return hv_fail(rc < 0 ? -rc : EIO, "cannot make the backup, nothing was changed: %s", err);
+}
+
+static int set_pool(const struct hv_action *a, const struct hv_exec_opts *o, bool *shortfall)
+{
+	int64_t nr, surp;
+	int rc = pool_set(o, a->rel, a->to, &nr, &surp);
+	if (rc < 0)
+		return rc;
+	int64_t got = nr - surp;
+	if (got < a->to)
+		*shortfall = true;
+	if (got != a->to || surp > 0) {
+		/* surplus pages are in use; they leave the pool as they are freed */
+		char name[16];
+		hv_hstate_name(a->size, name, sizeof(name));
+		fprintf(got < a->to ? stderr : o->out,
+			"%s%s pool%s: asked for %lld, the kernel set %lld persistent + %lld surplus\n",
+			got < a->to ? "hvoplan: warning: " : "  ", name, a->node >= 0 ? " (node)" : "", (long long)a->to,
+			(long long)got, (long long)surp);
+	}
+	fprintf(o->out, "  %s: now %lld\n", a->text, (long long)got);
+	return rc;
+}
+
+/* *before is the value rollback puts back, -1 for a step without one */
+static int run_step(const struct hv_action *a, const struct hv_exec_opts *o, struct undo *u, int64_t *before,
+		    bool *shortfall)
+{
+	int rc = 0;
+	int64_t got;
+	*before = -1;
+	switch (a->kind) {
+	case HV_ACT_FILE:
+		rc = do_file(a, o, u);
+		if (rc == 0)
+			fprintf(o->out, "  %s: done\n", a->text);
+		break;
+	case HV_ACT_EXEC:
+		rc = hv_run_tool(o, a->tool, a->argv);
+		break;
+	case HV_ACT_SYSCTL:
+		*before = a->from;
+		rc = set_value(o, a->rel, a->to, &got);
+		if (rc == 0 && got != a->to)
+			rc = hv_fail(EIO, "/%s: wrote %lld, reads back %lld", a->rel, (long long)a->to, (long long)got);
+		if (rc == 0)
+			fprintf(o->out, "  %s: done\n", a->text);
+		break;
+	case HV_ACT_POOL:
+		*before = a->from;
+		rc = set_pool(a, o, shortfall);
+		break;
+	case HV_ACT_REOPTIMIZE:
+		*before = a->from;
+		rc = do_reoptimize(a, o);
+		break;
+	case HV_ACT_MANUAL:
+		fprintf(o->out, "  manual step: %s\n", a->text);
+		break;
+	}
+	return rc;
+}
+
+/* The backup is dropped only when the rollback restored everything: with
+ * any step left undone it is what --revert needs. */
+static int fail_and_roll_back(const struct hv_actions *p, int failed, const int64_t *before,
+			      const struct hv_exec_opts *o, const struct undo *u, struct backup *b, int rc,
+			      enum hv_exec_result *res)
+{
+	char err[1024];
+	snprintf(err, sizeof(err), "%s", hv_last_error() ? hv_last_error() : strerror(-rc));
+	/* the failed step may have half-happened (a pool write): undo it too */
+	int bad = rollback(p, failed + 1, before, o, u);
+	*res = bad ? HV_EXEC_PARTIAL : HV_EXEC_ROLLED_BACK;
+	if (b->made && bad == 0 && hv_discard_backup(o->root, b->rel) < 0)
+		hv_warn("%s", hv_last_error());
+	if (b->dfd >= 0)
+		close(b->dfd);
+	hv_mf_writer_free(&b->mf);
+	if (!bad)
+		return hv_fail(EIO, "%s; every change was rolled back", err);
+	if (b->made)
+		return hv_fail(EIO, "%s; rolling back failed for some steps (the backup /%s is kept: "
+				    "hvoplan apply --revert --yes restores it)",
+			       err, b->rel);
+	return hv_fail(EIO, "%s; rolling back failed for some steps (see the warnings)", err);
+}
+
+/* backup_start() recorded the directories missing then; one made all the
+ * same (removed meanwhile) is added now, so --revert removes it too */
+static void finish_backup(struct backup *b, const struct undo *u)
+{
+	int rc = 0;
+	bool more = false;
+	for (int k = 0; k < u->nfiles_created && rc == 0; k++) {
+		bool seen = false;
+		for (int j = 0; j < b->ndirs && !seen; j++)
+			seen = !strcmp(b->dirs[j], u->created[k]);
+		if (!seen && (rc = hv_mf_mkdir(&b->mf, u->created[k])) == 0)
+			more = true;
+	}
+	if (rc == 0 && more)
+		rc = hv_replace_file_at(&b->at, "manifest", b->mf.buf, b->mf.len, 0600, NULL, NULL, 0);
+	close(b->dfd);
+	hv_mf_writer_free(&b->mf);
+	if (rc < 0)
+		hv_warn("could not record created directories in the backup manifest: %s", hv_last_error());
+}
+
 int hv_apply_execute(const struct hv_actions *p, const struct hv_exec_opts *o, bool *shortfall, enum hv_exec_result *res)
 {
 	*shortfall = false;
@@ -524,114 +690,14 @@ int hv_apply_execute(const struct hv_actions *p, const struct hv_exec_opts *o, b
 	bool need_backup = false;
 	for (i = 0; i < p->n; i++)
 		need_backup |= p->a[i].kind == HV_ACT_FILE || p->a[i].kind == HV_ACT_EXEC;
-	if (need_backup && !o->no_backup && (rc = backup_start(p, o, &b)) < 0) {
-		char err[1024];
-		snprintf(err, sizeof(err), "%s", hv_last_error() ? hv_last_error() : "backup failed");
-		if (b.made) {
-			close(b.dfd);
-			b.dfd = -1;
-			int dfd;
-			const char *base;
-			if (hv_open_parent(o->root, b.rel, false, &dfd, &base, NULL, NULL, 0) == 0) {
-				hv_remove_tree_at(dfd, base, b.rel);
-				close(dfd);
-			}
-		}
-		hv_mf_writer_free(&b.mf);
-		*res = HV_EXEC_REFUSED;
-		return hv_fail(rc < 0 ? -rc : EIO, "cannot make the backup, nothing was changed: %s", err);
-	}
+	if (need_backup && !o->no_backup && (rc = backup_start(p, o, &b)) < 0)
+		return refuse_without_backup(&b, o, rc, res);
 	if (b.made)
 		fprintf(o->out, "backup: /%s\n", b.rel);
-	for (i = 0; i < p->n; i++) {
-		const struct hv_action *a = &p->a[i];
-		before[i] = -1;
-		int64_t got;
-		switch (a->kind) {
-		case HV_ACT_FILE:
-			rc = do_file(a, o, &u);
-			if (rc == 0)
-				fprintf(o->out, "  %s: done\n", a->text);
-			break;
-		case HV_ACT_EXEC:
-			rc = hv_run_tool(o, a->tool, a->argv);
-			break;
-		case HV_ACT_SYSCTL:
-			before[i] = a->from;
-			rc = set_value(o, a->rel, a->to, &got);
-			if (rc == 0 && got != a->to)
-				rc = hv_fail(EIO, "/%s: wrote %lld, reads back %lld", a->rel, (long long)a->to, (long long)got);
-			if (rc == 0)
-				fprintf(o->out, "  %s: done\n", a->text);
-			break;
-		case HV_ACT_POOL: {
-			int64_t nr, surp;
-			before[i] = a->from;
-			rc = pool_set(o, a->rel, a->to, &nr, &surp);
-			if (rc < 0)
-				break;
-			got = nr - surp;
-			if (got < a->to)
-				*shortfall = true;
-			if (got != a->to || surp > 0) {
-				/* surplus pages are in use; they leave the pool as they are freed */
-				char name[16];
-				hv_hstate_name(a->size, name, sizeof(name));
-				fprintf(got < a->to ? stderr : o->out,
-					"%s%s pool%s: asked for %lld, the kernel set %lld persistent + %lld surplus\n",
-					got < a->to ? "hvoplan: warning: " : "  ", name, a->node >= 0 ? " (node)" : "",
-					(long long)a->to, (long long)got, (long long)surp);
-			}
-			fprintf(o->out, "  %s: now %lld\n", a->text, (long long)got);
-			break;
-		}
-		case HV_ACT_REOPTIMIZE:
-			before[i] = a->from;
-			rc = do_reoptimize(a, o);
-			break;
-		case HV_ACT_MANUAL:
-			fprintf(o->out, "  manual step: %s\n", a->text);
-			break;
-		}
-		if (rc < 0)
-			break;
-	}
-	if (rc < 0) {
-		char err[1024];
-		snprintf(err, sizeof(err), "%s", hv_last_error() ? hv_last_error() : strerror(-rc));
-		/* the failed step may have half-happened (a pool write): undo it too */
-		int bad = rollback(p, i + 1, before, o, &u);
-		*res = bad ? HV_EXEC_PARTIAL : HV_EXEC_ROLLED_BACK;
-		if (b.made && bad == 0 && hv_discard_backup(o->root, b.rel) < 0)
-			hv_warn("%s", hv_last_error());
-		if (b.dfd >= 0)
-			close(b.dfd);
-		hv_mf_writer_free(&b.mf);
-		if (!bad)
-			return hv_fail(EIO, "%s; every change was rolled back", err);
-		if (b.made)
-			return hv_fail(EIO, "%s; rolling back failed for some steps (the backup /%s is kept: "
-					    "hvoplan apply --revert --yes restores it)",
-				       err, b.rel);
-		return hv_fail(EIO, "%s; rolling back failed for some steps (see the warnings)", err);
-	}
-	if (b.made) {
-		/* backup_start() recorded the directories missing then; one made
-		 * all the same (removed meanwhile) is added now */
-		bool more = false;
-		for (int k = 0; k < u.nfiles_created && rc == 0; k++) {
-			bool seen = false;
-			for (int j = 0; j < b.ndirs && !seen; j++)
-				seen = !strcmp(b.dirs[j], u.created[k]);
-			if (!seen && (rc = hv_mf_mkdir(&b.mf, u.created[k])) == 0)
-				more = true;
-		}
-		if (rc == 0 && more)
-			rc = hv_replace_file_at(&b.at, "manifest", b.mf.buf, b.mf.len, 0600, NULL, NULL, 0);
-		close(b.dfd);
-		hv_mf_writer_free(&b.mf);
-		if (rc < 0)
-			hv_warn("could not record created directories in the backup manifest: %s", hv_last_error());
-	}
+	for (i = 0; i < p->n; i++)
+		if ((rc = run_step(&p->a[i], o, &u, &before[i], shortfall)) < 0)
+			return fail_and_roll_back(p, i, before, o, &u, &b, rc, res);
+	if (b.made)
+		finish_backup(&b, &u);
 	return 0;
 }

@@ -180,6 +180,51 @@ static int apply_option(int c, char *arg, void *ctx)
 	return 0;
 }
 
+/* config file < environment < command line; --config (before or after
+ * the command name) wins over HVOPLAN_CONFIG, which wins over the root's
+ * etc/hvoplan.conf */
+static int merge_settings(const struct run *x, const char *config, const struct hv_apply_settings *cli,
+			  struct hv_apply_settings *conf)
+{
+	struct hv_apply_settings env;
+	hv_settings_init(&env);
+	const char *envconf = hv_tree_env("HVOPLAN_CONFIG", x->live, stderr);
+	if (!config && envconf && *envconf)
+		config = envconf;
+	int rc = config ? hv_config_load(config, true, conf) : hv_config_load_at(x->root, "etc/hvoplan.conf", conf);
+	if (rc < 0)
+		return rc;
+	if ((rc = hv_settings_from_env(&env)) < 0)
+		return rc;
+	hv_settings_merge(conf, &env);
+	hv_settings_merge(conf, cli);
+	return 0;
+}
+
+/* Probes the host, builds the action list and prints it; with --yes runs
+ * it. Returns the exit code. */
+static int plan_and_apply(struct run *x, const struct hv_apply_settings *conf, bool yes)
+{
+	int rc;
+	const struct hv_model_opts mo = {0}; /* no overrides: apply acts on the host as it is */
+	if ((rc = hv_probe_host(x->root, x->h)) < 0 || (rc = hv_model_report(x->h, &mo, x->r)) < 0)
+		return hv_report_error(rc, HV_EXIT_ENV);
+	struct hv_desired d;
+	if ((rc = hv_desired_from_settings(conf, x->h, x->r, &d)) < 0)
+		return settings_error(rc);
+	if (d.hvo < 0 && d.npools == 0 && !d.reoptimize)
+		return hv_usage_error("apply", "nothing asked for: give --hvo, --pages or --reoptimize "
+					       "(or set them in the [apply] section of hvoplan.conf)");
+	if ((rc = hv_apply_read_inputs(x->root, x->h, &x->in)) < 0 ||
+	    (rc = hv_actions_build(&d, x->h, x->r, &x->in, x->p)) < 0)
+		return hv_report_error(rc, HV_EXIT_ENV);
+	hv_actions_print(stdout, x->p, x->root, x->tool_dir, !yes);
+	int real = 0;
+	for (int i = 0; i < x->p->n; i++)
+		real += x->p->a[i].kind != HV_ACT_MANUAL;
+	return yes && real ? execute(x, false) : HV_EXIT_OK;
+}
+
 int cmd_apply(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option longopts[] = {
@@ -195,10 +240,9 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		{"config", required_argument, NULL, OPT_CONFIG},
 		{NULL, 0, NULL, 0},
 	};
-	struct hv_apply_settings cli, conf, env;
+	struct hv_apply_settings cli, conf;
 	hv_settings_init(&cli);
 	hv_settings_init(&conf);
-	hv_settings_init(&env);
 	bool yes = false, revert = false, pages_given = false;
 	const char *config = g->config; /* given before the command; its own --config wins */
 	int rc;
@@ -228,22 +272,9 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 	x.live = x.root->live;
 	x.tool_dir = hv_tree_env("HVOPLAN_TOOL_DIR", x.live, stderr);
 
-	if (!revert) {
-		/* config file < environment < command line */
-		const char *envconf = hv_tree_env("HVOPLAN_CONFIG", x.live, stderr);
-		if (!config && envconf && *envconf)
-			config = envconf;
-		rc = config ? hv_config_load(config, true, &conf) : hv_config_load_at(x.root, "etc/hvoplan.conf", &conf);
-		if (rc < 0) {
-			code = settings_error(rc);
-			goto out;
-		}
-		if ((rc = hv_settings_from_env(&env)) < 0) {
-			code = settings_error(rc);
-			goto out;
-		}
-		hv_settings_merge(&conf, &env);
-		hv_settings_merge(&conf, &cli);
+	if (!revert && (rc = merge_settings(&x, config, &cli, &conf)) < 0) {
+		code = settings_error(rc);
+		goto out;
 	}
 	if (yes && (rc = check_privilege(&x)) < 0) {
 		code = hv_report_error(rc, HV_EXIT_ENV);
@@ -260,32 +291,7 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		goto out;
 	}
 
-	const struct hv_model_opts mo = {0}; /* no overrides: apply acts on the host as it is */
-	if ((rc = hv_probe_host(x.root, x.h)) < 0 || (rc = hv_model_report(x.h, &mo, x.r)) < 0) {
-		code = hv_report_error(rc, HV_EXIT_ENV);
-		goto out;
-	}
-	struct hv_desired d;
-	if ((rc = hv_desired_from_settings(&conf, x.h, x.r, &d)) < 0) {
-		code = settings_error(rc);
-		goto out;
-	}
-	if (d.hvo < 0 && d.npools == 0 && !d.reoptimize) {
-		code = hv_usage_error("apply", "nothing asked for: give --hvo, --pages or --reoptimize "
-					       "(or set them in the [apply] section of hvoplan.conf)");
-		goto out;
-	}
-	if ((rc = hv_apply_read_inputs(x.root, x.h, &x.in)) < 0 ||
-	    (rc = hv_actions_build(&d, x.h, x.r, &x.in, x.p)) < 0) {
-		code = hv_report_error(rc, HV_EXIT_ENV);
-		goto out;
-	}
-	hv_actions_print(stdout, x.p, x.root, x.tool_dir, !yes);
-	int real = 0;
-	for (int i = 0; i < x.p->n; i++)
-		real += x.p->a[i].kind != HV_ACT_MANUAL;
-	if (yes && real)
-		code = execute(&x, false);
+	code = plan_and_apply(&x, &conf, yes);
 out:
 	if (x.p) {
 		hv_actions_free(x.p);

@@ -194,15 +194,54 @@ static int realized(const struct hv_host *h, struct hv_report *r)
 	return 0;
 }
 
-static void attribute_current(struct hv_report *r)
+/* The measured savings, and from the bytes they fall short of the pools'
+ * possible savings, the un-optimized pages of each pool in stale[]. Returns
+ * hv_solve_stale()'s answer (1: stale[] holds the one solution), or -1 when
+ * the measure cannot be split among the pools. */
+static int solve_measured(struct hv_report *r, int64_t *stale)
 {
 	int n = r->nhstates;
-	int64_t nr[HV_MAX_HSTATES], stale[HV_MAX_HSTATES];
+	int64_t nr[HV_MAX_HSTATES];
 	uint64_t opt[HV_MAX_HSTATES];
 	for (int i = 0; i < n; i++) {
 		nr[i] = r->hstates[i].nr;
 		opt[i] = r->hstates[i].optimizable_bytes_per_page;
 	}
+	r->total_savings_current = r->realized_savings_bytes;
+	r->total_savings_basis = HV_BASIS_MEASURED;
+	int64_t possible = (int64_t)r->total_savings_possible;
+	if (r->realized_savings_bytes > possible)
+		return -1; /* more freed than the pools explain */
+	if (__builtin_sub_overflow(possible, r->realized_savings_bytes, &r->unoptimized_bytes)) {
+		r->unoptimized_bytes = HV_UNKNOWN;
+		return -1;
+	}
+	return hv_solve_stale(n, nr, opt, (uint64_t)r->unoptimized_bytes, stale);
+}
+
+/* A pool's current savings split among its nodes where the figures allow */
+static void attribute_nodes(struct hv_hstate_result *o)
+{
+	int holders = 0;
+	for (int j = 0; j < o->nnodes; j++)
+		holders += o->nodes[j].nr > 0;
+	for (int j = 0; j < o->nnodes; j++) {
+		struct hv_node_result *nd = &o->nodes[j];
+		if (holders == 1 && nd->nr > 0)
+			nd->savings_current = o->savings_current; /* the only node with pages has them all */
+		else if (o->savings_current == o->savings_possible || nd->nr == 0)
+			nd->savings_current = nd->savings_possible;
+		else if (o->savings_current == 0)
+			nd->savings_current = 0;
+		else
+			nd->savings_current = HV_UNKNOWN; /* nothing per node says which node's pages */
+	}
+}
+
+static void attribute_current(struct hv_report *r)
+{
+	int n = r->nhstates;
+	int64_t stale[HV_MAX_HSTATES];
 	r->unoptimized_bytes = HV_UNKNOWN;
 	r->total_savings_basis = HV_BASIS_NONE;
 	r->total_savings_current = 0;
@@ -224,21 +263,8 @@ static void attribute_current(struct hv_report *r)
 	bool unmeasured = r->realized_savings_bytes == HV_UNKNOWN && r->memmap_pages != HV_UNKNOWN &&
 			  r->memmap_boot_pages != HV_UNKNOWN;
 	int solved = 0;
-	if (r->realized_savings_bytes != HV_UNKNOWN) {
-		r->total_savings_current = r->realized_savings_bytes;
-		r->total_savings_basis = HV_BASIS_MEASURED;
-		int64_t possible = (int64_t)r->total_savings_possible;
-		if (r->realized_savings_bytes <= possible) {
-			if (__builtin_sub_overflow(possible, r->realized_savings_bytes, &r->unoptimized_bytes)) {
-				r->unoptimized_bytes = HV_UNKNOWN;
-				solved = -1;
-			} else {
-				solved = hv_solve_stale(n, nr, opt, (uint64_t)r->unoptimized_bytes, stale);
-			}
-		} else {
-			solved = -1; /* more freed than the pools explain */
-		}
-	}
+	if (r->realized_savings_bytes != HV_UNKNOWN)
+		solved = solve_measured(r, stale);
 	for (int i = 0; i < n; i++) {
 		struct hv_hstate_result *o = &r->hstates[i];
 		if (r->total_savings_basis == HV_BASIS_MEASURED) {
@@ -267,20 +293,7 @@ static void attribute_current(struct hv_report *r)
 			if (o->nr)
 				r->total_savings_basis = HV_BASIS_ASSUMED;
 		}
-		int holders = 0;
-		for (int j = 0; j < o->nnodes; j++)
-			holders += o->nodes[j].nr > 0;
-		for (int j = 0; j < o->nnodes; j++) {
-			struct hv_node_result *nd = &o->nodes[j];
-			if (holders == 1 && nd->nr > 0)
-				nd->savings_current = o->savings_current; /* the only node with pages has them all */
-			else if (o->savings_current == o->savings_possible || nd->nr == 0)
-				nd->savings_current = nd->savings_possible;
-			else if (o->savings_current == 0)
-				nd->savings_current = 0;
-			else
-				nd->savings_current = HV_UNKNOWN; /* nothing per node says which node's pages */
-		}
+		attribute_nodes(o);
 	}
 	if (r->total_savings_basis == HV_BASIS_NONE && r->total_savings_current != HV_UNKNOWN)
 		r->savings_note[0] = '\0'; /* no pages: nothing assumed or unknown */

@@ -114,6 +114,43 @@ static void ask_delay(struct hv_top *t, char *status, size_t cap)
 	}
 }
 
+/* Acts on one key; returns true for quit. *refresh_now asks for new figures
+ * at once (a view that needs what the last read skipped), *next is the
+ * time of the next read. */
+static bool handle_key(struct hv_top *t, int ch, char *status, size_t cap, double *next, bool *refresh_now)
+{
+	status[0] = '\0';
+	switch (ch) {
+	case 'q': return true;
+	case 'h': case '?': t->view.help = true; break;
+	case 'n': t->view.nodes = !t->view.nodes; break;
+	case 'p':
+		t->view.procs = !t->view.procs;
+		*refresh_now = t->view.procs; /* read them now, not in a delay */
+		break;
+	case 's':
+		t->view.sort = (enum hv_proc_sort)((t->view.sort + 1) % HV_PSORT_N);
+		hv_procs_sort(&t->procs, t->view.sort);
+		snprintf(status, cap, "sort by %s", hv_proc_sort_name(t->view.sort));
+		break;
+	case 'm':
+		t->view.smaps = !t->view.smaps;
+		*refresh_now = t->view.smaps;
+		snprintf(status, cap, "smaps split %s", t->view.smaps ? "on (costly on big processes)" : "off");
+		break;
+	case 'u':
+		t->view.units = (enum hv_units)((t->view.units + 1) % HV_UNITS_N);
+		break;
+	case 'd': ask_delay(t, status, cap); *next = now_s() + t->view.delay; break;
+	case ' ': *refresh_now = true; break;
+	case KEY_RESIZE: break; /* ncurses updated LINES/COLS; redraw */
+	default:
+		snprintf(status, cap, "unknown key; h for help");
+		break;
+	}
+	return false;
+}
+
 int hv_top_screen(struct hv_top *t)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
@@ -158,36 +195,8 @@ int hv_top_screen(struct hv_top *t)
 			dirty = true;
 			continue;
 		} else {
-			status[0] = '\0';
-			switch (ch) {
-			case 'q': goto out;
-			case 'h': case '?': t->view.help = true; break;
-			case 'n': t->view.nodes = !t->view.nodes; break;
-			case 'p':
-				t->view.procs = !t->view.procs;
-				refresh_now = t->view.procs; /* read them now, not in a delay */
+			if (handle_key(t, ch, status, sizeof(status), &next, &refresh_now))
 				break;
-			case 's':
-				t->view.sort = (enum hv_proc_sort)((t->view.sort + 1) % HV_PSORT_N);
-				hv_procs_sort(&t->procs, t->view.sort);
-				snprintf(status, sizeof(status), "sort by %s", hv_proc_sort_name(t->view.sort));
-				break;
-			case 'm':
-				t->view.smaps = !t->view.smaps;
-				refresh_now = t->view.smaps;
-				snprintf(status, sizeof(status), "smaps split %s",
-					 t->view.smaps ? "on (costly on big processes)" : "off");
-				break;
-			case 'u':
-				t->view.units = (enum hv_units)((t->view.units + 1) % HV_UNITS_N);
-				break;
-			case 'd': ask_delay(t, status, sizeof(status)); next = now_s() + t->view.delay; break;
-			case ' ': refresh_now = true; break;
-			case KEY_RESIZE: break; /* ncurses updated LINES/COLS; redraw */
-			default:
-				snprintf(status, sizeof(status), "unknown key; h for help");
-				break;
-			}
 			dirty = true;
 		}
 		if (refresh_now) {
@@ -200,7 +209,6 @@ int hv_top_screen(struct hv_top *t)
 			dirty = true;
 		}
 	}
-out:
 	endwin();
 	delscreen(scr);
 	hv_frame_free(&f);
