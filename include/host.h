@@ -115,7 +115,7 @@ struct hv_host {
 	bool live;
 	char release[128];
 	char arch[32];
-	int kver_major, kver_minor, kver_patch; /* 0 when unknown */
+	int kver_major, kver_minor, kver_patch; /* HV_UNKNOWN when the release is unknown */
 
 	long page_size; /* 0 when nothing tells it (the model assumes one) */
 	enum hv_page_src page_size_source;

@@ -463,7 +463,11 @@ static int plan_persist(const struct hv_desired *d, const struct hv_host *h, con
 	bool dropped;
 	if ((rc = hv_bootparams(d, h->kver_major, h->kver_minor, p->bootparams, sizeof(p->bootparams), &dropped)) < 0)
 		return rc;
-	if (dropped)
+	if (dropped && h->kver_major <= 0)
+		note(p, "the kernel release is unknown, so per-node hugepages= (5.16+) is not used: the boot pools get "
+			"the node totals; run 'hvoplan apply --yes' at boot (examples/hvoplan-apply.service) to place "
+			"them per node");
+	else if (dropped)
 		note(p, "kernel %d.%d has no per-node hugepages= (5.16+): the boot pools get the node totals; "
 			"run 'hvoplan apply --yes' at boot (examples/hvoplan-apply.service) to place them per node",
 		     h->kver_major, h->kver_minor);

@@ -196,11 +196,13 @@ int hv_probe_identity(const struct hv_root *r, struct hv_host *h)
 	}
 	if (h->release[0] && hv_parse_release(h->release, &h->kver_major, &h->kver_minor, &h->kver_patch) < 0) {
 		hv_note("kernel release '%s' is not a version number; version rules are not applied", h->release);
-		h->kver_major = h->kver_minor = h->kver_patch = 0;
+		h->kver_major = h->kver_minor = h->kver_patch = HV_UNKNOWN;
 	}
-	if (!h->release[0])
+	if (!h->release[0]) {
 		hv_note("kernel release unknown (no %s): version rules are not applied",
 			hv_root_name(r, "proc/sys/kernel/osrelease"));
+		h->kver_major = h->kver_minor = h->kver_patch = HV_UNKNOWN;
+	}
 	note_sosreport(r, h);
 	return 0;
 }

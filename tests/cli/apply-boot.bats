@@ -331,3 +331,11 @@ huge_params() { tr ' ' '\n' <<<"$1" | grep -E '^(hugepagesz|hugepages|default_hu
 	[[ $output == *"$R/etc/default/grub: larger than 1048576 bytes"* ]] || { echo "$output"; false; }
 	[ "$(tree)" = "$before" ]
 }
+
+@test "per-node boot pools on a kernel whose release is unknown: said so, not 'kernel 0.0'" {
+	echo not-a-version >"$R/proc/sys/kernel/osrelease"
+	run "$HV" --root "$R" apply --pages 2M:64@0 --persist --bootloader manual
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ $output == *"the kernel release is unknown, so per-node hugepages= (5.16+) is not used"* ]] || { echo "$output"; false; }
+	[[ $output != *"kernel 0.0"* && $output != *"kernel -1"* ]]
+}
