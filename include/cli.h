@@ -56,6 +56,13 @@ struct hv_table_opts;
 /* The table options report and plan share (-o, -r, -n, -b, --summary):
  * 0 taken, HV_OPT_UNKNOWN not one of them, else the usage error's code. */
 int hv_table_option(const char *cmd, int opt, const char *arg, struct hv_table_opts *t);
+/* Their long forms, for the command's option table. */
+#define HV_TABLE_LONGOPTS                                        \
+	{"output", required_argument, NULL, 'o'},                \
+	{"raw", no_argument, NULL, 'r'},                         \
+	{"noheadings", no_argument, NULL, 'n'},                  \
+	{"bytes", no_argument, NULL, 'b'},                       \
+	{"summary", optional_argument, NULL, OPT_SUMMARY}
 int hv_parse_options(int argc, char **argv, struct hv_global *g, const struct hv_cmd_spec *cmd, hv_option_fn fn,
 		     void *ctx);
 

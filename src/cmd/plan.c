@@ -213,11 +213,7 @@ static const struct option longopts[] = {
 	{"compare", required_argument, NULL, OPT_COMPARE},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"json", no_argument, NULL, 'J'},
-	{"output", required_argument, NULL, 'o'},
-	{"raw", no_argument, NULL, 'r'},
-	{"noheadings", no_argument, NULL, 'n'},
-	{"bytes", no_argument, NULL, 'b'},
-	{"summary", optional_argument, NULL, OPT_SUMMARY},
+	HV_TABLE_LONGOPTS,
 	{NULL, 0, NULL, 0},
 };
 
