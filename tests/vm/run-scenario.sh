@@ -89,31 +89,49 @@ printf '%q ' "${qemu[@]}" >"$work/qemu-cmdline"
 echo >>"$work/qemu-cmdline"
 
 command -v qemu-system-x86_64 >/dev/null || fail "qemu-system-x86_64 not installed"
-start=$(date +%s)
-timeout -k 5 "$timeout_s" "${qemu[@]}" </dev/null >"$work/console.log" 2>&1 &
-qpid=$!
 
-if [ "$hotplug" = 1 ]; then
-    # The guest asks for the DIMM on its console once it is up.
-    deadline=$((start + timeout_s))
-    while ! grep -q 'HVOPLAN-HOTPLUG-REQUEST' "$work/console.log" 2>/dev/null; do
-        kill -0 "$qpid" 2>/dev/null || break
-        [ "$(date +%s)" -lt "$deadline" ] || break
-        sleep 0.5
-    done
-    if grep -q 'HVOPLAN-HOTPLUG-REQUEST' "$work/console.log"; then
-        {
-            echo '{"execute":"qmp_capabilities"}'
-            echo '{"execute":"object-add","arguments":{"qom-type":"memory-backend-ram","id":"hp0","size":1073741824}}'
-            echo '{"execute":"device_add","arguments":{"driver":"pc-dimm","id":"dimm0","memdev":"hp0","node":1}}'
-            sleep 1
-        } | socat - "UNIX-CONNECT:$work/qmp.sock" >"$work/qmp.log" 2>&1 || true
+# boot_once: one boot; sets qrc and secs.
+boot_once() {
+    start=$(date +%s)
+    timeout -k 5 "$timeout_s" "${qemu[@]}" </dev/null >"$work/console.log" 2>&1 &
+    qpid=$!
+
+    if [ "$hotplug" = 1 ]; then
+        # The guest asks for the DIMM on its console once it is up.
+        deadline=$((start + timeout_s))
+        while ! grep -q 'HVOPLAN-HOTPLUG-REQUEST' "$work/console.log" 2>/dev/null; do
+            kill -0 "$qpid" 2>/dev/null || break
+            [ "$(date +%s)" -lt "$deadline" ] || break
+            sleep 0.5
+        done
+        if grep -q 'HVOPLAN-HOTPLUG-REQUEST' "$work/console.log"; then
+            {
+                echo '{"execute":"qmp_capabilities"}'
+                echo '{"execute":"object-add","arguments":{"qom-type":"memory-backend-ram","id":"hp0","size":1073741824}}'
+                echo '{"execute":"device_add","arguments":{"driver":"pc-dimm","id":"dimm0","memdev":"hp0","node":1}}'
+                sleep 1
+            } | socat - "UNIX-CONNECT:$work/qmp.sock" >"$work/qmp.log" 2>&1 || true
+        fi
     fi
-fi
 
-qrc=0
-wait "$qpid" || qrc=$?
-secs=$(($(date +%s) - start))
+    qrc=0
+    wait "$qpid" || qrc=$?
+    secs=$(($(date +%s) - start))
+}
+
+# A guest that never reached its scenario's result line because the emulated
+# machine stalled (a soft lockup or RCU stall under TCG on a loaded host, or
+# the boot timeout) is booted once more; a scenario that ran and failed is
+# never retried.  The first attempt's console log is kept beside the second.
+boot_once
+if ! grep -q 'HVOPLAN-GUEST: scenario rc=' "$work/console.log" &&
+    { [ "$qrc" = 124 ] || grep -qE 'soft lockup|rcu_sched self-detected stall|rcu: INFO: rcu_preempt' "$work/console.log"; }; then
+    why=$([ "$qrc" = 124 ] && echo "timed out after ${timeout_s}s" || echo "stalled (qemu rc=$qrc)")
+    mv "$work/console.log" "$work/console.attempt1.log"
+    : >"$work/data.b64"
+    printf 'retry %s: first boot %s (log: %s)\n' "$name" "$why" "$work/console.attempt1.log"
+    boot_once
+fi
 [ "$qrc" = 124 ] && fail "timed out after ${timeout_s}s"
 grep -q 'HVOPLAN-GUEST: scenario rc=0' "$work/console.log" ||
     fail "scenario failed in the guest (qemu rc=$qrc)"
