@@ -60,9 +60,12 @@ struct hv_cmdline_pool {
 
 struct hv_cmdline {
 	bool present;
-	enum hv_tristate hvo_param; /* hugetlb_free_vmemmap: HV_TRI_UNKNOWN absent, HV_NO off, HV_YES on */
-	char hvo_param_text[64];  /* as written, for messages */
-	bool hvo_param_invalid;
+	/* hugetlb_free_vmemmap= as written (the last one): each kernel
+	 * generation accepts other values, so the model interprets it
+	 * (hv_hvo_param(), doc/kernel-rules.md "hugetlb_free_vmemmap="). */
+	bool hvo_param_present;
+	bool hvo_param_bare;	  /* no "=": NULL to the kernel's handler */
+	char hvo_param_text[64];  /* the value as written, "" when bare */
 	int memmap_on_memory;	  /* HV_UNKNOWN absent, 0, 1, 2 = force */
 	uint64_t default_hugepagesz; /* 0 absent */
 	int sysctl_hvo;		  /* sysctl.vm.hugetlb_optimize_vmemmap=: HV_UNKNOWN absent */
@@ -77,6 +80,9 @@ struct hv_kconfig {
 	char source[256];
 	enum hv_tristate hugetlb_page;
 	enum hv_tristate hvo;		/* ..._OPTIMIZE_VMEMMAP or 5.14-5.18 ..._FREE_VMEMMAP */
+	/* which name the HVO symbol has: 5.19 renamed ..._FREE_VMEMMAP */
+	enum { HV_KC_HVO_NONE = 0, HV_KC_HVO_FREE, HV_KC_HVO_OPTIMIZE } hvo_symbol;
+	enum hv_tristate vmemmap_preinit; /* CONFIG_ARCH_WANT_HUGETLB_VMEMMAP_PREINIT (6.15+) */
 	enum hv_tristate hvo_default_on;
 	enum hv_tristate memmap_on_memory; /* CONFIG_MHP_MEMMAP_ON_MEMORY */
 	enum hv_tristate page_extension;
@@ -91,10 +97,20 @@ struct hv_bootlog_hstate {
 	int64_t discarded;	  /* 6.15+: "N invalid page(s) discarded" */
 };
 
+/* Which HugeTLB vmemmap line formats the boot log holds (each belongs to
+ * a range of releases: doc/kernel-rules.md, "Boot log lines"). */
+enum {
+	HV_BLF_FREE = 1,     /* 5.14-5.18 "can free N vmemmap pages for ..." */
+	HV_BLF_OPTIMIZE = 2, /* 5.19 "can optimize N vmemmap pages for ..." */
+	HV_BLF_KIB = 4,	     /* 6.0+ "N KiB vmemmap can be freed for a X page" */
+	HV_BLF_DISCARD = 8,  /* 6.15+ "X page size: N invalid page(s) discarded" */
+};
+
 struct hv_bootlog {
 	bool present;
 	char source[256];
 	bool struct_page_crosses; /* 5.14-5.19 "crosses page boundaries" */
+	unsigned formats;	  /* HV_BLF_* seen */
 	int nhstates;
 	struct hv_bootlog_hstate hstates[HV_MAX_HSTATES];
 };

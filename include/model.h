@@ -27,8 +27,37 @@ enum hv_gen hv_generation(int major, int minor);
 const char *hv_gen_name(enum hv_gen g);
 /* vmemmap pages each hugepage keeps; 0 when the generation has no HVO. */
 int hv_gen_kept_pages(enum hv_gen g);
-/* Whether the architecture's HVO was enabled in that release. */
-enum hv_tristate hv_arch_supports_hvo(const char *arch, int major, int minor);
+/* Whether the architecture's HVO was enabled in that release (patch:
+ * the sublevel, HV_UNKNOWN when unknown): the last resort, after the
+ * config, the sysctl and the boot log (stable branches backport). */
+enum hv_tristate hv_arch_supports_hvo(const char *arch, int major, int minor, int patch);
+
+/* What decided a host's generation (doc/kernel-rules.md, "Generations"). */
+enum hv_gen_basis {
+	HV_GEN_BY_RELEASE = 0, /* major.minor, and nothing the host shows disagrees */
+	HV_GEN_BY_FEATURES,    /* what the host shows overrides the release (backports) */
+	HV_GEN_ASSUMED,	       /* nothing tells: today's rules */
+};
+const char *hv_gen_basis_name(enum hv_gen_basis b);
+
+struct hv_gen_info {
+	enum hv_gen gen;
+	enum hv_gen release_gen;  /* from major.minor alone */
+	enum hv_gen_basis basis;
+	char evidence[240];	  /* what the host shows, "" when nothing */
+};
+
+/* The generation a host behaves as: the features it shows (memmap
+ * counters, the sysctl, the boot log's line formats and figures, config
+ * symbol names) bound it, the release picks within those bounds.
+ * page_size and struct_page (0 unknown) let the 5.14-5.18 boot line's
+ * figures tell 2 kept pages from 1. */
+void hv_host_generation(const struct hv_host *h, long page_size, long struct_page, struct hv_gen_info *g);
+
+/* hugetlb_free_vmemmap= as generation g's kernel parses it: HV_YES/HV_NO,
+ * or HV_TRI_UNKNOWN when absent or rejected (*rejected set: the kernel
+ * keeps its default). */
+enum hv_tristate hv_hvo_param(enum hv_gen g, const struct hv_cmdline *cl, bool *rejected);
 
 static inline bool hv_is_pow2(uint64_t v)
 {
@@ -119,6 +148,9 @@ struct hv_report {
 	struct hv_report_source src;
 	enum hv_gen gen;
 	bool gen_assumed;
+	enum hv_gen_basis gen_basis;
+	enum hv_gen release_gen;
+	char gen_evidence[240];
 	int kept_pages; /* HV_UNKNOWN when the generation is unknown */
 	long page_size;
 	enum hv_page_src page_size_source;
@@ -127,7 +159,10 @@ struct hv_report {
 
 	enum hv_tristate hvo_compiled;
 	int hvo_sysctl;	    /* HV_UNKNOWN when absent */
-	int hvo_boot_param; /* HV_UNKNOWN when absent */
+	int hvo_boot_param; /* as the kernel took it: HV_UNKNOWN when absent or rejected */
+	bool hvo_param_rejected; /* present, but this generation does not accept the value */
+	char hvo_param_text[64]; /* as written ("" when bare) */
+	bool hvo_param_bare;
 	enum hv_tristate hvo_default_on;
 	bool hvo_active;    /* new allocations are optimized now */
 	bool hvo_at_boot;   /* boot-time pools were optimized */

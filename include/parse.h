@@ -34,6 +34,8 @@ int hv_parse_meminfo(const char *buf, size_t len, struct hv_meminfo *mi);
 int hv_parse_vmstat(const char *buf, size_t len, int64_t *memmap_pages, int64_t *memmap_boot_pages);
 
 int hv_parse_cmdline(const char *buf, size_t len, struct hv_cmdline *cl);
+/* lib/kstrtox.c kstrtobool(): y/n, 1/0, on/off by their first letters; 0 or -EINVAL. */
+int hv_kstrtobool(const char *v, int *out);
 /* One parameter the way the kernel's next_arg() (lib/cmdline.c) splits a
  * command line: a double quote toggles quoting and blanks inside quotes do
  * not split. Skips blanks from *pos, leaves *pos at the parameter and

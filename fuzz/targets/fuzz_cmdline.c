@@ -14,7 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check_error(rc, "hv_parse_cmdline");
 	FUZZ_ASSERT(cl->present);
 	FUZZ_ASSERT(cl->npools >= 0 && cl->npools <= HV_MAX_CMDLINE_POOLS);
-	FUZZ_ASSERT(cl->hvo_param >= HV_UNKNOWN && cl->hvo_param <= 1);
+	FUZZ_ASSERT(cl->hvo_param_present || (!cl->hvo_param_bare && !cl->hvo_param_text[0]));
+	FUZZ_ASSERT(!cl->hvo_param_bare || !cl->hvo_param_text[0]);
 	FUZZ_ASSERT(cl->memmap_on_memory >= HV_UNKNOWN && cl->memmap_on_memory <= 2);
 	FUZZ_ASSERT(cl->sysctl_hvo >= HV_UNKNOWN && cl->sysctl_hvo <= 1);
 	FUZZ_ASSERT(memchr(cl->hvo_param_text, '\0', sizeof(cl->hvo_param_text)));

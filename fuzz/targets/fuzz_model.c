@@ -211,8 +211,11 @@ static void build(struct src *s, struct hv_host *h)
 
 	struct hv_cmdline *cl = &h->cmdline;
 	cl->present = u8(s) & 1;
-	cl->hvo_param = (int)(u8(s) % 3) - 1;
-	cl->hvo_param_invalid = u8(s) & 1;
+	static const char *const hvo_values[] = {"on", "off", "1", "0", "y", "N", "maybe", "", "On", "oFF"};
+	cl->hvo_param_present = u8(s) & 1;
+	cl->hvo_param_bare = cl->hvo_param_present && (u8(s) & 1);
+	snprintf(cl->hvo_param_text, sizeof(cl->hvo_param_text), "%s",
+		 cl->hvo_param_present && !cl->hvo_param_bare ? hvo_values[u8(s) % 10] : "");
 	cl->memmap_on_memory = (int)(u8(s) % 4) - 1;
 	cl->default_hugepagesz = u8(s) & 1 ? bytes(s) : 0;
 	cl->sysctl_hvo = (int)(u8(s) % 3) - 1;
@@ -235,10 +238,13 @@ static void build(struct src *s, struct hv_host *h)
 	kc->memmap_on_memory = tri(s);
 	kc->page_extension = tri(s);
 	kc->page_size = u8(s) & 1 ? page_size(s) : HV_UNKNOWN;
+	kc->hvo_symbol = u8(s) % 3;
+	kc->vmemmap_preinit = tri(s);
 
 	struct hv_bootlog *bl = &h->bootlog;
 	bl->present = u8(s) & 1;
 	bl->struct_page_crosses = u8(s) & 1;
+	bl->formats = u8(s) & 15;
 	bl->nhstates = u8(s) % (HV_MAX_HSTATES + 1);
 	for (int i = 0; i < bl->nhstates; i++) {
 		struct hv_bootlog_hstate *b = &bl->hstates[i];

@@ -17,9 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		enum hv_gen g = hv_generation(a, b);
 		FUZZ_ASSERT(hv_gen_name(g) != NULL);
 		(void)hv_gen_kept_pages(g);
-		(void)hv_arch_supports_hvo("x86_64", a, b);
-		(void)hv_arch_supports_hvo("aarch64", a, b);
-		(void)hv_arch_supports_hvo("s390x", a, b);
+		(void)hv_arch_supports_hvo("x86_64", a, b, c);
+		(void)hv_arch_supports_hvo("aarch64", a, b, c);
+		(void)hv_arch_supports_hvo("s390x", a, b, c);
 	}
 	free(s);
 	return 0;

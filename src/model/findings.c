@@ -56,12 +56,13 @@ static void blockers(const struct hv_host *h, struct hv_report *r, bool pools)
 	if (r->gen == HV_GEN_NONE) {
 		if ((f = add(r, "kernel-too-old", sev, true))) {
 			MSG(f, "kernel %s predates HVO (added in 5.14): every hugepage keeps its full vmemmap", h->release);
-			FIX(f, "boot a 5.18 or later kernel built with CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP=y");
+			FIX(f, "boot a 5.19 or later kernel built with CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP=y (5.14-5.18: "
+			       "CONFIG_HUGETLB_PAGE_FREE_VMEMMAP=y and hugetlb_free_vmemmap=on)");
 		}
 		return;
 	}
 	if (r->hvo_compiled == HV_NO) {
-		enum hv_tristate arch = hv_arch_supports_hvo(h->arch, h->kver_major, h->kver_minor);
+		enum hv_tristate arch = hv_arch_supports_hvo(h->arch, h->kver_major, h->kver_minor, h->kver_patch);
 		if (arch == HV_NO) {
 			if ((f = add(r, "arch-unsupported", sev, true))) {
 				MSG(f, "HVO is not available on %s with kernel %s", h->arch, h->release);
@@ -347,6 +348,41 @@ static void assumed(const struct hv_host *h, struct hv_report *r)
 	}
 }
 
+/* hugetlb_free_vmemmap= with a value this generation's kernel rejects: it
+ * logged an error at boot and kept its default (doc/kernel-rules.md,
+ * "hugetlb_free_vmemmap="). */
+static void param_rejected(const struct hv_host *h, struct hv_report *r)
+{
+	struct hv_finding *f;
+	if (!r->hvo_param_rejected || !(f = add(r, "hvo-param-rejected", HV_SEV_WARNING, false)))
+		return;
+	const char *rule = r->gen <= HV_GEN_5_18 ? "5.14-5.18 accept only 'on' and 'off'"
+			   : r->hvo_param_bare	  ? "only 6.0-6.14 take a bare flag as on"
+						  : "the kernel accepts y/n, 1/0 and on/off";
+	char val[80];
+	snprintf(val, sizeof(val), r->hvo_param_bare ? "hugetlb_free_vmemmap" : "hugetlb_free_vmemmap=%s",
+		 r->hvo_param_text);
+	MSG(f, "the command line has %s, which kernel %s rejects (%s): HVO at boot follows the kernel's default, "
+	       "%s", val, h->release[0] ? h->release : "(unknown release)", rule,
+	    r->hvo_default_on == HV_YES ? "on" : r->hvo_default_on == HV_NO ? "off" : "unknown here");
+	FIX(f, "hvoplan apply --hvo on --persist --yes writes hugetlb_free_vmemmap=on in its place (--hvo off: "
+	       "=off); reboot");
+}
+
+/* A release number that the host's own features contradict: a
+ * distribution kernel with backports (doc/kernel-rules.md, "Generations"). */
+static void generation_basis(const struct hv_host *h, struct hv_report *r)
+{
+	struct hv_finding *f;
+	if (r->gen_basis != HV_GEN_BY_FEATURES || !(f = add(r, "generation-from-features", HV_SEV_INFO, false)))
+		return;
+	MSG(f, "kernel %s shows %s: it is treated as the %s generation, not %s as its release says",
+	    h->release[0] ? h->release : "(unknown release)", r->gen_evidence, hv_gen_name(r->gen),
+	    r->release_gen == HV_GEN_UNKNOWN ? "unknown" : hv_gen_name(r->release_gen));
+	FIX(f, "none needed; if the figures look wrong for this kernel, give --struct-page-size or compare with "
+	       "its boot log");
+}
+
 /* What the running kernel holds that the next boot will not set again. The
  * boot state is what the command line (and the kernel's default) gives;
  * /etc/sysctl.d is not read, so a setting there is not seen. */
@@ -364,9 +400,9 @@ static void not_persistent(const struct hv_host *h, struct hv_report *r)
 		if (cl->sysctl_hvo != HV_UNKNOWN) {
 			boot = cl->sysctl_hvo ? 1 : 0;
 			from = "sysctl.vm.hugetlb_optimize_vmemmap= on the command line";
-		} else if (cl->hvo_param != HV_UNKNOWN) {
-			boot = cl->hvo_param ? 1 : 0;
-			from = cl->hvo_param ? "hugetlb_free_vmemmap=on" : "hugetlb_free_vmemmap=off";
+		} else if (r->hvo_boot_param != HV_UNKNOWN) {
+			boot = r->hvo_boot_param ? 1 : 0;
+			from = r->hvo_boot_param ? "hugetlb_free_vmemmap=on" : "hugetlb_free_vmemmap=off";
 		} else if (h->kconfig.hvo_default_on != HV_TRI_UNKNOWN) {
 			boot = h->kconfig.hvo_default_on == HV_YES;
 			from = "the kernel's default (no boot parameter)";
@@ -437,7 +473,9 @@ void hv_model_findings(const struct hv_host *h, struct hv_report *r)
 	for (int i = 0; i < r->nhstates; i++)
 		if (r->hstates[i].nr > 0)
 			pools = true;
+	generation_basis(h, r);
 	blockers(h, r, pools);
+	param_rejected(h, r);
 	hvo_off(h, r, pools);
 	memmap_on_memory(h, r);
 	boot_pools(h, r);

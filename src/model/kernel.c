@@ -2,6 +2,7 @@
 /* Kernel generation rules (doc/kernel-rules.md, "Generations", "Architectures")
  * and the per-hugepage vmemmap arithmetic of mm/hugetlb_vmemmap.h
  * ("Per-hugepage arithmetic", "struct page size"). */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -55,7 +56,7 @@ int hv_gen_kept_pages(enum hv_gen g)
 	}
 }
 
-enum hv_tristate hv_arch_supports_hvo(const char *arch, int major, int minor)
+enum hv_tristate hv_arch_supports_hvo(const char *arch, int major, int minor, int patch)
 {
 	int v = KV(major, minor);
 	if (!arch || !arch[0] || major <= 0)
@@ -64,15 +65,187 @@ enum hv_tristate hv_arch_supports_hvo(const char *arch, int major, int minor)
 		return HV_NO;
 	if (!strcmp(arch, "x86_64"))
 		return HV_YES;
-	if (!strcmp(arch, "aarch64") || !strcmp(arch, "arm64"))
-		return v >= KV(5, 19) && v < KV(6, 3) ? HV_YES : HV_NO;
-	if (!strcmp(arch, "s390x"))
-		return v >= KV(6, 2) && v < KV(6, 18) ? HV_YES : HV_NO;
+	if (!strcmp(arch, "aarch64") || !strcmp(arch, "arm64")) {
+		/* off in 6.3 (060a2c92d1b6), backported to 6.1.16; whether 6.2.y
+		 * got it is not known here */
+		if (v < KV(5, 19) || v >= KV(6, 3))
+			return HV_NO;
+		if (v == KV(6, 1))
+			return patch < 0 ? HV_TRI_UNKNOWN : patch < 16 ? HV_YES : HV_NO;
+		return v == KV(6, 2) ? HV_TRI_UNKNOWN : HV_YES;
+	}
+	if (!strcmp(arch, "s390x")) {
+		/* off in 6.18, and in the stable branches still maintained then
+		 * (6.6, 6.12, 6.17) at sublevels not known here */
+		if (v < KV(6, 2) || v >= KV(6, 18))
+			return HV_NO;
+		return v == KV(6, 6) || v == KV(6, 12) || v == KV(6, 17) ? HV_TRI_UNKNOWN : HV_YES;
+	}
 	if (!strncmp(arch, "loongarch", 9))
 		return v >= KV(6, 2) ? HV_YES : HV_NO;
 	if (!strcmp(arch, "riscv64"))
 		return v >= KV(6, 4) ? HV_YES : HV_NO;
 	return HV_NO; /* powerpc, 32-bit and the rest never had HugeTLB HVO */
+}
+
+const char *hv_gen_basis_name(enum hv_gen_basis b)
+{
+	return b == HV_GEN_BY_FEATURES ? "features" : b == HV_GEN_ASSUMED ? "assumed" : "release";
+}
+
+/* One thing the host shows that bounds its generation. */
+struct gen_bound {
+	enum hv_gen lo, hi; /* HV_GEN_UNKNOWN: no bound that side */
+	char *ev;
+	size_t cap;
+};
+
+static void shows(struct gen_bound *b, enum hv_gen lo, enum hv_gen hi, const char *what)
+{
+	if (lo != HV_GEN_UNKNOWN && (b->lo == HV_GEN_UNKNOWN || lo > b->lo))
+		b->lo = lo;
+	if (hi != HV_GEN_UNKNOWN && (b->hi == HV_GEN_UNKNOWN || hi < b->hi))
+		b->hi = hi;
+	size_t len = strlen(b->ev);
+	snprintf(b->ev + len, b->cap - len, "%s%s", len ? ", " : "", what);
+}
+
+/* Kept vmemmap pages from the 5.14-5.18 line "can free F vmemmap pages":
+ * F = N - kept with N = H/P * S/P. With S known one size tells; else two
+ * sizes give S = (F1 - F2) * P^2 / (H1 - H2). 0 when they do not tell. */
+static int kept_from_free_lines(const struct hv_bootlog *bl, long page_size, long struct_page)
+{
+	const struct hv_bootlog_hstate *a = NULL, *b = NULL;
+	if (page_size <= 0)
+		return 0;
+	for (int i = 0; i < bl->nhstates; i++) {
+		const struct hv_bootlog_hstate *x = &bl->hstates[i];
+		if (x->freeable_pages < 0 || x->size < (uint64_t)page_size)
+			continue;
+		if (!a || x->size > a->size) {
+			b = a;
+			a = x;
+		} else if (!b || x->size > b->size) {
+			b = x;
+		}
+	}
+	if (!a)
+		return 0;
+	uint64_t p = (uint64_t)page_size, s = struct_page > 0 ? (uint64_t)struct_page : 0;
+	if (!s && b && a->size != b->size && a->freeable_pages > b->freeable_pages) {
+		unsigned __int128 num = (unsigned __int128)(uint64_t)(a->freeable_pages - b->freeable_pages) * p * p;
+		uint64_t den = a->size - b->size;
+		if (num % den)
+			return 0;
+		unsigned __int128 q = num / den;
+		s = q >= 16 && q <= 1024 ? (uint64_t)q : 0;
+	}
+	if (!s)
+		return 0;
+	unsigned __int128 n = (unsigned __int128)(a->size / p) * s;
+	if (n % p)
+		return 0;
+	n /= p;
+	if (n < (unsigned __int128)(uint64_t)a->freeable_pages)
+		return 0;
+	unsigned __int128 kept = n - (uint64_t)a->freeable_pages;
+	return kept == 1 || kept == 2 ? (int)kept : 0;
+}
+
+void hv_host_generation(const struct hv_host *h, long page_size, long struct_page, struct hv_gen_info *g)
+{
+	memset(g, 0, sizeof(*g));
+	struct gen_bound b = {HV_GEN_UNKNOWN, HV_GEN_UNKNOWN, g->evidence, sizeof(g->evidence)};
+	const struct hv_bootlog *bl = &h->bootlog;
+	if (h->nr_memmap_pages != HV_UNKNOWN)
+		shows(&b, HV_GEN_6_11, HV_GEN_UNKNOWN, "nr_memmap_pages in /proc/vmstat (6.11+)");
+	if (bl->formats & HV_BLF_DISCARD)
+		shows(&b, HV_GEN_6_15, HV_GEN_UNKNOWN, "the 6.15+ 'invalid page(s) discarded' boot line");
+	if (h->kconfig.vmemmap_preinit == HV_YES)
+		shows(&b, HV_GEN_6_15, HV_GEN_UNKNOWN, "CONFIG_ARCH_WANT_HUGETLB_VMEMMAP_PREINIT (6.15+)");
+	if (bl->formats & HV_BLF_KIB)
+		shows(&b, HV_GEN_6_0, HV_GEN_UNKNOWN, "the 6.0+ 'KiB vmemmap can be freed' boot line");
+	if (bl->formats & HV_BLF_OPTIMIZE)
+		shows(&b, HV_GEN_5_19, HV_GEN_5_19, "the 5.19 'can optimize' boot line");
+	if (h->sysctl_hvo != HV_UNKNOWN)
+		shows(&b, HV_GEN_5_19, HV_GEN_UNKNOWN, "vm.hugetlb_optimize_vmemmap (5.19+)");
+	if (h->kconfig.hvo_symbol == HV_KC_HVO_OPTIMIZE)
+		shows(&b, HV_GEN_5_19, HV_GEN_UNKNOWN, "CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP (5.19+)");
+	else if (h->kconfig.hvo_symbol == HV_KC_HVO_FREE)
+		shows(&b, HV_GEN_5_14, HV_GEN_5_18, "CONFIG_HUGETLB_PAGE_FREE_VMEMMAP (5.14-5.18)");
+	int kept = 0;
+	if (bl->formats & HV_BLF_FREE) {
+		kept = kept_from_free_lines(bl, page_size, struct_page);
+		enum hv_gen k = kept == 2 ? HV_GEN_5_14 : kept == 1 ? HV_GEN_5_18 : HV_GEN_UNKNOWN;
+		shows(&b, k != HV_GEN_UNKNOWN ? k : HV_GEN_5_14, k != HV_GEN_UNKNOWN ? k : HV_GEN_5_18,
+		      kept == 2   ? "the 5.14-5.17 'can free' boot line (2 pages kept)"
+		      : kept == 1 ? "the 5.18 'can free' boot line (1 page kept)"
+				  : "the 5.14-5.18 'can free' boot line");
+	}
+
+	g->release_gen = hv_generation(h->kver_major, h->kver_minor);
+	if (b.lo != HV_GEN_UNKNOWN && b.hi != HV_GEN_UNKNOWN && b.lo > b.hi) {
+		/* what the host shows contradicts itself: trust none of it */
+		size_t len = strlen(g->evidence);
+		snprintf(g->evidence + len, sizeof(g->evidence) - len, "%s", " (these disagree: ignored)");
+		b.lo = b.hi = HV_GEN_UNKNOWN;
+	}
+	enum hv_gen gen = g->release_gen;
+	if (gen == HV_GEN_UNKNOWN || gen == HV_GEN_NONE) {
+		/* no release, or one before HVO that still shows HVO: the
+		 * oldest generation with everything it shows */
+		if (b.lo != HV_GEN_UNKNOWN)
+			gen = b.lo;
+		else if (b.hi != HV_GEN_UNKNOWN)
+			gen = b.hi;
+	} else {
+		if (b.lo != HV_GEN_UNKNOWN && gen < b.lo)
+			gen = b.lo;
+		if (b.hi != HV_GEN_UNKNOWN && gen > b.hi)
+			gen = b.hi;
+	}
+	g->gen = gen;
+	g->basis = gen == HV_GEN_UNKNOWN	? HV_GEN_ASSUMED
+		   : gen == g->release_gen ? HV_GEN_BY_RELEASE
+					   : HV_GEN_BY_FEATURES;
+}
+
+enum hv_tristate hv_hvo_param(enum hv_gen g, const struct hv_cmdline *cl, bool *rejected)
+{
+	*rejected = false;
+	if (!cl->hvo_param_present || g == HV_GEN_NONE) /* before 5.14 the kernel has no such parameter */
+		return HV_TRI_UNKNOWN;
+	const char *v = cl->hvo_param_text;
+	int on = -1;
+	switch (g) {
+	case HV_GEN_5_14:
+	case HV_GEN_5_18:
+		/* early_param, strcmp() against "on" and "off" only */
+		if (!cl->hvo_param_bare && !strcmp(v, "on"))
+			on = 1;
+		else if (!cl->hvo_param_bare && !strcmp(v, "off"))
+			on = 0;
+		break;
+	case HV_GEN_6_0:
+	case HV_GEN_6_11:
+	case HV_GEN_UNKNOWN: /* today's rules would reject a bare flag; 6.0-6.14 take it */
+		/* core_param(bool): param_set_bool() takes a bare flag as "1" */
+		if (cl->hvo_param_bare)
+			on = 1;
+		else if (hv_kstrtobool(v, &on) < 0)
+			on = -1;
+		break;
+	default:
+		/* 5.19 and 6.15+: early_param with kstrtobool(); NULL is -EINVAL */
+		if (cl->hvo_param_bare || hv_kstrtobool(v, &on) < 0)
+			on = -1;
+		break;
+	}
+	if (on < 0) {
+		*rejected = true;
+		return HV_TRI_UNKNOWN;
+	}
+	return on ? HV_YES : HV_NO;
 }
 
 uint64_t hv_vmemmap_bytes(uint64_t hpage, uint64_t page_size, uint64_t struct_page)

@@ -117,7 +117,12 @@ int hv_plan_from_host(const struct hv_host *h, const struct hv_model_opts *o, st
 	in->page_size = (uint64_t)page_size;
 	in->page_size_source = src == HV_SRC_OVERRIDE ? HV_PLAN_SRC_OPTION : HV_PLAN_SRC_HOST;
 
-	in->gen = hv_generation(h->kver_major, h->kver_minor);
+	struct hv_gen_info g;
+	long known_s = o && o->struct_page_size > 0 ? o->struct_page_size
+		       : h->btf_struct_page_size > 0 ? h->btf_struct_page_size
+						     : 0;
+	hv_host_generation(h, src == HV_SRC_OVERRIDE ? h->page_size : page_size, known_s, &g);
+	in->gen = g.gen;
 	in->gen_source = HV_PLAN_SRC_HOST;
 	if (in->gen == HV_GEN_UNKNOWN) {
 		in->gen = HV_GEN_6_15;

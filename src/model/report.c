@@ -17,8 +17,12 @@ static void hvo_state(const struct hv_host *h, struct hv_report *r)
 {
 	const struct hv_cmdline *cl = &h->cmdline;
 	r->hvo_sysctl = h->sysctl_hvo;
-	r->hvo_boot_param = cl->hvo_param;
+	r->hvo_boot_param = hv_hvo_param(r->gen, cl, &r->hvo_param_rejected);
+	r->hvo_param_bare = cl->hvo_param_present && cl->hvo_param_bare;
+	hv_copy(r->hvo_param_text, sizeof(r->hvo_param_text), cl->hvo_param_present ? cl->hvo_param_text : "");
 	r->hvo_default_on = h->kconfig.hvo_default_on;
+	/* 5.14-5.18 print "can free" only after checking HVO is enabled */
+	bool free_line = (h->bootlog.formats & HV_BLF_FREE) && r->gen >= HV_GEN_5_14 && r->gen <= HV_GEN_5_18;
 
 	if (h->kconfig.present && h->kconfig.hvo != HV_TRI_UNKNOWN) {
 		r->hvo_compiled = h->kconfig.hvo;
@@ -32,7 +36,8 @@ static void hvo_state(const struct hv_host *h, struct hv_report *r)
 				t = HV_YES;
 		if (t == HV_TRI_UNKNOWN && r->gen == HV_GEN_NONE)
 			t = HV_NO;
-		if (t == HV_TRI_UNKNOWN && hv_arch_supports_hvo(h->arch, h->kver_major, h->kver_minor) == HV_NO)
+		if (t == HV_TRI_UNKNOWN &&
+		    hv_arch_supports_hvo(h->arch, h->kver_major, h->kver_minor, h->kver_patch) == HV_NO)
 			t = HV_NO;
 		r->hvo_compiled = t;
 	}
@@ -40,7 +45,8 @@ static void hvo_state(const struct hv_host *h, struct hv_report *r)
 	/* At boot the parameter wins, else the config default (sysctl.vm.* on
 	 * the command line is applied after hugetlb_init: too late). */
 	bool def = h->kconfig.hvo_default_on == HV_YES;
-	r->hvo_at_boot = r->hvo_compiled == HV_YES && (cl->hvo_param == 1 || (cl->hvo_param == HV_UNKNOWN && def));
+	r->hvo_at_boot = r->hvo_compiled == HV_YES &&
+			 (free_line || r->hvo_boot_param == HV_YES || (r->hvo_boot_param == HV_TRI_UNKNOWN && def));
 	if (r->hvo_compiled != HV_YES)
 		r->hvo_active = false;
 	else if (h->sysctl_hvo != HV_UNKNOWN)
@@ -361,16 +367,24 @@ int hv_model_report(const struct hv_host *h, const struct hv_model_opts *opts, s
 {
 	memset(r, 0, sizeof(*r));
 	source(h, &r->src);
-	r->gen = hv_generation(h->kver_major, h->kver_minor);
-	r->kept_pages = r->gen == HV_GEN_UNKNOWN ? HV_UNKNOWN : hv_gen_kept_pages(r->gen);
-	if (r->gen == HV_GEN_UNKNOWN) {
-		/* Unknown release: today's rules, flagged as assumed. */
-		r->gen_assumed = true;
-		r->kept_pages = 1;
-	}
 	r->page_size = hv_model_page_size(h, opts, &r->page_size_source);
 	if (r->page_size < 4096 || !hv_is_pow2((uint64_t)r->page_size))
 		return hv_fail(EINVAL, "impossible base page size %ld", r->page_size);
+	struct hv_gen_info g;
+	long known_s = opts && opts->struct_page_size > 0 ? opts->struct_page_size
+		       : h->btf_struct_page_size > 0	  ? h->btf_struct_page_size
+							  : 0;
+	hv_host_generation(h, r->page_size, known_s, &g);
+	r->gen = g.gen;
+	r->gen_basis = g.basis;
+	r->release_gen = g.release_gen;
+	hv_copy(r->gen_evidence, sizeof(r->gen_evidence), g.evidence);
+	r->kept_pages = hv_gen_kept_pages(r->gen);
+	if (r->gen == HV_GEN_UNKNOWN) {
+		/* Unknown release, nothing shown: today's rules, flagged as assumed. */
+		r->gen_assumed = true;
+		r->kept_pages = 1;
+	}
 	r->struct_page_size = hv_model_struct_page(h, opts, r->gen, &r->struct_page_source);
 	if (r->struct_page_size < 8 || r->struct_page_size > 4096)
 		return hv_fail(EINVAL, "impossible struct page size %ld", r->struct_page_size);

@@ -12,9 +12,10 @@
 #include "hv_error.h"
 #include "parse.h"
 
-/* kstrtobool(): what 5.19+ accepts for hugetlb_free_vmemmap= (5.14-5.18
- * accepted only on/off; the model flags the difference). */
-static int kstrtobool(const char *v, int *out)
+/* The kernel's kstrtobool() (lib/kstrtox.c): what 5.19+ accepts for
+ * hugetlb_free_vmemmap= and core_param bools; the model applies each
+ * generation's own rule (hv_hvo_param()). */
+int hv_kstrtobool(const char *v, int *out)
 {
 	switch (v[0]) {
 	case 'y': case 'Y': case '1':
@@ -93,22 +94,16 @@ static int handle_param(struct hv_cmdline *cl, const char *name, const char *val
 	uint64_t size;
 	int b;
 	if (strcmp(name, "hugetlb_free_vmemmap") == 0) {
+		/* the last one wins: each sets the same variable */
+		cl->hvo_param_present = true;
+		cl->hvo_param_bare = !val;
 		snprintf(cl->hvo_param_text, sizeof(cl->hvo_param_text), "%s", val ? val : "");
-		if (!val) {
-			cl->hvo_param = HV_YES;
-			cl->hvo_param_invalid = false;
-		} else if (kstrtobool(val, &b) == 0) {
-			cl->hvo_param = b ? HV_YES : HV_NO;
-			cl->hvo_param_invalid = false;
-		} else {
-			cl->hvo_param_invalid = true;
-		}
 	} else if (strcmp(name, "memory_hotplug.memmap_on_memory") == 0) {
 		if (val && strcmp(val, "force") == 0)
 			cl->memmap_on_memory = 2;
 		else if (!val)
 			cl->memmap_on_memory = 1;
-		else if (kstrtobool(val, &b) == 0)
+		else if (hv_kstrtobool(val, &b) == 0)
 			cl->memmap_on_memory = b;
 	} else if (strcmp(name, "sysctl.vm.hugetlb_optimize_vmemmap") == 0 ||
 		   strcmp(name, "sysctl.vm/hugetlb_optimize_vmemmap") == 0) {
@@ -183,7 +178,6 @@ void hv_karg_split(const char *tok, size_t len, const char **name, size_t *name_
 int hv_parse_cmdline(const char *buf, size_t len, struct hv_cmdline *cl)
 {
 	memset(cl, 0, sizeof(*cl));
-	cl->hvo_param = HV_TRI_UNKNOWN;
 	cl->memmap_on_memory = HV_UNKNOWN;
 	cl->sysctl_hvo = HV_UNKNOWN;
 	cl->present = true;

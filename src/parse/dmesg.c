@@ -87,6 +87,7 @@ int hv_parse_dmesg_line(const char *line, size_t len, struct hv_bootlog *bl)
 		if (!(h = bl_hstate(bl, size)))
 			return bad(p);
 		h->freeable_pages = (int64_t)n;
+		bl->formats |= p[4] == 'f' ? HV_BLF_FREE : HV_BLF_OPTIMIZE;
 	} else if (strstr(p, " KiB vmemmap can be freed for a ")) {
 		/* "28 KiB vmemmap can be freed for a 2.00 MiB page" */
 		if (!take_until(p, " KiB vmemmap can be freed for a ", a, sizeof(a)))
@@ -99,6 +100,7 @@ int hv_parse_dmesg_line(const char *line, size_t len, struct hv_bootlog *bl)
 		if (!(h = bl_hstate(bl, size)))
 			return bad(p);
 		h->optimizable_kib = (int64_t)n;
+		bl->formats |= HV_BLF_KIB;
 	} else if (strstr(p, " invalid page(s) discarded")) {
 		/* "1.00 GiB page size: 1 invalid page(s) discarded" */
 		if (!take_until(p, " page size: ", a, sizeof(a)) ||
@@ -109,6 +111,7 @@ int hv_parse_dmesg_line(const char *line, size_t len, struct hv_bootlog *bl)
 		if (!(h = bl_hstate(bl, size)))
 			return bad(p);
 		h->discarded = (int64_t)n;
+		bl->formats |= HV_BLF_DISCARD;
 	} else if (strstr(p, "crosses page boundaries")) {
 		bl->struct_page_crosses = true;
 	}

@@ -11,7 +11,7 @@ void hv_kconfig_init(struct hv_kconfig *kc)
 {
 	memset(kc, 0, sizeof(*kc));
 	kc->hugetlb_page = kc->hvo = kc->hvo_default_on = HV_TRI_UNKNOWN;
-	kc->memmap_on_memory = kc->page_extension = HV_TRI_UNKNOWN;
+	kc->memmap_on_memory = kc->page_extension = kc->vmemmap_preinit = HV_TRI_UNKNOWN;
 	kc->page_size = HV_UNKNOWN;
 }
 
@@ -56,8 +56,11 @@ int hv_parse_kconfig_line(const char *line, size_t len, struct hv_kconfig *kc)
 
 	if (!strcmp(name, "HUGETLB_PAGE"))
 		set_tri(&kc->hugetlb_page, on);
-	else if (!strcmp(name, "HUGETLB_PAGE_OPTIMIZE_VMEMMAP") || !strcmp(name, "HUGETLB_PAGE_FREE_VMEMMAP"))
+	else if (!strcmp(name, "HUGETLB_PAGE_OPTIMIZE_VMEMMAP") || !strcmp(name, "HUGETLB_PAGE_FREE_VMEMMAP")) {
 		set_tri(&kc->hvo, on);
+		kc->hvo_symbol = name[13] == 'O' ? HV_KC_HVO_OPTIMIZE : HV_KC_HVO_FREE;
+	} else if (!strcmp(name, "ARCH_WANT_HUGETLB_VMEMMAP_PREINIT"))
+		set_tri(&kc->vmemmap_preinit, on);
 	else if (!strcmp(name, "HUGETLB_PAGE_OPTIMIZE_VMEMMAP_DEFAULT_ON") ||
 		 !strcmp(name, "HUGETLB_PAGE_FREE_VMEMMAP_DEFAULT_ON"))
 		set_tri(&kc->hvo_default_on, on);
@@ -102,7 +105,7 @@ void hv_kconfig_finish(struct hv_kconfig *kc)
 	kc->present = true;
 	/* In a present config an absent symbol means "not set". */
 	enum hv_tristate *all[] = {&kc->hugetlb_page, &kc->hvo, &kc->hvo_default_on, &kc->memmap_on_memory,
-				   &kc->page_extension};
+				   &kc->page_extension, &kc->vmemmap_preinit};
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (*all[i] == HV_TRI_UNKNOWN)
 			*all[i] = HV_NO;

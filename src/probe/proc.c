@@ -223,7 +223,7 @@ int hv_probe_cmdline(const struct hv_root *r, struct hv_host *h)
 	}
 	if (rc == -ENOENT) {
 		memset(&h->cmdline, 0, sizeof(h->cmdline));
-		h->cmdline.hvo_param = h->cmdline.memmap_on_memory = h->cmdline.sysctl_hvo = HV_UNKNOWN;
+		h->cmdline.memmap_on_memory = h->cmdline.sysctl_hvo = HV_UNKNOWN;
 		hv_note("%s is missing: boot parameters unknown", hv_root_name(r, "proc/cmdline"));
 		return 0;
 	}

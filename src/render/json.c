@@ -43,6 +43,10 @@ static json_t *kernel_obj(const struct hv_report *r)
 	json_object_set_new(k, "struct_page_size_source", json_string(hv_page_src_name(r->struct_page_source)));
 	json_object_set_new(k, "generation", json_string(hv_gen_name(r->gen)));
 	json_object_set_new(k, "generation_assumed", json_boolean(r->gen_assumed));
+	json_object_set_new(k, "generation_basis", json_string(hv_gen_basis_name(r->gen_basis)));
+	json_object_set_new(k, "generation_evidence", r->gen_evidence[0] ? str(r->gen_evidence) : json_null());
+	json_object_set_new(k, "release_generation",
+			    r->release_gen == HV_GEN_UNKNOWN ? json_null() : json_string(hv_gen_name(r->release_gen)));
 	json_object_set_new(k, "reserved_vmemmap_pages", num_or_null(r->kept_pages));
 	json_object_set_new(k, "config_source", h->config_present ? str(h->config_source) : json_null());
 	json_object_set_new(k, "boot_log_source", h->boot_log_present ? str(h->boot_log_source) : json_null());
@@ -56,6 +60,11 @@ static json_t *hvo_obj(const struct hv_report *r)
 	json_object_set_new(o, "sysctl", num_or_null(r->hvo_sysctl));
 	json_object_set_new(o, "boot_param",
 			    r->hvo_boot_param == HV_UNKNOWN ? json_null() : json_string(r->hvo_boot_param ? "on" : "off"));
+	json_object_set_new(o, "boot_param_text",
+			    r->hvo_boot_param == HV_UNKNOWN && !r->hvo_param_rejected ? json_null()
+			    : r->hvo_param_bare ? json_string("")
+						  : str(r->hvo_param_text));
+	json_object_set_new(o, "boot_param_rejected", json_boolean(r->hvo_param_rejected));
 	json_object_set_new(o, "default_on", tri(r->hvo_default_on));
 	json_object_set_new(o, "active", json_boolean(r->hvo_active));
 	json_object_set_new(o, "at_boot", json_boolean(r->hvo_at_boot));

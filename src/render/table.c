@@ -164,7 +164,8 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 #define SZ(buf, v) fmt_bytes(buf, sizeof(buf), (v), o->bytes)
 	fprintf(out, "Kernel:                %s %s, HVO rules of %s%s, keeps %d vmemmap page%s per hugepage\n",
 		h->release[0] ? h->release : "(unknown release)", h->arch[0] ? h->arch : "", hv_gen_name(r->gen),
-		r->gen_assumed ? " (assumed)" : "", r->kept_pages, r->kept_pages == 1 ? "" : "s");
+		r->gen_assumed ? " (assumed)" : r->gen_basis == HV_GEN_BY_FEATURES ? " (from its features)" : "",
+		r->kept_pages, r->kept_pages == 1 ? "" : "s");
 	if (h->cpu_model[0] || h->cpu_codename[0])
 		fprintf(out, "CPU:                   %s%s%s%s; 1G pages %s\n", h->cpu_model, h->cpu_codename[0] ? " (" : "",
 			h->cpu_codename, h->cpu_codename[0] ? ")" : "",
@@ -172,11 +173,17 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 	SZ(a, r->page_size);
 	fprintf(out, "Base page:             %s (%s); struct page %ld bytes (%s)\n", a,
 		hv_page_src_name(r->page_size_source), r->struct_page_size, hv_page_src_name(r->struct_page_source));
+	char param[96];
+	if (r->hvo_param_rejected)
+		snprintf(param, sizeof(param), "%s%s (rejected by this kernel)", r->hvo_param_bare ? "" : "=",
+			 r->hvo_param_text);
+	else
+		snprintf(param, sizeof(param), "%s",
+			 r->hvo_boot_param == HV_UNKNOWN ? " not set" : r->hvo_boot_param ? "=on" : "=off");
 	fprintf(out, "HVO:                   %s; vm.hugetlb_optimize_vmemmap %s; hugetlb_free_vmemmap%s%s; %s now\n",
 		r->hvo_compiled == HV_YES ? "built in" : r->hvo_compiled == HV_NO ? "not built" : "build unknown",
-		onoff(r->hvo_sysctl),
-		r->hvo_boot_param == HV_UNKNOWN ? " not set" : r->hvo_boot_param ? "=on" : "=off",
-		r->hvo_default_on == HV_YES ? " (default on)" : "", r->hvo_active ? "active" : "inactive");
+		onoff(r->hvo_sysctl), param, r->hvo_default_on == HV_YES ? " (default on)" : "",
+		r->hvo_active ? "active" : "inactive");
 	SZ(a, r->totals.hugetlb_bytes);
 	SZ(b, r->totals.vmemmap_bytes);
 	fprintf(out, "Hugetlb memory:        %s, described by %s of struct pages without HVO\n", a, b);

@@ -117,14 +117,15 @@ static void header(struct hv_frame *f, const struct hv_report *r, const struct h
 	if (!(l = newline(f)))
 		return;
 	put(l, HV_A_NORMAL, "Kernel: %s %s, HVO rules of %s%s, struct page %ld B (%s), base page %ld B",
-	    h->release[0] ? h->release : "?", h->arch, hv_gen_name(r->gen), r->gen_assumed ? " (assumed)" : "",
+	    h->release[0] ? h->release : "?", h->arch, hv_gen_name(r->gen),
+	    r->gen_assumed ? " (assumed)" : r->gen_basis == HV_GEN_BY_FEATURES ? " (from its features)" : "",
 	    r->struct_page_size, hv_page_src_name(r->struct_page_source), r->page_size);
 
 	if (!(l = newline(f)))
 		return;
 	put(l, HV_A_NORMAL, "HVO: compiled %s, sysctl %s, boot param %s%s, ", tri(r->hvo_compiled),
 	    r->hvo_sysctl == HV_UNKNOWN ? "absent" : r->hvo_sysctl ? "1" : "0",
-	    r->hvo_boot_param == HV_UNKNOWN ? "not set" : r->hvo_boot_param ? "on" : "off",
+	    r->hvo_param_rejected ? "rejected" : r->hvo_boot_param == HV_UNKNOWN ? "not set" : r->hvo_boot_param ? "on" : "off",
 	    r->hvo_default_on == HV_YES ? " (default on)" : "");
 	put(l, r->hvo_active ? HV_A_NORMAL : HV_A_WARN, "%s", r->hvo_active ? "active" : "inactive");
 

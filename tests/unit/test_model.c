@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -41,14 +42,21 @@ static void test_generation(void **state)
 static void test_arch(void **state)
 {
 	(void)state;
-	assert_int_equal(hv_arch_supports_hvo("x86_64", 5, 14), HV_YES);
-	assert_int_equal(hv_arch_supports_hvo("x86_64", 5, 13), HV_NO);
-	assert_int_equal(hv_arch_supports_hvo("aarch64", 6, 1), HV_YES);
-	assert_int_equal(hv_arch_supports_hvo("aarch64", 6, 3), HV_NO);
-	assert_int_equal(hv_arch_supports_hvo("s390x", 6, 18), HV_NO);
-	assert_int_equal(hv_arch_supports_hvo("riscv64", 6, 4), HV_YES);
-	assert_int_equal(hv_arch_supports_hvo("ppc64le", 6, 6), HV_NO);
-	assert_int_equal(hv_arch_supports_hvo("", 6, 6), HV_TRI_UNKNOWN);
+	assert_int_equal(hv_arch_supports_hvo("x86_64", 5, 14, 0), HV_YES);
+	assert_int_equal(hv_arch_supports_hvo("x86_64", 5, 13, 0), HV_NO);
+	/* arm64: off in 6.3, and in 6.1 from 6.1.16 (stable backport) */
+	assert_int_equal(hv_arch_supports_hvo("aarch64", 6, 1, 15), HV_YES);
+	assert_int_equal(hv_arch_supports_hvo("aarch64", 6, 1, 16), HV_NO);
+	assert_int_equal(hv_arch_supports_hvo("aarch64", 6, 1, HV_UNKNOWN), HV_TRI_UNKNOWN);
+	assert_int_equal(hv_arch_supports_hvo("aarch64", 6, 0, 5), HV_YES);
+	assert_int_equal(hv_arch_supports_hvo("aarch64", 6, 3, 0), HV_NO);
+	assert_int_equal(hv_arch_supports_hvo("s390x", 6, 18, 0), HV_NO);
+	/* s390: the maintained stable branches got the 6.18 disable */
+	assert_int_equal(hv_arch_supports_hvo("s390x", 6, 12, 40), HV_TRI_UNKNOWN);
+	assert_int_equal(hv_arch_supports_hvo("s390x", 6, 4, 0), HV_YES);
+	assert_int_equal(hv_arch_supports_hvo("riscv64", 6, 4, 0), HV_YES);
+	assert_int_equal(hv_arch_supports_hvo("ppc64le", 6, 6, 0), HV_NO);
+	assert_int_equal(hv_arch_supports_hvo("", 6, 6, 0), HV_TRI_UNKNOWN);
 }
 
 /* doc/kernel-rules.md, "Per-hugepage arithmetic", worked numbers: base, hugepage, saved with 1 kept, with 2 kept. */
@@ -155,7 +163,7 @@ static struct hv_host *host_618(void)
 	h->sysctl_hvo = 1;
 	h->memmap_on_memory_now = 0;
 	h->cmdline.present = true;
-	h->cmdline.hvo_param = HV_UNKNOWN;
+	h->cmdline.hvo_param_present = false;
 	h->cmdline.memmap_on_memory = HV_UNKNOWN;
 	h->cmdline.sysctl_hvo = HV_UNKNOWN;
 	h->kconfig.present = true;
@@ -177,6 +185,14 @@ static void set_pool(struct hv_host *h, int i, int64_t nr)
 {
 	h->hstates[i].nr = h->hstates[i].free = nr;
 	h->hstates[i].nodes[0].nr = h->hstates[i].nodes[0].free = nr;
+}
+
+/* hugetlb_free_vmemmap=V on h's command line; NULL: a bare flag */
+static void set_hvo_param(struct hv_host *h, const char *v)
+{
+	h->cmdline.hvo_param_present = true;
+	h->cmdline.hvo_param_bare = !v;
+	snprintf(h->cmdline.hvo_param_text, sizeof(h->cmdline.hvo_param_text), "%s", v ? v : "");
 }
 
 static const struct hv_finding *finding(const struct hv_report *r, const char *id)
@@ -442,7 +458,7 @@ static void test_boot_pool_findings(void **state)
 	assert_non_null(finding(r, "boot-pool-short"));
 	/* HVO off at boot: boot pools never optimized */
 	assert_non_null(finding(r, "boot-pools-unoptimized"));
-	h->cmdline.hvo_param = 1;
+	set_hvo_param(h, "on");
 	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_null(finding(r, "boot-pools-unoptimized"));
 	assert_true(r->hvo_at_boot);
@@ -562,16 +578,16 @@ static void test_findings_advice(void **state)
 	assert_non_null(f);
 	assert_non_null(strstr(f->message, "sysctl.d"));
 	assert_non_null(strstr(f->fix, "--hvo on --persist"));
-	h->cmdline.hvo_param = 1;
+	set_hvo_param(h, "on");
 	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_null(finding(r, "hvo-not-persistent"));
 	/* sysctl.vm.hugetlb_optimize_vmemmap= on the command line sets it at boot, over the parameter */
-	h->cmdline.hvo_param = 0;
+	set_hvo_param(h, "off");
 	h->cmdline.sysctl_hvo = 1;
 	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_null(finding(r, "hvo-not-persistent"));
 	h->cmdline.sysctl_hvo = 0;
-	h->cmdline.hvo_param = 1;
+	set_hvo_param(h, "on");
 	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	f = finding(r, "hvo-not-persistent");
 	assert_non_null(f);

@@ -275,7 +275,7 @@ static void test_model_realized_overflow(void **state)
 	h->sysctl_hvo = 1;
 	h->kconfig.present = true;
 	h->kconfig.hvo = HV_YES;
-	h->cmdline.hvo_param = h->cmdline.memmap_on_memory = h->cmdline.sysctl_hvo = HV_UNKNOWN;
+	h->cmdline.memmap_on_memory = h->cmdline.sysctl_hvo = HV_UNKNOWN;
 	h->memmap_on_memory_now = HV_UNKNOWN;
 	h->memblocks.block_size = 128 << 20;
 	h->memblocks.present = 8; /* baseline: 1 GiB / 4 KiB * 64 / 4 KiB = 4096 pages */

@@ -77,7 +77,9 @@ static void test_cmdline(void **state)
 				  "hugepages=4 hugepagesz=2M hugepages=0:100,1:28 memory_hotplug.memmap_on_memory=1 quiet\n",
 				  &cl),
 			 0);
-	assert_int_equal(cl.hvo_param, 1);
+	assert_true(cl.hvo_param_present);
+	assert_false(cl.hvo_param_bare);
+	assert_string_equal(cl.hvo_param_text, "on");
 	assert_int_equal(cl.memmap_on_memory, 1);
 	assert_int_equal(cl.default_hugepagesz, 1ull << 30);
 	assert_int_equal(cl.npools, 2);
@@ -92,20 +94,23 @@ static void test_cmdline(void **state)
 	/* first hugepages= without a size means the default size */
 	assert_int_equal(PARSE_CL("hugepages=16 hugetlb_free_vmemmap=off", &cl), 0);
 	assert_int_equal(cl.pools[0].size, 0);
-	assert_int_equal(cl.hvo_param, 0);
+	assert_string_equal(cl.hvo_param_text, "off");
 	/* kstrtobool forms, last one wins; after "--" it is init's */
 	assert_int_equal(PARSE_CL("hugetlb_free_vmemmap=Y hugetlb_free_vmemmap=0 -- hugetlb_free_vmemmap=on", &cl), 0);
-	assert_int_equal(cl.hvo_param, 0);
+	assert_string_equal(cl.hvo_param_text, "0");
 	/* quotes group */
 	assert_int_equal(PARSE_CL("foo=\"a b\" hugetlb-free-vmemmap=on", &cl), 0);
-	assert_int_equal(cl.hvo_param, 1);
+	assert_string_equal(cl.hvo_param_text, "on");
 	/* garbage is reported, the rest still counts */
 	assert_true(PARSE_CL("hugepagesz=banana hugepages=x hugetlb_free_vmemmap=on", &cl) < 0);
-	assert_int_equal(cl.hvo_param, 1);
+	assert_string_equal(cl.hvo_param_text, "on");
+	/* kept as written: the model judges it per kernel generation */
 	assert_int_equal(PARSE_CL("hugetlb_free_vmemmap=maybe", &cl), 0);
-	assert_true(cl.hvo_param_invalid);
+	assert_string_equal(cl.hvo_param_text, "maybe");
+	assert_int_equal(PARSE_CL("hugetlb_free_vmemmap", &cl), 0);
+	assert_true(cl.hvo_param_present && cl.hvo_param_bare);
 	assert_int_equal(PARSE_CL("", &cl), 0);
-	assert_int_equal(cl.hvo_param, HV_UNKNOWN);
+	assert_false(cl.hvo_param_present);
 }
 
 static void test_dmesg(void **state)

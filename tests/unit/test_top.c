@@ -111,7 +111,7 @@ static struct hv_host *host(int64_t nr2m, int64_t free2m)
 	h->sysctl_hvo = 0;
 	h->memmap_on_memory_now = 0;
 	h->cmdline.present = true;
-	h->cmdline.hvo_param = HV_UNKNOWN;
+	h->cmdline.hvo_param_present = false;
 	h->cmdline.memmap_on_memory = HV_UNKNOWN;
 	h->cmdline.sysctl_hvo = HV_UNKNOWN;
 	h->kconfig.present = true;
