@@ -111,6 +111,7 @@ struct hv_bootlog {
 	char source[256];
 	bool struct_page_crosses; /* 5.14-5.19 "crosses page boundaries" */
 	unsigned formats;	  /* HV_BLF_* seen */
+	int64_t page_ext_bytes;	  /* "allocated N bytes of page_ext" (mm/page_ext.c); HV_UNKNOWN none */
 	int nhstates;
 	struct hv_bootlog_hstate hstates[HV_MAX_HSTATES];
 };
@@ -124,6 +125,30 @@ struct hv_meminfo {
 struct hv_memblocks {
 	int64_t block_size; /* bytes */
 	int64_t present;    /* memoryN directories: present blocks, online or not */
+	/* the memory section size, from one block's phys_index (its first
+	 * section number): block_size / (phys_index / N); HV_UNKNOWN when
+	 * only memory0 exists or the figures do not divide */
+	int64_t section_size;
+};
+
+/* The physical ranges of System RAM (inclusive ends, sorted), which tell
+ * the present sections where a memory block spans several (doc/kernel-
+ * rules.md, "Baseline: memory blocks and sections"). */
+#define HV_MAX_RAM_RANGES 1024
+enum hv_ram_src { HV_RAM_NONE = 0, HV_RAM_IOMEM, HV_RAM_FIRMWARE };
+struct hv_ram_ranges {
+	enum hv_ram_src source;
+	char why[160]; /* with HV_RAM_NONE: why neither could be used ("" not read) */
+	int n;
+	struct {
+		uint64_t start, end;
+	} r[HV_MAX_RAM_RANGES];
+};
+
+/* Memmap the System RAM baseline does not hold but the 6.11+ counters
+ * do (doc/kernel-rules.md, "Memmap counters"). */
+struct hv_extra_memmap {
+	int64_t zone_device_pages; /* zoneinfo "zone Device" spanned, all nodes; HV_UNKNOWN unread */
 };
 
 struct hv_host {
@@ -140,6 +165,8 @@ struct hv_host {
 	struct hv_meminfo meminfo;
 	int64_t nr_memmap_pages, nr_memmap_boot_pages; /* HV_UNKNOWN before 6.11 */
 	struct hv_memblocks memblocks;
+	struct hv_ram_ranges ram; /* read only where a block spans several sections */
+	struct hv_extra_memmap extra;
 
 	int sysctl_hvo;		  /* /proc/sys/vm/hugetlb_optimize_vmemmap: HV_UNKNOWN absent */
 	int memmap_on_memory_now; /* module parameter: HV_UNKNOWN absent, 0, 1, 2 force */

@@ -54,6 +54,17 @@ struct hv_gen_info {
  * figures tell 2 kept pages from 1. */
 void hv_host_generation(const struct hv_host *h, long page_size, long struct_page, struct hv_gen_info *g);
 
+/* The memory the boot memmap covers: present memory sections (doc/kernel-
+ * rules.md, "Baseline: memory blocks and sections").  HV_MEM_BLOCKS when
+ * each block is one section (or their size is not known apart), HV_MEM_
+ * SECTIONS when counted from the System RAM ranges, HV_MEM_APPROX when a
+ * block spans several sections and no ranges tell which are present
+ * (then *bytes is the blocks' upper bound and *why says why). */
+enum hv_mem_basis { HV_MEM_UNKNOWN = 0, HV_MEM_BLOCKS, HV_MEM_SECTIONS, HV_MEM_APPROX };
+const char *hv_mem_basis_name(enum hv_mem_basis b);
+enum hv_mem_basis hv_host_memmap_memory(const struct hv_host *h, uint64_t *bytes, int64_t *sections, char *why,
+					size_t cap);
+
 /* hugetlb_free_vmemmap= as generation g's kernel parses it: HV_YES/HV_NO,
  * or HV_TRI_UNKNOWN when absent or rejected (*rejected set: the kernel
  * keeps its default). */
@@ -127,6 +138,9 @@ struct hv_report_totals {
 	/* memmap now (nr_memmap_pages + nr_memmap_boot_pages) and its baseline,
 	 * in bytes: HV_UNKNOWN without the counters or the baseline */
 	int64_t memmap_bytes, memmap_baseline_bytes;
+	/* the baseline's parts: System RAM, page_ext, ZONE_DEVICE (HV_UNKNOWN) */
+	int64_t memmap_ram_bytes, memmap_page_ext_bytes, memmap_device_bytes;
+	int64_t section_bytes; /* the section size counted; HV_UNKNOWN when by blocks */
 	int64_t used_pages, resv_pages; /* over all pools (saturated) */
 };
 
@@ -167,7 +181,15 @@ struct hv_report {
 	bool hvo_active;    /* new allocations are optimized now */
 	bool hvo_at_boot;   /* boot-time pools were optimized */
 
-	int64_t memmap_baseline_pages; /* HV_UNKNOWN */
+	int64_t memmap_baseline_pages; /* HV_UNKNOWN; the sum of the three below */
+	int64_t memmap_ram_pages;      /* of System RAM: present sections (or blocks) */
+	int64_t memmap_page_ext_pages; /* page_ext (boot log); 0 when none */
+	int64_t memmap_device_pages;   /* ZONE_DEVICE; 0 when none, HV_UNKNOWN when its mode is unknown */
+	int64_t zone_device_bytes;     /* ZONE_DEVICE memory; HV_UNKNOWN when zoneinfo was not read */
+	enum hv_mem_basis memmap_basis;
+	int64_t ram_sections;	       /* present sections counted; HV_UNKNOWN */
+	int64_t section_size;	       /* bytes, with HV_MEM_SECTIONS; else HV_UNKNOWN */
+	enum hv_ram_src ram_source;    /* where the System RAM ranges came from */
 	int64_t memmap_pages, memmap_boot_pages;
 	int64_t realized_savings_bytes; /* HV_UNKNOWN before 6.11 */
 	/* Why the current savings are not measured (assumed or unknown): what

@@ -33,6 +33,15 @@ int hv_parse_meminfo(const char *buf, size_t len, struct hv_meminfo *mi);
 /* Finds nr_memmap_pages / nr_memmap_boot_pages (left HV_UNKNOWN when absent). */
 int hv_parse_vmstat(const char *buf, size_t len, int64_t *memmap_pages, int64_t *memmap_boot_pages);
 
+/* /proc/iomem's top-level System RAM ranges into *rr, sorted; -EACCES when
+ * every address is 0 (read without root). */
+int hv_parse_iomem(const char *buf, size_t len, struct hv_ram_ranges *rr);
+/* One range (a /sys/firmware/memmap entry); hv_ram_sort() after the last. */
+int hv_ram_add(struct hv_ram_ranges *rr, uint64_t start, uint64_t end);
+void hv_ram_sort(struct hv_ram_ranges *rr);
+/* The sum of "zone Device" spanned pages over the nodes of /proc/zoneinfo. */
+int hv_parse_zoneinfo_device(const char *buf, size_t len, int64_t *pages);
+
 int hv_parse_cmdline(const char *buf, size_t len, struct hv_cmdline *cl);
 /* lib/kstrtox.c kstrtobool(): y/n, 1/0, on/off by their first letters; 0 or -EINVAL. */
 int hv_kstrtobool(const char *v, int *out);

@@ -45,7 +45,7 @@ struct hv_plan_base_pool {
 };
 
 enum hv_plan_src { HV_PLAN_SRC_DEFAULT = 0, HV_PLAN_SRC_OPTION, HV_PLAN_SRC_HOST };
-enum hv_plan_mem_src { HV_PLAN_MEM_OPTION = 0, HV_PLAN_MEM_BLOCKS, HV_PLAN_MEM_MEMINFO };
+enum hv_plan_mem_src { HV_PLAN_MEM_OPTION = 0, HV_PLAN_MEM_BLOCKS, HV_PLAN_MEM_MEMINFO, HV_PLAN_MEM_SECTIONS };
 
 struct hv_plan_input {
 	uint64_t memory; /* bytes; 0 = not given */

@@ -241,10 +241,24 @@ static void build(struct src *s, struct hv_host *h)
 	kc->hvo_symbol = u8(s) % 3;
 	kc->vmemmap_preinit = tri(s);
 
+	/* the layout that makes the baseline section-exact */
+	h->memblocks.section_size = u8(s) & 1 ? (int64_t)128 << 20 : HV_UNKNOWN;
+	h->ram.source = (enum hv_ram_src)(u8(s) % 3);
+	h->ram.n = h->ram.source ? u8(s) % 8 : 0;
+	uint64_t at = 0;
+	for (int i = 0; i < h->ram.n; i++) {
+		at += (uint64_t)u8(s) << 27;
+		h->ram.r[i].start = at;
+		at += ((uint64_t)u8(s) << 26) + 4095;
+		h->ram.r[i].end = at;
+	}
+	h->extra.zone_device_pages = u8(s) & 1 ? count(s) : HV_UNKNOWN;
+
 	struct hv_bootlog *bl = &h->bootlog;
 	bl->present = u8(s) & 1;
 	bl->struct_page_crosses = u8(s) & 1;
 	bl->formats = u8(s) & 15;
+	bl->page_ext_bytes = u8(s) & 1 ? ucount(s) : HV_UNKNOWN;
 	bl->nhstates = u8(s) % (HV_MAX_HSTATES + 1);
 	for (int i = 0; i < bl->nhstates; i++) {
 		struct hv_bootlog_hstate *b = &bl->hstates[i];

@@ -223,8 +223,9 @@ static void counters_unexplained(struct hv_report *r)
 	sz((uint64_t)r->realized_savings_bytes, a);
 	sz(r->total_savings_possible, b);
 	if ((f = add(r, "counters-unexplained", HV_SEV_INFO, false))) {
-		MSG(f, "the memmap counters show %s freed, more than the %s the pools can explain (memory hot-remove, "
-		       "page_ext or a kernel this tool does not know)", a, b);
+		MSG(f, "the memmap counters show %s freed, more than the %s the pools can explain (hugepages being freed "
+		       "right now, whose vmemmap the kernel restores in the background; memory whose memmap the counters "
+		       "leave out; or a kernel this tool does not know)", a, b);
 		FIX(f, "none needed; per-size current savings are left unknown");
 	}
 }

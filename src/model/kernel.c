@@ -8,6 +8,7 @@
 
 #include "model.h"
 #include "parse.h"
+#include "strutil.h"
 
 #define KV(a, b) ((a) * 1000 + (b))
 
@@ -319,22 +320,118 @@ static long struct_page_from_bootlog(const struct hv_host *h, long page_size, in
 	return found;
 }
 
-/* S from the memmap counters, valid only while no page is optimized: then
- * the counters hold exactly the baseline memmap of all present blocks. */
-static long struct_page_from_vmstat(const struct hv_host *h, long page_size)
+const char *hv_mem_basis_name(enum hv_mem_basis b)
 {
-	if (h->nr_memmap_pages < 0 || h->memblocks.present <= 0 || h->memblocks.block_size <= 0)
+	return b == HV_MEM_BLOCKS ? "blocks" : b == HV_MEM_SECTIONS ? "sections" : b == HV_MEM_APPROX ? "approximate" : "unknown";
+}
+
+/* Present sections from the System RAM ranges (sorted); -1 when they
+ * contradict the blocks (their blocks are not the present ones in number). */
+static int64_t count_sections(const struct hv_host *h, uint64_t section)
+{
+	const struct hv_ram_ranges *rr = &h->ram;
+	uint64_t per_block = (uint64_t)h->memblocks.block_size / section;
+	uint64_t n = 0, blocks = 0, last = 0, last_block = 0;
+	bool any = false;
+	for (int i = 0; i < rr->n; i++) {
+		uint64_t a = rr->r[i].start / section, b = rr->r[i].end / section;
+		if (any && a <= last)
+			a = last + 1; /* a section shared with the previous range counts once */
+		if (any && b <= last)
+			continue;
+		uint64_t ba = a / per_block, bb = b / per_block;
+		if (any && ba == last_block)
+			ba++;
+		n += b - a + 1;
+		blocks += bb >= ba ? bb - ba + 1 : 0;
+		last = b;
+		last_block = bb;
+		any = true;
+		if (n > (uint64_t)1 << 40)
+			return -1;
+	}
+	return any && blocks == (uint64_t)h->memblocks.present ? (int64_t)n : -1;
+}
+
+enum hv_mem_basis hv_host_memmap_memory(const struct hv_host *h, uint64_t *bytes, int64_t *sections, char *why,
+					size_t cap)
+{
+	const struct hv_memblocks *mb = &h->memblocks;
+	*bytes = 0;
+	*sections = HV_UNKNOWN;
+	if (why && cap)
+		why[0] = '\0';
+	if (mb->block_size <= 0 || mb->present <= 0 ||
+	    __builtin_mul_overflow((uint64_t)mb->present, (uint64_t)mb->block_size, bytes))
+		return HV_MEM_UNKNOWN;
+	/* x86_64 sections are 128 MiB (SECTION_SIZE_BITS 27) when no
+	 * phys_index tells */
+	int64_t section = mb->section_size > 0 ? mb->section_size
+			  : !strcmp(h->arch, "x86_64") ? (int64_t)128 << 20
+						       : HV_UNKNOWN;
+	if (section > mb->block_size || (section > 0 && mb->block_size % section))
+		section = HV_UNKNOWN; /* a block holds whole sections: these figures are not a kernel's */
+	if (section == mb->block_size || section <= 0) { /* unknown: one block is all there is to go by */
+		*sections = mb->present;
+		return HV_MEM_BLOCKS;
+	}
+	if (section > 0 && h->ram.source != HV_RAM_NONE) {
+		int64_t n = count_sections(h, (uint64_t)section);
+		if (n > 0) {
+			*sections = n;
+			*bytes = (uint64_t)n * (uint64_t)section;
+			return HV_MEM_SECTIONS;
+		}
+		if (why)
+			snprintf(why, cap, "the System RAM ranges of %s do not match the %lld present memory blocks",
+				 h->ram.source == HV_RAM_IOMEM ? "proc/iomem" : "sys/firmware/memmap",
+				 (long long)mb->present);
+		return HV_MEM_APPROX;
+	}
+	if (why) {
+		char b[16], s[16];
+		hv_fmt_size((uint64_t)mb->block_size, b, sizeof(b));
+		if (section > 0)
+			hv_fmt_size((uint64_t)section, s, sizeof(s));
+		else
+			snprintf(s, sizeof(s), "unknown");
+		snprintf(why, cap,
+			 "memory blocks are %s but sections %s, and a block with holes (the PCI hole, the end of RAM) "
+			 "is counted whole: %s; run as root or take a snapshot as root (it copies proc/iomem)",
+			 b, s, h->ram.why[0] ? h->ram.why : "no System RAM ranges were read");
+	}
+	return HV_MEM_APPROX;
+}
+
+/* S from the memmap counters, valid only while no page is optimized and
+ * nothing but System RAM has memmap: then the counters hold exactly the
+ * memmap of the present sections. */
+static long struct_page_from_vmstat(const struct hv_host *h, enum hv_gen gen, long page_size)
+{
+	uint64_t mem;
+	int64_t sections;
+	if (h->nr_memmap_pages < 0 || h->nr_memmap_boot_pages < 0)
+		return 0;
+	enum hv_mem_basis basis = hv_host_memmap_memory(h, &mem, &sections, NULL, 0);
+	if (basis != HV_MEM_BLOCKS && basis != HV_MEM_SECTIONS)
+		return 0;
+	if (h->bootlog.page_ext_bytes > 0 || h->extra.zone_device_pages > 0)
 		return 0;
 	for (int i = 0; i < h->nhstates; i++)
 		if (h->hstates[i].nr != 0)
 			return 0;
 	unsigned __int128 pages = (unsigned __int128)(uint64_t)(h->nr_memmap_pages + h->nr_memmap_boot_pages) *
 				  (uint64_t)page_size * (uint64_t)page_size;
-	unsigned __int128 mem = (unsigned __int128)(uint64_t)h->memblocks.present * (uint64_t)h->memblocks.block_size;
 	if (!mem || pages % mem)
 		return 0;
 	unsigned __int128 s = pages / mem;
-	return s >= 16 && s <= 1024 ? (long)s : 0;
+	if (s < 16 || s > 1024)
+		return 0;
+	/* 6.0+ registers the sysctl only when some size is optimizable, which
+	 * needs a power-of-two S: a figure that says otherwise is wrong */
+	if (h->sysctl_hvo != HV_UNKNOWN && gen >= HV_GEN_6_0 && !hv_is_pow2((uint64_t)s))
+		return 0;
+	return (long)s;
 }
 
 long hv_model_page_size(const struct hv_host *h, const struct hv_model_opts *o, enum hv_page_src *src)
@@ -372,7 +469,7 @@ long hv_model_struct_page(const struct hv_host *h, const struct hv_model_opts *o
 		*src = HV_SRC_DMESG;
 		return s;
 	}
-	if (page_size > 0 && (s = struct_page_from_vmstat(h, page_size)) > 0) {
+	if (page_size > 0 && (s = struct_page_from_vmstat(h, gen, page_size)) > 0) {
 		*src = HV_SRC_VMSTAT;
 		return s;
 	}

@@ -17,15 +17,16 @@ static void spread(int64_t nr[], int64_t total, int nodes)
 		nr[n] = total / nodes + (n < total % nodes);
 }
 
-/* Memory is what the memmap covers: present blocks x block size, else
- * MemTotal. */
+/* Memory is what the memmap covers: the present sections (blocks, where
+ * a block is one section), else MemTotal. */
 static int host_memory(const struct hv_host *h, struct hv_plan_input *in)
 {
 	uint64_t mem;
-	if (h->memblocks.present > 0 && h->memblocks.block_size > 0 &&
-	    !__builtin_mul_overflow((uint64_t)h->memblocks.present, (uint64_t)h->memblocks.block_size, &mem)) {
+	int64_t sections;
+	enum hv_mem_basis b = hv_host_memmap_memory(h, &mem, &sections, NULL, 0);
+	if (b == HV_MEM_BLOCKS || b == HV_MEM_SECTIONS) {
 		in->memory = mem;
-		in->memory_source = HV_PLAN_MEM_BLOCKS;
+		in->memory_source = b == HV_MEM_SECTIONS ? HV_PLAN_MEM_SECTIONS : HV_PLAN_MEM_BLOCKS;
 	} else if (h->meminfo.mem_total_kib > 0 && (uint64_t)h->meminfo.mem_total_kib <= UINT64_MAX / 1024) {
 		in->memory = (uint64_t)h->meminfo.mem_total_kib * 1024;
 		in->memory_source = HV_PLAN_MEM_MEMINFO;

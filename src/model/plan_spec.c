@@ -202,5 +202,8 @@ const char *hv_plan_src_name(enum hv_plan_src s)
 
 const char *hv_plan_mem_src_name(enum hv_plan_mem_src s)
 {
-	return s == HV_PLAN_MEM_BLOCKS ? "memory_blocks" : s == HV_PLAN_MEM_MEMINFO ? "meminfo" : "option";
+	return s == HV_PLAN_MEM_BLOCKS	   ? "memory_blocks"
+	       : s == HV_PLAN_MEM_SECTIONS ? "memory_sections"
+	       : s == HV_PLAN_MEM_MEMINFO  ? "meminfo"
+					   : "option";
 }

@@ -113,13 +113,37 @@ __attribute__((format(printf, 2, 3))) static void why(struct hv_report *r, const
 	va_end(ap);
 }
 
-/* Baseline memmap of all present memory blocks, or the reason it is unknown
- * in r->savings_note. Whatever the counters say, a wrong baseline would
- * show as stale pages or negative savings: it must be complete. */
+/* pages * page size as printed: HV_UNKNOWN when unknown or beyond INT64_MAX */
+static int64_t pages_bytes(int64_t pages, long page_size)
+{
+	int64_t v;
+	if (pages == HV_UNKNOWN || __builtin_mul_overflow(pages, (int64_t)page_size, &v))
+		return HV_UNKNOWN;
+	return v;
+}
+
+/* DIV_ROUND_UP(bytes of struct page for pages of memory, page size) */
+static int64_t memmap_pages_of(unsigned __int128 mem, long page_size, long struct_page)
+{
+	unsigned __int128 bytes = mem / (uint64_t)page_size * (uint64_t)struct_page;
+	unsigned __int128 pages = (bytes + (uint64_t)page_size - 1) / (uint64_t)page_size;
+	return pages > INT64_MAX / 4 ? HV_UNKNOWN : (int64_t)pages;
+}
+
+/* What the 6.11+ counters hold with no page optimized (doc/kernel-rules.md,
+ * "Memmap counters", "Baseline: memory blocks and sections"): the memmap
+ * of the present System RAM sections, page_ext, and ZONE_DEVICE memory.
+ * Unknown, with the reason in r->savings_note, unless every part is
+ * known: a wrong baseline would show as stale pages or negative savings. */
 static void baseline(const struct hv_host *h, struct hv_report *r)
 {
 	const struct hv_memblocks *mb = &h->memblocks;
-	r->memmap_baseline_pages = HV_UNKNOWN;
+	r->memmap_baseline_pages = r->memmap_ram_pages = r->memmap_device_pages = HV_UNKNOWN;
+	r->memmap_page_ext_pages = 0;
+	r->ram_sections = r->section_size = HV_UNKNOWN;
+	r->zone_device_bytes = HV_UNKNOWN;
+	if (h->extra.zone_device_pages >= 0)
+		r->zone_device_bytes = pages_bytes(h->extra.zone_device_pages, r->page_size);
 	if (mb->block_size <= 0) {
 		why(r, "sys/devices/system/memory/block_size_bytes is missing, so the baseline memmap the counters are "
 		       "compared with is unknown");
@@ -130,12 +154,24 @@ static void baseline(const struct hv_host *h, struct hv_report *r)
 		       "compared with is unknown");
 		return;
 	}
-	unsigned __int128 mem = (unsigned __int128)(uint64_t)mb->present * (uint64_t)mb->block_size;
-	/* Present blocks hold all memory the kernel manages, reserved included:
-	 * fewer bytes than MemTotal means directories are missing. */
-	if (h->meminfo.mem_total_kib > 0 && mem < (unsigned __int128)(uint64_t)h->meminfo.mem_total_kib * 1024) {
+	uint64_t mem;
+	char reason[300];
+	r->memmap_basis = hv_host_memmap_memory(h, &mem, &r->ram_sections, reason, sizeof(reason));
+	r->section_size = HV_UNKNOWN;
+	r->ram_source = h->ram.source;
+	if (r->memmap_basis == HV_MEM_SECTIONS)
+		r->section_size = (int64_t)(mem / (uint64_t)r->ram_sections);
+	if (r->memmap_basis == HV_MEM_APPROX) {
+		why(r, "the baseline memmap is approximate (%s), so realized savings, stale pages and the memmap baseline "
+		       "are not measured",
+		    reason);
+		return;
+	}
+	/* Present memory holds all memory the kernel manages, reserved
+	 * included: fewer bytes than MemTotal means directories are missing. */
+	if (h->meminfo.mem_total_kib > 0 && (unsigned __int128)mem < (unsigned __int128)(uint64_t)h->meminfo.mem_total_kib * 1024) {
 		char a[16], b[16];
-		hv_fmt_size((uint64_t)mem, a, sizeof(a));
+		hv_fmt_size(mem, a, sizeof(a));
 		hv_fmt_size((uint64_t)h->meminfo.mem_total_kib * 1024, b, sizeof(b));
 		why(r, "the %lld memoryN director%s under sys/devices/system/memory hold %s, less than MemTotal (%s): "
 		       "memory blocks are missing, so the baseline memmap is unknown",
@@ -147,12 +183,29 @@ static void baseline(const struct hv_host *h, struct hv_report *r)
 		       "memmap is unknown");
 		return;
 	}
-	unsigned __int128 bytes = mem / (uint64_t)r->page_size * (uint64_t)r->struct_page_size;
-	if (bytes % (uint64_t)r->page_size || bytes / (uint64_t)r->page_size > INT64_MAX / 2) {
-		why(r, "the memory blocks give a baseline memmap that is not a whole number of pages, so it is unknown");
+	r->memmap_ram_pages = memmap_pages_of(mem, r->page_size, r->struct_page_size);
+	if (h->bootlog.page_ext_bytes > 0)
+		r->memmap_page_ext_pages = h->bootlog.page_ext_bytes / r->page_size +
+					   (h->bootlog.page_ext_bytes % r->page_size != 0); /* whole pages */
+	if (h->extra.zone_device_pages > 0) {
+		/* a raw or fsdax namespace with its memmap in RAM adds all of
+		 * it, device-dax only its deduplicated pages, an altmap none:
+		 * without the mode the share is unknown */
+		char a[16];
+		hv_fmt_size((uint64_t)r->zone_device_bytes, a, sizeof(a));
+		why(r, "%s of ZONE_DEVICE memory (persistent memory or device memory, proc/zoneinfo) adds up to %lld pages "
+		       "of memmap to the counters, depending on its mode: the baseline is not known exactly, so realized "
+		       "savings are not measured",
+		    a, (long long)memmap_pages_of((unsigned __int128)(uint64_t)r->zone_device_bytes, r->page_size,
+						  r->struct_page_size));
 		return;
 	}
-	r->memmap_baseline_pages = (int64_t)(bytes / (uint64_t)r->page_size);
+	r->memmap_device_pages = 0;
+	if (r->memmap_ram_pages == HV_UNKNOWN) {
+		why(r, "the memory blocks give a baseline memmap beyond 64 bits, so it is unknown");
+		return;
+	}
+	r->memmap_baseline_pages = r->memmap_ram_pages + r->memmap_page_ext_pages;
 }
 
 /* Realized savings from the 6.11+ counters (doc/kernel-rules.md, "Memmap
@@ -188,11 +241,13 @@ static int realized(const struct hv_host *h, struct hv_report *r)
 	/* The counters cover the memmap of present memory only: more than the
 	 * baseline means blocks are missing, not that HVO cost memory. */
 	if (diff < 0) {
-		why(r, "nr_memmap_pages + nr_memmap_boot_pages (%lld pages) exceed the baseline memmap of the %lld memory "
-		       "blocks (%lld pages): memoryN directories are missing under sys/devices/system/memory, so realized "
+		why(r, "nr_memmap_pages + nr_memmap_boot_pages (%lld pages) exceed the baseline memmap (%lld pages: %lld "
+		       "of System RAM%s): memmap the baseline does not know of (ZONE_DEVICE memory%s, page_ext without "
+		       "its boot log line, or memoryN directories missing under sys/devices/system/memory), so realized "
 		       "savings are unknown",
-		    (long long)(h->nr_memmap_pages + h->nr_memmap_boot_pages), (long long)h->memblocks.present,
-		    (long long)r->memmap_baseline_pages);
+		    (long long)(h->nr_memmap_pages + h->nr_memmap_boot_pages), (long long)r->memmap_baseline_pages,
+		    (long long)r->memmap_ram_pages, r->memmap_page_ext_pages ? " and page_ext" : "",
+		    h->extra.zone_device_pages == HV_UNKNOWN ? ": proc/zoneinfo was not read" : "");
 		return 0;
 	}
 	r->savings_note[0] = '\0';
@@ -320,15 +375,6 @@ static void source(const struct hv_host *h, struct hv_report_source *s)
 	hv_copy(s->boot_log_source, sizeof(s->boot_log_source), h->bootlog.source);
 }
 
-/* pages * page size as printed: HV_UNKNOWN when unknown or beyond INT64_MAX */
-static int64_t pages_bytes(int64_t pages, long page_size)
-{
-	int64_t v;
-	if (pages == HV_UNKNOWN || __builtin_mul_overflow(pages, (int64_t)page_size, &v))
-		return HV_UNKNOWN;
-	return v;
-}
-
 static int64_t sat_add(int64_t a, int64_t b)
 {
 	int64_t v;
@@ -349,6 +395,10 @@ static void totals(struct hv_report *r)
 	    !__builtin_add_overflow(r->memmap_pages, r->memmap_boot_pages, &now))
 		t->memmap_bytes = pages_bytes(now, r->page_size);
 	t->memmap_baseline_bytes = pages_bytes(r->memmap_baseline_pages, r->page_size);
+	t->memmap_ram_bytes = pages_bytes(r->memmap_ram_pages, r->page_size);
+	t->memmap_page_ext_bytes = pages_bytes(r->memmap_page_ext_pages, r->page_size);
+	t->memmap_device_bytes = pages_bytes(r->memmap_device_pages, r->page_size);
+	t->section_bytes = r->section_size;
 	t->used_pages = t->resv_pages = 0;
 	for (int i = 0; i < r->nhstates; i++) {
 		struct hv_hstate_result *o = &r->hstates[i];

@@ -16,6 +16,7 @@
 void hv_bootlog_init(struct hv_bootlog *bl)
 {
 	memset(bl, 0, sizeof(*bl));
+	bl->page_ext_bytes = HV_UNKNOWN;
 }
 
 static struct hv_bootlog_hstate *bl_hstate(struct hv_bootlog *bl, uint64_t size)
@@ -54,7 +55,21 @@ int hv_parse_dmesg_line(const char *line, size_t len, struct hv_bootlog *bl)
 		return 0;
 	memcpy(buf, line, len);
 	buf[len] = '\0';
-	char *p = strstr(buf, "HugeTLB");
+	char *p = strstr(buf, "allocated ");
+	if (p && (p == buf || p[-1] == ' ' || p[-1] == ';' || p[-1] == ']')) {
+		/* mm/page_ext.c: "allocated 33554432 bytes of page_ext" */
+		char *e = strstr(p, " bytes of page_ext");
+		uint64_t n;
+		if (e && e[18] == '\0' && (size_t)(e - p - 10) < sizeof(a)) {
+			memcpy(a, p + 10, (size_t)(e - p - 10));
+			a[e - p - 10] = '\0';
+			if (hv_parse_u64(a, &n) < 0 || n > INT64_MAX / 2)
+				return bad(p);
+			bl->page_ext_bytes = (int64_t)n;
+			return 0;
+		}
+	}
+	p = strstr(buf, "HugeTLB");
 	if (!p)
 		return 0;
 	p += 7;

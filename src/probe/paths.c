@@ -16,7 +16,8 @@ const char *const hv_uname_files[] = {"uname.txt", "sos_commands/kernel/uname_-a
 
 /* Single files, with the most the snapshot keeps of each (the trees under
  * proc/sys/vm, sys/kernel/mm/hugepages, sys/devices/system/node and
- * sys/devices/system/memory are walked by snapshot_collect.c). */
+ * sys/devices/system/memory and sys/firmware/memmap are walked by
+ * snapshot_collect.c). */
 const struct hv_probe_file hv_probe_files[] = {
 	{"proc/meminfo", 16 << 20},
 	{"proc/vmstat", 16 << 20},
@@ -27,6 +28,9 @@ const struct hv_probe_file hv_probe_files[] = {
 	{"sys/devices/system/node/possible", 16 << 20},
 	{"sys/devices/system/node/has_memory", 16 << 20},
 	{"sys/devices/system/memory/block_size_bytes", 16 << 20},
+	/* memmap.c: System RAM ranges (root) and ZONE_DEVICE pages */
+	{"proc/iomem", 16 << 20},
+	{"proc/zoneinfo", 64 << 20},
 	{"sys/module/memory_hotplug/parameters/memmap_on_memory", 16 << 20},
 	/* from a snapshot of a snapshot, or a sosreport */
 	{"sos_commands/kernel/sysctl_-a", 16 << 20},

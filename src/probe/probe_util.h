@@ -3,6 +3,7 @@
 #ifndef HV_PROBE_UTIL_H
 #define HV_PROBE_UTIL_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,5 +36,9 @@ int hv_probe_bootlog(const struct hv_root *r, struct hv_host *h);
 int hv_probe_btf(const struct hv_root *r, struct hv_host *h);
 int hv_probe_nodes_online(const struct hv_root *r, struct hv_host *h);
 int hv_probe_memblocks(const struct hv_root *r, struct hv_host *h);
+/* System RAM ranges where blocks span sections, ZONE_DEVICE pages (memmap.c) */
+int hv_probe_memmap_extra(const struct hv_root *r, struct hv_host *h);
+/* A directory under the root; NULL with -errno in *err. */
+DIR *hv_root_opendir(const struct hv_root *r, const char *rel, int *err);
 
 #endif

@@ -2,6 +2,7 @@
 /* File access under a root directory. openat2(RESOLVE_IN_ROOT) keeps every
  * path, symlinks included, inside the root; without it the live root "/" uses
  * plain openat() (escaping "/" is meaningless) and snapshots refuse symlinks. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,6 +17,7 @@
 #include "hv_error.h"
 #include "fsutil.h"
 #include "probe.h"
+#include "probe_util.h"
 #include "snapshot.h"
 
 /* A snapshot archive (FILE.tar, a regular file) is extracted once, into a
@@ -231,4 +233,19 @@ int hv_root_read_small(const struct hv_root *r, const char *rel, char *buf, size
 		return hv_fail(EINVAL, "%s: contains a NUL byte", hv_root_name(r, rel));
 	}
 	return 0;
+}
+
+DIR *hv_root_opendir(const struct hv_root *r, const char *rel, int *err)
+{
+	int fd = hv_root_openat(r, rel, O_RDONLY | O_DIRECTORY);
+	if (fd < 0) {
+		*err = fd;
+		return NULL;
+	}
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		*err = -errno;
+		close(fd);
+	}
+	return d;
 }

@@ -130,7 +130,19 @@ static int memory_entry(const struct hv_root *r, struct hv_snapshot *s, const ch
 		return 0;
 	char p[1100];
 	snprintf(p, sizeof(p), "%s/state", rel);
+	int rc = grab(r, s, p, 4096);
+	if (rc < 0)
+		return rc;
+	snprintf(p, sizeof(p), "%s/phys_index", rel);
 	return grab(r, s, p, 4096);
+}
+
+/* sys/firmware/memmap/N/{start,end,type} */
+static int firmware_entry(const struct hv_root *r, struct hv_snapshot *s, const char *rel, const char *name,
+			  int isdir)
+{
+	(void)name;
+	return isdir ? each_entry(r, s, rel, all_files) : 0;
 }
 
 static int sysctl_entry(const struct hv_root *r, struct hv_snapshot *s, const char *rel, const char *name, int isdir)
@@ -255,7 +267,8 @@ int hv_snapshot_collect(const struct hv_root *r, struct hv_snapshot *s)
 	if ((rc = each_entry(r, s, "proc/sys/vm", sysctl_entry)) < 0 ||
 	    (rc = each_entry(r, s, "sys/kernel/mm/hugepages", all_files)) < 0 ||
 	    (rc = each_entry(r, s, "sys/devices/system/node", node_entry)) < 0 ||
-	    (rc = each_entry(r, s, "sys/devices/system/memory", memory_entry)) < 0)
+	    (rc = each_entry(r, s, "sys/devices/system/memory", memory_entry)) < 0 ||
+	    (rc = each_entry(r, s, "sys/firmware/memmap", firmware_entry)) < 0)
 		return rc;
 	char rel[300], release[200] = "";
 	rc = hv_root_read_small(r, "proc/sys/kernel/osrelease", release, sizeof(release));

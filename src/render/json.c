@@ -82,6 +82,17 @@ static json_t *memmap_obj(const struct hv_report *r)
 	json_object_set_new(o, "pages", num_or_null(r->memmap_pages));
 	json_object_set_new(o, "boot_pages", num_or_null(r->memmap_boot_pages));
 	json_object_set_new(o, "realized_savings_bytes", num_or_null(r->realized_savings_bytes));
+	json_object_set_new(o, "baseline_basis", json_string(hv_mem_basis_name(r->memmap_basis)));
+	json_object_set_new(o, "ram_sections", num_or_null(r->ram_sections));
+	json_object_set_new(o, "section_bytes", num_or_null(r->totals.section_bytes));
+	json_object_set_new(o, "ram_ranges_source",
+			    r->ram_source == HV_RAM_IOMEM      ? json_string("proc/iomem")
+			    : r->ram_source == HV_RAM_FIRMWARE ? json_string("sys/firmware/memmap")
+							       : json_null());
+	json_object_set_new(o, "ram_baseline_bytes", num_or_null(r->totals.memmap_ram_bytes));
+	json_object_set_new(o, "page_ext_bytes", num_or_null(r->totals.memmap_page_ext_bytes));
+	json_object_set_new(o, "device_memmap_bytes", num_or_null(r->totals.memmap_device_bytes));
+	json_object_set_new(o, "zone_device_bytes", num_or_null(r->zone_device_bytes));
 	return o;
 }
 

@@ -210,8 +210,9 @@ static void summary(FILE *out, const struct hv_plan_result *r, const struct hv_t
 	SZ(a, in->memory);
 	SZ(b, in->page_size);
 	fprintf(out, "Host:            %s of memory (%s), %d NUMA node%s, %s base pages, struct page %llu bytes\n", a,
-		in->memory_source == HV_PLAN_MEM_BLOCKS    ? "present memory blocks"
-		: in->memory_source == HV_PLAN_MEM_MEMINFO ? "MemTotal"
+		in->memory_source == HV_PLAN_MEM_BLOCKS	    ? "present memory blocks"
+		: in->memory_source == HV_PLAN_MEM_SECTIONS ? "present memory sections"
+		: in->memory_source == HV_PLAN_MEM_MEMINFO  ? "MemTotal"
 							   : "--memory",
 		in->nodes, in->nodes == 1 ? "" : "s", b, (unsigned long long)in->struct_page);
 	char src[96];

@@ -207,6 +207,21 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 		else
 			snprintf(c, sizeof(c), "?");
 		fprintf(out, "Memmap:                %s now, %s baseline; not optimized: %s\n", b, a, c);
+		/* the baseline's parts, where there is more than System RAM by blocks */
+		if (r->memmap_basis == HV_MEM_SECTIONS || r->memmap_page_ext_pages > 0) {
+			SZ(a, r->totals.memmap_ram_bytes);
+			fprintf(out, "  baseline:            System RAM %s", a);
+			if (r->memmap_basis == HV_MEM_SECTIONS) {
+				SZ(b, r->totals.section_bytes);
+				fprintf(out, " (%lld sections of %s, %s)", (long long)r->ram_sections, b,
+					r->ram_source == HV_RAM_IOMEM ? "proc/iomem" : "sys/firmware/memmap");
+			}
+			if (r->memmap_page_ext_pages > 0) {
+				SZ(c, r->totals.memmap_page_ext_bytes);
+				fprintf(out, ", page_ext %s", c);
+			}
+			fputc('\n', out);
+		}
 	}
 #undef SZ
 }
