@@ -114,6 +114,7 @@ expected() {
 		(.hstates[] as $h |
 			(["hugetlb_pages", $h.nr], ["hugetlb_free_pages", $h.free],
 			 ["hugetlb_reserved_pages", $h.resv], ["hugetlb_surplus_pages", $h.surplus],
+			 ["hugetlb_free_bytes", ($h.free * $h.size)], ["hugetlb_reserved_bytes", ($h.resv * $h.size)],
 			 ["vmemmap_optimizable_bytes_per_page", $h.optimizable_bytes_per_page],
 			 ["vmemmap_bytes", ($h.nr * $h.vmemmap_bytes_per_page)],
 			 ["savings_current_bytes", $h.savings_current_bytes],
