@@ -80,6 +80,18 @@ promtool_check() {
 	done
 }
 
+@test "prometheus: promtool check metrics is clean on every fixture's report" {
+	need_promtool
+	n=0
+	for fx in "$TOPDIR"/tests/fixtures/vm/*/; do
+		"$HV" report --root "$fx" --format prometheus >"$BATS_TEST_TMPDIR/fx.prom" || [ $? -eq 1 ]
+		run promtool check metrics <"$BATS_TEST_TMPDIR/fx.prom"
+		[ "$status" -eq 0 ] && [ -z "$output" ] || { echo "$fx: $output"; false; }
+		n=$((n + 1))
+	done
+	[ "$n" -ge 12 ]
+}
+
 # start_exporter DIR: prometheus-node-exporter on 127.0.0.1, a free port,
 # textfile collector of DIR only; sets PORT and EXPORTER_PID.
 start_exporter() {
