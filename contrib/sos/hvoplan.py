@@ -90,7 +90,10 @@ class Hvoplan(Plugin, DebianPlugin, UbuntuPlugin, RedHatPlugin, IndependentPlugi
                             suggest_filename='hugetlbfs_mounts')
 
         # hvoplan's own view: the report and the per-process table
+        # sos runs commands with its own PATH (Debian's lacks /usr/local/bin)
         hv = self.get_option('binary') or 'hvoplan'
+        if hv == 'hvoplan':
+            hv = next((f for f in self.files if os.access(f, os.X_OK)), hv)
         self.add_cmd_output('%s report --format json' % hv, suggest_filename='hvoplan_report.json')
         self.add_cmd_output('%s report --summary=always --color=never' % hv, suggest_filename='hvoplan_report')
         self.add_cmd_output('%s top -b -n 1 --smaps --color=never' % hv, suggest_filename='hvoplan_top')
