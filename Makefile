@@ -82,7 +82,13 @@ ZSHCOMPDIR  ?= $(DATADIR)/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,s
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 EXAMPLESDIR ?= $(DATADIR)/doc/hvoplan/examples
 MANPAGES    := $(wildcard man/*.[0-9])
-EXAMPLES    := $(wildcard examples/*)
+# examples/ and its subdirectories (prometheus/, grafana/), kept as they are
+EXAMPLES    := $(wildcard examples/*.* examples/*/*)
+# The sos report plugin goes into sos' own plugin package, the one place sos
+# 4.x looks (it lists the modules of sos.report.plugins), whatever PREFIX is:
+# Debian's python3 dist-packages by default. Installed when DESTDIR is set
+# (packages) or when that directory exists (sos is installed).
+SOSPLUGINDIR ?= /usr/lib/python3/dist-packages/sos/report/plugins
 
 # hvoplan.conf is installed only when SYSCONFDIR has none (a local one is
 # never overwritten; packages let dpkg handle it as a conffile), and
@@ -95,8 +101,12 @@ install: all
 	install -D -m 0644 completions/hvoplan.bash $(DESTDIR)$(BASHCOMPDIR)/hvoplan
 	install -D -m 0644 completions/_hvoplan $(DESTDIR)$(ZSHCOMPDIR)/_hvoplan
 	install -D -m 0644 completions/hvoplan.fish $(DESTDIR)$(FISHCOMPDIR)/hvoplan.fish
-	install -d $(DESTDIR)$(EXAMPLESDIR)
-	install -m 0644 $(EXAMPLES) $(DESTDIR)$(EXAMPLESDIR)/
+	for e in $(EXAMPLES); do install -D -m 0644 $$e $(DESTDIR)$(EXAMPLESDIR)/$${e#examples/} || exit; done
+	if [ -n "$(DESTDIR)" ] || [ -d $(SOSPLUGINDIR) ]; then \
+		install -D -m 0644 contrib/sos/hvoplan.py $(DESTDIR)$(SOSPLUGINDIR)/hvoplan.py; \
+	else \
+		echo "$(SOSPLUGINDIR) does not exist (sos not installed): sos plugin not installed"; \
+	fi
 	if [ -e $(DESTDIR)$(SYSCONFDIR)/hvoplan.conf ]; then \
 		echo "$(DESTDIR)$(SYSCONFDIR)/hvoplan.conf exists: not overwritten"; \
 	else \
@@ -108,8 +118,15 @@ uninstall:
 	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/hvoplan $(DESTDIR)$(ZSHCOMPDIR)/_hvoplan \
 		$(DESTDIR)$(FISHCOMPDIR)/hvoplan.fish
-	rm -f $(addprefix $(DESTDIR)$(EXAMPLESDIR)/,$(notdir $(EXAMPLES)))
-	-rmdir $(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(DATADIR)/doc/hvoplan 2>/dev/null
+	rm -f $(addprefix $(DESTDIR)$(EXAMPLESDIR)/,$(EXAMPLES:examples/%=%))
+	-rmdir $(addprefix $(DESTDIR)$(EXAMPLESDIR)/,$(filter-out ./,$(sort $(dir $(EXAMPLES:examples/%=%))))) \
+		$(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(DATADIR)/doc/hvoplan 2>/dev/null
+	rm -f $(DESTDIR)$(SOSPLUGINDIR)/hvoplan.py
+	# the directories a DESTDIR install made for it, up to DESTDIR (never sos' own)
+	if [ -n "$(DESTDIR)" ]; then \
+		d=$(DESTDIR)$(SOSPLUGINDIR); \
+		while [ "$$d" != "$(DESTDIR)" ] && rmdir "$$d" 2>/dev/null; do d=$${d%/*}; done; \
+	fi
 	if cmp -s hvoplan.conf $(DESTDIR)$(SYSCONFDIR)/hvoplan.conf; then \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/hvoplan.conf; \
 	elif [ -e $(DESTDIR)$(SYSCONFDIR)/hvoplan.conf ]; then \

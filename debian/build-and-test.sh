@@ -61,7 +61,9 @@ hvoplan report --format prometheus >/dev/null
 for p in /usr/share/man/man8/hvoplan.8.gz /usr/share/man/man5/hvoplan.conf.5.gz \
 	/usr/share/bash-completion/completions/hvoplan /usr/share/zsh/vendor-completions/_hvoplan \
 	/usr/share/fish/vendor_completions.d/hvoplan.fish /etc/hvoplan.conf \
-	/usr/share/doc/hvoplan/examples/hvoplan-textfile.service /usr/share/doc/hvoplan/examples/hvoplan-textfile.timer; do
+	/usr/share/doc/hvoplan/examples/hvoplan-textfile.service /usr/share/doc/hvoplan/examples/hvoplan-textfile.timer \
+	/usr/share/doc/hvoplan/examples/prometheus/hvoplan.rules.yml /usr/share/doc/hvoplan/examples/grafana/hvoplan-dashboard.json \
+	/usr/lib/python3/dist-packages/sos/report/plugins/hvoplan.py; do
 	[ -e "$p" ] || { echo "missing $p" >&2; exit 1; }
 done
 dpkg-query -W -f='${Conffiles}\n' hvoplan | grep -q '^ /etc/hvoplan.conf ' || { echo "/etc/hvoplan.conf is not a conffile" >&2; exit 1; }

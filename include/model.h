@@ -125,6 +125,13 @@ struct hv_hstate_result {
 	int64_t hugetlb_bytes, vmemmap_bytes; /* HV_UNKNOWN beyond INT64_MAX */
 	/* size and the per-page sizes above as printed (hv_figure) */
 	int64_t size_bytes, vmemmap_per_page_bytes, optimizable_per_page_bytes;
+	/* free and reserved pages in bytes (free includes reserved, as in
+	 * HugePages_Free): HV_UNKNOWN beyond INT64_MAX or from a negative count */
+	int64_t free_bytes, resv_bytes;
+	/* Pages hugepages= asks for at boot (0 when the command line names no
+	 * such pool; HV_UNKNOWN without a command line, saturated) and pages
+	 * the kernel logged as pre-allocated (HV_UNKNOWN when not in the log). */
+	int64_t boot_requested_pages, boot_allocated_pages;
 	int nnodes;
 	struct hv_node_result nodes[HV_MAX_NODES];
 };

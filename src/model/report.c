@@ -381,6 +381,36 @@ static int64_t sat_add(int64_t a, int64_t b)
 	return __builtin_add_overflow(a, b, &v) ? (b < 0 ? INT64_MIN : INT64_MAX) : v;
 }
 
+/* n pages of size bytes, HV_UNKNOWN when either is unknown or beyond 64 bits */
+static int64_t pages_of(int64_t n, int64_t size)
+{
+	int64_t b;
+	if (n < 0 || size < 0 || __builtin_mul_overflow(n, size, &b))
+		return HV_UNKNOWN;
+	return b;
+}
+
+/* What the boot asked for and got, per size: hugepages= of the command line
+ * (a bare hugepagesz-less count is the default size) and the boot log's
+ * "pre-allocated N pages" (doc/kernel-rules.md, "Boot log lines"). */
+static void boot_pools(const struct hv_host *h, struct hv_report *r)
+{
+	const struct hv_cmdline *cl = &h->cmdline;
+	for (int i = 0; i < r->nhstates; i++) {
+		struct hv_hstate_result *o = &r->hstates[i];
+		o->boot_requested_pages = cl->present ? 0 : HV_UNKNOWN;
+		o->boot_allocated_pages = HV_UNKNOWN;
+		for (int j = 0; cl->present && j < cl->npools; j++) {
+			uint64_t size = cl->pools[j].size ? cl->pools[j].size : hv_default_hugepage_size(h);
+			if (size == o->size && cl->pools[j].count > 0)
+				o->boot_requested_pages = sat_add(o->boot_requested_pages, cl->pools[j].count);
+		}
+		for (int j = 0; j < h->bootlog.nhstates; j++)
+			if (h->bootlog.hstates[j].size == o->size && h->bootlog.hstates[j].preallocated >= 0)
+				o->boot_allocated_pages = h->bootlog.hstates[j].preallocated;
+	}
+}
+
 /* Every figure a renderer prints, once: the renderers only format. */
 static void totals(struct hv_report *r)
 {
@@ -405,6 +435,8 @@ static void totals(struct hv_report *r)
 		o->size_bytes = hv_figure(o->size);
 		o->vmemmap_per_page_bytes = hv_figure(o->vmemmap_bytes_per_page);
 		o->optimizable_per_page_bytes = hv_figure(o->optimizable_bytes_per_page);
+		o->free_bytes = pages_of(o->free, o->size_bytes);
+		o->resv_bytes = pages_of(o->resv, o->size_bytes);
 		int64_t used;
 		if (__builtin_sub_overflow(o->nr, o->free, &used))
 			used = o->free < 0 ? INT64_MAX : INT64_MIN;
@@ -495,6 +527,7 @@ int hv_model_report(const struct hv_host *h, const struct hv_model_opts *opts, s
 	if (rc < 0)
 		return rc;
 	attribute_current(r);
+	boot_pools(h, r);
 	hv_model_findings(h, r);
 	totals(r);
 	for (int i = 0; i < hv_note_count() && r->nnotes < HV_MAX_NOTES; i++)

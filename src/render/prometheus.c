@@ -50,6 +50,10 @@ GETTER(g_perpage, s->optimizable_per_page_bytes)
 GETTER(g_current, s->savings_current)
 GETTER(g_possible, s->savings_possible)
 GETTER(g_stale, s->unoptimized_pages)
+GETTER(g_free_bytes, s->free_bytes)
+GETTER(g_resv_bytes, s->resv_bytes)
+GETTER(g_boot_req, s->boot_requested_pages)
+GETTER(g_boot_alloc, s->boot_allocated_pages)
 
 static void scalar(FILE *out, const char *name, const char *help, int64_t v)
 {
@@ -78,6 +82,13 @@ int hv_render_prometheus(FILE *out, const struct hv_report *r)
 	per_hstate(out, r, "hugetlb_free_pages", "Free pages in the pool", g_free);
 	per_hstate(out, r, "hugetlb_reserved_pages", "Reserved pages in the pool", g_resv);
 	per_hstate(out, r, "hugetlb_surplus_pages", "Surplus pages in the pool", g_surp);
+	/* node_exporter has HugePages_* of the default size only: in bytes, for
+	 * every size, so rules can add free hugetlb memory to MemAvailable */
+	per_hstate(out, r, "hugetlb_free_bytes", "Free memory in the pool, reserved pages included", g_free_bytes);
+	per_hstate(out, r, "hugetlb_reserved_bytes", "Memory of the pool's reserved (promised, not yet faulted) pages",
+		   g_resv_bytes);
+	per_hstate(out, r, "boot_requested_pages", "Pages hugepages= on the boot command line asks for", g_boot_req);
+	per_hstate(out, r, "boot_allocated_pages", "Pages the kernel pre-allocated at boot (boot log)", g_boot_alloc);
 	per_hstate(out, r, "vmemmap_bytes", "struct page memory describing the pool without HVO", g_vmemmap);
 	per_hstate(out, r, "vmemmap_optimizable_bytes_per_page", "vmemmap HVO frees per hugepage", g_perpage);
 	per_hstate(out, r, "savings_current_bytes", "vmemmap freed now (omitted when not attributable)", g_current);

@@ -54,7 +54,9 @@ spdx_ok() {
 	while IFS= read -r f; do
 		case $f in tests/fixtures/* | fuzz/corpus/*) continue ;; esac
 		case $f in
-		*.sh | *.bats | *.bash | man/* | completions/* | examples/* | Makefile | debian/rules | tests/live/*.c | tests/fault/*.c)
+		# JSON has no comments: the line is a value (the Grafana dashboard's "__license")
+		examples/*.json | examples/*/*.json) grep -q "\"__license\": \"$SPDX\"" "$TOPDIR/$f" || bad+=("$f") ;;
+		*.sh | *.bats | *.bash | man/* | completions/* | examples/* | contrib/* | Makefile | debian/rules | tests/live/*.c | tests/fault/*.c)
 			spdx_ok "$f" || bad+=("$f") ;;
 		esac
 	done < <(sources .)

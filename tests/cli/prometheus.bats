@@ -80,6 +80,18 @@ promtool_check() {
 	done
 }
 
+@test "prometheus: promtool check metrics is clean on every fixture's report" {
+	need_promtool
+	n=0
+	for fx in "$TOPDIR"/tests/fixtures/vm/*/; do
+		"$HV" report --root "$fx" --format prometheus >"$BATS_TEST_TMPDIR/fx.prom" || [ $? -eq 1 ]
+		run promtool check metrics <"$BATS_TEST_TMPDIR/fx.prom"
+		[ "$status" -eq 0 ] && [ -z "$output" ] || { echo "$fx: $output"; false; }
+		n=$((n + 1))
+	done
+	[ "$n" -ge 12 ]
+}
+
 # start_exporter DIR: prometheus-node-exporter on 127.0.0.1, a free port,
 # textfile collector of DIR only; sets PORT and EXPORTER_PID.
 start_exporter() {
@@ -114,6 +126,7 @@ expected() {
 		(.hstates[] as $h |
 			(["hugetlb_pages", $h.nr], ["hugetlb_free_pages", $h.free],
 			 ["hugetlb_reserved_pages", $h.resv], ["hugetlb_surplus_pages", $h.surplus],
+			 ["hugetlb_free_bytes", ($h.free * $h.size)], ["hugetlb_reserved_bytes", ($h.resv * $h.size)],
 			 ["vmemmap_optimizable_bytes_per_page", $h.optimizable_bytes_per_page],
 			 ["vmemmap_bytes", ($h.nr * $h.vmemmap_bytes_per_page)],
 			 ["savings_current_bytes", $h.savings_current_bytes],

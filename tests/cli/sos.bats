@@ -12,6 +12,7 @@
 # It does NOT copy /sys/kernel/btf/vmlinux, the kernel config (/proc/config.gz,
 # /boot/config-*), /proc/sys/vm/* (only `sysctl -a` output), /proc/sys/kernel/osrelease,
 # /sys/devices/system/memory or node*/vmstat; the report must say so and fall back.
+# (hvoplan's own sos plugin, contrib/sos/hvoplan.py, adds them: sos-plugin.bats.)
 # sos needs root (it reads root-only files): skipped for other users.
 # `sos report` takes about 2 s with these plugins.
 

@@ -456,6 +456,27 @@ static void test_boot_pool_findings(void **state)
 	h->nr_memmap_boot_pages -= 4095;
 	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_non_null(finding(r, "boot-pool-short"));
+	/* what the Prometheus rule HvoplanBootPoolShort compares */
+	assert_int_equal(r->hstates[1].boot_requested_pages, 4);
+	assert_int_equal(r->hstates[1].boot_allocated_pages, 1);
+	assert_int_equal(r->hstates[0].boot_requested_pages, 0);
+	assert_int_equal(r->hstates[0].boot_allocated_pages, HV_UNKNOWN);
+	assert_int_equal(r->hstates[1].free_bytes, G);
+	assert_int_equal(r->hstates[1].resv_bytes, 0);
+	/* two hugepages= for one size add up; a bare one is the default size (2M) */
+	h->cmdline.npools = 3;
+	h->cmdline.pools[1] = h->cmdline.pools[0];
+	h->cmdline.pools[2].size = 0;
+	h->cmdline.pools[2].count = 7;
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
+	assert_int_equal(r->hstates[1].boot_requested_pages, 8);
+	assert_int_equal(r->hstates[0].boot_requested_pages, 7);
+	/* no command line: unknown, not 0 */
+	h->cmdline.present = false;
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
+	assert_int_equal(r->hstates[1].boot_requested_pages, HV_UNKNOWN);
+	h->cmdline.present = true;
+	h->cmdline.npools = 1;
 	/* HVO off at boot: boot pools never optimized */
 	assert_non_null(finding(r, "boot-pools-unoptimized"));
 	set_hvo_param(h, "on");
