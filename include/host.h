@@ -164,6 +164,7 @@ struct hv_host {
 
 	struct hv_meminfo meminfo;
 	int64_t nr_memmap_pages, nr_memmap_boot_pages; /* HV_UNKNOWN before 6.11 */
+	bool counters_moving; /* they changed between readings a few seconds apart (hv_observe()) */
 	struct hv_memblocks memblocks;
 	struct hv_ram_ranges ram; /* read only where a block spans several sections */
 	struct hv_extra_memmap extra;

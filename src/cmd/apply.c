@@ -13,6 +13,7 @@
 #include "config.h"
 #include "hv_error.h"
 #include "model.h"
+#include "observe.h"
 #include "parse.h"
 #include "probe.h"
 
@@ -207,7 +208,7 @@ static int plan_and_apply(struct run *x, const struct hv_apply_settings *conf, b
 {
 	int rc;
 	const struct hv_model_opts mo = {0}; /* no overrides: apply acts on the host as it is */
-	if ((rc = hv_probe_host(x->root, x->h)) < 0 || (rc = hv_model_report(x->h, &mo, x->r)) < 0)
+	if ((rc = hv_observe(x->root, x->h, &mo, x->r)) < 0)
 		return hv_report_error(rc, HV_EXIT_ENV);
 	struct hv_desired d;
 	if ((rc = hv_desired_from_settings(conf, x->h, x->r, &d)) < 0)

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "hv_error.h"
 #include "model.h"
+#include "observe.h"
 #include "parse.h"
 #include "probe.h"
 #include "render.h"
@@ -125,7 +126,7 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 		code = rc; /* main reports it */
 		goto out;
 	}
-	if ((rc = hv_probe_host(root, h)) < 0 || (rc = hv_model_report(h, &mo, r)) < 0) {
+	if ((rc = hv_observe(root, h, &mo, r)) < 0) {
 		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;
 	}

@@ -213,7 +213,7 @@ static void stale(const struct hv_host *h, struct hv_report *r)
 	       "are re-optimized only after they are freed)");
 }
 
-static void counters_unexplained(struct hv_report *r)
+static void counters_unexplained(const struct hv_host *h, struct hv_report *r)
 {
 	struct hv_finding *f;
 	char a[16], b[16];
@@ -222,7 +222,11 @@ static void counters_unexplained(struct hv_report *r)
 		return;
 	sz((uint64_t)r->realized_savings_bytes, a);
 	sz(r->total_savings_possible, b);
-	if ((f = add(r, "counters-unexplained", HV_SEV_INFO, false))) {
+	if (h->counters_moving && (f = add(r, "counters-unexplained", HV_SEV_INFO, false))) {
+		MSG(f, "hugepages are being freed right now: the kernel is still restoring their vmemmap, so the memmap "
+		       "counters show %s freed, more than the %s the pools explain, and kept changing for 3 s", a, b);
+		FIX(f, "none needed; run the report again once the pools have settled");
+	} else if ((f = add(r, "counters-unexplained", HV_SEV_INFO, false))) {
 		MSG(f, "the memmap counters show %s freed, more than the %s the pools can explain (hugepages being freed "
 		       "right now, whose vmemmap the kernel restores in the background; memory whose memmap the counters "
 		       "leave out; or a kernel this tool does not know)", a, b);
@@ -481,7 +485,7 @@ void hv_model_findings(const struct hv_host *h, struct hv_report *r)
 	memmap_on_memory(h, r);
 	boot_pools(h, r);
 	stale(h, r);
-	counters_unexplained(r);
+	counters_unexplained(h, r);
 	bootlog_mismatch(h, r);
 	assumed(h, r);
 	not_persistent(h, r);

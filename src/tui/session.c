@@ -113,6 +113,13 @@ int hv_top_refresh(struct hv_top *t)
 	t->have_prev = true;
 	if ((rc = hv_model_report(t->host, &t->model, t->cur)) < 0)
 		return rc;
+	/* counters that moved since the last frame while they show more freed
+	 * than the pools explain: hugepages being freed right now (see
+	 * src/cmd/observe.c; a frame does not wait for them) */
+	h->counters_moving = h->nr_memmap_pages != t->next_host->nr_memmap_pages ||
+			     h->nr_memmap_boot_pages != t->next_host->nr_memmap_boot_pages;
+	if (h->counters_moving && (rc = hv_model_report(t->host, &t->model, t->cur)) < 0)
+		return rc;
 	stamp(t);
 	return read_procs(t);
 }

@@ -111,3 +111,27 @@ json() { "$HV" report --format json | jq -r "$1"; }
 	[ "$(jq -r .kernel.struct_page_size_source <<<"$off")" = btf ]
 	[ "$(jq -r .kernel.page_size_source <<<"$off")" = live ]
 }
+
+@test "live: a report while hugepages are being freed waits for the counters, or says so" {
+	for d in "$HP"/hugepages-*; do echo 0 >"$d/nr_hugepages"; done
+	echo 1 >"$SYSCTL"
+	set_pool 2048kB 4096
+	# the shrink removes pages from the pool first and restores their
+	# vmemmap after: a reading in between shows more freed than the pools hold
+	(echo 0 >"$HP/hugepages-2048kB/nr_hugepages") &
+	shrink=$!
+	bad=0 n=0
+	while kill -0 "$shrink" 2>/dev/null && [ "$n" -lt 50 ]; do
+		out=$("$HV" report --format json)
+		n=$((n + 1))
+		if jq -e '.findings[] | select(.id == "counters-unexplained") | select(.message | test("being freed right now") | not)' <<<"$out" >/dev/null; then
+			bad=$((bad + 1))
+			echo "report $n: $(jq -c '.findings[] | select(.id == "counters-unexplained")' <<<"$out")"
+		fi
+	done
+	wait "$shrink"
+	echo "$n reports during the shrink"
+	[ "$bad" -eq 0 ]
+	# settled: the counters are back at the baseline
+	[ "$(json '.memmap.realized_savings_bytes')" = 0 ]
+}
