@@ -9,12 +9,15 @@ DESTDIR    ?=
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS       := jansson smartcols zlib ncursesw libproc2 inih
+PKGS       := jansson smartcols zlib inih
+# ncursesw: its header only; the interactive `top` screen dlopens it
+# (src/tui/screen.c), so nothing else loads it.
+DLOPEN_PKGS := ncursesw
 
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla
 DEFS       := -D_GNU_SOURCE -DHV_SYSCONFDIR='"$(SYSCONFDIR)"'
-ALL_CFLAGS := -std=c17 $(WARN) $(DEFS) -Iinclude $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS)
+ALL_CFLAGS := -std=c17 $(WARN) $(DEFS) -Iinclude $(shell $(PKG_CONFIG) --cflags $(PKGS) $(DLOPEN_PKGS)) $(CFLAGS)
 LIBS       := $(shell $(PKG_CONFIG) --libs $(PKGS))
 
 # libcpuid is optional: Debian builds it for amd64 and i386 only.
