@@ -20,12 +20,6 @@ DEFS       := -D_GNU_SOURCE -DHV_SYSCONFDIR='"$(SYSCONFDIR)"'
 ALL_CFLAGS := -std=c17 $(WARN) $(DEFS) -Iinclude $(shell $(PKG_CONFIG) --cflags $(PKGS) $(DLOPEN_PKGS)) $(CFLAGS)
 LIBS       := $(shell $(PKG_CONFIG) --libs $(PKGS))
 
-# libcpuid is optional: Debian builds it for amd64 and i386 only.
-ifeq ($(shell $(PKG_CONFIG) --exists libcpuid && echo yes),yes)
-ALL_CFLAGS += -DHAVE_LIBCPUID $(shell $(PKG_CONFIG) --cflags libcpuid)
-LIBS       += $(shell $(PKG_CONFIG) --libs libcpuid)
-endif
-
 V          ?= 0
 Q          := $(if $(filter 1,$(V)),,@)
 

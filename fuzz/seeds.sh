@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 C=fuzz/corpus
 FIX=tests/fixtures/vm
 rm -rf "$C"
-for t in meminfo vmstat numbers hstate size nodelist release cmdline kconfig kconfig_gz dmesg btf model manifest; do
+for t in meminfo vmstat cpuinfo numbers hstate size nodelist release cmdline kconfig kconfig_gz dmesg btf model manifest; do
 	mkdir -p "$C/$t"
 done
 put() { # put TARGET NAME < content
@@ -26,6 +26,7 @@ config_subset() {
 host=$(uname -r | tr -c 'A-Za-z0-9.\n-' _)
 put meminfo "live-$host" </proc/meminfo
 put vmstat "live-$host" </proc/vmstat
+awk 'NF == 0 && n++ == 1 { exit } { print }' /proc/cpuinfo | put cpuinfo "live-$host" # two blocks
 put cmdline "live-$host" </proc/cmdline
 uname -r | put release "live-$host"
 for f in /sys/devices/system/node/online /sys/devices/system/node/possible /sys/devices/system/node/has_memory; do
@@ -62,6 +63,7 @@ if [ -d "$FIX" ]; then
 		[ -f "$snap/proc/meminfo" ] || continue
 		put meminfo "vm-$s" <"$snap/proc/meminfo"
 		put vmstat "vm-$s" <"$snap/proc/vmstat"
+		[ -f "$snap/proc/cpuinfo" ] && awk 'NF == 0 && n++ == 1 { exit } { print }' "$snap/proc/cpuinfo" | put cpuinfo "vm-$s"
 		put cmdline "vm-$s" <"$snap/proc/cmdline"
 		[ -f "$snap/proc/sys/kernel/osrelease" ] && put release "vm-$s" <"$snap/proc/sys/kernel/osrelease"
 		[ -f "$snap/sys/devices/system/node/online" ] && put nodelist "vm-$s" <"$snap/sys/devices/system/node/online"

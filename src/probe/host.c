@@ -59,7 +59,7 @@ static int probe_dir(const struct hv_root *r, struct hv_host *h)
 		return rc;
 	resolve_page_size(r, h);
 	/* the strings a snapshot supplies reach the table, top and plans */
-	char *const text[] = {h->root, h->release, h->arch, h->cpu_model, h->cpu_codename, h->kconfig.source,
+	char *const text[] = {h->root, h->release, h->arch, h->cpu_model, h->kconfig.source,
 			      h->bootlog.source, h->cmdline.hvo_param_text};
 	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
 		hv_sanitize(text[i]);

@@ -120,8 +120,10 @@ int hv_render_json(FILE *out, const struct hv_report *r)
 	json_object_set_new(root, "kernel", kernel_obj(r));
 	json_t *cpu = json_object();
 	json_object_set_new(cpu, "model", h->cpu_model[0] ? str(h->cpu_model) : json_null());
-	json_object_set_new(cpu, "codename", h->cpu_codename[0] ? str(h->cpu_codename) : json_null());
+	json_object_set_new(cpu, "model_source", h->cpu_model_source[0] ? str(h->cpu_model_source) : json_null());
 	json_object_set_new(cpu, "gigantic_pages", tri(h->cpu_gbpages));
+	json_object_set_new(cpu, "gigantic_pages_source",
+			    h->cpu_gbpages_source[0] ? str(h->cpu_gbpages_source) : json_null());
 	json_object_set_new(root, "cpu", cpu);
 	json_object_set_new(root, "hvo", hvo_obj(r));
 	json_object_set_new(root, "memmap", memmap_obj(r));

@@ -165,10 +165,12 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 	fprintf(out, "Kernel:                %s %s, HVO rules of %s%s, keeps %d vmemmap page%s per hugepage\n",
 		h->release[0] ? h->release : "(unknown release)", h->arch[0] ? h->arch : "", hv_gen_name(r->gen),
 		r->gen_assumed ? " (assumed)" : "", r->kept_pages, r->kept_pages == 1 ? "" : "s");
-	if (h->cpu_model[0] || h->cpu_codename[0])
-		fprintf(out, "CPU:                   %s%s%s%s; 1G pages %s\n", h->cpu_model, h->cpu_codename[0] ? " (" : "",
-			h->cpu_codename, h->cpu_codename[0] ? ")" : "",
-			h->cpu_gbpages == HV_YES ? "supported" : h->cpu_gbpages == HV_NO ? "not supported" : "unknown");
+	/* each fact with where it came from */
+	if (h->cpu_model[0] || h->cpu_gbpages != HV_TRI_UNKNOWN)
+		fprintf(out, "CPU:                   %s (%s); 1G pages %s%s%s%s\n", h->cpu_model[0] ? h->cpu_model : "model unknown",
+			h->cpu_model[0] ? h->cpu_model_source : "no model name",
+			h->cpu_gbpages == HV_YES ? "supported" : h->cpu_gbpages == HV_NO ? "not supported" : "unknown",
+			h->cpu_gbpages_source[0] ? " (" : "", h->cpu_gbpages_source, h->cpu_gbpages_source[0] ? ")" : "");
 	SZ(a, r->page_size);
 	fprintf(out, "Base page:             %s (%s); struct page %ld bytes (%s)\n", a,
 		hv_page_src_name(r->page_size_source), r->struct_page_size, hv_page_src_name(r->struct_page_source));
