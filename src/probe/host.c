@@ -58,6 +58,7 @@ static int probe_dir(const struct hv_root *r, struct hv_host *h)
 	    (rc = hv_probe_btf(r, h)) < 0)
 		return rc;
 	resolve_page_size(r, h);
+	hv_cache_flush(); /* what was learned of this boot, for the next run */
 	/* the strings a snapshot supplies reach the table, top and plans */
 	char *const text[] = {h->root, h->release, h->arch, h->cpu_model, h->kconfig.source,
 			      h->bootlog.source, h->cmdline.hvo_param_text};

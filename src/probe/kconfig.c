@@ -4,6 +4,7 @@
  * one reader serves all three. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -66,15 +67,56 @@ static int read_config(const struct hv_root *r, const char *rel, struct hv_kconf
 	return 0;
 }
 
-int hv_probe_kconfig(const struct hv_root *r, struct hv_host *h)
+/* What a cached config must look like to be used (a damaged one is read
+ * again): every yes/no a yes, a no or unknown, the source a string. */
+static bool kconfig_sane(const struct hv_kconfig *kc)
+{
+	const enum hv_tristate t[] = {kc->hugetlb_page, kc->hvo, kc->hvo_default_on, kc->memmap_on_memory,
+				      kc->page_extension};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i] != HV_YES && t[i] != HV_NO && t[i] != HV_TRI_UNKNOWN)
+			return false;
+	return kc->present && memchr(kc->source, '\0', sizeof(kc->source)) && kc->source[0] &&
+	       (kc->page_size == HV_UNKNOWN || (kc->page_size >= 4096 && !(kc->page_size & (kc->page_size - 1))));
+}
+
+/* The config is fixed for the boot, its file (or the choice between the
+ * files) is not: the identity of each place up to the first that exists. */
+static void kconfig_ident(const struct hv_root *r, const char *release, char *ident, size_t cap)
 {
 	char rel[300];
+	ident[0] = '\0';
+	for (int i = 0; hv_kconfig_path(i, release, rel, sizeof(rel)); i++) {
+		hv_cache_ident(r, rel, ident, cap);
+		size_t n = strlen(ident);
+		if (n < 3 || strcmp(ident + n - 3, "=-;"))
+			break;
+	}
+}
+
+int hv_probe_kconfig(const struct hv_root *r, struct hv_host *h)
+{
+	char rel[300], ident[1024] = "";
 	hv_kconfig_init(&h->kconfig);
+	bool cache = hv_cache_usable(r);
+	if (cache) {
+		struct hv_kconfig kc;
+		kconfig_ident(r, h->release, ident, sizeof(ident));
+		if (hv_cache_get(r, HV_CACHE_KCONFIG, ident, &kc, sizeof(kc)) && kconfig_sane(&kc)) {
+			h->kconfig = kc;
+			return 0;
+		}
+	}
+	bool clean = true; /* no place before failed: a cached result needs no note */
 	for (int i = 0; hv_kconfig_path(i, h->release, rel, sizeof(rel)); i++) {
 		int rc = read_config(r, rel, &h->kconfig);
-		if (rc == 0)
+		if (rc == 0) {
+			if (cache && clean)
+				hv_cache_put(r, HV_CACHE_KCONFIG, ident, &h->kconfig, sizeof(h->kconfig));
 			return 0;
+		}
 		if (rc != -ENOENT) {
+			clean = false;
 			hv_note("%s", hv_last_error());
 			hv_kconfig_init(&h->kconfig);
 		}

@@ -26,6 +26,7 @@ int hv_root_open(struct hv_root *r, const char *root)
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 	snprintf(r->given, sizeof(r->given), "%s", root && *root ? root : "/");
+	r->given_arg = root && *root;
 	const char *path = r->given;
 	size_t n = strlen(r->given);
 	struct stat st;
