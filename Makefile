@@ -9,10 +9,12 @@ DESTDIR    ?=
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS       := jansson smartcols zlib inih
-# ncursesw: its header only; the interactive `top` screen dlopens it
-# (src/tui/screen.c), so nothing else loads it.
-DLOPEN_PKGS := ncursesw
+PKGS       := jansson smartcols
+# Headers only: dlopened where they are needed (include/dl.h), so a report
+# does not load them: ncursesw by top's screen (src/tui/screen.c), zlib by
+# the kernel config reader (src/probe/kconfig.c), inih by apply's settings
+# (src/config/config.c).
+DLOPEN_PKGS := ncursesw zlib inih
 
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla

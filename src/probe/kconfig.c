@@ -10,10 +10,31 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "dl.h"
 #include "hv_error.h"
 #include "parse.h"
 #include "probe.h"
 #include "probe_util.h"
+
+/* zlib, opened when a config is read (not when the boot cache has it). */
+static struct {
+	__typeof__(gzdopen) *p_gzdopen;
+	__typeof__(gzbuffer) *p_gzbuffer;
+	__typeof__(gzgets) *p_gzgets;
+	__typeof__(gztell) *p_gztell;
+	__typeof__(gzerror) *p_gzerror;
+	__typeof__(gzclose) *p_gzclose;
+} z;
+
+static int load_zlib(void)
+{
+	static void *lib;
+	static const struct hv_dlsym syms[] = {
+		HV_DLSYM(z, gzdopen), HV_DLSYM(z, gzbuffer), HV_DLSYM(z, gzgets),
+		HV_DLSYM(z, gztell),  HV_DLSYM(z, gzerror),  HV_DLSYM(z, gzclose),
+	};
+	return hv_dlopen("libz.so.1", "zlib1g", &lib, syms, sizeof(syms) / sizeof(syms[0]));
+}
 
 /* A real config is about 300 KB; a gzip bomb must not be read to its end. */
 #define KCONFIG_MAX_BYTES (16 << 20)
@@ -25,16 +46,21 @@ static int read_config(const struct hv_root *r, const char *rel, struct hv_kconf
 		return fd;
 	if (fd < 0)
 		return hv_fail(-fd, "%s: %s", hv_root_name(r, rel), strerror(-fd));
-	gzFile gz = gzdopen(fd, "rb");
+	int lrc = load_zlib();
+	if (lrc < 0) {
+		close(fd);
+		return hv_fail(-lrc, "%s: %s", hv_root_name(r, rel), hv_last_error());
+	}
+	gzFile gz = z.p_gzdopen(fd, "rb");
 	if (!gz) {
 		close(fd);
 		return hv_fail(ENOMEM, "%s: cannot start decompression", hv_root_name(r, rel));
 	}
-	gzbuffer(gz, 128 * 1024);
+	z.p_gzbuffer(gz, 128 * 1024);
 	hv_kconfig_init(kc);
 	char line[512];
 	int lineno = 0, rc = 0, skipping = 0;
-	while (gzgets(gz, line, sizeof(line))) {
+	while (z.p_gzgets(gz, line, sizeof(line))) {
 		size_t len = strlen(line);
 		int complete = len > 0 && line[len - 1] == '\n';
 		if (!skipping) {
@@ -45,17 +71,17 @@ static int read_config(const struct hv_root *r, const char *rel, struct hv_kconf
 			}
 		}
 		skipping = !complete; /* rest of an over-long line */
-		if (gztell(gz) > KCONFIG_MAX_BYTES) {
+		if (z.p_gztell(gz) > KCONFIG_MAX_BYTES) {
 			rc = hv_fail(EFBIG, "%s: decompresses to more than %d bytes, not a kernel config",
 				     hv_root_name(r, rel), KCONFIG_MAX_BYTES);
 			break;
 		}
 	}
 	int zerr = Z_OK;
-	const char *msg = gzerror(gz, &zerr);
+	const char *msg = z.p_gzerror(gz, &zerr);
 	if (rc == 0 && zerr != Z_OK && zerr != Z_STREAM_END)
 		rc = hv_fail(EIO, "%s: damaged: %s", hv_root_name(r, rel), msg);
-	gzclose(gz);
+	z.p_gzclose(gz);
 	if (rc < 0)
 		return rc;
 	/* A truncated config would make absent symbols read as "not set": a

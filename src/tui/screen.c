@@ -9,7 +9,6 @@
  * header gives the types and constants; every call goes through nc, a table
  * resolved once from the soname. */
 #include <curses.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dl.h"
 #include "hv_error.h"
 #include "tui.h"
 
@@ -42,33 +42,15 @@ static struct {
 static int load_ncurses(void)
 {
 	static void *lib;
-	if (lib)
-		return 0;
-	void *h = dlopen(HV_NCURSES_SONAME, RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		return hv_fail(ENOPKG, "cannot load %s (package libncursesw6), which the interactive screen needs: %s; "
-				       "use -b for batch output", HV_NCURSES_SONAME, dlerror());
-	struct {
-		const char *name;
-		void **slot;
-	} syms[] = {
-#define HV_NC_SYM(name) {#name, (void **)&nc.p_##name},
-		HV_NC_FUNCS(HV_NC_SYM){"stdscr", (void **)&nc.p_stdscr},
-		{"LINES", (void **)&nc.p_LINES},
-		{"COLS", (void **)&nc.p_COLS},
+	static const struct hv_dlsym syms[] = {
+#define HV_NC_SYM(name) HV_DLSYM(nc, name),
+		HV_NC_FUNCS(HV_NC_SYM) HV_DLSYM(nc, stdscr),
+		HV_DLSYM(nc, LINES),
+		HV_DLSYM(nc, COLS),
 	};
-	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
-		dlerror();
-		*syms[i].slot = dlsym(h, syms[i].name);
-		if (!*syms[i].slot) {
-			const char *err = dlerror();
-			int rc = hv_fail(ENOPKG, "%s: no symbol %s (%s): use -b for batch output", HV_NCURSES_SONAME,
-					 syms[i].name, err ? err : "null");
-			dlclose(h);
-			return rc;
-		}
-	}
-	lib = h;
+	int rc = hv_dlopen(HV_NCURSES_SONAME, "libncursesw6", &lib, syms, sizeof(syms) / sizeof(syms[0]));
+	if (rc < 0) /* the screen needs it; batch output does not */
+		return hv_fail(-rc, "%s; use -b for batch output", hv_last_error());
 	return 0;
 }
 
