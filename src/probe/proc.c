@@ -183,7 +183,8 @@ int hv_probe_identity(const struct hv_root *r, struct hv_host *h)
 	} else if (rc != -ENOENT) {
 		hv_note("%s", hv_last_error());
 	}
-	from_snapshot_meta(r, h);
+	if (!r->live) /* only a snapshot has one; the live host is measured */
+		from_snapshot_meta(r, h);
 	/* Snapshots from elsewhere: our own uname.txt, a sosreport's uname. */
 	const char *const *unames = hv_uname_files;
 	for (size_t i = 0; unames[i] && (!h->release[0] || !h->arch[0]); i++) {
