@@ -81,9 +81,9 @@ static uint64_t fnv1a(const unsigned char *p, size_t n)
 
 /* Ours and not writable by anyone else: a directory or file another user
  * could write (or swap) would let them choose our figures. */
-static bool owned(const struct stat *st)
+static bool owned(const struct stat *st, uid_t uid)
 {
-	return st->st_uid == geteuid() && !(st->st_mode & (S_IWGRP | S_IWOTH));
+	return st->st_uid == uid && !(st->st_mode & (S_IWGRP | S_IWOTH));
 }
 
 bool hv_cache_usable(const struct hv_root *r)
@@ -92,7 +92,7 @@ bool hv_cache_usable(const struct hv_root *r)
 	return r->live && !r->given_arg && !(v && v[0] && strcmp(v, "0") != 0);
 }
 
-static int open_dir(void)
+static int open_dir(uid_t uid)
 {
 	char dir[4096];
 	const char *env = getenv("HVOPLAN_CACHE_DIR");
@@ -101,7 +101,7 @@ static int open_dir(void)
 		snprintf(dir, sizeof(dir), "%s", env);
 	else if (env && env[0])
 		return -1; /* a relative directory would depend on where we run */
-	else if (geteuid() == 0)
+	else if (uid == 0)
 		snprintf(dir, sizeof(dir), "/run/hvoplan");
 	else if (xdg && xdg[0] == '/')
 		snprintf(dir, sizeof(dir), "%s/hvoplan", xdg);
@@ -111,7 +111,7 @@ static int open_dir(void)
 	if (fd < 0 && errno == ENOENT && mkdir(dir, 0700) == 0)
 		fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
-	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode) || !owned(&st))) {
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode) || !owned(&st, uid))) {
 		close(fd);
 		fd = -1;
 	}
@@ -177,39 +177,43 @@ static int read_small_abs(const char *path, char *buf, size_t cap)
 	return 0;
 }
 
-static void load(const struct hv_root *r)
+void hv_cache_begin(const struct hv_root *r, const char *release)
 {
+	if (cache.opened)
+		return;
 	cache.opened = true;
-	if (!hv_cache_usable(r))
+	if (!hv_cache_usable(r) || !release[0] || strlen(release) >= sizeof(cache.release))
 		return;
-	/* the boot this cache belongs to, and the kernel's release */
-	char id[40], rel[128];
-	if (read_small_abs("/proc/sys/kernel/random/boot_id", id, sizeof(id)) < 0 || strlen(id) < 32 ||
-	    read_small_abs("/proc/sys/kernel/osrelease", rel, sizeof(rel)) < 0 || !rel[0])
+	/* the boot this cache belongs to */
+	char id[40];
+	if (read_small_abs("/proc/sys/kernel/random/boot_id", id, sizeof(id)) < 0 || strlen(id) < 32)
 		return;
-	id[strcspn(id, "\n")] = rel[strcspn(rel, "\n")] = '\0';
+	id[strcspn(id, "\n")] = '\0';
 	snprintf(cache.boot_id, sizeof(cache.boot_id), "%s", id);
-	snprintf(cache.release, sizeof(cache.release), "%s", rel);
-	if ((cache.dirfd = open_dir()) < 0)
+	snprintf(cache.release, sizeof(cache.release), "%s", release);
+	uid_t uid = geteuid();
+	if ((cache.dirfd = open_dir(uid)) < 0)
 		return;
 	int fd = openat(cache.dirfd, CACHE_FILE, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0)
 		return;
-	char *buf = NULL;
-	size_t len = 0;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && owned(&st) && st.st_size <= CACHE_MAX &&
-	    hv_read_fd(fd, CACHE_MAX, &buf, &len) == 0)
-		parse((const unsigned char *)buf, len);
-	hv_clear_error();
-	free(buf);
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && owned(&st, uid) && st.st_size > 0 &&
+	    st.st_size <= CACHE_MAX) {
+		/* one read: a file that is not st_size bytes now is being replaced */
+		size_t len = (size_t)st.st_size;
+		unsigned char *buf = malloc(len + 1);
+		ssize_t n = buf ? read(fd, buf, len + 1) : -1;
+		if (n == (ssize_t)len)
+			parse(buf, len);
+		free(buf);
+	}
 	close(fd);
 }
 
 int hv_cache_get(const struct hv_root *r, enum hv_cache_kind k, const char *ident, void *data, size_t len)
 {
-	if (!cache.opened)
-		load(r);
+	(void)r;
 	const struct entry *e = &cache.e[k];
 	if (cache.dirfd < 0 || !e->have || e->len != len || len != kind_size[k] || strcmp(e->ident, ident))
 		return 0;
@@ -219,8 +223,7 @@ int hv_cache_get(const struct hv_root *r, enum hv_cache_kind k, const char *iden
 
 void hv_cache_put(const struct hv_root *r, enum hv_cache_kind k, const char *ident, const void *data, size_t len)
 {
-	if (!cache.opened)
-		load(r);
+	(void)r;
 	struct entry *e = &cache.e[k];
 	if (cache.dirfd < 0 || len != kind_size[k] || strlen(ident) >= IDENT_MAX)
 		return;

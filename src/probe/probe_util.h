@@ -32,6 +32,8 @@ int hv_kmsg_each(hv_kmsg_fn fn, void *ctx);
  * else 0. put: records what was read; flush writes what was learned. */
 enum hv_cache_kind { HV_CACHE_KCONFIG, HV_CACHE_BOOTLOG, HV_CACHE_BTF, HV_CACHE_N };
 bool hv_cache_usable(const struct hv_root *r);
+/* Looks for this boot's cache, once a run, after the release is known. */
+void hv_cache_begin(const struct hv_root *r, const char *release);
 int hv_cache_get(const struct hv_root *r, enum hv_cache_kind k, const char *ident, void *data, size_t len);
 void hv_cache_put(const struct hv_root *r, enum hv_cache_kind k, const char *ident, const void *data, size_t len);
 void hv_cache_flush(void);
