@@ -6,6 +6,7 @@
 
 #include "hv_error.h"
 #include "render.h"
+#include "render_libs.h"
 
 /* Strings can come from a hostile snapshot; JSON must stay valid UTF-8. */
 static json_t *str(const char *s)
@@ -110,6 +111,9 @@ static json_t *hstate_obj(const struct hv_hstate_result *s)
 
 int hv_render_json(FILE *out, const struct hv_report *r)
 {
+	int lrc = hv_jansson_load();
+	if (lrc < 0)
+		return lrc;
 	const struct hv_report_source *h = &r->src;
 	json_t *root = json_object(), *src = json_object(), *hs = json_array(), *tot = json_object();
 	json_t *fi = json_array(), *notes = json_array();

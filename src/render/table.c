@@ -12,6 +12,7 @@
 #include "hv_error.h"
 #include "parse.h"
 #include "render.h"
+#include "render_libs.h"
 
 enum col_id {
 	COL_SIZE, COL_NODE, COL_PAGES, COL_FREE, COL_RESV, COL_SURP, COL_HUGETLB, COL_VMEMMAP,
@@ -226,7 +227,9 @@ static void findings(FILE *out, const struct hv_report *r, const struct hv_table
 int hv_render_table(FILE *out, const struct hv_report *r, const struct hv_table_opts *o)
 {
 	if (o->summary != HV_SUMMARY_ONLY) {
-		int rc = print_pools(out, r, o);
+		int rc = hv_scols_load();
+		if (rc == 0)
+			rc = print_pools(out, r, o);
 		if (rc < 0)
 			return rc;
 	}
