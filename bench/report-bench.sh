@@ -8,7 +8,7 @@
 # system calls (strace -c -f). A benchmark, not a test: nothing here is in
 # `make check`. It only reads the host: no pool or sysctl is written.
 #
-#   bench/report-bench.sh [RUNS]      (default 200; 10 warm-up runs)
+#   bench/report-bench.sh [RUNS]      (default 200, in ROUNDS=10 interleaved rounds)
 #
 # HVOPLAN=PATH times another build (default ./hvoplan). Installs hyperfine,
 # numactl, libhugetlbfs-bin, valgrind, strace and jq when root and missing
@@ -78,11 +78,26 @@ echo "libraries loaded: hvoplan report: $(libs "$HV" report); --format json: $(l
 	"--format prometheus: $(libs "$HV" report --format prometheus); --version: $(libs "$HV" --version); numastat -m: $(libs numastat -m)"
 echo
 
+# Interleaved: ROUNDS rounds of hyperfine over every command (RUNS / ROUNDS
+# runs each), so that load from elsewhere falls on all of them alike; the
+# median is over every run of every round. The no-cache report needs
+# HVOPLAN_NO_CACHE=1 in its environment: it is the last command of each
+# round, run through hyperfine's own environment.
+ROUNDS=${ROUNDS:-10}
+per=$(((RUNS + ROUNDS - 1) / ROUNDS))
 args=()
 for c in "${cases[@]}"; do args+=(-n "${c%%|*}" "${c#*|}"); done
-hyperfine -N --warmup 10 --runs "$RUNS" --style none --export-json "$OUT" "${args[@]}" >/dev/null 2>&1
-HVOPLAN_NO_CACHE=1 hyperfine -N --warmup 10 --runs "$RUNS" --style none --export-json "$OUT.nocache" \
-	-n "hvoplan report, no cache" "$HV report" >/dev/null 2>&1
+rm -f "$OUT".round.*
+for r in $(seq "$ROUNDS"); do
+	hyperfine -N --warmup 3 --runs "$per" --style none --export-json "$OUT.round.$r.a" "${args[@]}" >/dev/null 2>&1
+	HVOPLAN_NO_CACHE=1 hyperfine -N --warmup 3 --runs "$per" --style none --export-json "$OUT.round.$r.b" \
+		-n "hvoplan report, no cache" "$HV report" >/dev/null 2>&1
+done
+jq -s '{results: (map(.results) | add | group_by(.command) |
+	map({command: .[0].command, times: (map(.times) | add | sort)} |
+		.median = (.times | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end)))}' \
+	"$OUT".round.* >"$OUT"
+rm -f "$OUT".round.*
 
 median() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median * 1000' "$2"; }
 # instr CMD...: user-space instructions of one run (loader included)
@@ -102,7 +117,7 @@ for c in "${cases[@]}"; do
 	names+=("${c%%|*}") ms+=("$(median "${c%%|*}" "$OUT")") ins+=("$(instr ${c#*|})") scs+=("$(syscalls ${c#*|})")
 done
 # shellcheck disable=SC2086
-names+=("hvoplan report, no cache") ms+=("$(median "hvoplan report, no cache" "$OUT.nocache")") \
+names+=("hvoplan report, no cache") ms+=("$(median "hvoplan report, no cache" "$OUT")") \
 	ins+=("$(HVOPLAN_NO_CACHE=1 instr $HV report)") scs+=("$(HVOPLAN_NO_CACHE=1 syscalls $HV report)")
 for i in "${!names[@]}"; do [ "${names[$i]}" = "numastat -m" ] && base=$i; done
 
@@ -113,6 +128,7 @@ for i in "${!names[@]}"; do
 		'BEGIN { printf "%-36s %9.2f %7.2f %12d %7.2f %9d %7.2f\n", n, ms, ms / bms, in_, in_ / bin, sc, sc / bsc }'
 done
 echo
-echo "runs per command: $RUNS after 10 warm-up runs, no shell, output to /dev/null; x numa = ratio to numastat -m;"
+echo "runs per command: $((per * ROUNDS)) in $ROUNDS interleaved rounds (3 warm-up runs each), no shell, output to /dev/null;"
+echo "x numa = ratio to numastat -m; median ms = the median of all runs;"
 echo "instructions: valgrind --tool=callgrind (user space, loader included); syscalls: strace -c -f; JSON: $OUT"
 echo "goals for every hvoplan report row: <= 1.3x numastat -m wall, <= 2000000 instructions, <= 150 syscalls"
