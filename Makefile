@@ -9,19 +9,20 @@ DESTDIR    ?=
 
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS       := jansson smartcols zlib ncursesw libproc2 inih
+# The libraries hvoplan uses, headers only: each is opened with dlopen where
+# it is needed (include/dl.h), so a run loads only what it uses (--version
+# and a Prometheus report: none): ncursesw by top's screen (src/tui/screen.c),
+# zlib by the kernel config reader (src/probe/kconfig.c), inih by apply's
+# settings (src/config/config.c), jansson and libsmartcols by the JSON and
+# table renderers (src/render/libs.c). PKGS is what is linked (none).
+DLOPEN_PKGS := ncursesw zlib inih jansson smartcols
+PKGS       :=
 
 CFLAGS     ?= -O2 -g
 WARN       := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes -Wvla
 DEFS       := -D_GNU_SOURCE -DHV_SYSCONFDIR='"$(SYSCONFDIR)"'
-ALL_CFLAGS := -std=c17 $(WARN) $(DEFS) -Iinclude $(shell $(PKG_CONFIG) --cflags $(PKGS)) $(CFLAGS)
-LIBS       := $(shell $(PKG_CONFIG) --libs $(PKGS))
-
-# libcpuid is optional: Debian builds it for amd64 and i386 only.
-ifeq ($(shell $(PKG_CONFIG) --exists libcpuid && echo yes),yes)
-ALL_CFLAGS += -DHAVE_LIBCPUID $(shell $(PKG_CONFIG) --cflags libcpuid)
-LIBS       += $(shell $(PKG_CONFIG) --libs libcpuid)
-endif
+ALL_CFLAGS := -std=c17 $(WARN) $(DEFS) -Iinclude $(shell $(PKG_CONFIG) --cflags $(PKGS) $(DLOPEN_PKGS)) $(CFLAGS)
+LIBS       := $(if $(strip $(PKGS)),$(shell $(PKG_CONFIG) --libs $(PKGS)))
 
 V          ?= 0
 Q          := $(if $(filter 1,$(V)),,@)

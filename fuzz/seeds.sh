@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 C=fuzz/corpus
 FIX=tests/fixtures/vm
 rm -rf "$C"
-for t in meminfo vmstat numbers hstate size nodelist release cmdline kconfig kconfig_gz dmesg btf model manifest iomem; do
+for t in meminfo vmstat cpuinfo numbers hstate size nodelist release cmdline kconfig kconfig_gz dmesg btf model manifest iomem; do
 	mkdir -p "$C/$t"
 done
 put() { # put TARGET NAME < content
@@ -29,6 +29,7 @@ put vmstat "live-$host" </proc/vmstat
 put iomem "live-iomem-$host" </proc/iomem
 put iomem "live-zoneinfo-$host" </proc/zoneinfo
 printf '00000000-00000000 : Reserved\n00000000-00000000 : System RAM\n' | put iomem synth-nonroot
+awk 'NF == 0 && n++ == 1 { exit } { print }' /proc/cpuinfo | put cpuinfo "live-$host" # two blocks
 put cmdline "live-$host" </proc/cmdline
 uname -r | put release "live-$host"
 for f in /sys/devices/system/node/online /sys/devices/system/node/possible /sys/devices/system/node/has_memory; do
@@ -67,6 +68,7 @@ if [ -d "$FIX" ]; then
 		put vmstat "vm-$s" <"$snap/proc/vmstat"
 		[ -f "$snap/proc/zoneinfo" ] && put iomem "vm-zoneinfo-$s" <"$snap/proc/zoneinfo"
 		[ -f "$snap/proc/iomem" ] && put iomem "vm-iomem-$s" <"$snap/proc/iomem"
+		[ -f "$snap/proc/cpuinfo" ] && awk 'NF == 0 && n++ == 1 { exit } { print }' "$snap/proc/cpuinfo" | put cpuinfo "vm-$s"
 		put cmdline "vm-$s" <"$snap/proc/cmdline"
 		[ -f "$snap/proc/sys/kernel/osrelease" ] && put release "vm-$s" <"$snap/proc/sys/kernel/osrelease"
 		[ -f "$snap/sys/devices/system/node/online" ] && put nodelist "vm-$s" <"$snap/sys/devices/system/node/online"

@@ -70,6 +70,9 @@ int hv_parse_options(int argc, char **argv, struct hv_global *g, const struct hv
 int hv_global_option(int opt, const char *arg, struct hv_global *g, int *err);
 bool hv_use_color(const struct hv_global *g, FILE *out);
 /* Prints "hvoplan: <last error>" and returns code. */
+/* LC_CTYPE from the environment, for output formatted by character width
+ * (tables, the tree, ncurses); see HV_RUN_LOCALE in src/main.c. */
+void hv_setup_locale(void);
 int hv_report_error(int rc, int code);
 int hv_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* For a command whose output call failed with rc: true when stdout is in

@@ -184,7 +184,10 @@ struct hv_host {
 	struct hv_bootlog bootlog;
 	enum hv_tristate cpu_gbpages; /* pdpe1gb (x86) */
 	char cpu_model[128];
-	char cpu_codename[64]; /* libcpuid, live x86 hosts only; "" otherwise */
+	/* where cpu_model and cpu_gbpages came from: "cpuinfo" (the kernel's
+	 * /proc/cpuinfo, or the snapshot's copy), "cpuid" (the instruction, live
+	 * x86 hosts whose cpuinfo has no flags); "" when unknown */
+	char cpu_model_source[16], cpu_gbpages_source[16];
 
 	/* MemTotal of each NUMA node with a meminfo file (plans split memory by it) */
 	int nnode_mem;

@@ -159,8 +159,8 @@ struct hv_report_source {
 	char release[128];
 	char arch[32];
 	char cpu_model[128];
-	char cpu_codename[64];
 	enum hv_tristate cpu_gbpages;
+	char cpu_model_source[16], cpu_gbpages_source[16];
 	bool config_present, boot_log_present;
 	char config_source[256], boot_log_source[256];
 };

@@ -56,6 +56,18 @@ size_t hv_karg_next(const char *buf, size_t len, size_t *pos);
 void hv_karg_split(const char *tok, size_t len, const char **name, size_t *name_len, const char **val,
 		   size_t *val_len);
 
+/* /proc/cpuinfo: the length of the first processor block, through the
+ * blank line that ends it; 0 while buf holds no whole block. */
+size_t hv_cpuinfo_block_len(const char *buf, size_t len);
+/* The first block's "model name" ("" when none) and whether its "flags"
+ * list pdpe1gb (HV_TRI_UNKNOWN when it has no flags line); a buf without a
+ * blank line is one block. */
+struct hv_cpuinfo {
+	char model[128];
+	enum hv_tristate gbpages;
+};
+void hv_parse_cpuinfo_block(const char *buf, size_t len, struct hv_cpuinfo *ci);
+
 /* Plain-text kernel config; call once per line or with the whole text. */
 void hv_kconfig_init(struct hv_kconfig *kc);
 int hv_parse_kconfig_line(const char *line, size_t len, struct hv_kconfig *kc);

@@ -22,6 +22,7 @@ struct hv_root {
 	int live;	 /* the root is "/" */
 	char given[4096]; /* --root as given, "/" when none */
 	int archive;	  /* given is a FILE.tar, read from dir */
+	int given_arg;	  /* --root was given (even "/"): the boot cache is not used */
 	char dir[4096];
 };
 

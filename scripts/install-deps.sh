@@ -5,10 +5,8 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 build=(build-essential pkg-config libjansson-dev libsmartcols-dev zlib1g-dev libncurses-dev
-       libproc2-dev libinih-dev)
+       libinih-dev)
 test=(libcmocka-dev bats tmux jq procps kmod strace)
-# libcpuid exists only for amd64 and i386 in Debian.
-case "$(dpkg --print-architecture)" in amd64|i386) build+=(libcpuid-dev) ;; esac
 missing=()
 for p in "${build[@]}" "${test[@]}" "$@"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

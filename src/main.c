@@ -3,7 +3,6 @@
  * Dispatches to one file per command; the one place errors are printed. */
 #include <errno.h>
 #include <getopt.h>
-#include <locale.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,6 +19,12 @@
  * main opens once for it (hv_global_root) and closes when it returns. plan
  * opens it only for --from-host or --root. */
 #define HV_RUN_ROOT 1
+/* The command formats text by character (libsmartcols' tables and tree,
+ * ncurses): main sets LC_CTYPE from the environment before it runs. Only
+ * LC_CTYPE: the other categories cost a file each and change nothing hvoplan
+ * prints (numbers stay C, as Prometheus and JSON need). report sets it itself,
+ * for its table only. */
+#define HV_RUN_LOCALE 2
 
 static const struct {
 	const char *name;
@@ -28,10 +33,10 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{"report", cmd_report, HV_RUN_ROOT, "vmemmap cost and HVO savings per hugepage size and NUMA node, with findings"},
-	{"plan", cmd_plan, HV_RUN_ROOT, "what-if vmemmap cost and savings for any host, kernel and page-size mix"},
-	{"apply", cmd_apply, HV_RUN_ROOT, "bring HVO and pool sizes to a desired state, now and across reboots"},
-	{"top", cmd_top, HV_RUN_ROOT, "live dashboard of pools, savings and hugetlb processes"},
-	{"snapshot", cmd_snapshot, HV_RUN_ROOT, "capture the files hvoplan reads, for offline analysis with --root"},
+	{"plan", cmd_plan, HV_RUN_ROOT | HV_RUN_LOCALE, "what-if vmemmap cost and savings for any host, kernel and page-size mix"},
+	{"apply", cmd_apply, HV_RUN_ROOT | HV_RUN_LOCALE, "bring HVO and pool sizes to a desired state, now and across reboots"},
+	{"top", cmd_top, HV_RUN_ROOT | HV_RUN_LOCALE, "live dashboard of pools, savings and hugetlb processes"},
+	{"snapshot", cmd_snapshot, HV_RUN_ROOT | HV_RUN_LOCALE, "capture the files hvoplan reads, for offline analysis with --root"},
 };
 
 /* The one struct hv_root of a run: a directory as it is, a FILE.tar from
@@ -51,6 +56,8 @@ static int run_command(size_t i, int argc, char **argv, struct hv_global *g)
 {
 	if (commands[i].flags & HV_RUN_ROOT)
 		g->open_root = open_root;
+	if (commands[i].flags & HV_RUN_LOCALE)
+		hv_setup_locale();
 	int code = commands[i].fn(argc, argv, g);
 	if (g->root)
 		hv_root_close(&run_root);
@@ -105,8 +112,7 @@ static int run(int argc, char **argv)
 		{"config", required_argument, NULL, OPT_GLOBAL_CONFIG},
 		{NULL, 0, NULL, 0},
 	};
-	setlocale(LC_ALL, "");
-	int c, err;
+	int c, err; /* --help and --version print ASCII: no locale, nothing loaded */
 	/* '+': stop at the command name; its options belong to the command. */
 	while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
 		if (hv_global_option(c, optarg, &g, &err)) {

@@ -131,6 +131,8 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 		goto out;
 	}
 	t.color = hv_use_color(g, stdout);
+	if (fmt == FMT_TABLE)
+		hv_setup_locale(); /* the tree's line drawing; JSON and Prometheus are ASCII */
 	if (fmt == FMT_JSON)
 		rc = hv_render_json(stdout, r);
 	else if (fmt == FMT_PROM)

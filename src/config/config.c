@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dl.h"
 #include "hv_error.h"
 #include "parse.h"
 #include "probe.h"
@@ -284,8 +285,18 @@ bad:
 	return 0;
 }
 
+/* inih, opened when a settings file is parsed (apply; never by report). */
+static struct {
+	__typeof__(ini_parse_string) *p_ini_parse_string;
+} ini;
+
 int hv_config_parse_string(const char *name, const char *text, struct hv_apply_settings *s)
 {
+	static void *lib;
+	static const struct hv_dlsym syms[] = {HV_DLSYM(ini, ini_parse_string)};
+	int lrc = hv_dlopen("libinih.so.1", "libinih1", &lib, syms, 1);
+	if (lrc < 0)
+		return hv_fail(-lrc, "%s: %s", name, hv_last_error());
 	/* inih splits lines longer than its buffer; refuse them rather than
 	 * read half a pool list. */
 	int line = 1;
@@ -299,7 +310,7 @@ int hv_config_parse_string(const char *name, const char *text, struct hv_apply_s
 		}
 	}
 	struct ctx c = {.name = name, .s = s};
-	int rc = ini_parse_string(text, handler, &c);
+	int rc = ini.p_ini_parse_string(text, handler, &c);
 	if (rc == 0)
 		return 0;
 	if (rc < 0)

@@ -367,8 +367,9 @@ static void source(const struct hv_host *h, struct hv_report_source *s)
 	hv_copy(s->release, sizeof(s->release), h->release);
 	hv_copy(s->arch, sizeof(s->arch), h->arch);
 	hv_copy(s->cpu_model, sizeof(s->cpu_model), h->cpu_model);
-	hv_copy(s->cpu_codename, sizeof(s->cpu_codename), h->cpu_codename);
 	s->cpu_gbpages = h->cpu_gbpages;
+	hv_copy(s->cpu_model_source, sizeof(s->cpu_model_source), h->cpu_model_source);
+	hv_copy(s->cpu_gbpages_source, sizeof(s->cpu_gbpages_source), h->cpu_gbpages_source);
 	s->config_present = h->kconfig.present;
 	hv_copy(s->config_source, sizeof(s->config_source), h->kconfig.source);
 	s->boot_log_present = h->bootlog.present;

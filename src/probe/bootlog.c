@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,13 +52,33 @@ static int parse_record(const char *msg, size_t len, uint64_t usec, void *ctx)
 	return 0;
 }
 
-static int read_kmsg(struct hv_bootlog *bl)
+/* A cached boot log must look like one read from /dev/kmsg. */
+static bool bootlog_sane(const struct hv_bootlog *bl)
 {
+	return bl->present && !strcmp(bl->source, "/dev/kmsg") && bl->nhstates >= 0 &&
+	       bl->nhstates <= HV_MAX_HSTATES;
+}
+
+/* The kernel log's HugeTLB lines are printed at boot: with the boot cache,
+ * /dev/kmsg (one read() a record, the kernel's interface) is read once a
+ * boot, and later reports keep the figures after the ring buffer has
+ * rotated them out. */
+static int read_kmsg(const struct hv_root *r, struct hv_bootlog *bl)
+{
+	static const char ident[] = "dev/kmsg;";
+	bool cache = hv_cache_usable(r);
+	struct hv_bootlog got;
+	if (cache && hv_cache_get(r, HV_CACHE_BOOTLOG, ident, &got, sizeof(got)) && bootlog_sane(&got)) {
+		*bl = got;
+		return 0;
+	}
 	int rc = hv_kmsg_each(parse_record, bl);
 	if (rc < 0)
 		return rc;
 	bl->present = true;
 	snprintf(bl->source, sizeof(bl->source), "/dev/kmsg");
+	if (cache)
+		hv_cache_put(r, HV_CACHE_BOOTLOG, ident, bl, sizeof(*bl));
 	return 0;
 }
 
@@ -66,7 +87,7 @@ int hv_probe_bootlog(const struct hv_root *r, struct hv_host *h)
 	struct hv_bootlog *bl = &h->bootlog;
 	hv_bootlog_init(bl);
 	if (r->live) {
-		int rc = read_kmsg(bl);
+		int rc = read_kmsg(r, bl);
 		if (rc == -EPERM || rc == -EACCES)
 			hv_note("kernel log not readable (kernel.dmesg_restrict=1 needs CAP_SYSLOG): "
 				"per-page sizes are computed, not read from the boot log");

@@ -4,6 +4,7 @@
  * more than everything else a report reads. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -21,6 +22,17 @@ int hv_probe_btf(const struct hv_root *r, struct hv_host *h)
 {
 	static const char rel[] = "sys/kernel/btf/vmlinux";
 	h->btf_struct_page_size = HV_UNKNOWN;
+	char ident[512] = "";
+	int64_t cached;
+	bool cache = hv_cache_usable(r);
+	if (cache) {
+		hv_cache_ident(r, rel, ident, sizeof(ident));
+		/* the model trusts 16 to 1024 bytes; anything else is read again */
+		if (hv_cache_get(r, HV_CACHE_BTF, ident, &cached, sizeof(cached)) && cached >= 16 && cached <= 1024) {
+			h->btf_struct_page_size = cached;
+			return 0;
+		}
+	}
 	int fd = hv_root_open_file(r, rel);
 	if (fd < 0) {
 		if (fd == -HV_ENOTREG)
@@ -60,9 +72,12 @@ int hv_probe_btf(const struct hv_root *r, struct hv_host *h)
 	close(fd);
 	uint32_t size;
 	int rc = hv_btf_struct_size(map ? map : buf, len, "page", &size);
-	if (rc == 0)
+	if (rc == 0) {
 		h->btf_struct_page_size = size;
-	else
+		cached = size;
+		if (cache)
+			hv_cache_put(r, HV_CACHE_BTF, ident, &cached, sizeof(cached));
+	} else
 		hv_note("%s: %s", hv_root_name(r, rel), hv_last_error());
 	if (map)
 		munmap(map, len);

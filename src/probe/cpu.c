@@ -1,25 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* CPU identity from libcpuid where Debian builds it (amd64, i386): the
- * codename for the report header, and PDPE1GB from CPUID leaf 0x80000001
- * (libcpuid has no flag for it) when /proc/cpuinfo did not say. Live hosts
- * only: a snapshot's CPU is not the one running this code. */
+/* PDPE1GB from the CPUID instruction (leaf 0x80000001, EDX bit 26) on a live
+ * x86 host whose /proc/cpuinfo did not say, the one thing CPUID adds to what
+ * the kernel prints. libcpuid used to name the CPU too, wrongly on hosts it
+ * does not know (an EPYC as "Athlon X2 (Kuma)"), at the price of a library
+ * and dozens of CPUID instructions, each a trip to the hypervisor in a VM:
+ * the model is the kernel's "model name" (cpuinfo) alone. Live hosts only: a
+ * snapshot's CPU is not the one running this code. */
 #include "probe_util.h"
 #include "strutil.h"
 
-#ifdef HAVE_LIBCPUID
-#include <libcpuid.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
 
 int hv_probe_cpuid(const struct hv_root *r, struct hv_host *h)
 {
-	if (!r->live || !cpuid_present())
+	unsigned int a, b, c, d;
+	if (!r->live || h->cpu_gbpages != HV_TRI_UNKNOWN)
 		return 0;
-	struct cpu_raw_data_t raw;
-	struct cpu_id_t id;
-	if (cpuid_get_raw_data(&raw) < 0 || cpu_identify(&raw, &id) < 0)
-		return 0; /* an identity is a nicety, never a reason to fail */
-	hv_copy(h->cpu_codename, sizeof(h->cpu_codename), id.cpu_codename);
-	if (h->cpu_gbpages == HV_TRI_UNKNOWN)
-		h->cpu_gbpages = (raw.ext_cpuid[1][3] >> 26) & 1 ? HV_YES : HV_NO; /* EDX bit 26 */
+	if (__get_cpuid_max(0x80000000, NULL) < 0x80000001 || !__get_cpuid(0x80000001, &a, &b, &c, &d))
+		return 0; /* a fact of the CPU is a nicety, never a reason to fail */
+	h->cpu_gbpages = (d >> 26) & 1 ? HV_YES : HV_NO;
+	hv_copy(h->cpu_gbpages_source, sizeof(h->cpu_gbpages_source), "cpuid");
 	return 0;
 }
 #else

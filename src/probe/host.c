@@ -49,7 +49,10 @@ static int probe_dir(const struct hv_root *r, struct hv_host *h)
 	snprintf(h->root, sizeof(h->root), "%s", r->live ? "/" : r->path);
 	h->live = r->live;
 
-	if ((rc = hv_probe_identity(r, h)) < 0 || (rc = hv_probe_counters(r, h)) < 0 ||
+	if ((rc = hv_probe_identity(r, h)) < 0)
+		return rc;
+	hv_cache_begin(r, h->release);
+	if ((rc = hv_probe_counters(r, h)) < 0 ||
 	    (rc = hv_probe_pools(r, h)) < 0 || (rc = hv_probe_nodes_online(r, h)) < 0 ||
 	    (rc = hv_probe_memblocks(r, h)) < 0 || (rc = hv_probe_sysctl(r, h)) < 0 ||
 	    (rc = hv_probe_cmdline(r, h)) < 0 || (rc = hv_probe_cpuinfo(r, h)) < 0 ||
@@ -58,8 +61,9 @@ static int probe_dir(const struct hv_root *r, struct hv_host *h)
 	    (rc = hv_probe_btf(r, h)) < 0 || (rc = hv_probe_memmap_extra(r, h)) < 0)
 		return rc;
 	resolve_page_size(r, h);
+	hv_cache_flush(); /* what was learned of this boot, for the next run */
 	/* the strings a snapshot supplies reach the table, top and plans */
-	char *const text[] = {h->root, h->release, h->arch, h->cpu_model, h->cpu_codename, h->kconfig.source,
+	char *const text[] = {h->root, h->release, h->arch, h->cpu_model, h->kconfig.source,
 			      h->bootlog.source, h->cmdline.hvo_param_text};
 	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
 		hv_sanitize(text[i]);

@@ -4,6 +4,7 @@
 #define HV_PROBE_UTIL_H
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +26,19 @@ int hv_kconfig_path(int i, const char *release, char *out, size_t cap);
 /* /dev/kmsg record by record (bootlog.c); -errno if it cannot be opened. */
 typedef int (*hv_kmsg_fn)(const char *msg, size_t len, uint64_t usec, void *ctx);
 int hv_kmsg_each(hv_kmsg_fn fn, void *ctx);
+
+/* The boot cache (cache.c): facts fixed until reboot, for the live host
+ * without --root. get: 1 and data filled when a valid entry of kind k was
+ * recorded for the same ident (the sources' identity, hv_cache_ident);
+ * else 0. put: records what was read; flush writes what was learned. */
+enum hv_cache_kind { HV_CACHE_KCONFIG, HV_CACHE_BOOTLOG, HV_CACHE_BTF, HV_CACHE_N };
+bool hv_cache_usable(const struct hv_root *r);
+/* Looks for this boot's cache, once a run, after the release is known. */
+void hv_cache_begin(const struct hv_root *r, const char *release);
+int hv_cache_get(const struct hv_root *r, enum hv_cache_kind k, const char *ident, void *data, size_t len);
+void hv_cache_put(const struct hv_root *r, enum hv_cache_kind k, const char *ident, const void *data, size_t len);
+void hv_cache_flush(void);
+void hv_cache_ident(const struct hv_root *r, const char *rel, char *out, size_t cap);
 
 int hv_probe_identity(const struct hv_root *r, struct hv_host *h);
 int hv_probe_cmdline(const struct hv_root *r, struct hv_host *h);

@@ -5,12 +5,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "hv_error.h"
 #include "parse.h"
 #include "probe.h"
 #include "probe_util.h"
 #include "strutil.h"
+
+/* One processor block is under 4 KiB today (a flags line of some 1.5 KiB);
+ * room for a kernel that lists many more. */
+#define CPUINFO_BLOCK_MAX (64 << 10)
 
 int hv_read_num(const struct hv_root *r, const char *rel, int64_t *out)
 {
@@ -126,8 +131,6 @@ static void from_snapshot_meta(const struct hv_root *r, struct hv_host *h)
 		int64_t v;
 		if (!strcmp(line, "arch") && !h->arch[0])
 			snprintf(h->arch, sizeof(h->arch), "%s", eq);
-		else if (!strcmp(line, "cpu_codename") && !h->cpu_codename[0])
-			snprintf(h->cpu_codename, sizeof(h->cpu_codename), "%s", eq);
 		else if (!strcmp(line, "page_size") && hv_parse_i64_nonneg(eq, &v) == 0 && v >= 4096 &&
 			 v <= (1 << 18) && !(v & (v - 1)) && !h->page_size) {
 			h->page_size = (long)v;
@@ -180,7 +183,8 @@ int hv_probe_identity(const struct hv_root *r, struct hv_host *h)
 	} else if (rc != -ENOENT) {
 		hv_note("%s", hv_last_error());
 	}
-	from_snapshot_meta(r, h);
+	if (!r->live) /* only a snapshot has one; the live host is measured */
+		from_snapshot_meta(r, h);
 	/* Snapshots from elsewhere: our own uname.txt, a sosreport's uname. */
 	const char *const *unames = hv_uname_files;
 	for (size_t i = 0; unames[i] && (!h->release[0] || !h->arch[0]); i++) {
@@ -290,27 +294,53 @@ int hv_probe_sysctl(const struct hv_root *r, struct hv_host *h)
 	return 0;
 }
 
+/* Reads until the first processor block is whole (or the end): a 256-CPU
+ * host has megabytes of cpuinfo, all the same blocks, and the kernel formats
+ * only what is read. The snapshot still captures the whole file. */
+static int read_first_block(const struct hv_root *r, const char *rel, char *buf, size_t cap, size_t *len)
+{
+	int fd = hv_root_open_file(r, rel);
+	if (fd < 0)
+		return fd == -HV_ENOTREG ? fd : hv_fail(-fd, "%s: %s", hv_root_name(r, rel), strerror(-fd));
+	size_t got = 0;
+	while (got < cap && !hv_cpuinfo_block_len(buf, got)) {
+		ssize_t n = read(fd, buf + got, cap - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			return hv_fail(e, "%s: %s", hv_root_name(r, rel), strerror(e));
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	*len = got;
+	return 0;
+}
+
 int hv_probe_cpuinfo(const struct hv_root *r, struct hv_host *h)
 {
-	char *buf;
-	size_t len;
+	static const char rel[] = "proc/cpuinfo";
 	h->cpu_gbpages = HV_TRI_UNKNOWN;
-	/* Only the first CPU's block matters; big hosts have MBs of cpuinfo. */
-	if (hv_root_read(r, "proc/cpuinfo", 8 << 20, &buf, &len) < 0) {
+	char *buf = malloc(CPUINFO_BLOCK_MAX);
+	size_t len = 0;
+	int rc = buf ? read_first_block(r, rel, buf, CPUINFO_BLOCK_MAX, &len) : hv_fail(ENOMEM, "out of memory");
+	if (rc < 0) {
+		free(buf);
 		hv_note("%s: 1G page support of the CPU unknown", hv_last_error());
 		return 0;
 	}
-	char *save = NULL;
-	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *colon = strchr(line, ':');
-		if (!h->cpu_model[0] && strncmp(line, "model name", 10) == 0 && colon)
-			snprintf(h->cpu_model, sizeof(h->cpu_model), "%s", colon[1] ? colon + 2 : colon + 1);
-		if (strncmp(line, "flags", 5) == 0 && strchr(line, ':')) {
-			const char *f = strstr(line, " pdpe1gb");
-			h->cpu_gbpages = (f && (f[8] == ' ' || f[8] == '\0')) ? HV_YES : HV_NO;
-			break;
-		}
-	}
+	struct hv_cpuinfo ci;
+	hv_parse_cpuinfo_block(buf, len, &ci);
 	free(buf);
+	hv_copy(h->cpu_model, sizeof(h->cpu_model), ci.model);
+	if (ci.model[0])
+		hv_copy(h->cpu_model_source, sizeof(h->cpu_model_source), "cpuinfo");
+	h->cpu_gbpages = ci.gbpages;
+	if (ci.gbpages != HV_TRI_UNKNOWN)
+		hv_copy(h->cpu_gbpages_source, sizeof(h->cpu_gbpages_source), "cpuinfo");
 	return 0;
 }

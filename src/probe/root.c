@@ -28,6 +28,7 @@ int hv_root_open(struct hv_root *r, const char *root)
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 	snprintf(r->given, sizeof(r->given), "%s", root && *root ? root : "/");
+	r->given_arg = root && *root;
 	const char *path = r->given;
 	size_t n = strlen(r->given);
 	struct stat st;
@@ -146,13 +147,14 @@ int hv_root_exists(const struct hv_root *r, const char *rel)
 
 /* Only regular files are read. A FIFO blocks open() and read() forever and
  * a character device (/dev/zero) never ends, so outside the live /proc and
- * /sys (kernel files, never FIFOs) the open does not wait for a writer, and
- * everything that is not a regular file is refused by its type. */
+ * /sys (kernel files, never FIFOs or devices: their type is not asked, a
+ * system call a file saved on every report) the open does not wait for a
+ * writer, and everything that is not a regular file is refused by its type. */
 int hv_root_open_file(const struct hv_root *r, const char *rel)
 {
 	int kernel = r->live && (!strncmp(rel, "proc/", 5) || !strncmp(rel, "sys/", 4));
 	int fd = hv_root_openat(r, rel, O_RDONLY | O_NOCTTY | (kernel ? 0 : O_NONBLOCK));
-	if (fd < 0)
+	if (fd < 0 || kernel)
 		return fd;
 	struct stat st;
 	if (fstat(fd, &st) < 0) {

@@ -207,8 +207,7 @@ static int carry_meta(const struct hv_root *r, char *out, size_t cap)
 	}
 	char *save = NULL;
 	for (char *line = strtok_r(src, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "arch=", 5) && strncmp(line, "page_size=", 10) && strncmp(line, "uname=", 6) &&
-		    strncmp(line, "cpu_codename=", 13))
+		if (strncmp(line, "arch=", 5) && strncmp(line, "page_size=", 10) && strncmp(line, "uname=", 6))
 			continue;
 		int l = snprintf(out + n, cap - (size_t)n, "%.300s\n", line);
 		if (l < 0 || (size_t)l >= cap - (size_t)n)
@@ -239,11 +238,6 @@ static int meta(const struct hv_root *r, struct hv_snapshot *s)
 	if (r->live && n > 0 && n < 1024) {
 		n += snprintf(buf + n, 1024 - (size_t)n, "arch=%s\npage_size=%ld\nuname=%s %s %s %s %s\n", u.machine,
 			      sysconf(_SC_PAGESIZE), u.sysname, u.nodename, u.release, u.version, u.machine);
-		/* the CPU's codename (CPUID): the captured machine's, like arch */
-		struct hv_host *h = calloc(1, sizeof(*h));
-		if (h && hv_probe_cpuid(r, h) == 0 && h->cpu_codename[0] && n > 0 && n < 1024)
-			n += snprintf(buf + n, 1024 - (size_t)n, "cpu_codename=%.63s\n", h->cpu_codename);
-		free(h);
 	} else if (n > 0 && n < 1024)
 		n += carry_meta(r, buf + n, 1024 - (size_t)n);
 	if (n < 0 || n >= 1024)

@@ -6,6 +6,7 @@
 
 #include "hv_error.h"
 #include "render.h"
+#include "render_libs.h"
 
 /* Strings can come from a hostile snapshot; JSON must stay valid UTF-8. */
 static json_t *str(const char *s)
@@ -130,6 +131,9 @@ static json_t *hstate_obj(const struct hv_hstate_result *s)
 
 int hv_render_json(FILE *out, const struct hv_report *r)
 {
+	int lrc = hv_jansson_load();
+	if (lrc < 0)
+		return lrc;
 	const struct hv_report_source *h = &r->src;
 	json_t *root = json_object(), *src = json_object(), *hs = json_array(), *tot = json_object();
 	json_t *fi = json_array(), *notes = json_array();
@@ -140,8 +144,10 @@ int hv_render_json(FILE *out, const struct hv_report *r)
 	json_object_set_new(root, "kernel", kernel_obj(r));
 	json_t *cpu = json_object();
 	json_object_set_new(cpu, "model", h->cpu_model[0] ? str(h->cpu_model) : json_null());
-	json_object_set_new(cpu, "codename", h->cpu_codename[0] ? str(h->cpu_codename) : json_null());
+	json_object_set_new(cpu, "model_source", h->cpu_model_source[0] ? str(h->cpu_model_source) : json_null());
 	json_object_set_new(cpu, "gigantic_pages", tri(h->cpu_gbpages));
+	json_object_set_new(cpu, "gigantic_pages_source",
+			    h->cpu_gbpages_source[0] ? str(h->cpu_gbpages_source) : json_null());
 	json_object_set_new(root, "cpu", cpu);
 	json_object_set_new(root, "hvo", hvo_obj(r));
 	json_object_set_new(root, "memmap", memmap_obj(r));

@@ -8,6 +8,7 @@
 
 #include "hv_error.h"
 #include "plan.h"
+#include "render_libs.h"
 
 static json_t *u64(uint64_t v)
 {
@@ -50,6 +51,9 @@ static json_t *row_obj(const struct hv_plan_input *in, const struct hv_plan_row 
 
 int hv_plan_render_json(FILE *out, const struct hv_plan_result *r)
 {
+	int lrc = hv_jansson_load();
+	if (lrc < 0)
+		return lrc;
 	const struct hv_plan_input *in = r->in;
 	json_t *root = json_object(), *src = json_object(), *host = json_object(), *k = json_object();
 	json_t *pools = json_array(), *tot = json_object(), *cmp = json_array(), *notes = json_array();

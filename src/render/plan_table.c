@@ -14,6 +14,7 @@
 #include "parse.h"
 #include "plan.h"
 #include "render.h"
+#include "render_libs.h"
 
 enum col_id {
 	COL_SIZE, COL_TYPE, COL_NODE, COL_PAGES, COL_HUGETLB, COL_PERPAGE, COL_VMEMMAP, COL_KEPT, COL_SAVED,
@@ -278,7 +279,7 @@ int hv_plan_render_table(FILE *out, const struct hv_plan_result *r, const struct
 {
 	int rc;
 	if (o->summary != HV_SUMMARY_ONLY) {
-		if ((rc = print_pools(out, r, o)) < 0)
+		if ((rc = hv_scols_load()) < 0 || (rc = print_pools(out, r, o)) < 0)
 			return rc;
 		if (r->ncompare) {
 			fputc('\n', out);

@@ -12,6 +12,7 @@
 #include "hv_error.h"
 #include "parse.h"
 #include "render.h"
+#include "render_libs.h"
 
 enum col_id {
 	COL_SIZE, COL_NODE, COL_PAGES, COL_FREE, COL_RESV, COL_SURP, COL_HUGETLB, COL_VMEMMAP,
@@ -166,10 +167,12 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 		h->release[0] ? h->release : "(unknown release)", h->arch[0] ? h->arch : "", hv_gen_name(r->gen),
 		r->gen_assumed ? " (assumed)" : r->gen_basis == HV_GEN_BY_FEATURES ? " (from its features)" : "",
 		r->kept_pages, r->kept_pages == 1 ? "" : "s");
-	if (h->cpu_model[0] || h->cpu_codename[0])
-		fprintf(out, "CPU:                   %s%s%s%s; 1G pages %s\n", h->cpu_model, h->cpu_codename[0] ? " (" : "",
-			h->cpu_codename, h->cpu_codename[0] ? ")" : "",
-			h->cpu_gbpages == HV_YES ? "supported" : h->cpu_gbpages == HV_NO ? "not supported" : "unknown");
+	/* each fact with where it came from */
+	if (h->cpu_model[0] || h->cpu_gbpages != HV_TRI_UNKNOWN)
+		fprintf(out, "CPU:                   %s (%s); 1G pages %s%s%s%s\n", h->cpu_model[0] ? h->cpu_model : "model unknown",
+			h->cpu_model[0] ? h->cpu_model_source : "no model name",
+			h->cpu_gbpages == HV_YES ? "supported" : h->cpu_gbpages == HV_NO ? "not supported" : "unknown",
+			h->cpu_gbpages_source[0] ? " (" : "", h->cpu_gbpages_source, h->cpu_gbpages_source[0] ? ")" : "");
 	SZ(a, r->page_size);
 	fprintf(out, "Base page:             %s (%s); struct page %ld bytes (%s)\n", a,
 		hv_page_src_name(r->page_size_source), r->struct_page_size, hv_page_src_name(r->struct_page_source));
@@ -246,7 +249,9 @@ static void findings(FILE *out, const struct hv_report *r, const struct hv_table
 int hv_render_table(FILE *out, const struct hv_report *r, const struct hv_table_opts *o)
 {
 	if (o->summary != HV_SUMMARY_ONLY) {
-		int rc = print_pools(out, r, o);
+		int rc = hv_scols_load();
+		if (rc == 0)
+			rc = print_pools(out, r, o);
 		if (rc < 0)
 			return rc;
 	}

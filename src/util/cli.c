@@ -3,6 +3,7 @@
  * choice, and the one place errors are printed. */
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,11 @@
 #include "cli.h"
 #include "hv_error.h"
 #include "render.h"
+
+void hv_setup_locale(void)
+{
+	setlocale(LC_CTYPE, "");
+}
 
 int hv_report_error(int rc, int code)
 {
