@@ -16,7 +16,7 @@ SCENARIOS=(hvo-boot-on hvo-boot-off stale per-node default-1g memmap-on-memory b
 # (tests/vm/README.md, "CI time").
 CI_RUNS=()
 for _s in "${SCENARIOS[@]}"; do CI_RUNS+=("6.12:$_s" "7.3:$_s"); done
-CI_RUNS+=(6.1:hvo-boot-on 6.1:stale 6.1:pmem 7.2:hvo-boot-on 7.2:stale 7.2:big64 7.2:pmem)
+CI_RUNS+=(6.1:hvo-boot-on 6.1:stale 7.2:hvo-boot-on 7.2:stale)
 unset _s
 
 log() { printf '%s\n' "$*" >&2; }
