@@ -11,8 +11,23 @@
 #   hvo_sysctl, hvo_boot_param
 #   memtotal_kb, memory_blocks, memory_blocks_online, block_size_bytes
 #   baseline_memmap_pages = memory_blocks * block_size / page_size * S / page_size
+#   ram_sections (+ section_size_bytes, 128 MiB: x86_64) = memory sections
+#     holding any top-level "System RAM" range of proc/iomem (else
+#     sys/firmware/memmap "System RAM" entries); section_memmap_pages = that x
+#     ceil(section pages x S / page_size): the boot memmap as mm/sparse.c
+#     allocates it; block_overcount_pages = baseline_memmap_pages - that (a
+#     memory block larger than a section counts its absent sections too)
+#   With a "baseline" step in steps.txt (the counters after the devices are set
+#   up and before any hugepage exists; new scenarios):
+#     measured.boot_memmap_pages / measured.baseline_memmap_pages =
+#     nr_memmap_pages + nr_memmap_boot_pages at the first step / the baseline
+#     step, measured.device_memmap_pages = their difference (ZONE_DEVICE
+#     memmap), step.<name>.memmap_pages for every step
 #   nr_memmap_pages, nr_memmap_boot_pages            (6.11+ /proc/vmstat)
-#   realized_savings_pages/_bytes = baseline - nr_memmap_pages - nr_memmap_boot_pages
+#   true_baseline_memmap_pages (+ _source: steps | sections | blocks) = the
+#     memmap the kernel would hold without HVO: the baseline step if there is
+#     one, else the section count, else the block count
+#   realized_savings_pages/_bytes = true baseline - nr_memmap_pages - nr_memmap_boot_pages
 #   hstate.<N>kB.{size_bytes,nr,free,resv,surplus,node<i>.nr,node<i>.free}
 #   hstate.<N>kB.optimizable_kib / optimizable_bytes_per_page
 #       from "HugeTLB: N KiB vmemmap can be freed for a X page" (6.0+)
@@ -113,10 +128,72 @@ else
     kv baseline_memmap_pages NA
 fi
 
+# Present sections from the System RAM ranges (inclusive ends, hex).
+section_size=$((128 << 20))
+ram_ranges() {
+    if [ -f "$snap/proc/iomem" ]; then
+        sed -n 's/^\([0-9a-f]*\)-\([0-9a-f]*\) : System RAM$/\1 \2/p' "$snap/proc/iomem"
+    elif [ -d "$snap/sys/firmware/memmap" ]; then
+        for e in "$snap"/sys/firmware/memmap/*/; do
+            [ "$(tr -d '\n' <"$e/type" 2>/dev/null)" = "System RAM" ] || continue
+            printf '%s %s\n' "$(tr -d '\n' <"$e/start")" "$(tr -d '\n' <"$e/end")" | sed 's/0x//g'
+        done
+    fi
+}
+ranges=$(ram_ranges)
+sect_baseline=
+if [ -n "$ranges" ]; then
+    sections=$(while read -r a b; do
+        i=$((16#$a / section_size))
+        while [ "$i" -le $((16#$b / section_size)) ]; do echo "$i"; i=$((i + 1)); done
+    done <<<"$ranges" | sort -un | wc -l)
+    per_section=$(((section_size / page_size * S + page_size - 1) / page_size))
+    sect_baseline=$((sections * per_section))
+    kv section_size_bytes "$section_size"
+    kv ram_sections "$sections"
+    kv section_memmap_pages "$sect_baseline"
+    [ -n "$baseline" ] && kv block_overcount_pages "$((baseline - sect_baseline))"
+else
+    kv ram_sections NA
+    kv section_memmap_pages NA
+fi
+
+# steps.txt counters: NAME -> nr_memmap_pages + nr_memmap_boot_pages
+steps_baseline=
+if [ -f "$snap/steps.txt" ] && grep -q '^baseline ' "$snap/steps.txt"; then
+    stepsum() {
+        awk -v n="$1" '($1 == n || (n == "FIRST" && NR == 1)) {
+            for (i = 2; i <= NF; i++) { split($i, p, "="); v[p[1]] = p[2] }
+            if (v["nr_memmap_pages"] == "NA") print "NA"; else print v["nr_memmap_pages"] + v["nr_memmap_boot_pages"]; exit }' "$snap/steps.txt"
+    }
+    sb=$(stepsum FIRST)
+    steps_baseline=$(stepsum baseline)
+    [ "$steps_baseline" = NA ] && steps_baseline=
+    kv measured.boot_memmap_pages "$sb"
+    kv measured.baseline_memmap_pages "$steps_baseline"
+    if [ -n "$steps_baseline" ]; then
+        kv measured.device_memmap_pages "$((steps_baseline - sb))"
+    else
+        kv measured.device_memmap_pages NA
+    fi
+    while read -r n; do
+        kv "step.$n.memmap_pages" "$(stepsum "$n")"
+    done < <(awk '{ print $1 }' "$snap/steps.txt")
+fi
+
 mp=$(vmstat nr_memmap_pages)
 mbp=$(vmstat nr_memmap_boot_pages)
 kv nr_memmap_pages "$mp"
 kv nr_memmap_boot_pages "$mbp"
+if [ -n "$steps_baseline" ]; then
+    baseline=$steps_baseline src=steps
+elif [ -n "$sect_baseline" ]; then
+    baseline=$sect_baseline src=sections
+else
+    src=blocks
+fi
+kv true_baseline_memmap_pages "$baseline"
+kv true_baseline_memmap_pages_source "$src"
 realized=
 if [ -n "$mp" ] && [ -n "$mbp" ] && [ -n "$baseline" ]; then
     realized=$(((baseline - mp - mbp) * page_size))

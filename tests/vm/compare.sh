@@ -16,9 +16,20 @@
 #   <size>.optimizable     hstates[].optimizable_bytes_per_page = the boot log's
 #                          "N KiB vmemmap can be freed for a <size> page"
 #   <size>.nodes           hstates[].nodes[].nr = node<i>/hugepages/…/nr_hugepages
+#   baseline               6.11+: memmap.baseline_pages = the memmap the kernel
+#                          holds without HVO, RAM and device memory together:
+#                          the counters of the "baseline" step of steps.txt
+#                          (after the devices are set up, before any hugepage),
+#                          else the present sections of proc/iomem x the
+#                          memmap of a section, else the memory blocks
+#                          (check-ground-truth.sh true_baseline_memmap_pages)
 #   realized               6.11+ (vmstat has nr_memmap_pages): memmap.realized_savings_bytes
-#                          = (baseline - nr_memmap_pages - nr_memmap_boot_pages) * 4096;
+#                          = (that baseline - nr_memmap_pages - nr_memmap_boot_pages) * 4096;
 #                          older: null and totals.savings_current_basis "assumed"
+#   savings_current        6.11+: totals.savings_current_bytes = the same, basis "measured"
+#   plan.memory            (snapshots with proc/iomem) `plan --from-host --format
+#                          json` .host.memory_bytes = the present RAM sections x
+#                          128 MiB (a partial memory block is not all memory)
 #   <size>.stale, unoptimized_bytes
 #                          (snapshots whose steps.txt allocated pages) 6.11+:
 #                          hstates[].unoptimized_pages = the pages whose
@@ -26,8 +37,17 @@
 #                          = their sum * optimizable bytes; older: both null (the
 #                          kernel exposes nothing that tells them apart)
 # Prints "ok NAME: CHECK" or "FAIL NAME: CHECK: want X got Y" per check and
-# "N passed, N failed"; exit 1 on any failure, 0 with "SKIP: ..." when the
-# binary is missing.
+# "N passed, N failed, N xfail"; exit 1 on any failure, 0 with "SKIP: ..." when
+# the binary is missing.
+#
+# KNOWN_FAIL: checks hvoplan's model is known to get wrong today, as
+# "SNAPSHOT-GLOB:CHECK" (the snapshot name without fixtures/ or fresh/, the
+# check label without its parenthesis).  Such a check that fails prints
+# "XFAIL NAME: CHECK: expected X, got Y" and is not counted as a failure; one
+# that passes prints "ok … (XPASS: remove it from KNOWN_FAIL)".  Remove the
+# entries as the model is fixed (kernel-audit E1: memory blocks larger than a
+# section counted whole; E2: device memmap in the counters taken for stale
+# pages).
 set -euo pipefail
 # shellcheck source=tests/vm/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -52,12 +72,39 @@ if [ "${#dirs[@]}" = 0 ]; then
     done
 fi
 
-pass=0 fail=0
+KNOWN_FAIL=(
+    # E1: 2 GiB memory blocks, block 1 half present: blocks x block size
+    # counts 4096 pages (16 MiB) of memmap that do not exist, which then show
+    # as savings and hide the (zero) stale pages; plan sees 68G, not 67G.
+    '*-big64:baseline' '*-big64:realized' '*-big64:savings_current' '*-big64:plan.memory'
+    '*-big64:2048kB.stale' '*-big64:1048576kB.stale' '*-big64:unoptimized_bytes'
+    # E2: the devdax memmap (2048 pages in nr_memmap_pages) is not in the
+    # baseline: it is subtracted from the savings and blamed on stale pages.
+    '*-pmem:baseline' '*-pmem:realized' '*-pmem:savings_current'
+    '*-pmem:2048kB.stale' '*-pmem:unoptimized_bytes'
+)
+
+pass=0 fail=0 xfail=0
 name=
+known_fail() { # known_fail LABEL
+    local n=${name#*/} l=${1%% (*} e
+    for e in "${KNOWN_FAIL[@]}"; do
+        # shellcheck disable=SC2053 # the snapshot part is a glob
+        [[ $n == ${e%%:*} && $l == "${e#*:}" ]] && return 0
+    done
+    return 1
+}
 check() { # check LABEL WANT GOT
     if [ "$2" = "$3" ]; then
-        echo "ok $name: $1 ($3)"
+        if known_fail "$1"; then
+            echo "ok $name: $1 ($3) (XPASS: remove it from KNOWN_FAIL in tests/vm/compare.sh)"
+        else
+            echo "ok $name: $1 ($3)"
+        fi
         pass=$((pass + 1))
+    elif known_fail "$1"; then
+        echo "XFAIL $name: $1: expected $2, got $3"
+        xfail=$((xfail + 1))
     else
         echo "FAIL $name: $1: want $2 got $3"
         fail=$((fail + 1))
@@ -107,9 +154,16 @@ for d in "${dirs[@]}"; do
     counters=1
     [ "$(get nr_memmap_pages)" = NA ] && counters=0
     if [ "$counters" = 1 ]; then
+        check baseline "$(get true_baseline_memmap_pages)" "$(q -r .memmap.baseline_pages)"
         check realized "$(get realized_savings_bytes)" "$(q -r .memmap.realized_savings_bytes)"
+        check savings_current "$(get realized_savings_bytes) measured" "$(q -r '"\(.totals.savings_current_bytes) \(.totals.savings_current_basis)"')"
     else
         check realized "null assumed" "$(q -r '"\(.memmap.realized_savings_bytes) \(.totals.savings_current_basis)"')"
+    fi
+
+    if [ "$(get ram_sections)" != NA ] && [ -n "$(get ram_sections)" ]; then
+        pj=$("$bin" plan --from-host --format json --root "$d" 2>/dev/null) || true
+        check plan.memory "$(($(get ram_sections) * $(get section_size_bytes)))" "$(jq -r .host.memory_bytes <<<"${pj:-null}")"
     fi
 
     stale=$(grep -E '^stale_pages\.' <<<"$gt" || true)
@@ -136,5 +190,5 @@ for d in "${dirs[@]}"; do
         fi
     fi
 done
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $xfail xfail"
 [ "$fail" = 0 ]

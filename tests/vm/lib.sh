@@ -8,8 +8,16 @@ REPO_TOP=$(cd "$VM_DIR/../.." && pwd)
 VM_CACHE=${HVOPLAN_VM_CACHE:-/var/cache/hvoplan-vm}
 VM_OUT=${HVOPLAN_VM_OUT:-$VM_DIR/out}
 FIXTURE_DIR=$REPO_TOP/tests/fixtures/vm
-KERNELS=(6.1 6.12)
-SCENARIOS=(hvo-boot-on hvo-boot-off stale per-node default-1g memmap-on-memory)
+KERNELS=(6.1 6.12 7.2 7.3)
+SCENARIOS=(hvo-boot-on hvo-boot-off stale per-node default-1g memmap-on-memory big64 pmem memless-node)
+# The kernel:scenario pairs ci.sh boots (run-all.sh --ci): every scenario on
+# the bookworm backport (6.12) and the newest kernel (7.3), the base ones on
+# 6.1 and 7.2; the vm stage must stay under ~25 minutes on a 2-core machine
+# (tests/vm/README.md, "CI time").
+CI_RUNS=()
+for _s in "${SCENARIOS[@]}"; do CI_RUNS+=("6.12:$_s" "7.3:$_s"); done
+CI_RUNS+=(6.1:hvo-boot-on 6.1:stale 7.2:hvo-boot-on 7.2:stale)
+unset _s
 
 log() { printf '%s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

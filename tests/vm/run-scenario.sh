@@ -22,7 +22,7 @@ name=$kernel-$scenario
 kroot=$(kernel_root "$kernel")
 release=$(kernel_release "$kernel")
 read -r pkg pkgver <"$kroot/.fetched"
-initrd=$("$VM_DIR/mkinitramfs.sh")
+initrd=$("$VM_DIR/mkinitramfs.sh" "$kernel")
 
 accel=${HVOPLAN_VM_ACCEL:-$(pick_accel "$kroot/boot/vmlinuz-$release")}
 if [ "$accel" = kvm ]; then
@@ -70,6 +70,37 @@ persist-boot)
         case " $HVOPLAN_VM_CMDLINE " in *" $w "*) ;; *) extra+=" $w" ;; esac
     done
     append="$HVOPLAN_VM_CMDLINE$extra hvoplan.scenario=$scenario" ;;
+big64)
+    # Production-sized: 67 GiB, 3 GiB below the PCI hole (0-3G) and 64 GiB
+    # above it (4G-68G), two nodes of 35 and 32 GiB.  With 64 GiB or more of
+    # RAM x86_64 uses memory blocks larger than a 128 MiB section
+    # (probe_memory_block_size(); under a hypervisor the largest power of two
+    # up to 2 GiB that divides the end of RAM, 68G: 2 GiB), so block 1
+    # (2G-4G) holds only 1 GiB of RAM: a partial block.  reserve=off: the host
+    # commits only what the guest touches (its ~1.1 GiB memmap and little else).
+    # shellcheck disable=SC2054
+    mem=(-m 67G
+        -object memory-backend-ram,id=m0,size=35G,reserve=off -object memory-backend-ram,id=m1,size=32G,reserve=off
+        -numa node,nodeid=0,memdev=m0,cpus=0 -numa node,nodeid=1,memdev=m1,cpus=1)
+    machine=pc,accel=$accel,max-ram-below-4g=3G ;;
+pmem)
+    # Legacy persistent memory: memmap=2G!5G turns guest-physical 5G-7G (RAM
+    # of node 0: 0-1G and 4G-7G; node 1 is 7G-11G) into an e820 type-12
+    # range that nd_e820 offers as region0/namespace0.0.
+    # shellcheck disable=SC2054
+    mem=(-m 8G
+        -object memory-backend-ram,id=m0,size=4G -object memory-backend-ram,id=m1,size=4G
+        -numa node,nodeid=0,memdev=m0,cpus=0 -numa node,nodeid=1,memdev=m1,cpus=1)
+    append+=" memmap=2G!5G" ;;
+memless-node)
+    # Node 2 has memory and no CPU (a memory-only node, like CXL or HBM
+    # expanders): -numa node without cpus=.
+    # shellcheck disable=SC2054
+    mem=(-m 9G
+        -object memory-backend-ram,id=m0,size=3G -object memory-backend-ram,id=m1,size=3G
+        -object memory-backend-ram,id=m2,size=3G
+        -numa node,nodeid=0,memdev=m0,cpus=0 -numa node,nodeid=1,memdev=m1,cpus=1
+        -numa node,nodeid=2,memdev=m2) ;;
 memmap-on-memory)
     # shellcheck disable=SC2054
     mem=(-m 2G,slots=2,maxmem=6G
@@ -155,7 +186,8 @@ accel_note=$accel
 [ "$accel" = tcg ] && accel_note="tcg (-accel tcg)"
 smry="qemu-system-x86_64 $(qemu-system-x86_64 --version | head -n1 | sed 's/.*version \([^ ]*\).*/\1/')"
 smry+=" -machine $machine -cpu $cpu -smp 2 ${mem[*]:0:2}"
-[ "${#mem[@]}" -gt 2 ] && smry+=" 2 NUMA nodes"
+nnodes=$(printf '%s\n' "${mem[@]}" | grep -c '^node,nodeid=' || true)
+[ "$nnodes" -gt 1 ] && smry+=" $nnodes NUMA nodes ($(printf '%s\n' "${mem[@]}" | sed -n 's/^memory-backend-ram,id=m[0-9]*,size=\([^,]*\).*/\1/p' | paste -sd+))"
 [ "$hotplug" = 1 ] && smry+=" +pc-dimm 1G node1 via QMP"
 printf '%s\n' "kernel $pkg $pkgver ($release); scenario $scenario; $smry, accel $accel_note; -append \"$append\"; captured $(date -u +%Y-%m-%dT%H:%M:%SZ) by tests/vm/run-scenario.sh" >"$dest.tmp/SOURCE"
 cp "$work/console.log" "$dest.tmp/../.work/$name/console.txt" 2>/dev/null || true

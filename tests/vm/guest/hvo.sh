@@ -72,11 +72,39 @@ set_hvo() {
     echo "HVOPLAN-GUEST: hugetlb_optimize_vmemmap=$(cat /proc/sys/vm/hugetlb_optimize_vmemmap)"
 }
 
+# load_modules: insmod the initramfs's kernel modules (mkinitramfs.sh puts
+# them in load order).
+load_modules() {
+    [ -f /lib/modules/load.order ] || { echo "HVOPLAN-GUEST: no modules in this initramfs"; return 1; }
+    while read -r m; do
+        insmod "/lib/modules/$m" || { echo "HVOPLAN-GUEST: insmod $m failed"; return 1; }
+    done </lib/modules/load.order
+    echo "HVOPLAN-GUEST: loaded $(tr '\n' ' ' </lib/modules/load.order)"
+}
+
+# sysw VALUE FILE: write a sysfs attribute and say so (set -e stops on failure).
+sysw() {
+    echo "HVOPLAN-GUEST: $1 > $2"
+    echo "$1" >"$2"
+}
+
 # capture: write the snapshot tree under $SNAP.
 capture() {
     mkdir -p "$SNAP"
-    for f in meminfo vmstat cmdline cpuinfo zoneinfo buddyinfo; do
+    for f in meminfo vmstat cmdline cpuinfo zoneinfo buddyinfo iomem; do
         copy_file /proc/$f
+    done
+    # What RAM is present, section by section (memory blocks larger than a
+    # section can be partial), and which ranges are device memory: the
+    # firmware memory map and the NVDIMM / device-dax devices.
+    copy_tree /sys/firmware/memmap
+    for d in /sys/bus/nd/devices/* /sys/bus/dax/devices/*; do
+        [ -d "$d" ] || continue
+        for f in "$d"/*; do
+            [ -f "$f" ] && copy_readable "$f"
+        done
+        [ -L "$d/driver" ] && readlink "$d/driver" | sed 's#.*/##' >"$SNAP$d.driver"
+        [ -d "$d/dax_region" ] && for f in "$d"/dax_region/*; do [ -f "$f" ] && copy_readable "$f"; done
     done
     copy_file /proc/sys/kernel/osrelease
     for f in /proc/sys/vm/*; do
