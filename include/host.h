@@ -125,10 +125,6 @@ struct hv_meminfo {
 struct hv_memblocks {
 	int64_t block_size; /* bytes */
 	int64_t present;    /* memoryN directories: present blocks, online or not */
-	/* the memory section size, from one block's phys_index (its first
-	 * section number): block_size / (phys_index / N); HV_UNKNOWN when
-	 * only memory0 exists or the figures do not divide */
-	int64_t section_size;
 };
 
 /* The physical ranges of System RAM (inclusive ends, sorted), which tell
@@ -147,8 +143,22 @@ struct hv_ram_ranges {
 
 /* Memmap the System RAM baseline does not hold but the 6.11+ counters
  * do (doc/kernel-rules.md, "Memmap counters"). */
+#define HV_MAX_PMEM 64
+struct hv_pmem_ns {
+	char name[32];	    /* namespaceX.Y */
+	int64_t size;	    /* bytes */
+	bool devdax;	    /* claimed by a device-dax instance (mode "dax"/"devdax") */
+	bool memmap_in_ram; /* the claiming pfn/dax device's mode "ram" (not "pmem": an altmap) */
+	int64_t align;	    /* of the claiming device: the compound page size for devdax */
+};
+
 struct hv_extra_memmap {
 	int64_t zone_device_pages; /* zoneinfo "zone Device" spanned, all nodes; HV_UNKNOWN unread */
+	/* the active persistent memory namespaces (sys/bus/nd/devices), read
+	 * when zoneinfo shows ZONE_DEVICE memory */
+	int npmem;
+	bool pmem_truncated; /* more than HV_MAX_PMEM, or an entry unreadable */
+	struct hv_pmem_ns pmem[HV_MAX_PMEM];
 };
 
 struct hv_host {

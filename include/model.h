@@ -60,6 +60,9 @@ void hv_host_generation(const struct hv_host *h, long page_size, long struct_pag
  * SECTIONS when counted from the System RAM ranges, HV_MEM_APPROX when a
  * block spans several sections and no ranges tell which are present
  * (then *bytes is the blocks' upper bound and *why says why). */
+/* The memory section size of the architecture (SECTION_SIZE_BITS), bytes;
+ * HV_UNKNOWN where not known here. */
+int64_t hv_section_size(const char *arch, long page_size);
 enum hv_mem_basis { HV_MEM_UNKNOWN = 0, HV_MEM_BLOCKS, HV_MEM_SECTIONS, HV_MEM_APPROX };
 const char *hv_mem_basis_name(enum hv_mem_basis b);
 enum hv_mem_basis hv_host_memmap_memory(const struct hv_host *h, uint64_t *bytes, int64_t *sections, char *why,

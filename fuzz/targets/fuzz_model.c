@@ -242,7 +242,6 @@ static void build(struct src *s, struct hv_host *h)
 	kc->vmemmap_preinit = tri(s);
 
 	/* the layout that makes the baseline section-exact */
-	h->memblocks.section_size = u8(s) & 1 ? (int64_t)128 << 20 : HV_UNKNOWN;
 	h->ram.source = (enum hv_ram_src)(u8(s) % 3);
 	h->ram.n = h->ram.source ? u8(s) % 8 : 0;
 	uint64_t at = 0;

@@ -353,6 +353,21 @@ static int64_t count_sections(const struct hv_host *h, uint64_t section)
 	return any && blocks == (uint64_t)h->memblocks.present ? (int64_t)n : -1;
 }
 
+int64_t hv_section_size(const char *arch, long page_size)
+{
+	/* SECTION_SIZE_BITS of arch/x86/include/asm/sparsemem.h (27),
+	 * arch/arm64/include/asm/sparsemem.h (27; 29 with 64K pages),
+	 * arch/s390/include/asm/sparsemem.h (28), arch/riscv/include/asm/
+	 * sparsemem.h (27) */
+	if (!strcmp(arch, "x86_64") || !strcmp(arch, "riscv64"))
+		return (int64_t)1 << 27;
+	if (!strcmp(arch, "aarch64") || !strcmp(arch, "arm64"))
+		return page_size == 65536 ? (int64_t)1 << 29 : page_size > 0 ? (int64_t)1 << 27 : HV_UNKNOWN;
+	if (!strcmp(arch, "s390x"))
+		return (int64_t)1 << 28;
+	return HV_UNKNOWN;
+}
+
 enum hv_mem_basis hv_host_memmap_memory(const struct hv_host *h, uint64_t *bytes, int64_t *sections, char *why,
 					size_t cap)
 {
@@ -364,11 +379,7 @@ enum hv_mem_basis hv_host_memmap_memory(const struct hv_host *h, uint64_t *bytes
 	if (mb->block_size <= 0 || mb->present <= 0 ||
 	    __builtin_mul_overflow((uint64_t)mb->present, (uint64_t)mb->block_size, bytes))
 		return HV_MEM_UNKNOWN;
-	/* x86_64 sections are 128 MiB (SECTION_SIZE_BITS 27) when no
-	 * phys_index tells */
-	int64_t section = mb->section_size > 0 ? mb->section_size
-			  : !strcmp(h->arch, "x86_64") ? (int64_t)128 << 20
-						       : HV_UNKNOWN;
+	int64_t section = hv_section_size(h->arch, h->page_size);
 	if (section > mb->block_size || (section > 0 && mb->block_size % section))
 		section = HV_UNKNOWN; /* a block holds whole sections: these figures are not a kernel's */
 	if (section == mb->block_size || section <= 0) { /* unknown: one block is all there is to go by */

@@ -10,6 +10,7 @@
 #include "hv_error.h"
 #include "model.h"
 #include "parse.h"
+#include "plan.h"
 #include "strutil.h"
 
 /* What HVO state the host is in: built, on for new allocations, on at boot. */
@@ -130,6 +131,42 @@ static int64_t memmap_pages_of(unsigned __int128 mem, long page_size, long struc
 	return pages > INT64_MAX / 4 ? HV_UNKNOWN : (int64_t)pages;
 }
 
+/* The memmap the counters hold for ZONE_DEVICE memory, when the active
+ * persistent memory namespaces account for all of it (doc/kernel-
+ * rules.md, "Baseline: memory blocks and sections", measured under QEMU
+ * on 6.12, 7.2 and 7.3): every namespace adds its full memmap, even with
+ * the memmap on the device (an altmap), except device-dax with the memmap
+ * in RAM and PMD or PUD compound pages, which keeps 2 vmemmap pages per
+ * compound page. HV_UNKNOWN when they do not account for it all (device-
+ * private GPU memory, namespaces unread). */
+static int64_t device_memmap(const struct hv_host *h, const struct hv_report *r)
+{
+	const struct hv_extra_memmap *x = &h->extra;
+	if (x->pmem_truncated || x->npmem == 0)
+		return HV_UNKNOWN;
+	int64_t pages = 0, memmap = 0;
+	for (int i = 0; i < x->npmem; i++) {
+		const struct hv_pmem_ns *p = &x->pmem[i];
+		uint64_t ps = (uint64_t)r->page_size, sp = (uint64_t)r->struct_page_size;
+		pages += p->size / r->page_size;
+		uint64_t opt = p->devdax && p->memmap_in_ram && p->align > 0
+				       ? hv_plan_dax_optimizable((uint64_t)p->align, ps, sp, r->gen)
+				       : 0;
+		int64_t full = memmap_pages_of((unsigned __int128)(uint64_t)p->size, r->page_size, r->struct_page_size);
+		if (full == HV_UNKNOWN || pages > INT64_MAX / 4)
+			return HV_UNKNOWN;
+		if (opt) {
+			uint64_t n = (uint64_t)p->size / (uint64_t)p->align;
+			uint64_t kept = hv_vmemmap_bytes((uint64_t)p->align, ps, sp) - opt; /* bytes per compound page */
+			full = (int64_t)((unsigned __int128)n * kept / ps);
+		}
+		memmap += full;
+		if (memmap > INT64_MAX / 4)
+			return HV_UNKNOWN;
+	}
+	return pages == x->zone_device_pages ? memmap : HV_UNKNOWN;
+}
+
 /* What the 6.11+ counters hold with no page optimized (doc/kernel-rules.md,
  * "Memmap counters", "Baseline: memory blocks and sections"): the memmap
  * of the present System RAM sections, page_ext, and ZONE_DEVICE memory.
@@ -187,10 +224,10 @@ static void baseline(const struct hv_host *h, struct hv_report *r)
 	if (h->bootlog.page_ext_bytes > 0)
 		r->memmap_page_ext_pages = h->bootlog.page_ext_bytes / r->page_size +
 					   (h->bootlog.page_ext_bytes % r->page_size != 0); /* whole pages */
-	if (h->extra.zone_device_pages > 0) {
-		/* a raw or fsdax namespace with its memmap in RAM adds all of
-		 * it, device-dax only its deduplicated pages, an altmap none:
-		 * without the mode the share is unknown */
+	if (h->extra.zone_device_pages > 0 && (r->memmap_device_pages = device_memmap(h, r)) == HV_UNKNOWN) {
+		/* a raw or fsdax namespace adds all of it (even with its memmap
+		 * on the device), device-dax with its memmap in RAM only the
+		 * deduplicated pages: without the modes the share is unknown */
 		char a[16];
 		hv_fmt_size((uint64_t)r->zone_device_bytes, a, sizeof(a));
 		why(r, "%s of ZONE_DEVICE memory (persistent memory or device memory, proc/zoneinfo) adds up to %lld pages "
@@ -200,12 +237,13 @@ static void baseline(const struct hv_host *h, struct hv_report *r)
 						  r->struct_page_size));
 		return;
 	}
-	r->memmap_device_pages = 0;
+	if (h->extra.zone_device_pages <= 0)
+		r->memmap_device_pages = 0;
 	if (r->memmap_ram_pages == HV_UNKNOWN) {
 		why(r, "the memory blocks give a baseline memmap beyond 64 bits, so it is unknown");
 		return;
 	}
-	r->memmap_baseline_pages = r->memmap_ram_pages + r->memmap_page_ext_pages;
+	r->memmap_baseline_pages = r->memmap_ram_pages + r->memmap_page_ext_pages + r->memmap_device_pages;
 }
 
 /* Realized savings from the 6.11+ counters (doc/kernel-rules.md, "Memmap

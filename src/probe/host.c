@@ -58,9 +58,12 @@ static int probe_dir(const struct hv_root *r, struct hv_host *h)
 	    (rc = hv_probe_cmdline(r, h)) < 0 || (rc = hv_probe_cpuinfo(r, h)) < 0 ||
 	    (rc = hv_probe_cpuid(r, h)) < 0 ||
 	    (rc = hv_probe_kconfig(r, h)) < 0 || (rc = hv_probe_bootlog(r, h)) < 0 ||
-	    (rc = hv_probe_btf(r, h)) < 0 || (rc = hv_probe_memmap_extra(r, h)) < 0)
+	    (rc = hv_probe_btf(r, h)) < 0)
 		return rc;
 	resolve_page_size(r, h);
+	/* the section size it needs depends on the base page (arm64) */
+	if ((rc = hv_probe_memmap_extra(r, h)) < 0)
+		return rc;
 	hv_cache_flush(); /* what was learned of this boot, for the next run */
 	/* the strings a snapshot supplies reach the table, top and plans */
 	char *const text[] = {h->root, h->release, h->arch, h->cpu_model, h->kconfig.source,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "hv_error.h"
+#include "model.h" /* hv_section_size(): the architecture's constant */
 #include "parse.h"
 #include "probe.h"
 #include "probe_util.h"
@@ -32,6 +33,100 @@ static int zone_device(const struct hv_root *r, struct hv_host *h)
 	free(buf);
 	if (rc < 0)
 		return hv_fail(-rc, "%s: %s", hv_root_name(r, rel), hv_last_error());
+	return 0;
+}
+
+/* attr of sys/bus/nd/devices/DEV into buf, newline cut; -errno */
+static int nd_attr(const struct hv_root *r, const char *dev, const char *attr, char *buf, size_t cap)
+{
+	char rel[320];
+	snprintf(rel, sizeof(rel), "sys/bus/nd/devices/%.256s/%.32s", dev, attr);
+	int rc = hv_root_read_small(r, rel, buf, cap);
+	if (rc == 0)
+		buf[strcspn(buf, "\n")] = '\0';
+	return rc;
+}
+
+/* The pfn or dax device claiming namespace ns: its mode (ram: memmap in
+ * RAM, pmem: an altmap on the device) and align. 0 found, -ENOENT none. */
+static int claimer(const struct hv_root *r, DIR *d, const char *ns, const char *kind, struct hv_pmem_ns *p)
+{
+	struct dirent *e;
+	char buf[64];
+	rewinddir(d);
+	while ((e = readdir(d))) {
+		uint64_t align;
+		if (strncmp(e->d_name, kind, 3) != 0 || strchr(e->d_name, '.') == NULL ||
+		    strstr(e->d_name, ".driver") || nd_attr(r, e->d_name, "namespace", buf, sizeof(buf)) < 0 ||
+		    strcmp(buf, ns) != 0)
+			continue;
+		if (nd_attr(r, e->d_name, "mode", buf, sizeof(buf)) < 0)
+			return -EIO;
+		p->memmap_in_ram = !strcmp(buf, "ram");
+		if (nd_attr(r, e->d_name, "align", buf, sizeof(buf)) < 0 || hv_parse_u64(buf, &align) < 0 ||
+		    align > INT64_MAX)
+			return -EIO;
+		p->align = (int64_t)align;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* The namespaces that map pages (ZONE_DEVICE): raw, fsdax, devdax; a
+ * sector (BTT) namespace maps none. */
+static int pmem(const struct hv_root *r, struct hv_host *h)
+{
+	struct hv_extra_memmap *x = &h->extra;
+	int err = 0;
+	x->npmem = 0;
+	x->pmem_truncated = false;
+	DIR *d = hv_root_opendir(r, "sys/bus/nd/devices", &err);
+	if (!d)
+		return 0;
+	DIR *scan = hv_root_opendir(r, "sys/bus/nd/devices", &err);
+	if (!scan) {
+		closedir(d);
+		return 0;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char mode[32], size[40];
+		uint64_t bytes;
+		if (strncmp(e->d_name, "namespace", 9) != 0 || strstr(e->d_name, ".driver"))
+			continue;
+		if (nd_attr(r, e->d_name, "mode", mode, sizeof(mode)) < 0 ||
+		    nd_attr(r, e->d_name, "size", size, sizeof(size)) < 0 || hv_parse_u64(size, &bytes) < 0 ||
+		    bytes > INT64_MAX) {
+			x->pmem_truncated = true;
+			continue;
+		}
+		if (!bytes || !strcmp(mode, "sector") || !strcmp(mode, "safe"))
+			continue; /* a seed, or BTT */
+		if (x->npmem >= HV_MAX_PMEM) {
+			x->pmem_truncated = true;
+			break;
+		}
+		struct hv_pmem_ns *p = &x->pmem[x->npmem];
+		memset(p, 0, sizeof(*p));
+		snprintf(p->name, sizeof(p->name), "%.31s", e->d_name);
+		p->size = (int64_t)bytes;
+		p->memmap_in_ram = true;
+		int rc = 0;
+		if (!strcmp(mode, "dax") || !strcmp(mode, "devdax")) {
+			p->devdax = true;
+			rc = claimer(r, scan, e->d_name, "dax", p);
+		} else if (!strcmp(mode, "fsdax") || !strcmp(mode, "memory")) {
+			rc = claimer(r, scan, e->d_name, "pfn", p);
+		}
+		if (rc < 0) {
+			x->pmem_truncated = true;
+			continue;
+		}
+		x->npmem++;
+	}
+	hv_clear_error();
+	closedir(scan);
+	closedir(d);
 	return 0;
 }
 
@@ -118,13 +213,14 @@ int hv_probe_memmap_extra(const struct hv_root *r, struct hv_host *h)
 {
 	struct hv_ram_ranges *rr = &h->ram;
 	int rc = zone_device(r, h);
-	if (rc < 0)
+	if (rc < 0 || (h->extra.zone_device_pages > 0 && (rc = pmem(r, h)) < 0))
 		return rc;
 	rr->source = HV_RAM_NONE;
 	rr->n = 0;
 	rr->why[0] = '\0';
 	const struct hv_memblocks *mb = &h->memblocks;
-	if (mb->block_size <= 0 || mb->section_size <= 0 || mb->block_size == mb->section_size)
+	int64_t section = hv_section_size(h->arch, h->page_size);
+	if (mb->block_size <= 0 || section <= 0 || mb->block_size <= section)
 		return 0; /* each block is one section: the blocks are exact */
 	if ((rc = iomem(r, rr)) < 0 || rr->source != HV_RAM_NONE)
 		return rc;

@@ -210,32 +210,6 @@ int hv_probe_pools(const struct hv_root *r, struct hv_host *h)
 	return read_node_pools(r, h);
 }
 
-/* A block's phys_index is its first section's number (drivers/base/memory.c):
- * block N starts at section N * sections_per_block. */
-static int section_size(const struct hv_root *r, struct hv_host *h, uint64_t top)
-{
-	char buf[96], rel[128];
-	uint64_t first;
-	h->memblocks.section_size = HV_UNKNOWN;
-	if (top == 0 || h->memblocks.block_size < (1 << 20))
-		return 0; /* (an impossible block size is the model's to judge) */
-	snprintf(rel, sizeof(rel), "sys/devices/system/memory/memory%llu/phys_index", (unsigned long long)top);
-	int rc = hv_root_read_small(r, rel, buf, sizeof(buf));
-	if (rc == -ENOENT)
-		return 0;
-	if (rc < 0)
-		return rc;
-	if (hv_parse_hex_u64(buf, &first) < 0 || first % top || !first)
-		return hv_fail(EINVAL, "%s: '%.40s' is not the first section of block %llu", hv_root_name(r, rel), buf,
-			       (unsigned long long)top);
-	uint64_t per_block = first / top, bs = (uint64_t)h->memblocks.block_size;
-	if (per_block & (per_block - 1) || bs % per_block || bs / per_block < (1u << 20))
-		return hv_fail(EINVAL, "%s: %llu sections per %llu-byte block is impossible", hv_root_name(r, rel),
-			       (unsigned long long)per_block, (unsigned long long)bs);
-	h->memblocks.section_size = (int64_t)(bs / per_block);
-	return 0;
-}
-
 int hv_probe_memblocks(const struct hv_root *r, struct hv_host *h)
 {
 	static const char base[] = "sys/devices/system/memory";
@@ -259,20 +233,17 @@ int hv_probe_memblocks(const struct hv_root *r, struct hv_host *h)
 	if (!d)
 		return hv_fail(-err, "%s: %s", hv_root_name(r, base), strerror(-err));
 	int64_t n = 0;
-	uint64_t top = 0;
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		uint64_t id;
 		if (strncmp(e->d_name, "memory", 6) == 0 && e->d_name[6] >= '0' && e->d_name[6] <= '9' &&
-		    hv_parse_u64(e->d_name + 6, &id) == 0) {
+		    hv_parse_u64(e->d_name + 6, &id) == 0)
 			n++;
-			top = id > top ? id : top;
-		}
 	}
 	hv_clear_error();
 	closedir(d);
 	h->memblocks.present = n;
-	return section_size(r, h, top);
+	return 0;
 }
 
 int hv_probe_nodes_online(const struct hv_root *r, struct hv_host *h)

@@ -130,11 +130,23 @@ static int memory_entry(const struct hv_root *r, struct hv_snapshot *s, const ch
 		return 0;
 	char p[1100];
 	snprintf(p, sizeof(p), "%s/state", rel);
-	int rc = grab(r, s, p, 4096);
-	if (rc < 0)
-		return rc;
-	snprintf(p, sizeof(p), "%s/phys_index", rel);
 	return grab(r, s, p, 4096);
+}
+
+/* sys/bus/nd/devices/DEV: what tells a namespace's memmap (memmap.c) */
+static int nd_entry(const struct hv_root *r, struct hv_snapshot *s, const char *rel, const char *name, int isdir)
+{
+	static const char *const files[] = {"mode", "size", "namespace", "align"};
+	(void)name;
+	if (!isdir)
+		return 0;
+	char p[1100];
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", rel, files[i]);
+		rc = grab(r, s, p, 4096);
+	}
+	return rc;
 }
 
 /* sys/firmware/memmap/N/{start,end,type} */
@@ -262,7 +274,8 @@ int hv_snapshot_collect(const struct hv_root *r, struct hv_snapshot *s)
 	    (rc = each_entry(r, s, "sys/kernel/mm/hugepages", all_files)) < 0 ||
 	    (rc = each_entry(r, s, "sys/devices/system/node", node_entry)) < 0 ||
 	    (rc = each_entry(r, s, "sys/devices/system/memory", memory_entry)) < 0 ||
-	    (rc = each_entry(r, s, "sys/firmware/memmap", firmware_entry)) < 0)
+	    (rc = each_entry(r, s, "sys/firmware/memmap", firmware_entry)) < 0 ||
+	    (rc = each_entry(r, s, "sys/bus/nd/devices", nd_entry)) < 0)
 		return rc;
 	char rel[300], release[200] = "";
 	rc = hv_root_read_small(r, "proc/sys/kernel/osrelease", release, sizeof(release));

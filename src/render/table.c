@@ -211,7 +211,7 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 			snprintf(c, sizeof(c), "?");
 		fprintf(out, "Memmap:                %s now, %s baseline; not optimized: %s\n", b, a, c);
 		/* the baseline's parts, where there is more than System RAM by blocks */
-		if (r->memmap_basis == HV_MEM_SECTIONS || r->memmap_page_ext_pages > 0) {
+		if (r->memmap_basis == HV_MEM_SECTIONS || r->memmap_page_ext_pages > 0 || r->memmap_device_pages > 0) {
 			SZ(a, r->totals.memmap_ram_bytes);
 			fprintf(out, "  baseline:            System RAM %s", a);
 			if (r->memmap_basis == HV_MEM_SECTIONS) {
@@ -222,6 +222,11 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 			if (r->memmap_page_ext_pages > 0) {
 				SZ(c, r->totals.memmap_page_ext_bytes);
 				fprintf(out, ", page_ext %s", c);
+			}
+			if (r->memmap_device_pages > 0) {
+				SZ(b, r->zone_device_bytes);
+				SZ(c, r->totals.memmap_device_bytes);
+				fprintf(out, ", devices %s (for %s of ZONE_DEVICE memory)", c, b);
 			}
 			fputc('\n', out);
 		}

@@ -46,10 +46,10 @@ two_gib_blocks() {
 	echo 80000000 >"$m/block_size_bytes"
 	for id in 0 2 3 4; do
 		mkdir "$m/memory$id"
-		printf '%08x\n' $((id * 16)) >"$m/memory$id/phys_index"
+		printf '%08x\n' "$id" >"$m/memory$id/phys_index"
 		echo online >"$m/memory$id/state"
 	done
-	edit "memory blocks replaced by 2 GiB blocks memory0, memory2-4 (phys_index 0, 0x20, 0x30, 0x40)"
+	edit "memory blocks replaced by 2 GiB blocks memory0, memory2-4"
 }
 
 iomem() {

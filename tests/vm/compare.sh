@@ -73,15 +73,8 @@ if [ "${#dirs[@]}" = 0 ]; then
 fi
 
 KNOWN_FAIL=(
-    # E1: 2 GiB memory blocks, block 1 half present: blocks x block size
-    # counts 4096 pages (16 MiB) of memmap that do not exist, which then show
-    # as savings and hide the (zero) stale pages; plan sees 68G, not 67G.
-    '*-big64:baseline' '*-big64:realized' '*-big64:savings_current' '*-big64:plan.memory'
-    '*-big64:2048kB.stale' '*-big64:1048576kB.stale' '*-big64:unoptimized_bytes'
-    # E2: the devdax memmap (2048 pages in nr_memmap_pages) is not in the
-    # baseline: it is subtracted from the savings and blamed on stale pages.
-    '*-pmem:baseline' '*-pmem:realized' '*-pmem:savings_current'
-    '*-pmem:2048kB.stale' '*-pmem:unoptimized_bytes'
+    # none: E1 (2 GiB blocks with a partial block) and E2 (devdax memmap)
+    # were fixed by the section-exact baseline and the namespace modes
 )
 
 pass=0 fail=0 xfail=0
