@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 C=fuzz/corpus
 FIX=tests/fixtures/vm
 rm -rf "$C"
-for t in meminfo vmstat numbers hstate size nodelist release cmdline kconfig kconfig_gz dmesg btf model manifest; do
+for t in meminfo vmstat numbers hstate size nodelist release cmdline kconfig kconfig_gz dmesg btf model manifest procfs; do
 	mkdir -p "$C/$t"
 done
 put() { # put TARGET NAME < content
@@ -28,6 +28,7 @@ put meminfo "live-$host" </proc/meminfo
 put vmstat "live-$host" </proc/vmstat
 put cmdline "live-$host" </proc/cmdline
 uname -r | put release "live-$host"
+put procfs "live-status-$host" </proc/self/status
 for f in /sys/devices/system/node/online /sys/devices/system/node/possible /sys/devices/system/node/has_memory; do
 	[ -r "$f" ] && put nodelist "live-$(basename "$f")" <"$f"
 done
@@ -83,6 +84,14 @@ if [ -d "$FIX" ]; then
 		config_subset "$cfg" | gzip -9n | put kconfig_gz "vm-$v.gz"
 	done
 fi
+
+# processes of the top fixture: status and the hugetlb mappings of smaps
+for d in tests/fixtures/top-procs/root/proc/[0-9]*/; do
+	p=$(basename "$d")
+	put procfs "top-status-$p" <"$d/status"
+	[ -f "$d/smaps" ] && head -c 4096 "$d/smaps" | put procfs "top-smaps-$p"
+done
+printf 'Name:\ta\\nb\\\\c\nUid:\t1000\t1001\t1001\t1001\nHugetlbPages:\t 4096 kB\n' | put procfs synth-status-escaped
 
 # --- BTF: tiny blobs from libbpf's writer (the real vmlinux BTF is ~5 MB) ---
 mkdir -p build/fuzz
