@@ -138,6 +138,13 @@ static int read_node_pools(const struct hv_root *r, struct hv_host *h)
 		}
 		if (id < 0)
 			continue;
+		if (id >= HV_MAX_NODES) {
+			int rc = hv_fail(E2BIG, "%s: node%d: NUMA node ids end at %d (the kernel's MAX_NUMNODES, 1 << "
+					 "CONFIG_NODES_SHIFT, is at most %d)", hv_root_name(r, "sys/devices/system/node"), id,
+					 HV_MAX_NODES - 1, HV_MAX_NODES);
+			closedir(d);
+			return rc;
+		}
 		if (n >= HV_MAX_NODES) {
 			closedir(d);
 			return hv_fail(E2BIG, "more than %d NUMA nodes under %s", HV_MAX_NODES,
@@ -210,7 +217,7 @@ int hv_probe_pools(const struct hv_root *r, struct hv_host *h)
 			break;
 		}
 		struct hv_hstate *hs = &h->hstates[h->nhstates];
-		memset(hs, 0, sizeof(*hs));
+		memset(hs, 0, offsetof(struct hv_hstate, nodes)); /* nodes are written as they are read */
 		hs->size = size;
 		char rel[300];
 		snprintf(rel, sizeof(rel), "%s/%s", base, e->d_name);
