@@ -116,9 +116,12 @@ static void read_node_memtotal(const struct hv_root *r, struct hv_host *h, const
 	hv_clear_error();
 }
 
-static int read_node_pools(const struct hv_root *r, struct hv_host *h)
+/* The ids of the nodeN directories, ascending, into ids (HV_MAX_NODES
+ * entries); *np 0 on a kernel without CONFIG_NUMA. */
+static int list_nodes(const struct hv_root *r, int *ids, int *np)
 {
-	int err = 0, ids[HV_MAX_NODES], n = 0;
+	int err = 0, n = 0;
+	*np = 0;
 	DIR *d = open_dir(r, "sys/devices/system/node", &err);
 	if (!d) {
 		/* Kernels without CONFIG_NUMA have no node directory at all. */
@@ -154,7 +157,15 @@ static int read_node_pools(const struct hv_root *r, struct hv_host *h)
 	}
 	closedir(d);
 	qsort(ids, (size_t)n, sizeof(int), cmp_int);
-	read_node_memtotal(r, h, ids, n);
+	*np = n;
+	return 0;
+}
+
+static int read_node_pools(const struct hv_root *r, struct hv_host *h)
+{
+	int ids[HV_MAX_NODES], n, rc = list_nodes(r, ids, &n);
+	if (rc < 0)
+		return rc;
 
 	for (int i = 0; i < h->nhstates; i++) {
 		struct hv_hstate *hs = &h->hstates[i];
@@ -166,7 +177,7 @@ static int read_node_pools(const struct hv_root *r, struct hv_host *h)
 			struct hv_hstate_node *nd = &hs->nodes[hs->nnodes];
 			nd->node = ids[j];
 			snprintf(f, sizeof(f), "%s/nr_hugepages", rel);
-			int rc = hv_read_num(r, f, &nd->nr);
+			rc = hv_read_num(r, f, &nd->nr);
 			/* A memoryless node has no pool directory at all; a pool
 			 * directory without its count would drop the node's pages. */
 			if (rc == -ENOENT && !hv_root_exists(r, rel))
@@ -265,6 +276,15 @@ int hv_probe_memblocks(const struct hv_root *r, struct hv_host *h)
 	hv_clear_error();
 	closedir(d);
 	h->memblocks.present = n;
+	return 0;
+}
+
+int hv_probe_node_mem(const struct hv_root *r, struct hv_host *h)
+{
+	int ids[HV_MAX_NODES], n, rc = list_nodes(r, ids, &n);
+	if (rc < 0)
+		return rc;
+	read_node_memtotal(r, h, ids, n);
 	return 0;
 }
 
