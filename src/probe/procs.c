@@ -563,17 +563,22 @@ static void merge_known(struct hv_procs_ctx *c, int n)
 	c->capnt = cap;
 }
 
-/* One status read into e. On a live host a pidfd taken before the read
- * and checked after it proves the figures are of that one process: PIDs
- * are not reused while it lives. */
+/* One status read into e. On a live host a consumer's figures are of the
+ * one process its pidfd names: the pidfd is taken before a read and
+ * checked after it (a PID is not reused while its process lives); for a
+ * process found mapping hugepages for the first time, status is read again
+ * once its pidfd is open. Others need none: a figure of 0 is 0 whoever
+ * has the PID. */
 static void reread(struct hv_procs_ctx *c, struct track *e)
 {
 	char pid[16], comm[sizeof(e->comm)];
 	snprintf(pid, sizeof(pid), "%d", e->pid);
-	int pfd = e->pidfd >= 0 ? e->pidfd : c->root->live ? pidfd_of(e->pid) : -1;
 	int64_t kib = 0;
 	long uid = -1;
+	int pfd = e->pidfd;
 	int rc = read_status(c, pid, &kib, &uid, comm, sizeof(comm));
+	if (rc == 0 && kib > 0 && pfd < 0 && c->root->live && (pfd = pidfd_of(e->pid)) >= 0)
+		rc = read_status(c, pid, &kib, &uid, comm, sizeof(comm));
 	if (rc == 0 && pfd >= 0 && has_exited(pfd))
 		rc = -ENOENT;
 	if (rc == 0 && kib > 0) {
