@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -40,6 +41,7 @@ struct hv_procs_ctx {
 	DIR *proc; /* NULL: the root has no proc/ directory */
 	char *passwd; /* a snapshot's etc/passwd, for user names; NULL on a live host */
 	int rescan;	   /* every process is re-read at least every rescan refreshes */
+	int epfd;	   /* the consumers' pidfds (live hosts); -1 without */
 	unsigned refresh;  /* incremental scans so far */
 	unsigned next_phase;
 	bool walk_next;	   /* the next scan reads every process (first, or after idle) */
@@ -97,6 +99,7 @@ int hv_procs_open(struct hv_procs_ctx **ctx, const struct hv_root *r)
 	c->root = r;
 	c->rescan = HV_PROCS_RESCAN_DEFAULT;
 	c->walk_next = true;
+	c->epfd = -1;
 	int fd = hv_root_openat(r, "proc", O_RDONLY | O_DIRECTORY);
 	if (fd >= 0 && !(c->proc = fdopendir(fd))) {
 		int e = errno;
@@ -109,6 +112,7 @@ int hv_procs_open(struct hv_procs_ctx **ctx, const struct hv_root *r)
 		return hv_fail(-fd, "/proc: %s", strerror(-fd));
 	}
 	if (r->live) {
+		c->epfd = epoll_create1(EPOLL_CLOEXEC);
 		/* one pidfd per consumer (scan_incremental): a host with thousands
 		 * of them needs more than the usual soft limit of 1024 files.
 		 * Without, the consumers past it are read every refresh. */
@@ -145,6 +149,8 @@ void hv_procs_close(struct hv_procs_ctx **ctx)
 	for (int i = 0; i < c->nt; i++)
 		if (c->t[i].pidfd >= 0)
 			close(c->t[i].pidfd);
+	if (c->epfd >= 0)
+		close(c->epfd);
 	free(c->t);
 	free(c->nt_buf);
 	free(c->passwd);
@@ -588,6 +594,14 @@ static void reread(struct hv_procs_ctx *c, struct track *e)
 		e->uid = uid;
 		e->kib = kib;
 		e->state = T_CONSUMER;
+		if (pfd >= 0 && pfd != e->pidfd) {
+			/* unwatched, it would hide an exit: without, read every refresh */
+			struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)e->pid};
+			if (c->epfd < 0 || epoll_ctl(c->epfd, EPOLL_CTL_ADD, pfd, &ev) < 0) {
+				close(pfd);
+				pfd = -1;
+			}
+		}
 		e->pidfd = pfd;
 		return;
 	}
@@ -598,37 +612,27 @@ static void reread(struct hv_procs_ctx *c, struct track *e)
 	e->state = rc == 0 ? T_IDLE : rc == -EACCES ? T_NOACCESS : T_NOMM;
 }
 
-/* Consumers that are not re-read this refresh: those that exited since
- * (their pidfd is readable) leave now. One poll() for all of them. */
-static int drop_exited(struct hv_procs_ctx *c, const bool *reread_now)
+/* Consumers that exited since the last scan leave now: their pidfds are
+ * in c->epfd, which reports those that became readable (exited), so the
+ * cost follows the exits, not the consumers. */
+static void drop_exited(struct hv_procs_ctx *c)
 {
-	int n = 0;
-	for (int i = 0; i < c->nt; i++)
-		n += !reread_now[i] && c->t[i].state == T_CONSUMER && c->t[i].pidfd >= 0;
-	if (!n)
-		return 0;
-	struct pollfd *fds = calloc((size_t)n, sizeof(*fds));
-	int *idx = calloc((size_t)n, sizeof(*idx));
-	if (!fds || !idx) {
-		free(fds);
-		free(idx);
-		return hv_fail(ENOMEM, "out of memory");
-	}
-	n = 0;
-	for (int i = 0; i < c->nt; i++)
-		if (!reread_now[i] && c->t[i].state == T_CONSUMER && c->t[i].pidfd >= 0) {
-			fds[n] = (struct pollfd){.fd = c->t[i].pidfd, .events = POLLIN};
-			idx[n++] = i;
-		}
-	if (poll(fds, (nfds_t)n, 0) > 0)
-		for (int k = 0; k < n; k++)
-			if (fds[k].revents) {
-				untrack(&c->t[idx[k]]);
-				c->t[idx[k]].state = T_NOMM; /* a zombie until reaped */
+	struct epoll_event ev[64];
+	int n;
+	if (c->epfd < 0)
+		return;
+	while ((n = epoll_wait(c->epfd, ev, 64, 0)) > 0) {
+		for (int k = 0; k < n; k++) {
+			struct track key = {.pid = (int)ev[k].data.u32};
+			struct track *e = bsearch(&key, c->t, (size_t)c->nt, sizeof(c->t[0]), cmp_track);
+			if (e && e->pidfd >= 0) {
+				untrack(e); /* closing the pidfd takes it out of epfd */
+				e->state = T_NOMM; /* a zombie until reaped */
 			}
-	free(fds);
-	free(idx);
-	return 0;
+		}
+		if (n < 64)
+			break;
+	}
 }
 
 /* Which processes this refresh reads (true in want). */
@@ -655,11 +659,8 @@ static int scan_incremental(struct hv_procs_ctx *c, struct hv_procs *p)
 	bool *want = calloc((size_t)(c->nt ? c->nt : 1), sizeof(*want));
 	if (!want)
 		return hv_fail(ENOMEM, "out of memory");
+	drop_exited(c);
 	choose(c, want);
-	if ((rc = drop_exited(c, want)) < 0) {
-		free(want);
-		return rc;
-	}
 	for (int i = 0; i < c->nt; i++)
 		if (want[i])
 			reread(c, &c->t[i]);
