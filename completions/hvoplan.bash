@@ -35,7 +35,7 @@ _hvoplan_apply_opts()
 
 _hvoplan_top_opts()
 {
-	echo "-d --delay -n --iterations -b --batch --nodes --no-processes --smaps -s --sort -u --units --root --color -h --help -V --version"
+	echo "-d --delay -n --iterations -b --batch --nodes --no-processes --rescan --smaps -s --sort -u --units --root --color -h --help -V --version"
 }
 
 _hvoplan_snapshot_opts()
@@ -203,7 +203,7 @@ _hvoplan()
 			;;
 		plan:--memory | plan:--nodes | plan:--struct-page-size | plan:--kernel | \
 			report:--struct-page-size | apply:--batch | \
-			top:-d | top:--delay | top:-n | top:--iterations)
+			top:-d | top:--delay | top:-n | top:--iterations | top:--rescan)
 			# A number or size: nothing to offer.
 			return
 			;;

@@ -116,6 +116,7 @@ complete -c hvoplan -n '__hvoplan_using top' -s n -l iterations -x -d 'Stop afte
 complete -c hvoplan -n '__hvoplan_using top' -s b -l batch -d 'Print frames as plain text'
 complete -c hvoplan -n '__hvoplan_using top' -l nodes -d 'Start with the pools expanded per NUMA node'
 complete -c hvoplan -n '__hvoplan_using top' -l no-processes -d 'Start without the processes panel'
+complete -c hvoplan -n '__hvoplan_using top' -l rescan -x -d 'Read every process at least every N refreshes'
 complete -c hvoplan -n '__hvoplan_using top' -l smaps -d 'Private/shared hugetlb split from smaps, shared pages once'
 complete -c hvoplan -n '__hvoplan_using top' -s s -l sort -x -a 'hugetlb private shared pid user command' -d 'Process order'
 complete -c hvoplan -n '__hvoplan_using top' -s u -l units -x -a 'human bytes KiB MiB GiB' -d 'Sizes as'

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 C=fuzz/corpus
 FIX=tests/fixtures/vm
 rm -rf "$C"
-for t in meminfo vmstat cpuinfo numbers hstate size nodelist release cmdline kconfig kconfig_gz dmesg btf model manifest iomem; do
+for t in meminfo vmstat cpuinfo numbers hstate size nodelist release cmdline kconfig kconfig_gz dmesg btf model manifest iomem procfs; do
 	mkdir -p "$C/$t"
 done
 put() { # put TARGET NAME < content
@@ -32,6 +32,7 @@ printf '00000000-00000000 : Reserved\n00000000-00000000 : System RAM\n' | put io
 awk 'NF == 0 && n++ == 1 { exit } { print }' /proc/cpuinfo | put cpuinfo "live-$host" # two blocks
 put cmdline "live-$host" </proc/cmdline
 uname -r | put release "live-$host"
+put procfs "live-status-$host" </proc/self/status
 for f in /sys/devices/system/node/online /sys/devices/system/node/possible /sys/devices/system/node/has_memory; do
 	[ -r "$f" ] && put nodelist "live-$(basename "$f")" <"$f"
 done
@@ -90,6 +91,14 @@ if [ -d "$FIX" ]; then
 		config_subset "$cfg" | gzip -9n | put kconfig_gz "vm-$v.gz"
 	done
 fi
+
+# processes of the top fixture: status and the hugetlb mappings of smaps
+for d in tests/fixtures/top-procs/root/proc/[0-9]*/; do
+	p=$(basename "$d")
+	put procfs "top-status-$p" <"$d/status"
+	[ -f "$d/smaps" ] && head -c 4096 "$d/smaps" | put procfs "top-smaps-$p"
+done
+printf 'Name:\ta\\nb\\\\c\nUid:\t1000\t1001\t1001\t1001\nHugetlbPages:\t 4096 kB\n' | put procfs synth-status-escaped
 
 # --- BTF: tiny blobs from libbpf's writer (the real vmlinux BTF is ~5 MB) ---
 mkdir -p build/fuzz

@@ -10,7 +10,9 @@
 
 #define HV_UNKNOWN (-1)
 #define HV_MAX_HSTATES 16
-#define HV_MAX_NODES 256
+/* The kernel's MAX_NUMNODES, 1 << CONFIG_NODES_SHIFT: at most 1 << 10 on
+ * x86_64 and arm64 (distribution kernels use 10). Node ids are below it. */
+#define HV_MAX_NODES 1024
 #define HV_MAX_CMDLINE_POOLS 16
 #define HV_MAX_CMDLINE_NODES 64
 
@@ -176,20 +178,15 @@ struct hv_host {
 	int64_t nr_memmap_pages, nr_memmap_boot_pages; /* HV_UNKNOWN before 6.11 */
 	bool counters_moving; /* they changed between readings a few seconds apart (hv_observe()) */
 	struct hv_memblocks memblocks;
-	struct hv_ram_ranges ram; /* read only where a block spans several sections */
 	struct hv_extra_memmap extra;
 
 	int sysctl_hvo;		  /* /proc/sys/vm/hugetlb_optimize_vmemmap: HV_UNKNOWN absent */
 	int memmap_on_memory_now; /* module parameter: HV_UNKNOWN absent, 0, 1, 2 force */
 
 	int nnodes_online;
-	int nhstates;
-	struct hv_hstate hstates[HV_MAX_HSTATES];
 
 	struct hv_cmdline cmdline;
-	/* proc/cmdline as read (apply edits boot parameters from it) */
-	bool cmdline_read;
-	char cmdline_text[HV_CMDLINE_MAX + 1];
+	bool cmdline_read; /* cmdline_text holds proc/cmdline */
 	struct hv_kconfig kconfig;
 	struct hv_bootlog bootlog;
 	enum hv_tristate cpu_gbpages; /* pdpe1gb (x86) */
@@ -199,13 +196,27 @@ struct hv_host {
 	 * x86 hosts whose cpuinfo has no flags); "" when unknown */
 	char cpu_model_source[16], cpu_gbpages_source[16];
 
-	/* MemTotal of each NUMA node with a meminfo file (plans split memory by it) */
+	/* The large parts come last, sized for the largest host: hv_host_copy()
+	 * and the probe touch only the entries in use (a host has a few
+	 * nodes, and top copies the host every refresh). */
+	int nhstates;
 	int nnode_mem;
+	/* proc/cmdline as read (apply edits boot parameters from it) */
+	char cmdline_text[HV_CMDLINE_MAX + 1];
+	struct hv_hstate hstates[HV_MAX_HSTATES]; /* each: nodes[0..nnodes) in use */
+	/* MemTotal of each NUMA node with a meminfo file (plans split memory by it) */
 	struct {
 		int node;
 		int64_t mem_total_kib;
 	} node_mem[HV_MAX_NODES];
+	/* System RAM ranges, read only where a block spans several sections;
+	 * r[0..n) in use */
+	struct hv_ram_ranges ram;
 };
+
+/* Copies what is in use of src: the fixed fields, the pools with their
+ * nodes, the command line as long as it is, the nodes' memory. */
+void hv_host_copy(struct hv_host *dst, const struct hv_host *src);
 
 const char *hv_page_src_name(enum hv_page_src s);
 

@@ -62,9 +62,9 @@ struct hv_plan_input {
 
 	bool from_host;
 	char root[256]; /* the host's root, for the JSON source */
-	/* The host's NUMA ids of plan nodes 0..nodes-1: they can be sparse (0
-	 * and 8; 0, 8, 252-255 on POWER) and above HV_MAX_NODES. Without them
-	 * plan node n is NUMA node n. */
+	/* The host's NUMA ids of plan nodes 0..nodes-1, ascending: they can be
+	 * sparse (0 and 8; 0, 8, 252-255 on POWER; 0 and 1023), below
+	 * HV_MAX_NODES. Without them plan node n is NUMA node n. */
 	bool node_ids_set;
 	int node_id[HV_MAX_NODES];
 	/* Each node's share of memory is in proportion to these (the host's

@@ -67,7 +67,14 @@ struct hv_procs_ctx;
 /* Opens proc/ under the root. A root without it (most snapshots) is not an
  * error: the panel then says so. */
 int hv_procs_open(struct hv_procs_ctx **ctx, const struct hv_root *r);
-/* One pass. smaps: also read the private/shared split for the consumers.
+/* Every process is re-read at least every this many refreshes (--rescan);
+ * see scan_incremental() in src/probe/procs.c. */
+#define HV_PROCS_RESCAN_DEFAULT 10
+#define HV_PROCS_RESCAN_MAX 1000
+void hv_procs_set_rescan(struct hv_procs_ctx *ctx, int refreshes);
+/* One pass. Without smaps it is incremental: new processes, known
+ * consumers and a rotating K-th of the rest (K = the rescan interval) are
+ * read; consumers that exited leave at once. smaps: also read the private/shared split for the consumers.
  * pages_in_use: hugetlb pages allocated and not free over all pools;
  * pages_reserved: reserved and not yet faulted in (HugePages_Rsvd summed).
  * With neither, no process maps or reserves one and the walk, the whole
@@ -83,6 +90,10 @@ void hv_procs_close(struct hv_procs_ctx **ctx);
 /* Pure: HugetlbPages (kB) from /proc/PID/status text. 0 with *out set,
  * -ENOENT when the line is absent (kernel threads), -EINVAL when malformed. */
 int hv_parse_status_hugetlb(const char *buf, size_t len, int64_t *out);
+/* Pure: the command name of "Name:" (the first line of status), with the
+ * kernel's escapes of backslash and newline undone, into out (cap > 0,
+ * cut to fit); -ENOENT when absent. */
+int hv_parse_status_name(const char *buf, size_t len, char *out, size_t cap);
 /* Pure: the effective uid (second field of "Uid:"); -ENOENT, -EINVAL. */
 int hv_parse_status_euid(const char *buf, size_t len, long *out);
 

@@ -96,6 +96,7 @@ struct hv_top {
 	bool live;
 	bool color;
 	long iterations; /* -n; 0: unlimited */
+	int rescan;	 /* --rescan: every process re-read at least every N refreshes */
 };
 
 /* Set by SIGINT/SIGTERM; every loop checks it and leaves cleanly. */

@@ -24,6 +24,8 @@ static void usage(FILE *out)
 		" -b, --batch              print frames as plain text instead of the screen\n"
 		"     --nodes              start with the pools expanded per NUMA node\n"
 		"     --no-processes       start without the processes panel (no /proc scan)\n"
+		"     --rescan N           read every process's status at least every N refreshes\n"
+		"                          (default 10; new processes and consumers each refresh)\n"
 		"     --smaps              read the private/shared hugetlb split from smaps, count\n"
 		"                          shared pages once, list holders of reservations only\n"
 		" -s, --sort KEY           process order: hugetlb (default), private, shared, pid,\n"
@@ -41,7 +43,7 @@ static void usage(FILE *out)
 		"malformed, or no terminal. See hvoplan-top(8).\n");
 }
 
-enum { OPT_NODES = 0x200, OPT_NO_PROCS, OPT_SMAPS };
+enum { OPT_NODES = 0x200, OPT_NO_PROCS, OPT_SMAPS, OPT_RESCAN };
 
 struct top_opts {
 	struct hv_top *t;
@@ -69,6 +71,12 @@ static int top_option(int c, char *arg, void *ctx)
 	case OPT_NODES: o->t->view.nodes = true; break;
 	case OPT_NO_PROCS: o->t->view.procs = false; break;
 	case OPT_SMAPS: o->t->view.smaps = true; break;
+	case OPT_RESCAN:
+		if (hv_parse_u64(arg, &v) < 0 || v < 1 || v > HV_PROCS_RESCAN_MAX)
+			return hv_usage_error("top", "--rescan takes refreshes from 1 to %d, not '%s'", HV_PROCS_RESCAN_MAX,
+					      arg);
+		o->t->rescan = (int)v;
+		break;
 	case 's':
 		if (hv_parse_proc_sort(arg, &o->t->view.sort) < 0)
 			return hv_usage_error("top", "unknown sort key '%s' (hugetlb, private, shared, pid, user or command)",
@@ -93,6 +101,7 @@ int cmd_top(int argc, char **argv, struct hv_global *g)
 		{"nodes", no_argument, NULL, OPT_NODES},
 		{"no-processes", no_argument, NULL, OPT_NO_PROCS},
 		{"smaps", no_argument, NULL, OPT_SMAPS},
+		{"rescan", required_argument, NULL, OPT_RESCAN},
 		{"sort", required_argument, NULL, 's'},
 		{"units", required_argument, NULL, 'u'},
 		{NULL, 0, NULL, 0},

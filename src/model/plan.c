@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "hv_error.h"
@@ -290,11 +291,18 @@ static int check_fit(const struct hv_plan_input *in, const struct layout *L)
 	return 0;
 }
 
+/* A row with nodes cells in use: the rest of its HV_MAX_NODES cells stay
+ * as they are (never read), so a plan's cost follows its node count. */
+static void clear_row(struct hv_plan_row *row, int nodes)
+{
+	memset(row, 0, offsetof(struct hv_plan_row, nodes) + (size_t)nodes * sizeof(row->nodes[0]));
+}
+
 static int build_hugetlb(const struct hv_plan_input *in, struct hv_plan_result *r, const struct layout *L)
 {
 	for (int i = 0; i < L->nsizes; i++) {
 		struct hv_plan_row *row = &r->rows[r->nrows++];
-		memset(row, 0, sizeof(*row));
+		clear_row(row, in->nodes);
 		row->size = L->size[i];
 		hv_fmt_size(row->size, row->name, sizeof(row->name));
 		row->vmemmap_per_page = hv_vmemmap_bytes(row->size, in->page_size, in->struct_page);
@@ -340,7 +348,7 @@ static int build_dax(const struct hv_plan_input *in, struct hv_plan_result *r)
 			if (r->nrows >= HV_PLAN_MAX_ROWS)
 				return hv_fail(EINVAL, "--dax %s: too many pools in one plan", s->text);
 			row = &r->rows[r->nrows++];
-			memset(row, 0, sizeof(*row));
+			clear_row(row, in->nodes);
 			row->dax = true;
 			row->size = s->align;
 			hv_fmt_size(row->size, row->name, sizeof(row->name));
@@ -403,7 +411,10 @@ static int build_compare(const struct hv_plan_input *in, struct hv_plan_result *
 int hv_plan_compute(const struct hv_plan_input *in, struct hv_plan_result *r)
 {
 	char a[32], b[32];
-	memset(r, 0, sizeof(*r));
+	/* the rows are cleared as they are added (clear_row) */
+	memset(r, 0, offsetof(struct hv_plan_result, rows));
+	size_t tail = offsetof(struct hv_plan_result, rows) + sizeof(r->rows);
+	memset((char *)r + tail, 0, sizeof(*r) - tail);
 	r->in = in;
 	if (in->memory == 0)
 		return hv_fail(EINVAL, "no memory size: give --memory SIZE (e.g. 1T) or --from-host");
@@ -420,8 +431,8 @@ int hv_plan_compute(const struct hv_plan_input *in, struct hv_plan_result *r)
 	r->kept_pages = hv_gen_kept_pages(in->gen);
 	r->shared_tail = in->gen == HV_GEN_7_1;
 
-	struct layout L; /* 64 KiB: fine on the stack, and no global */
-	memset(&L, 0, sizeof(L));
+	struct layout L; /* 128 KiB: fine on the stack, and no global */
+	L.nsizes = 0;	 /* size_index() clears each size's row as it is added */
 	int rc;
 	for (int i = 0; i < in->nbase; i++) {
 		if ((rc = size_index(&L, in->base[i].size, "host pools")) < 0)

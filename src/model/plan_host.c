@@ -4,6 +4,7 @@
  * block size (the report's baseline), else MemTotal, which leaves out
  * memory reserved at boot and so understates the memmap. */
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "hv_error.h"
@@ -42,21 +43,23 @@ static int host_memory(const struct hv_host *h, struct hv_plan_input *in)
  * highest id would split memory over nodes that do not exist. */
 static int host_nodes(const struct hv_host *h, struct hv_plan_input *in)
 {
+	/* which ids have a pool: one pass over every (pool, node), then the
+	 * ids in order, so the cost is linear in nodes x sizes */
+	bool seen[HV_MAX_NODES] = {false};
 	in->nodes = 0;
 	in->node_ids_set = false;
 	for (int i = 0; i < h->nhstates; i++)
 		for (int j = 0; j < h->hstates[i].nnodes; j++) {
 			int id = h->hstates[i].nodes[j].node;
-			if (id < 0 || hv_plan_node_index(in, id) >= 0)
-				continue;
-			if (in->nodes >= HV_MAX_NODES)
-				return hv_fail(E2BIG, "%s: more than %d NUMA nodes", h->root[0] ? h->root : "/", HV_MAX_NODES);
-			int k = in->nodes++;
-			while (k > 0 && in->node_id[k - 1] > id) {
-				in->node_id[k] = in->node_id[k - 1];
-				k--;
-			}
-			in->node_id[k] = id;
+			if (id >= HV_MAX_NODES)
+				return hv_fail(E2BIG, "%s: NUMA node %d: node ids end at %d (the kernel's MAX_NUMNODES)",
+					       h->root[0] ? h->root : "/", id, HV_MAX_NODES - 1);
+			if (id >= 0)
+				seen[id] = true;
+		}
+	for (int id = 0; id < HV_MAX_NODES; id++)
+		if (seen[id]) {
+			in->node_id[in->nodes++] = id;
 			in->node_ids_set = true;
 		}
 	if (!in->nodes) {
@@ -68,13 +71,15 @@ static int host_nodes(const struct hv_host *h, struct hv_plan_input *in)
 	 * would find a real pool larger than its node. Only with every node's
 	 * MemTotal, else the split is even for all. */
 	in->node_weights_set = in->node_ids_set && in->nodes > 1; /* one node has it all */
-	for (int n = 0; n < in->nodes && in->node_weights_set; n++) {
+	for (int n = 0; n < in->nodes; n++)
 		in->node_weight[n] = 0;
-		for (int k = 0; k < h->nnode_mem; k++)
-			if (h->node_mem[k].node == in->node_id[n])
-				in->node_weight[n] = (uint64_t)h->node_mem[k].mem_total_kib;
-		in->node_weights_set = in->node_weight[n] > 0;
+	for (int k = 0; k < h->nnode_mem && in->node_weights_set; k++) {
+		int n = hv_plan_node_index(in, h->node_mem[k].node);
+		if (n >= 0)
+			in->node_weight[n] = (uint64_t)h->node_mem[k].mem_total_kib;
 	}
+	for (int n = 0; n < in->nodes && in->node_weights_set; n++)
+		in->node_weights_set = in->node_weight[n] > 0;
 	return 0;
 }
 
@@ -150,10 +155,15 @@ int hv_plan_node_index(const struct hv_plan_input *in, int id)
 {
 	if (!in->node_ids_set)
 		return id >= 0 && id < in->nodes ? id : -1;
-	for (int n = 0; n < in->nodes; n++)
-		if (in->node_id[n] == id)
-			return n;
-	return -1;
+	int lo = 0, hi = in->nodes; /* node_id ascends (host_nodes) */
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (in->node_id[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < in->nodes && in->node_id[lo] == id ? lo : -1;
 }
 
 void hv_plan_respread_base(struct hv_plan_input *in)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "hv_error.h"
@@ -484,9 +485,23 @@ static void totals(struct hv_report *r)
 	}
 }
 
+/* Clears r for a new report, except the per-node results: they are sized
+ * for the kernel's largest node count and written whole for each node in
+ * use. top builds a report every refresh; clearing all of it (1 MiB) would
+ * cost more than the report, and touch pages a small host never uses. */
+static void report_clear(struct hv_report *r)
+{
+	memset(r, 0, offsetof(struct hv_report, hstates));
+	for (int i = 0; i < HV_MAX_HSTATES; i++)
+		memset(&r->hstates[i], 0, offsetof(struct hv_hstate_result, nodes));
+	size_t tail = offsetof(struct hv_report, hstates) + sizeof(r->hstates);
+	memset((char *)r + tail, 0, offsetof(struct hv_report, notes) - tail);
+	r->nfindings = 0; /* each finding is cleared as it is added */
+}
+
 int hv_model_report(const struct hv_host *h, const struct hv_model_opts *opts, struct hv_report *r)
 {
-	memset(r, 0, sizeof(*r));
+	report_clear(r);
 	source(h, &r->src);
 	r->page_size = hv_model_page_size(h, opts, &r->page_size_source);
 	if (r->page_size < 4096 || !hv_is_pow2((uint64_t)r->page_size))
@@ -541,10 +556,8 @@ int hv_model_report(const struct hv_host *h, const struct hv_model_opts *opts, s
 		o->nnodes = hs->nnodes;
 		for (int j = 0; j < hs->nnodes; j++) {
 			struct hv_node_result *nd = &o->nodes[j];
-			nd->node = hs->nodes[j].node;
-			nd->nr = hs->nodes[j].nr;
-			nd->free = hs->nodes[j].free;
-			nd->surplus = hs->nodes[j].surplus;
+			*nd = (struct hv_node_result){.node = hs->nodes[j].node, .nr = hs->nodes[j].nr,
+						      .free = hs->nodes[j].free, .surplus = hs->nodes[j].surplus};
 			if (nd->nr < 0 || nd->nr > o->nr)
 				return hv_fail(EINVAL, "node %d has %lld %s page%s, more than the %lld of the whole pool",
 					       nd->node, (long long)nd->nr, o->name, nd->nr == 1 ? "" : "s", (long long)o->nr);

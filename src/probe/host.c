@@ -3,6 +3,7 @@
  * hugepage pools) fail the probe; optional ones degrade with a note. */
 #include <errno.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -42,10 +43,27 @@ int hv_probe_host(const struct hv_root *r, struct hv_host *h)
 	return rc;
 }
 
+void hv_host_copy(struct hv_host *dst, const struct hv_host *src)
+{
+	memcpy(dst, src, offsetof(struct hv_host, cmdline_text));
+	size_t n = strnlen(src->cmdline_text, sizeof(src->cmdline_text) - 1);
+	memcpy(dst->cmdline_text, src->cmdline_text, n);
+	dst->cmdline_text[n] = '\0';
+	for (int i = 0; i < src->nhstates; i++)
+		memcpy(&dst->hstates[i], &src->hstates[i],
+		       offsetof(struct hv_hstate, nodes) + (size_t)src->hstates[i].nnodes * sizeof(src->hstates[i].nodes[0]));
+	memcpy(dst->node_mem, src->node_mem, (size_t)src->nnode_mem * sizeof(src->node_mem[0]));
+	memcpy(&dst->ram, &src->ram, offsetof(struct hv_ram_ranges, r) + (size_t)src->ram.n * sizeof(src->ram.r[0]));
+}
+
 static int probe_dir(const struct hv_root *r, struct hv_host *h)
 {
 	int rc;
-	memset(h, 0, sizeof(*h));
+	/* the large arrays at the end are filled as far as they are used: not
+	 * clearing them keeps their untouched pages unmapped */
+	memset(h, 0, offsetof(struct hv_host, cmdline_text));
+	h->cmdline_text[0] = '\0';
+	memset(&h->ram, 0, offsetof(struct hv_ram_ranges, r));
 	snprintf(h->root, sizeof(h->root), "%s", r->live ? "/" : r->path);
 	h->live = r->live;
 
@@ -53,7 +71,8 @@ static int probe_dir(const struct hv_root *r, struct hv_host *h)
 		return rc;
 	hv_cache_begin(r, h->release);
 	if ((rc = hv_probe_counters(r, h)) < 0 ||
-	    (rc = hv_probe_pools(r, h)) < 0 || (rc = hv_probe_nodes_online(r, h)) < 0 ||
+	    (rc = hv_probe_pools(r, h)) < 0 || (rc = hv_probe_node_mem(r, h)) < 0 ||
+	    (rc = hv_probe_nodes_online(r, h)) < 0 ||
 	    (rc = hv_probe_memblocks(r, h)) < 0 || (rc = hv_probe_sysctl(r, h)) < 0 ||
 	    (rc = hv_probe_cmdline(r, h)) < 0 || (rc = hv_probe_cpuinfo(r, h)) < 0 ||
 	    (rc = hv_probe_cpuid(r, h)) < 0 ||

@@ -101,9 +101,12 @@ static void read_node_memtotal(const struct hv_root *r, struct hv_host *h, const
 	hv_clear_error();
 }
 
-static int read_node_pools(const struct hv_root *r, struct hv_host *h)
+/* The ids of the nodeN directories, ascending, into ids (HV_MAX_NODES
+ * entries); *np 0 on a kernel without CONFIG_NUMA. */
+static int list_nodes(const struct hv_root *r, int *ids, int *np)
 {
-	int err = 0, ids[HV_MAX_NODES], n = 0;
+	int err = 0, n = 0;
+	*np = 0;
 	DIR *d = hv_root_opendir(r, "sys/devices/system/node", &err);
 	if (!d) {
 		/* Kernels without CONFIG_NUMA have no node directory at all. */
@@ -123,6 +126,13 @@ static int read_node_pools(const struct hv_root *r, struct hv_host *h)
 		}
 		if (id < 0)
 			continue;
+		if (id >= HV_MAX_NODES) {
+			int rc = hv_fail(E2BIG, "%s: node%d: NUMA node ids end at %d (the kernel's MAX_NUMNODES, 1 << "
+					 "CONFIG_NODES_SHIFT, is at most %d)", hv_root_name(r, "sys/devices/system/node"), id,
+					 HV_MAX_NODES - 1, HV_MAX_NODES);
+			closedir(d);
+			return rc;
+		}
 		if (n >= HV_MAX_NODES) {
 			closedir(d);
 			return hv_fail(E2BIG, "more than %d NUMA nodes under %s", HV_MAX_NODES,
@@ -132,7 +142,15 @@ static int read_node_pools(const struct hv_root *r, struct hv_host *h)
 	}
 	closedir(d);
 	qsort(ids, (size_t)n, sizeof(int), cmp_int);
-	read_node_memtotal(r, h, ids, n);
+	*np = n;
+	return 0;
+}
+
+static int read_node_pools(const struct hv_root *r, struct hv_host *h)
+{
+	int ids[HV_MAX_NODES], n, rc = list_nodes(r, ids, &n);
+	if (rc < 0)
+		return rc;
 
 	for (int i = 0; i < h->nhstates; i++) {
 		struct hv_hstate *hs = &h->hstates[i];
@@ -144,7 +162,7 @@ static int read_node_pools(const struct hv_root *r, struct hv_host *h)
 			struct hv_hstate_node *nd = &hs->nodes[hs->nnodes];
 			nd->node = ids[j];
 			snprintf(f, sizeof(f), "%s/nr_hugepages", rel);
-			int rc = hv_read_num(r, f, &nd->nr);
+			rc = hv_read_num(r, f, &nd->nr);
 			/* A memoryless node has no pool directory at all; a pool
 			 * directory without its count would drop the node's pages. */
 			if (rc == -ENOENT && !hv_root_exists(r, rel))
@@ -195,7 +213,7 @@ int hv_probe_pools(const struct hv_root *r, struct hv_host *h)
 			break;
 		}
 		struct hv_hstate *hs = &h->hstates[h->nhstates];
-		memset(hs, 0, sizeof(*hs));
+		memset(hs, 0, offsetof(struct hv_hstate, nodes)); /* nodes are written as they are read */
 		hs->size = size;
 		char rel[300];
 		snprintf(rel, sizeof(rel), "%s/%s", base, e->d_name);
@@ -243,6 +261,15 @@ int hv_probe_memblocks(const struct hv_root *r, struct hv_host *h)
 	hv_clear_error();
 	closedir(d);
 	h->memblocks.present = n;
+	return 0;
+}
+
+int hv_probe_node_mem(const struct hv_root *r, struct hv_host *h)
+{
+	int ids[HV_MAX_NODES], n, rc = list_nodes(r, ids, &n);
+	if (rc < 0)
+		return rc;
+	read_node_memtotal(r, h, ids, n);
 	return 0;
 }
 

@@ -5,10 +5,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -17,10 +21,39 @@
 #include "procs.h"
 #include "strutil.h"
 
+/* What the incremental scan remembers of one process between refreshes. */
+enum track_state { T_NEW, T_NOMM, T_NOACCESS, T_IDLE, T_CONSUMER };
+
+struct track {
+	int pid;
+	unsigned phase;	     /* re-read when the refresh count % rescan is this */
+	uint64_t ino;	     /* d_ino of proc/PID: a new one is a new process */
+	int pidfd;	     /* consumers on a live host: -1 without */
+	enum track_state state;
+	int64_t kib;	     /* HugetlbPages when last read */
+	long uid;
+	char user[33];
+	char comm[64];
+};
+
 struct hv_procs_ctx {
 	const struct hv_root *root;
 	DIR *proc; /* NULL: the root has no proc/ directory */
 	char *passwd; /* a snapshot's etc/passwd, for user names; NULL on a live host */
+	int rescan;	   /* every process is re-read at least every rescan refreshes */
+	int epfd;	   /* the consumers' pidfds (live hosts); -1 without */
+	unsigned refresh;  /* incremental scans so far */
+	unsigned next_phase;
+	bool walk_next;	   /* the next scan reads every process (first, or after idle) */
+	struct track *t;   /* the processes of the last scan, by ascending PID */
+	int nt, capt;
+	struct track *nt_buf; /* the next scan's list, swapped with t */
+	int capnt;
+	struct {
+		long uid;
+		char name[33];
+	} users[32]; /* user names resolved so far (a host has few) */
+	int nusers;
 };
 
 static const char *const sort_names[HV_PSORT_N] = {
@@ -41,181 +74,6 @@ int hv_parse_proc_sort(const char *s, enum hv_proc_sort *out)
 			return 0;
 		}
 	return -EINVAL;
-}
-
-/* Decimal at p (after blanks), bounded by end; -EINVAL when absent or too big. */
-static int dec(const char **pp, const char *end, int64_t *out)
-{
-	const char *p = *pp;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	int64_t v = 0;
-	const char *start = p;
-	while (p < end && *p >= '0' && *p <= '9') {
-		if (v > (INT64_MAX - 9) / 10)
-			return -EINVAL;
-		v = v * 10 + (*p++ - '0');
-	}
-	if (p == start)
-		return -EINVAL;
-	*pp = p;
-	*out = v;
-	return 0;
-}
-
-int hv_parse_status_hugetlb(const char *buf, size_t len, int64_t *out)
-{
-	static const char key[] = "\nHugetlbPages:";
-	const char *p = memmem(buf, len, key, sizeof(key) - 1);
-	if (!p)
-		return -ENOENT;
-	p += sizeof(key) - 1;
-	return dec(&p, buf + len, out);
-}
-
-int hv_parse_status_euid(const char *buf, size_t len, long *out)
-{
-	static const char key[] = "\nUid:";
-	const char *p = memmem(buf, len, key, sizeof(key) - 1);
-	if (!p)
-		return -ENOENT;
-	p += sizeof(key) - 1;
-	int64_t real, eff;
-	if (dec(&p, buf + len, &real) < 0 || dec(&p, buf + len, &eff) < 0 || eff > 0xffffffffll)
-		return -EINVAL;
-	*out = (long)eff;
-	return 0;
-}
-
-static int hex(const char **pp, const char *end, uint64_t *out)
-{
-	const char *p = *pp;
-	uint64_t v = 0;
-	const char *start = p;
-	for (; p < end; p++) {
-		int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
-		if (d < 0)
-			break;
-		if (v >> 60)
-			return -EINVAL;
-		v = v << 4 | (uint64_t)d;
-	}
-	if (p == start)
-		return -EINVAL;
-	*pp = p;
-	*out = v;
-	return 0;
-}
-
-/* "start-end perms offset MM:mm inode ..." */
-static int vma_header(const char *p, const char *end, struct hv_htlb_vma *v)
-{
-	uint64_t start, stop, off, maj, min;
-	int64_t ino;
-	if (hex(&p, end, &start) < 0 || p >= end || *p++ != '-' || hex(&p, end, &stop) < 0 || stop < start)
-		return -EINVAL;
-	if (p >= end || *p++ != ' ')
-		return -EINVAL;
-	while (p < end && *p != ' ')
-		p++; /* perms */
-	if (p >= end || *p++ != ' ' || hex(&p, end, &off) < 0 || p >= end || *p++ != ' ')
-		return -EINVAL;
-	if (hex(&p, end, &maj) < 0 || p >= end || *p++ != ':' || hex(&p, end, &min) < 0 || maj > 0xfff ||
-	    min > 0xfffff || dec(&p, end, &ino) < 0)
-		return -EINVAL;
-	memset(v, 0, sizeof(*v));
-	v->dev_major = (unsigned)maj;
-	v->dev_minor = (unsigned)min;
-	v->ino = (uint64_t)ino;
-	v->offset = off;
-	return 0;
-}
-
-static bool is_vma_header(const char *p, const char *end)
-{
-	/* Field lines start with a capitalized key; headers with a hex address. */
-	const char *q = p;
-	while (q < end && ((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'f')))
-		q++;
-	return q > p && q < end && *q == '-';
-}
-
-/* "Key:   123 kB" -> 123 */
-static int kb_field(const char *p, const char *end, const char *key, int64_t *out, bool *hit)
-{
-	size_t k = strlen(key);
-	if ((size_t)(end - p) <= k || memcmp(p, key, k) || p[k] != ':')
-		return 0;
-	p += k + 1;
-	*hit = true;
-	return dec(&p, end, out);
-}
-
-static bool has_flag(const char *p, const char *end, const char *flag)
-{
-	for (;;) {
-		while (p < end && *p == ' ')
-			p++;
-		if (p >= end)
-			return false;
-		const char *w = p;
-		while (p < end && *p != ' ')
-			p++;
-		if ((size_t)(p - w) == strlen(flag) && !memcmp(w, flag, (size_t)(p - w)))
-			return true;
-	}
-}
-
-int hv_parse_smaps_hugetlb(const char *buf, size_t len, struct hv_htlb_vma **vp, int *np)
-{
-	struct hv_htlb_vma *v = NULL, cur;
-	int n = 0, cap = 0;
-	bool in_vma = false;
-	const char *end = buf + len;
-	*vp = NULL;
-	*np = 0;
-	for (const char *p = buf; p < end;) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		if (!eol)
-			eol = end;
-		bool hit = false;
-		int rc = 0;
-		if (is_vma_header(p, eol)) {
-			if ((rc = vma_header(p, eol, &cur)) < 0)
-				goto bad;
-			in_vma = true;
-		} else if (in_vma) {
-			if ((rc = kb_field(p, eol, "Size", &cur.size_kib, &hit)) < 0 ||
-			    (!hit && (rc = kb_field(p, eol, "Private_Hugetlb", &cur.private_kib, &hit)) < 0) ||
-			    (!hit && (rc = kb_field(p, eol, "Shared_Hugetlb", &cur.shared_kib, &hit)) < 0))
-				goto bad;
-			/* VmFlags closes a mapping; "ht" marks hugetlb (kernel 3.8+). */
-			if (!hit && eol - p > 8 && !memcmp(p, "VmFlags:", 8)) {
-				in_vma = false;
-				if (has_flag(p + 8, eol, "ht")) {
-					if (n == cap) {
-						int nc = cap ? cap * 2 : 8;
-						struct hv_htlb_vma *nv = realloc(v, (size_t)nc * sizeof(*nv));
-						if (!nv) {
-							free(v);
-							return -ENOMEM;
-						}
-						v = nv;
-						cap = nc;
-					}
-					v[n++] = cur;
-				}
-			}
-		}
-		p = eol < end ? eol + 1 : end;
-		continue;
-	bad:
-		free(v);
-		return rc;
-	}
-	*vp = v;
-	*np = n;
-	return 0;
 }
 
 static bool is_pid(const char *s)
@@ -239,6 +97,9 @@ int hv_procs_open(struct hv_procs_ctx **ctx, const struct hv_root *r)
 	if (!c)
 		return hv_fail(ENOMEM, "out of memory");
 	c->root = r;
+	c->rescan = HV_PROCS_RESCAN_DEFAULT;
+	c->walk_next = true;
+	c->epfd = -1;
 	int fd = hv_root_openat(r, "proc", O_RDONLY | O_DIRECTORY);
 	if (fd >= 0 && !(c->proc = fdopendir(fd))) {
 		int e = errno;
@@ -249,6 +110,17 @@ int hv_procs_open(struct hv_procs_ctx **ctx, const struct hv_root *r)
 	if (fd < 0 && r->live) {
 		free(c);
 		return hv_fail(-fd, "/proc: %s", strerror(-fd));
+	}
+	if (r->live) {
+		c->epfd = epoll_create1(EPOLL_CLOEXEC);
+		/* one pidfd per consumer (scan_incremental): a host with thousands
+		 * of them needs more than the usual soft limit of 1024 files.
+		 * Without, the consumers past it are read every refresh. */
+		struct rlimit rl;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max && rl.rlim_cur < (1 << 16)) {
+			rl.rlim_cur = rl.rlim_max < (1 << 16) ? rl.rlim_max : (1 << 16);
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 	}
 	if (!r->live && c->proc && !has_pid_dir(c->proc)) {
 		closedir(c->proc);
@@ -274,6 +146,13 @@ void hv_procs_close(struct hv_procs_ctx **ctx)
 		return;
 	if (c->proc)
 		closedir(c->proc);
+	for (int i = 0; i < c->nt; i++)
+		if (c->t[i].pidfd >= 0)
+			close(c->t[i].pidfd);
+	if (c->epfd >= 0)
+		close(c->epfd);
+	free(c->t);
+	free(c->nt_buf);
 	free(c->passwd);
 	free(c);
 	*ctx = NULL;
@@ -292,9 +171,11 @@ static int open_pid(struct hv_procs_ctx *c, const char *pid, const char *file)
 	return hv_root_openat(c->root, rel, O_RDONLY);
 }
 
-/* HugetlbPages and euid of one process: 0, -EACCES, or -ENOENT (gone, or a
- * kernel thread without an address space). */
-static int read_status(struct hv_procs_ctx *c, const char *pid, int64_t *kib, long *uid)
+/* HugetlbPages, euid and (when name is not NULL) the command name of one
+ * process: 0, -EACCES, -ENOENT (gone) or -ENODATA (a kernel thread or a
+ * zombie: no address space). */
+static int read_status(struct hv_procs_ctx *c, const char *pid, int64_t *kib, long *uid, char *name,
+		       size_t cap)
 {
 	char buf[8192];
 	int fd = open_pid(c, pid, "status");
@@ -314,7 +195,8 @@ static int read_status(struct hv_procs_ctx *c, const char *pid, int64_t *kib, lo
 		if (n == 0)
 			break;
 		len += (size_t)n;
-		/* Both lines sit in the first KiB; stop as soon as they are complete. */
+		/* Name, Uid and HugetlbPages sit in the first KiB; stop as soon as
+		 * the last of them is complete. */
 		const char *k = memmem(buf, len, "\nHugetlbPages:", 14);
 		if (k && memchr(k + 1, '\n', len - (size_t)(k + 1 - buf)))
 			break;
@@ -323,13 +205,33 @@ static int read_status(struct hv_procs_ctx *c, const char *pid, int64_t *kib, lo
 	}
 	close(fd);
 	if (hv_parse_status_hugetlb(buf, len, kib) < 0)
-		return -ENOENT;
+		return -ENODATA;
 	if (hv_parse_status_euid(buf, len, uid) < 0)
 		*uid = -1;
+	if (name && hv_parse_status_name(buf + 1, len - 1, name, cap) < 0)
+		hv_copy(name, cap, "?");
 	return 0;
 }
 
+static void lookup_user(struct hv_procs_ctx *c, long uid, char *buf, size_t cap);
+
+/* Names by uid, remembered: a host with thousands of processes has a few
+ * users, and getpwuid_r reads the user database on every call. */
 static void user_name(struct hv_procs_ctx *c, long uid, char *buf, size_t cap)
+{
+	for (int i = 0; i < c->nusers; i++)
+		if (c->users[i].uid == uid) {
+			hv_copy(buf, cap, c->users[i].name);
+			return;
+		}
+	lookup_user(c, uid, buf, cap);
+	if (c->nusers < (int)(sizeof(c->users) / sizeof(c->users[0]))) {
+		c->users[c->nusers].uid = uid;
+		hv_copy(c->users[c->nusers++].name, sizeof(c->users[0].name), buf);
+	}
+}
+
+static void lookup_user(struct hv_procs_ctx *c, long uid, char *buf, size_t cap)
 {
 	if (uid < 0) {
 		hv_copy(buf, cap, "?");
@@ -565,11 +467,242 @@ static int scan_smaps(struct hv_procs_ctx *c, const char *pid, int64_t kib, stru
 	return 0;
 }
 
+/* Incremental scan (without smaps). Each refresh lists proc/ (one
+ * getdents pass, which the kernel answers from the task list) and reads
+ * proc/PID/status only of: processes not seen before (a PID with a new
+ * directory inode is a new process), every process whose turn it is (a
+ * K-th of them each refresh, K = rescan, so each is re-read at least every
+ * K refreshes and a process that starts mapping hugepages shows within K),
+ * and the known consumers: all of them each refresh while they are at most
+ * CONSUMERS_EVERY or a K-th of the processes, else in turn like the rest.
+ * A consumer that exits leaves at once: it is gone from proc/, or on a live
+ * host its pidfd says it exited. Reading status costs the kernel about as
+ * much as procps top's reads of a process; this is what keeps top's cost
+ * below theirs on a host where every process maps hugepages. */
+#define CONSUMERS_EVERY 64
+
+static int pidfd_of(int pid)
+{
+	long fd = syscall(SYS_pidfd_open, pid, 0);
+	return fd < 0 ? -1 : (int)fd;
+}
+
+static bool has_exited(int pidfd)
+{
+	struct pollfd p = {.fd = pidfd, .events = POLLIN};
+	return poll(&p, 1, 0) > 0; /* readable once the process has exited */
+}
+
+static void untrack(struct track *e)
+{
+	if (e->pidfd >= 0)
+		close(e->pidfd);
+	e->pidfd = -1;
+}
+
+static int cmp_track(const void *a, const void *b)
+{
+	const struct track *x = a, *y = b;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* proc/ now into c->nt_buf, by ascending PID (the live /proc lists them so;
+ * a tree under --root may not). */
+static int list_pids(struct hv_procs_ctx *c, int *np)
+{
+	int n = 0;
+	bool sorted = true;
+	rewinddir(c->proc);
+	struct dirent *d;
+	while ((d = readdir(c->proc))) {
+		if (!is_pid(d->d_name))
+			continue;
+		if (n == c->capnt) {
+			int cap = c->capnt ? c->capnt * 2 : 1024;
+			struct track *v = realloc(c->nt_buf, (size_t)cap * sizeof(*v));
+			if (!v)
+				return hv_fail(ENOMEM, "out of memory");
+			c->nt_buf = v;
+			c->capnt = cap;
+		}
+		struct track *e = &c->nt_buf[n];
+		e->pid = atoi(d->d_name);
+		e->ino = d->d_ino;
+		if (n > 0 && e->pid <= c->nt_buf[n - 1].pid)
+			sorted = false;
+		n++;
+	}
+	if (!sorted)
+		qsort(c->nt_buf, (size_t)n, sizeof(c->nt_buf[0]), cmp_track);
+	*np = n;
+	return 0;
+}
+
+/* The new list keeps what is known of each process still there (same PID,
+ * same directory inode); the rest is dropped. One merge of two sorted
+ * lists: O(processes). */
+static void merge_known(struct hv_procs_ctx *c, int n)
+{
+	int j = 0;
+	for (int i = 0; i < n; i++) {
+		struct track *e = &c->nt_buf[i];
+		while (j < c->nt && c->t[j].pid < e->pid)
+			untrack(&c->t[j++]);
+		if (j < c->nt && c->t[j].pid == e->pid && c->t[j].ino == e->ino) {
+			*e = c->t[j++];
+			continue;
+		}
+		if (j < c->nt && c->t[j].pid == e->pid)
+			untrack(&c->t[j++]); /* the PID was reused */
+		int pid = e->pid;
+		uint64_t ino = e->ino;
+		*e = (struct track){.pid = pid, .ino = ino, .pidfd = -1, .state = T_NEW, .phase = c->next_phase++};
+	}
+	while (j < c->nt)
+		untrack(&c->t[j++]);
+	struct track *t = c->t;
+	int cap = c->capt;
+	c->t = c->nt_buf;
+	c->capt = c->capnt;
+	c->nt = n;
+	c->nt_buf = t;
+	c->capnt = cap;
+}
+
+/* One status read into e. On a live host a consumer's figures are of the
+ * one process its pidfd names: the pidfd is taken before a read and
+ * checked after it (a PID is not reused while its process lives); for a
+ * process found mapping hugepages for the first time, status is read again
+ * once its pidfd is open. Others need none: a figure of 0 is 0 whoever
+ * has the PID. */
+static void reread(struct hv_procs_ctx *c, struct track *e)
+{
+	char pid[16], comm[sizeof(e->comm)];
+	snprintf(pid, sizeof(pid), "%d", e->pid);
+	int64_t kib = 0;
+	long uid = -1;
+	int pfd = e->pidfd;
+	int rc = read_status(c, pid, &kib, &uid, comm, sizeof(comm));
+	if (rc == 0 && kib > 0 && pfd < 0 && c->root->live && (pfd = pidfd_of(e->pid)) >= 0)
+		rc = read_status(c, pid, &kib, &uid, comm, sizeof(comm));
+	if (rc == 0 && pfd >= 0 && has_exited(pfd))
+		rc = -ENOENT;
+	if (rc == 0 && kib > 0) {
+		if (e->state != T_CONSUMER || e->uid != uid)
+			user_name(c, uid, e->user, sizeof(e->user));
+		hv_copy(e->comm, sizeof(e->comm), comm);
+		e->uid = uid;
+		e->kib = kib;
+		e->state = T_CONSUMER;
+		if (pfd >= 0 && pfd != e->pidfd) {
+			/* unwatched, it would hide an exit: without, read every refresh */
+			struct epoll_event ev = {.events = EPOLLIN, .data.u32 = (uint32_t)e->pid};
+			if (c->epfd < 0 || epoll_ctl(c->epfd, EPOLL_CTL_ADD, pfd, &ev) < 0) {
+				close(pfd);
+				pfd = -1;
+			}
+		}
+		e->pidfd = pfd;
+		return;
+	}
+	if (pfd >= 0 && pfd != e->pidfd)
+		close(pfd);
+	untrack(e);
+	e->kib = 0;
+	e->state = rc == 0 ? T_IDLE : rc == -EACCES ? T_NOACCESS : T_NOMM;
+}
+
+/* Consumers that exited since the last scan leave now: their pidfds are
+ * in c->epfd, which reports those that became readable (exited), so the
+ * cost follows the exits, not the consumers. */
+static void drop_exited(struct hv_procs_ctx *c)
+{
+	struct epoll_event ev[64];
+	int n;
+	if (c->epfd < 0)
+		return;
+	while ((n = epoll_wait(c->epfd, ev, 64, 0)) > 0) {
+		for (int k = 0; k < n; k++) {
+			struct track key = {.pid = (int)ev[k].data.u32};
+			struct track *e = bsearch(&key, c->t, (size_t)c->nt, sizeof(c->t[0]), cmp_track);
+			if (e && e->pidfd >= 0) {
+				untrack(e); /* closing the pidfd takes it out of epfd */
+				e->state = T_NOMM; /* a zombie until reaped */
+			}
+		}
+		if (n < 64)
+			break;
+	}
+}
+
+/* Which processes this refresh reads (true in want). */
+static void choose(struct hv_procs_ctx *c, bool *want)
+{
+	unsigned k = (unsigned)c->rescan, slot = c->refresh % k;
+	int ncons = 0;
+	for (int i = 0; i < c->nt; i++)
+		ncons += c->t[i].state == T_CONSUMER;
+	bool consumers = ncons <= CONSUMERS_EVERY || (int64_t)ncons * k <= (int64_t)c->nt;
+	for (int i = 0; i < c->nt; i++) {
+		const struct track *e = &c->t[i];
+		want[i] = c->walk_next || e->state == T_NEW || e->phase % k == slot ||
+			  (e->state == T_CONSUMER && (consumers || e->pidfd < 0));
+	}
+}
+
+static int scan_incremental(struct hv_procs_ctx *c, struct hv_procs *p)
+{
+	int n, rc = list_pids(c, &n);
+	if (rc < 0)
+		return rc;
+	merge_known(c, n);
+	bool *want = calloc((size_t)(c->nt ? c->nt : 1), sizeof(*want));
+	if (!want)
+		return hv_fail(ENOMEM, "out of memory");
+	drop_exited(c);
+	choose(c, want);
+	for (int i = 0; i < c->nt; i++)
+		if (want[i])
+			reread(c, &c->t[i]);
+	free(want);
+	c->walk_next = false;
+	c->refresh++;
+	for (int i = 0; i < c->nt; i++) {
+		const struct track *e = &c->t[i];
+		if (e->state == T_NOMM)
+			continue;
+		p->nscanned++;
+		if (e->state == T_NOACCESS) {
+			p->nunreadable++;
+			continue;
+		}
+		if (e->state != T_CONSUMER)
+			continue;
+		p->total_kib += e->kib;
+		struct hv_proc *x = add(p, e->pid, e->kib);
+		if (!x)
+			return -ENOMEM;
+		hv_copy(x->user, sizeof(x->user), e->user);
+		hv_copy(x->comm, sizeof(x->comm), e->comm);
+	}
+	return 0;
+}
+
+void hv_procs_set_rescan(struct hv_procs_ctx *c, int refreshes)
+{
+	c->rescan = refreshes < 1 ? 1 : refreshes;
+}
+
 int hv_procs_scan(struct hv_procs_ctx *c, struct hv_procs *p, bool smaps, int64_t pages_in_use,
 		  int64_t pages_reserved)
 {
-	if (!scan_start(c, p, smaps, pages_in_use, pages_reserved))
+	if (!scan_start(c, p, smaps, pages_in_use, pages_reserved)) {
+		c->walk_next = true; /* whoever maps a page next is found at once */
 		return 0;
+	}
+	if (!smaps)
+		return scan_incremental(c, p);
+	c->walk_next = true; /* the smaps scan keeps no list */
 	bool all = p->all_smaps;
 	struct scan_state s = {0};
 	int rc = 0;
@@ -580,7 +713,7 @@ int hv_procs_scan(struct hv_procs_ctx *c, struct hv_procs *p, bool smaps, int64_
 			continue;
 		int64_t kib;
 		long uid;
-		rc = read_status(c, d->d_name, &kib, &uid);
+		rc = read_status(c, d->d_name, &kib, &uid, NULL, 0);
 		if (rc == -EACCES) {
 			p->nscanned++;
 			p->nunreadable++;

@@ -60,6 +60,26 @@ static void put(struct hv_fline *l, int attr, const char *fmt, ...)
 	l->text[l->len] = '\0';
 }
 
+/* put() without a format, for the table's cells and padding: a frame of
+ * thousands of process rows would spend most of its time in vsnprintf. */
+static void put_str(struct hv_fline *l, int attr, const char *s)
+{
+	for (; *s && l->len < HV_FLINE_MAX - 1; s++) {
+		l->text[l->len] = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
+		l->attr[l->len++] = (unsigned char)attr;
+	}
+	l->text[l->len] = '\0';
+}
+
+static void put_blanks(struct hv_fline *l, int n)
+{
+	for (; n > 0 && l->len < HV_FLINE_MAX - 1; n--) {
+		l->text[l->len] = ' ';
+		l->attr[l->len++] = HV_A_NORMAL;
+	}
+	l->text[l->len] = '\0';
+}
+
 static const char *const units_names[HV_UNITS_N] = {"human", "bytes", "KiB", "MiB", "GiB"};
 
 const char *hv_units_name(enum hv_units u)
@@ -168,14 +188,21 @@ static const struct hv_hstate_result *prev_hstate(const struct hv_report *prev, 
 	return NULL;
 }
 
+/* The probe lists nodes by ascending id: a binary search, so that a
+ * frame of 1,024 nodes does not compare every node with every other. */
 static const struct hv_node_result *prev_node(const struct hv_hstate_result *ps, int node)
 {
 	if (!ps)
 		return NULL;
-	for (int i = 0; i < ps->nnodes; i++)
-		if (ps->nodes[i].node == node)
-			return &ps->nodes[i];
-	return NULL;
+	int lo = 0, hi = ps->nnodes;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (ps->nodes[mid].node < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < ps->nnodes && ps->nodes[lo].node == node ? &ps->nodes[lo] : NULL;
 }
 
 /* Tables: every column is shown whole or not at all. At a width limit the
@@ -297,15 +324,15 @@ static void tcell_put(struct hv_fline *l, const struct tcol *k, const struct tce
 		n = avail;
 	}
 	int pad = avail - n;
-	put(l, HV_A_NORMAL, "%*s", k->sep + (k->left ? 0 : pad), "");
+	put_blanks(l, k->sep + (k->left ? 0 : pad));
 	if (k->bar) {
 		for (const char *c = buf; *c; c++)
 			put(l, *c == '#' ? HV_A_BAR : *c == '.' ? HV_A_DIM : cell->attr, "%c", *c);
 	} else {
-		put(l, cell->attr, "%s", buf);
+		put_str(l, cell->attr, buf);
 	}
 	if (k->left && !last)
-		put(l, HV_A_NORMAL, "%*s", pad, "");
+		put_blanks(l, pad);
 }
 
 static void tline(struct hv_frame *f, const struct table *t, const struct tcell *row, int head_attr)

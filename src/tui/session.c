@@ -89,6 +89,7 @@ int hv_top_init(struct hv_top *t, const struct hv_root *root)
 		return rc;
 	if ((rc = hv_procs_open(&t->pctx, root)) < 0)
 		return rc;
+	hv_procs_set_rescan(t->pctx, t->rescan > 0 ? t->rescan : HV_PROCS_RESCAN_DEFAULT);
 	stamp(t);
 	return read_procs(t);
 }
@@ -102,7 +103,7 @@ int hv_top_refresh(struct hv_top *t)
 	 * counters read again): a failed or partial read leaves the last good
 	 * host and its report as they were. */
 	struct hv_host *h = t->next_host;
-	memcpy(h, t->host, sizeof(*h));
+	hv_host_copy(h, t->host);
 	if ((rc = hv_probe_pools(t->root, h)) < 0 || (rc = hv_probe_counters(t->root, h)) < 0)
 		return rc;
 	t->next_host = t->host;

@@ -4,7 +4,7 @@
  * way they do, says "ready" in a file once it holds them, and keeps them
  * until it is killed.
  *
- *   hugeholder [-s KB] [-r FILE] [-d USEC] MODE N [T]
+ *   hugeholder [-s KB] [-r FILE] [-d USEC] [-W] MODE N [T]
  *
  *   reserve N    mmap N pages with MAP_HUGETLB and touch none: the kernel
  *                reserves N pages (resv_hugepages), as QEMU without
@@ -19,13 +19,21 @@
  *                (-d, default 2000), until N are held; a page the kernel
  *                refuses is retried, so it competes with whatever changes
  *                the pool meanwhile
+ *   share N K    memfd_create(MFD_HUGETLB) of N pages, written by this
+ *                process and mapped and read by K - 1 children: K
+ *                processes each with N pages in HugetlbPages, N pages
+ *                taken from the pool (the many-consumer host of a
+ *                PostgreSQL or QEMU server, for bench/top-cpu.sh)
  *
  * -s is the hugepage size in KiB (default 2048); -r FILE gets "ready K\n"
- * (K pages held or reserved) once the pages are in place. Exit status 0 on
- * SIGTERM/SIGINT, 1 when the setup failed (message on stderr). */
+ * (K pages held or reserved) once the pages are in place. -W waits for
+ * SIGUSR1 before taking any page (a process that starts using hugepages
+ * after others have seen it). Exit status 0 on SIGTERM/SIGINT, 1 when the
+ * setup failed (message on stderr). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,12 +54,14 @@
 #define MFD_HUGE_SHIFT 26
 #endif
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, go;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1)
+		go = 1;
+	else
+		stop = 1;
 }
 
 static void say_ready(const char *file, long held)
@@ -90,36 +100,110 @@ static void *map_pages(size_t len, int shift)
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (shift << MAP_HUGE_SHIFT), -1, 0);
 }
 
+/* share N K: one memfd of N pages, written here and read by K - 1 children
+ * (each its own mapping, so each counts N pages in HugetlbPages). The
+ * children die with this process (PR_SET_PDEATHSIG) and on its SIGTERM. */
+static int share(long n, long k, size_t page, int shift, const char *ready)
+{
+	int fd = memfd_create("hugeholder", MFD_HUGETLB | ((unsigned)shift << MFD_HUGE_SHIFT));
+	if (fd < 0 || ftruncate(fd, (off_t)((size_t)n * page)) < 0) {
+		fprintf(stderr, "hugeholder: memfd of %ld pages: %s\n", n, strerror(errno));
+		return 1;
+	}
+	char *p = mmap(NULL, (size_t)n * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		fprintf(stderr, "hugeholder: mmap of the memfd: %s\n", strerror(errno));
+		return 1;
+	}
+	for (long i = 0; i < n; i++)
+		p[(size_t)i * page] = 1;
+	munmap(p, (size_t)n * page);
+	pid_t *kids = calloc((size_t)k, sizeof(*kids));
+	int pipefd[2];
+	if (!kids || pipe(pipefd) < 0)
+		return 1;
+	long started = 0;
+	for (; started < k - 1 && !stop; started++) {
+		pid_t pid = fork();
+		if (pid < 0) {
+			fprintf(stderr, "hugeholder: fork: %s\n", strerror(errno));
+			break;
+		}
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			char *q = mmap(NULL, (size_t)n * page, PROT_READ, MAP_SHARED, fd, 0);
+			char ok = q != MAP_FAILED;
+			for (long i = 0; ok && i < n; i++)
+				ok = q[(size_t)i * page] == 1;
+			if (write(pipefd[1], &ok, 1) != 1)
+				_exit(1);
+			hold();
+			_exit(0);
+		}
+		kids[started] = pid;
+	}
+	long good = 0;
+	for (long i = 0; i < started; i++) {
+		char ok = 0;
+		if (read(pipefd[0], &ok, 1) == 1 && ok)
+			good++;
+	}
+	/* this process maps the pages too: K consumers in all */
+	p = mmap(NULL, (size_t)n * page, PROT_READ, MAP_SHARED, fd, 0);
+	if (good == k - 1 && p != MAP_FAILED && p[0] == 1) {
+		say_ready(ready, n);
+		hold();
+	} else {
+		fprintf(stderr, "hugeholder: %ld of %ld processes map the pages\n", good + 1, k);
+	}
+	for (long i = 0; i < started; i++)
+		kill(kids[i], SIGTERM);
+	for (long i = 0; i < started; i++)
+		waitpid(kids[i], NULL, 0);
+	free(kids);
+	return good == k - 1 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long kb = 2048;
 	const char *ready = NULL;
 	long delay_us = 2000;
+	bool wait_go = false;
 	int c;
-	while ((c = getopt(argc, argv, "s:r:d:")) != -1) {
+	while ((c = getopt(argc, argv, "s:r:d:W")) != -1) {
 		switch (c) {
 		case 's': kb = strtoul(optarg, NULL, 10); break;
 		case 'r': ready = optarg; break;
 		case 'd': delay_us = strtol(optarg, NULL, 10); break;
+		case 'W': wait_go = true; break;
 		default: return 2;
 		}
 	}
 	if (argc - optind < 2 || kb < 64 || (kb & (kb - 1))) {
-		fprintf(stderr, "usage: hugeholder [-s KB] [-r FILE] [-d USEC] reserve|touch|memfd|grow N [T]\n");
+		fprintf(stderr, "usage: hugeholder [-s KB] [-r FILE] [-d USEC] [-W] reserve|touch|memfd|grow|share N [T]\n");
 		return 2;
 	}
 	const char *mode = argv[optind];
 	long n = strtol(argv[optind + 1], NULL, 10);
 	long t = argc - optind > 2 ? strtol(argv[optind + 2], NULL, 10) : n;
+	bool procs = !strcmp(mode, "share"); /* T counts processes, not pages */
 	size_t page = (size_t)kb << 10;
 	int shift = log2u(kb) + 10;
-	if (n < 1 || t < 0 || t > n) {
+	if (n < 1 || t < 0 || (!procs && t > n) || (procs && (t < 1 || t > 100000))) {
 		fprintf(stderr, "hugeholder: bad page counts\n");
 		return 2;
 	}
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	while (wait_go && !go && !stop)
+		pause();
+	if (stop)
+		return 0;
+	if (!strcmp(mode, "share"))
+		return share(n, t, page, shift, ready);
 
 	if (!strcmp(mode, "reserve") || !strcmp(mode, "touch")) {
 		if (!strcmp(mode, "reserve"))

@@ -16,6 +16,9 @@ setup() {
 }
 
 teardown() {
+	# the holders this test started, by PID
+	for p in ${HOLDERS:-}; do kill "$p" 2>/dev/null || true; done
+	for p in ${HOLDERS:-}; do wait "$p" 2>/dev/null || true; done
 	[ -n "${ORIG_NR:-}" ] && echo "$ORIG_NR" >"$P2M/nr_hugepages"
 	if [ "${ORIG_HVO:-none}" != none ]; then echo "$ORIG_HVO" >"$SYSCTL"; fi
 	[ "$(cat "$P2M/nr_hugepages")" = "$ORIG_NR" ]
@@ -71,4 +74,86 @@ row2m() { # row2m FILE FRAME: "pages free" of the 2M pool in frame FRAME (1-base
 	want=$(jq -r '.hstates[] | select(.name == "2M") | "\(.nr) \(.savings_current_bytes // "?") \(.savings_possible_bytes)"' <<<"$json")
 	[ "$got" = "$want" ]
 	[[ $frame == *"HVO: compiled yes, sysctl 1"* ]]
+}
+
+# frames_with FILE PID: the numbers of the frames (1-based) whose process
+# list has PID
+frames_with() {
+	awk -v pid="$2" '/^hvoplan top - /{ f++ } $1 == pid && $NF == "hugeholder" { print f }' "$1" | sort -un
+}
+
+@test "live: a process that starts mapping after top saw it shows within --rescan refreshes; one that exits leaves at once" {
+	HH=${HUGEHOLDER:-$BATS_TEST_DIRNAME/../../${BUILD:-build}/tests/hugeholder}
+	[ -x "$HH" ] || skip "build the tests first (make unit)"
+	echo $((ORIG_NR + 4)) >"$P2M/nr_hugepages"
+	[ "$(cat "$P2M/free_hugepages")" -ge 2 ] || skip "the kernel could not allocate 2M pages"
+	d=$BATS_TEST_TMPDIR
+	# one consumer from the start (top is never idle, so no full walk), and
+	# one process that top knows before it maps anything (-W: on SIGUSR1)
+	"$HH" -r "$d/first.ready" touch 1 &
+	first=$!
+	"$HH" -W -r "$d/late.ready" touch 1 &
+	late=$!
+	HOLDERS="$first $late"
+	for _ in $(seq 100); do [ -s "$d/first.ready" ] && break; sleep 0.1; done
+	[ -s "$d/first.ready" ]
+	K=4
+	"$HV" top -b -d 0.3 -n 24 --rescan $K -u bytes >"$d/frames" &
+	top=$!
+	wait_frames "$d/frames" 3
+	kill -USR1 "$late"
+	for _ in $(seq 100); do [ -s "$d/late.ready" ] && break; sleep 0.05; done
+	[ -s "$d/late.ready" ]
+	mapped_at=$(grep -c '^hvoplan top - ' "$d/frames")
+	wait_frames "$d/frames" $((mapped_at + K + 2))
+	kill "$first"
+	wait "$first" || true
+	gone_at=$(grep -c '^hvoplan top - ' "$d/frames")
+	wait "$top"
+	HOLDERS=$late
+	# the late one: not in the frames before it mapped, then within K
+	# refreshes (one more for a frame printed while it mapped)
+	shown=$(frames_with "$d/frames" "$late" | head -1)
+	[ -n "$shown" ]
+	[ "$shown" -gt 3 ]
+	[ "$shown" -le $((mapped_at + K + 1)) ]
+	# and in every frame after
+	[ "$(frames_with "$d/frames" "$late" | wc -l)" -eq $((24 - shown + 1)) ]
+	# the first one: in every frame up to its exit, none after the next
+	[ "$(frames_with "$d/frames" "$first" | head -1)" -eq 1 ]
+	last=$(frames_with "$d/frames" "$first" | tail -1)
+	[ "$last" -le $((gone_at + 1)) ]
+	[ "$(frames_with "$d/frames" "$first" | wc -l)" -eq "$last" ]
+}
+
+@test "live: with more consumers than are read each refresh, every one stays listed and all leave at once when they exit" {
+	HH=${HUGEHOLDER:-$BATS_TEST_DIRNAME/../../${BUILD:-build}/tests/hugeholder}
+	[ -x "$HH" ] || skip "build the tests first (make unit)"
+	echo $((ORIG_NR + 2)) >"$P2M/nr_hugepages"
+	[ "$(cat "$P2M/free_hugepages")" -ge 1 ] || skip "the kernel could not allocate 2M pages"
+	d=$BATS_TEST_TMPDIR
+	# 300 processes sharing one page: more than 64 and than a K-th of the
+	# host's processes, so top reads them in turn, not every refresh
+	tasks=(/proc/[0-9]*)
+	n=$(( ${#tasks[@]} > 300 ? ${#tasks[@]} : 300 ))
+	"$HH" -r "$d/share.ready" share 1 "$n" &
+	HOLDERS=$!
+	for _ in $(seq 300); do [ -s "$d/share.ready" ] && break; sleep 0.1; done
+	[ -s "$d/share.ready" ]
+	"$HV" top -b -d 0.3 -n 12 --rescan 4 >"$d/frames" &
+	top=$!
+	wait_frames "$d/frames" 6
+	kill "$HOLDERS"
+	wait "$HOLDERS" || true
+	gone_at=$(grep -c '^hvoplan top - ' "$d/frames")
+	wait "$top"
+	counts=$(awk '/^hvoplan top - /{ f++ } $NF == "hugeholder" { c[f]++ } END { for (i = 1; i <= f; i++) print i, c[i] + 0 }' "$d/frames")
+	# every frame before the exit lists all of them, every one after none
+	while read -r f c; do
+		if [ "$f" -lt "$gone_at" ]; then
+			[ "$c" -eq "$n" ] || { echo "frame $f: $c of $n"; return 1; }
+		elif [ "$f" -gt $((gone_at + 1)) ]; then
+			[ "$c" -eq 0 ] || { echo "frame $f after the exit: $c"; return 1; }
+		fi
+	done <<<"$counts"
 }

@@ -390,6 +390,130 @@ static void test_scan_root(void **state)
 	hv_root_close(&r);
 }
 
+static void test_status_name(void **state)
+{
+	(void)state;
+	char out[16];
+	static const char st[] = "Name:\tpostgres\nUmask:\t0022\n";
+	assert_int_equal(hv_parse_status_name(st, sizeof(st) - 1, out, sizeof(out)), 0);
+	assert_string_equal(out, "postgres");
+	/* the kernel escapes backslash and newline only */
+	static const char esc[] = "Name:\ta\\nb\\\\c d\nState:\tS\n";
+	assert_int_equal(hv_parse_status_name(esc, sizeof(esc) - 1, out, sizeof(out)), 0);
+	assert_string_equal(out, "a\nb\\c d");
+	/* cut to fit; absent */
+	static const char lng[] = "Name:\tabcdefghijklmnopqrstuvwxyz\n";
+	assert_int_equal(hv_parse_status_name(lng, sizeof(lng) - 1, out, 8), 0);
+	assert_string_equal(out, "abcdefg");
+	static const char none[] = "State:\tS\nUid:\t0\t0\t0\t0\n";
+	assert_int_equal(hv_parse_status_name(none, sizeof(none) - 1, out, sizeof(out)), -ENOENT);
+	static const char later[] = "Umask:\t0022\nName:\tx\n";
+	assert_int_equal(hv_parse_status_name(later, sizeof(later) - 1, out, sizeof(out)), 0);
+	assert_string_equal(out, "x");
+}
+
+static void write_status(const char *dir, const char *pid, const char *name, long kib)
+{
+	char path[700];
+	snprintf(path, sizeof(path), "%s/proc/%s", dir, pid);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/proc/%s/status", dir, pid);
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "Name:\t%s\nUmask:\t0022\nUid:\t0\t0\t0\t0\nVmRSS:\t100 kB\nHugetlbPages:\t%ld kB\n", name, kib);
+	fclose(fp);
+}
+
+static void rm_pid(const char *dir, const char *pid)
+{
+	char path[700];
+	snprintf(path, sizeof(path), "%s/proc/%s/status", dir, pid);
+	assert_int_equal(unlink(path), 0);
+	snprintf(path, sizeof(path), "%s/proc/%s", dir, pid);
+	assert_int_equal(rmdir(path), 0);
+}
+
+/* The scan without smaps is incremental: a known process that starts
+ * mapping hugepages shows within K scans (not at once with a large K), a
+ * process that leaves proc/ leaves the list at once, and a PID whose
+ * directory is new (reused) is read as the new process it is. */
+static void test_scan_incremental(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/hvinc.XXXXXX", path[600];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/proc", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	write_status(dir, "10", "db", 2048);
+	write_status(dir, "11", "idle", 0);
+	write_status(dir, "12", "late", 0);
+	write_status(dir, "13", "later", 0);
+	struct hv_root r = {.fd = -1};
+	assert_int_equal(hv_root_open(&r, dir), 0);
+	struct hv_procs_ctx *c = NULL;
+	assert_int_equal(hv_procs_open(&c, &r), 0);
+	struct hv_procs p = {0};
+	hv_procs_set_rescan(c, 1000);
+	assert_int_equal(hv_procs_scan(c, &p, false, 1, 0), 0);
+	assert_int_equal(p.nscanned, 4);
+	assert_int_equal(p.n, 1);
+	assert_string_equal(p.v[0].comm, "db");
+	assert_string_equal(p.v[0].user, "0");
+
+	/* 12 starts mapping: with K = 1000 the next scan does not read it (the
+	 * scans read a K-th in turn: PIDs 10, 11, 12, 13 at scans 1, 2, 3, 4) */
+	write_status(dir, "12", "late", 4096);
+	assert_int_equal(hv_procs_scan(c, &p, false, 1, 0), 0);
+	assert_null(pid_of(&p, 12));
+	/* a known consumer is read every scan: its figure follows */
+	write_status(dir, "10", "db", 6144);
+	assert_int_equal(hv_procs_scan(c, &p, false, 1, 0), 0);
+	assert_int_equal(pid_of(&p, 10)->hugetlb_kib, 6144);
+	/* with K = 3, within 3 scans */
+	hv_procs_set_rescan(c, 3);
+	int seen = 0;
+	for (int i = 0; i < 3 && !seen; i++) {
+		assert_int_equal(hv_procs_scan(c, &p, false, 1, 0), 0);
+		seen = pid_of(&p, 12) != NULL;
+	}
+	assert_true(seen);
+	assert_int_equal(pid_of(&p, 12)->hugetlb_kib, 4096);
+	assert_int_equal(p.total_kib, 6144 + 4096);
+
+	/* 10 exits: gone at the next scan */
+	rm_pid(dir, "10");
+	assert_int_equal(hv_procs_scan(c, &p, false, 1, 0), 0);
+	assert_null(pid_of(&p, 10));
+	assert_int_equal(p.nscanned, 3);
+
+	/* PID 11 reused by another process (a new directory; made before the
+	 * old one goes so that the inode differs): read at once, its own name */
+	hv_procs_set_rescan(c, 1000);
+	write_status(dir, "99", "newcomer", 2048);
+	rm_pid(dir, "11");
+	char from[700], to[700];
+	snprintf(from, sizeof(from), "%s/proc/99", dir);
+	snprintf(to, sizeof(to), "%s/proc/11", dir);
+	assert_int_equal(rename(from, to), 0);
+	assert_int_equal(hv_procs_scan(c, &p, false, 1, 0), 0);
+	assert_non_null(pid_of(&p, 11));
+	assert_string_equal(pid_of(&p, 11)->comm, "newcomer");
+	assert_int_equal(pid_of(&p, 11)->hugetlb_kib, 2048);
+
+	/* after a scan with nothing in use, the next one reads everyone */
+	write_status(dir, "13", "later", 8192);
+	assert_int_equal(hv_procs_scan(c, &p, false, 0, 0), 0);
+	assert_true(p.idle);
+	assert_int_equal(hv_procs_scan(c, &p, false, 1, 0), 0);
+	assert_non_null(pid_of(&p, 13));
+	hv_procs_free(&p);
+	hv_procs_close(&c);
+	hv_root_close(&r);
+	char cmd[700];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void copy_to(const char *from, const char *dir, const char *name)
 {
 	size_t len;
@@ -610,6 +734,8 @@ int main(void)
 		cmocka_unit_test(test_smaps_parse),
 		cmocka_unit_test(test_scan_root),
 		cmocka_unit_test(test_scan_three_sharers),
+		cmocka_unit_test(test_status_name),
+		cmocka_unit_test(test_scan_incremental),
 		cmocka_unit_test(test_frame_width),
 	};
 	return cmocka_run_group_tests_name("top", tests, NULL, NULL);
