@@ -315,9 +315,19 @@ void hv_actions_mark(struct hv_actions *p, const struct hv_root *root, const cha
  * (a step PLANNED); else whether it did (a step DONE or ROLLBACK_FAILED). */
 bool hv_actions_changed(const struct hv_actions *p);
 
-/* ---- printing (print.c) ---- */
+/* ---- printing (print.c, json.c) ---- */
 void hv_actions_print(FILE *out, const struct hv_actions *p, const struct hv_root *root, const char *tool_dir,
 		      bool dry_run);
+/* The run as one hvoplan.apply/1 document (hvoplan-apply(8), JSON OUTPUT). */
+struct hv_apply_summary {
+	bool dry_run, revert;
+	int exit_code;
+	const char *revert_of; /* --revert: the backup restored (relative), or NULL */
+	int nerrors;
+	const char *const *errors; /* the messages the text mode prints, without "hvoplan: " */
+};
+int hv_actions_json(FILE *out, const struct hv_actions *p, const struct hv_root *root,
+		    const struct hv_apply_summary *s);
 
 /* ---- revert (revert.c) ---- */
 /* Builds the action list that restores the newest backup; *backup gets its
