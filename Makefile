@@ -82,7 +82,7 @@ ZSHCOMPDIR  ?= $(DATADIR)/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,s
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 EXAMPLESDIR ?= $(DATADIR)/doc/hvoplan/examples
 MANPAGES    := $(wildcard man/*.[0-9])
-EXAMPLES    := $(wildcard examples/*)
+EXAMPLES    := $(sort $(shell find examples -type f))
 
 # hvoplan.conf is installed only when SYSCONFDIR has none (a local one is
 # never overwritten; packages let dpkg handle it as a conffile), and
@@ -96,7 +96,7 @@ install: all
 	install -D -m 0644 completions/_hvoplan $(DESTDIR)$(ZSHCOMPDIR)/_hvoplan
 	install -D -m 0644 completions/hvoplan.fish $(DESTDIR)$(FISHCOMPDIR)/hvoplan.fish
 	install -d $(DESTDIR)$(EXAMPLESDIR)
-	install -m 0644 $(EXAMPLES) $(DESTDIR)$(EXAMPLESDIR)/
+	for e in $(EXAMPLES); do install -D -m 0644 $$e $(DESTDIR)$(EXAMPLESDIR)/$${e#examples/} || exit; done
 	if [ -e $(DESTDIR)$(SYSCONFDIR)/hvoplan.conf ]; then \
 		echo "$(DESTDIR)$(SYSCONFDIR)/hvoplan.conf exists: not overwritten"; \
 	else \
@@ -108,7 +108,8 @@ uninstall:
 	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/hvoplan $(DESTDIR)$(ZSHCOMPDIR)/_hvoplan \
 		$(DESTDIR)$(FISHCOMPDIR)/hvoplan.fish
-	rm -f $(addprefix $(DESTDIR)$(EXAMPLESDIR)/,$(notdir $(EXAMPLES)))
+	rm -f $(addprefix $(DESTDIR)$(EXAMPLESDIR)/,$(EXAMPLES:examples/%=%))
+	-cd $(DESTDIR)$(EXAMPLESDIR) 2>/dev/null && find . -depth -mindepth 1 -type d -empty -delete
 	-rmdir $(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(DATADIR)/doc/hvoplan 2>/dev/null
 	if cmp -s hvoplan.conf $(DESTDIR)$(SYSCONFDIR)/hvoplan.conf; then \
 		rm -f $(DESTDIR)$(SYSCONFDIR)/hvoplan.conf; \

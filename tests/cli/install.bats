@@ -23,7 +23,7 @@ expected() {
 	echo usr/share/zsh/vendor-completions/_hvoplan
 	echo usr/share/fish/vendor_completions.d/hvoplan.fish
 	echo etc/hvoplan.conf
-	for e in "$TOPDIR"/examples/*; do echo "usr/share/doc/hvoplan/examples/${e##*/}"; done
+	(cd "$TOPDIR/examples" && find . -type f | sed 's|^\./|usr/share/doc/hvoplan/examples/|')
 }
 
 @test "install: make install DESTDIR PREFIX=/usr installs exactly the expected files" {
