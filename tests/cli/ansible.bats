@@ -5,7 +5,8 @@
 # a scratch --root tree: check mode says a change is pending and changes
 # nothing, the first run reports changed, the second changed=0, a revert
 # play restores the tree byte for byte (less the empty directories apply's
-# lock and backups live in), and a second revert is ok and unchanged. Every
+# lock and backups live in), a second revert is ok and unchanged, and the
+# README's copy-paste task works the same. Every
 # Ansible path (config, home, temporary and collection directories) is under
 # the test's temporary directory. Any user; skips without ansible-playbook
 # (Debian package ansible-core, installed by .ci/run).
@@ -114,4 +115,22 @@ var/lib/hvoplan/backup" ]
 	[[ $output == *'"rc": 4'* ]]
 	[[ $output == *"every change was rolled back"* ]]
 	[ "$(tree)" = "$before" ]
+}
+
+@test "ansible: the README's task, copied as it is (with --root added), applies once and is unchanged after" {
+	# the yaml block of the README, pointed at the scratch root
+	sed -n '/^```yaml$/,/^```$/p' "$TOPDIR/README.md" | sed '1d;$d' >"$T/task.yml"
+	grep -q 'argv: \[hvoplan, apply' "$T/task.yml"
+	{
+		echo '- hosts: all'
+		echo '  gather_facts: false'
+		echo '  tasks:'
+		sed -e "s|argv: \[hvoplan, apply|argv: [$HV, --root, $R, apply|" -e '/become: true/d' -e 's/^/    /' "$T/task.yml"
+	} >"$T/readme.yml"
+	for want in 1 0; do
+		HVOPLAN_TOOL_DIR=$T/fake run ansible-playbook -i localhost, -c local "$T/readme.yml"
+		recap=$(grep -E '^localhost +:' <<<"$output" || true)
+		recap_is 1 "$want"
+	done
+	[ "$(cat "$R/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages")" = 1024 ]
 }
