@@ -288,6 +288,30 @@ static int plan_and_apply(struct run *x, const struct hv_apply_settings *conf, b
 	return yes && real ? execute(x, false) : HV_EXIT_OK;
 }
 
+/* From the root to the exit code: the settings, the lock, then the plan
+ * (or the revert) and, with --yes, the executor. */
+static int run_apply(struct run *x, struct hv_global *g, const char *config, const struct hv_apply_settings *cli,
+		     bool yes, bool revert)
+{
+	struct hv_apply_settings conf;
+	hv_settings_init(&conf);
+	int rc;
+	if ((rc = hv_global_root(g, &x->root)) < 0)
+		return x->json ? fail(x, rc, HV_EXIT_ENV) : rc; /* main reports it */
+	x->live = x->root->live;
+	x->tool_dir = hv_tree_env("HVOPLAN_TOOL_DIR", x->live, stderr);
+
+	if (!revert && (rc = merge_settings(x, config, cli, &conf)) < 0)
+		return settings_error(x, rc);
+	if (yes && (rc = check_privilege(x)) < 0)
+		return fail(x, rc, HV_EXIT_ENV);
+	/* the lock is taken before reading anything, so the plan is made from
+	 * a state no other run is changing */
+	if (yes && (rc = hv_lock(x->root, &x->lockfd)) < 0)
+		return fail(x, rc, HV_EXIT_ENV);
+	return revert ? do_revert(x, yes) : plan_and_apply(x, &conf, yes);
+}
+
 int cmd_apply(int argc, char **argv, struct hv_global *g)
 {
 	static const struct option longopts[] = {
@@ -305,12 +329,10 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		{"json", no_argument, NULL, 'J'},
 		{NULL, 0, NULL, 0},
 	};
-	struct hv_apply_settings cli, conf;
+	struct hv_apply_settings cli;
 	hv_settings_init(&cli);
-	hv_settings_init(&conf);
 	bool yes = false, revert = false, pages_given = false, json = false;
 	const char *config = g->config; /* given before the command; its own --config wins */
-	int rc;
 
 	static const struct hv_cmd_spec spec = {"apply", "yJhV", longopts, usage};
 	struct apply_opts opts = {&cli, &yes, &revert, &pages_given, &json, &config};
@@ -319,7 +341,7 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		return parsed;
 	if (revert && (cli.hvo >= 0 || pages_given || cli.reoptimize > 0 || cli.persist > 0 || cli.batch ||
 		       cli.bootloader >= 0))
-		return hv_usage_error("apply", "--revert takes no desired state (only --yes, --root)");
+		return hv_usage_error("apply", "--revert takes no desired state (only --yes, --root, --format)");
 
 	struct run x = {.lockfd = -1, .json = json};
 	int code = HV_EXIT_OK;
@@ -330,33 +352,7 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		code = fail(&x, hv_fail(ENOMEM, "out of memory"), HV_EXIT_ENV);
 		goto out;
 	}
-	if ((rc = hv_global_root(g, &x.root)) < 0) {
-		code = json ? fail(&x, rc, HV_EXIT_ENV) : rc; /* main reports it */
-		goto out;
-	}
-	x.live = x.root->live;
-	x.tool_dir = hv_tree_env("HVOPLAN_TOOL_DIR", x.live, stderr);
-
-	if (!revert && (rc = merge_settings(&x, config, &cli, &conf)) < 0) {
-		code = settings_error(&x, rc);
-		goto out;
-	}
-	if (yes && (rc = check_privilege(&x)) < 0) {
-		code = fail(&x, rc, HV_EXIT_ENV);
-		goto out;
-	}
-	/* the lock is taken before reading anything, so the plan is made from
-	 * a state no other run is changing */
-	if (yes && (rc = hv_lock(x.root, &x.lockfd)) < 0) {
-		code = fail(&x, rc, HV_EXIT_ENV);
-		goto out;
-	}
-	if (revert) {
-		code = do_revert(&x, yes);
-		goto out;
-	}
-
-	code = plan_and_apply(&x, &conf, yes);
+	code = run_apply(&x, g, config, &cli, yes, revert);
 out:
 	if (json)
 		print_json(&x, yes, revert, code);
