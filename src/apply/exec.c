@@ -441,7 +441,7 @@ static int reoptimize_verdict(const struct reopt *s, int grc)
  * kernel met with surplus pages stops the releasing, and whatever happens
  * the pool is grown back to the persistent size it started with. Ending
  * below that is a failure (the caller rolls back). */
-static int do_reoptimize(const struct hv_action *a, const struct hv_exec_opts *o)
+static int do_reoptimize(struct hv_action *a, const struct hv_exec_opts *o)
 {
 	struct reopt s = {.total = 2 * a->count};
 	char name[16];
@@ -457,6 +457,7 @@ static int do_reoptimize(const struct hv_action *a, const struct hv_exec_opts *o
 	s.start = s.p = nr - s.surp;
 	release_free_pages(a, o, &s);
 	int grc = grow_back(a, o, &s);
+	a->got = s.p; /* the persistent pages it ended with */
 	if ((rc = reoptimize_verdict(&s, grc)) < 0)
 		return rc;
 	say(o, "  %s: %lld pages released and allocated again\n", s.label, (long long)s.freed);

@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # hvoplan apply --format json (hvoplan.apply/1, hvoplan-apply(8) JSON
 # OUTPUT) on scratch copies of a fixture tree: the document parses and has
-# its keys, a dry run plans what --yes then does, a second --yes is all
-# unchanged with changed false and exit 0, a write made to fail by the fault
-# shim (tests/fault/shim.c) is failed / rolled-back with exit 4, a rollback
-# that fails too is rollback-failed with exit 5, errors are on stderr and in
-# the document, usage errors print no document, and --revert reports the
-# same way. Any user; boot loader tools are fakes from HVOPLAN_TOOL_DIR.
+# its keys, a dry run plans what --yes then does (--reoptimize too), a
+# second --yes is all unchanged with changed false and exit 0, a write made
+# to fail by the fault shim (tests/fault/shim.c) is failed / rolled-back
+# with exit 4, a rollback that fails too is rollback-failed with exit 5,
+# errors are on stderr and in the document, usage errors print no
+# document, and --revert reports the same way. Any user; boot loader
+# tools are fakes from HVOPLAN_TOOL_DIR.
 
 load apply-root.bash
 
@@ -123,6 +124,23 @@ pool unchanged /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages" ]
 	[ "$status" -eq 0 ]
 	[ "$(jv "$OUT" 'd["changed"]')" = true ]
 	[ "$(jv "$OUT" '[a["kind"] for a in d["actions"] if a["state"] == "done"]')" = '["file", "exec", "pool"]' ]
+}
+
+@test "apply json: --reoptimize plans one step per node with its pages, and --yes ends each pool at its size" {
+	apply_scratch_root 6.12-stale "$R"
+	# the fixture's pools, with their stale pages, and HVO on
+	cp -a "$TOPDIR/tests/fixtures/vm/6.12-stale/sys/." "$R/sys/"
+	echo 1 >"$R/proc/sys/vm/hugetlb_optimize_vmemmap"
+	hvj apply --format json --reoptimize
+	[ "$status" -eq 0 ]
+	[ "$(jv "$OUT" 'd["changed"]')" = true ]
+	[ "$(jv "$OUT" '[(a["kind"], a["state"], a["node"], a["size"], a["old"], a["new"], a["pages"], a["batch"], a["left"], a["result"]) for a in d["actions"]]')" = \
+		'[["reoptimize", "planned", 0, 2097152, 128, 128, 128, 512, 0, null], ["reoptimize", "planned", 1, 2097152, 128, 128, 128, 512, 0, null]]' ]
+	[ "$(jv "$OUT" 'd["notes"]')" = '["1G: no un-optimized pages, nothing to re-optimize"]' ]
+	hvj apply --format json --reoptimize --batch 50 --yes
+	[ "$status" -eq 0 ] || { cat "$ERR"; false; }
+	[ "$(jv "$OUT" '[(a["state"], a["batch"], a["result"]) for a in d["actions"]]')" = '[["done", 50, 128], ["done", 50, 128]]' ]
+	[ "$(jv "$OUT" 'd["backup"]')" = null ] # runtime values only: nothing to back up
 }
 
 @test "apply json: a manual step is not-run and never counts as a change" {
