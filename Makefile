@@ -83,8 +83,8 @@ ZSHCOMPDIR  ?= $(DATADIR)/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,s
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 EXAMPLESDIR ?= $(DATADIR)/doc/hvoplan/examples
 MANPAGES    := $(wildcard man/*.[0-9])
-# examples/ and its subdirectories (prometheus/, grafana/), kept as they are
-EXAMPLES    := $(wildcard examples/*.* examples/*/*)
+# examples/ and its subdirectories (prometheus/, grafana/, ansible/), kept as they are
+EXAMPLES    := $(sort $(shell find examples -type f))
 # The sos report plugin goes into sos' own plugin package, the one place sos
 # 4.x looks (it lists the modules of sos.report.plugins), whatever PREFIX is:
 # Debian's python3 dist-packages by default. Installed when DESTDIR is set
@@ -102,6 +102,7 @@ install: all
 	install -D -m 0644 completions/hvoplan.bash $(DESTDIR)$(BASHCOMPDIR)/hvoplan
 	install -D -m 0644 completions/_hvoplan $(DESTDIR)$(ZSHCOMPDIR)/_hvoplan
 	install -D -m 0644 completions/hvoplan.fish $(DESTDIR)$(FISHCOMPDIR)/hvoplan.fish
+	install -d $(DESTDIR)$(EXAMPLESDIR)
 	for e in $(EXAMPLES); do install -D -m 0644 $$e $(DESTDIR)$(EXAMPLESDIR)/$${e#examples/} || exit; done
 	if [ -n "$(DESTDIR)" ] || [ -d $(SOSPLUGINDIR) ]; then \
 		install -D -m 0644 contrib/sos/hvoplan.py $(DESTDIR)$(SOSPLUGINDIR)/hvoplan.py; \
@@ -120,8 +121,8 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/hvoplan $(DESTDIR)$(ZSHCOMPDIR)/_hvoplan \
 		$(DESTDIR)$(FISHCOMPDIR)/hvoplan.fish
 	rm -f $(addprefix $(DESTDIR)$(EXAMPLESDIR)/,$(EXAMPLES:examples/%=%))
-	-rmdir $(addprefix $(DESTDIR)$(EXAMPLESDIR)/,$(filter-out ./,$(sort $(dir $(EXAMPLES:examples/%=%))))) \
-		$(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(DATADIR)/doc/hvoplan 2>/dev/null
+	-cd $(DESTDIR)$(EXAMPLESDIR) 2>/dev/null && find . -depth -mindepth 1 -type d -empty -delete
+	-rmdir $(DESTDIR)$(EXAMPLESDIR) $(DESTDIR)$(DATADIR)/doc/hvoplan 2>/dev/null
 	rm -f $(DESTDIR)$(SOSPLUGINDIR)/hvoplan.py
 	# the directories a DESTDIR install made for it, up to DESTDIR (never sos' own)
 	if [ -n "$(DESTDIR)" ]; then \

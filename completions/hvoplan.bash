@@ -30,7 +30,7 @@ _hvoplan_plan_opts()
 
 _hvoplan_apply_opts()
 {
-	echo "--hvo --pages --reoptimize --batch --persist --bootloader --revert -y --yes --config --root --color -h --help -V --version"
+	echo "--hvo --pages --reoptimize --batch --persist --bootloader --revert -y --yes --format -J --json --config --root --color -h --help -V --version"
 }
 
 _hvoplan_top_opts()
@@ -138,6 +138,10 @@ _hvoplan()
 			;;
 		plan:--format)
 			COMPREPLY=($(compgen -W "table json" -- "$cur"))
+			return
+			;;
+		apply:--format)
+			COMPREPLY=($(compgen -W "text json" -- "$cur"))
 			return
 			;;
 		report:-o | report:--output)

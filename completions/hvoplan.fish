@@ -108,6 +108,8 @@ complete -c hvoplan -n '__hvoplan_using apply' -l persist -d 'Also write sysctl.
 complete -c hvoplan -n '__hvoplan_using apply' -l bootloader -x -a 'auto grubby grub kernel-install manual' -d 'How boot parameters are persisted'
 complete -c hvoplan -n '__hvoplan_using apply' -l revert -d 'Restore the state saved by the last --persist run'
 complete -c hvoplan -n '__hvoplan_using apply' -s y -l yes -d 'Carry the actions out (default: dry run)'
+complete -c hvoplan -n '__hvoplan_using apply' -l format -x -a 'text json' -d 'Output format'
+complete -c hvoplan -n '__hvoplan_using apply' -s J -l json -d 'Same as --format json'
 complete -c hvoplan -n '__hvoplan_using apply' -l config -r -F -d 'Settings file'
 
 # top

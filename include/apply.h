@@ -20,6 +20,7 @@ struct hv_root; /* probe.h: the run's root, its fd and display name */
 #define HV_MAX_ACTIONS 256
 #define HV_MAX_ARGV 8
 #define HV_MAX_GRUB_FILES 32
+#define HV_MAX_SAME 48 /* unchanged targets listed: sysctl, pools, files */
 
 #define HV_SYSCTL_REL "proc/sys/vm/hugetlb_optimize_vmemmap"
 #define HV_SYSCTL_DROPIN "etc/sysctl.d/90-hvoplan.conf"
@@ -79,6 +80,22 @@ enum hv_act_kind {
 	HV_ACT_MANUAL,	   /* instructions only */
 };
 
+/* What became of one action: set to PLANNED (or NOT_RUN) by
+ * hv_actions_mark() for the dry run and by the executor as it goes, so
+ * that the text and JSON forms only show what the apply layer recorded.
+ * The names are part of hvoplan.apply/1 (hv_act_state_name). */
+enum hv_act_state {
+	HV_ST_PLANNED,	       /* dry run: --yes would carry it out */
+	HV_ST_DONE,	       /* carried out (and read back) */
+	HV_ST_UNCHANGED,       /* already in the desired state: no step (hv_actions.same) */
+	HV_ST_FAILED,	       /* this step failed; what it half-did was undone */
+	HV_ST_ROLLED_BACK,     /* done, then undone because a later step failed */
+	HV_ST_ROLLBACK_FAILED, /* done, and undoing it failed: the host keeps it */
+	HV_ST_SKIPPED,	       /* not attempted: an earlier step or the backup failed */
+	HV_ST_NOT_RUN,	       /* a manual step, or a tool not run under --root */
+};
+const char *hv_act_state_name(enum hv_act_state s);
+
 struct hv_action {
 	enum hv_act_kind kind;
 	char rel[256];
@@ -98,6 +115,10 @@ struct hv_action {
 	char *argv[HV_MAX_ARGV + 1];
 	char tool[32]; /* "update-grub", "grubby", ... */
 	char text[1024]; /* one-line description, or manual instructions */
+	/* the outcome, recorded by hv_actions_mark() or the executor */
+	enum hv_act_state state;
+	int64_t got;	  /* sysctl, pool: the value read back after the write; HV_UNKNOWN before */
+	char error[1024]; /* FAILED, ROLLBACK_FAILED: why (the message the text mode prints) */
 };
 
 struct hv_actions {
@@ -109,6 +130,12 @@ struct hv_actions {
 	int nnotes;
 	char notes[16][512];
 	bool gigantic_release; /* --reoptimize would release >= 1G pages */
+	/* targets already in the desired state (state UNCHANGED, from = to;
+	 * a file's old_data = new_data): no step, listed by the JSON form */
+	int nsame;
+	struct hv_action same[HV_MAX_SAME];
+	char backup[160]; /* the backup this run made and left (relative to the root), "" if none */
+	bool shortfall;	  /* a pool came back smaller than asked */
 };
 
 /* Boot loader tooling names for messages and manifests. */
@@ -206,6 +233,11 @@ void hv_actions_free(struct hv_actions *p);
 /* One more action of kind k (node -1), or NULL past HV_MAX_ACTIONS; the
  * builders of apply and of --revert both add through it. */
 struct hv_action *hv_actions_add(struct hv_actions *p, enum hv_act_kind k);
+/* One more target already in the desired state (UNCHANGED, node -1), or
+ * NULL past HV_MAX_SAME (the list only informs). */
+struct hv_action *hv_actions_same(struct hv_actions *p, enum hv_act_kind k, const char *rel);
+/* cur, read and found as wanted, as an unchanged file target (its content copied). */
+int hv_actions_same_file(struct hv_actions *p, const struct hv_file *cur);
 /* a's argv (copied) and its text "run ARGV... (why)". */
 int hv_action_set_argv(struct hv_action *a, const char *const *argv, const char *why);
 /* The command that regenerates grub.cfg for tool (update-grub,
@@ -255,7 +287,7 @@ struct hv_exec_opts {
 	const char *tool_dir; /* HVOPLAN_TOOL_DIR: run fakes from here */
 	bool progress;	      /* draw a progress bar on stderr */
 	bool no_backup;	      /* --revert: the backup being restored is the record */
-	FILE *out;
+	FILE *out;	      /* what is done, as it is done; NULL: nothing (--format json) */
 };
 enum hv_exec_result {
 	HV_EXEC_DONE,
@@ -266,14 +298,36 @@ enum hv_exec_result {
 /* Carries the action list out. Returns 0 (with *shortfall set when a pool came
  * back smaller than asked), or a negative errno with *res saying what
  * state the failure left. */
-int hv_apply_execute(const struct hv_actions *p, const struct hv_exec_opts *o, bool *shortfall, enum hv_exec_result *res);
+/* Every step's state is recorded in p (DONE, FAILED, ROLLED_BACK, ...),
+ * p->backup and p->shortfall too. */
+int hv_apply_execute(struct hv_actions *p, const struct hv_exec_opts *o, bool *shortfall, enum hv_exec_result *res);
 /* Runs a boot loader tool (or says why it is not run). */
 int hv_run_tool(const struct hv_exec_opts *o, const char *tool, char *const argv[]);
 int hv_lock(const struct hv_root *root, int *fd);
 
-/* ---- printing (print.c) ---- */
+/* Whether a boot loader tool is run under this root: always on the live
+ * host, under --root only with HVOPLAN_TOOL_DIR (fakes). */
+bool hv_tools_run(const struct hv_root *root, const char *tool_dir);
+/* Before the dry run or the executor: every step PLANNED, or NOT_RUN for
+ * a manual step or a tool that would not be run. */
+void hv_actions_mark(struct hv_actions *p, const struct hv_root *root, const char *tool_dir);
+/* Whether the run changes the host: with dry_run, whether --yes would
+ * (a step PLANNED); else whether it did (a step DONE or ROLLBACK_FAILED). */
+bool hv_actions_changed(const struct hv_actions *p);
+
+/* ---- printing (print.c, json.c) ---- */
 void hv_actions_print(FILE *out, const struct hv_actions *p, const struct hv_root *root, const char *tool_dir,
 		      bool dry_run);
+/* The run as one hvoplan.apply/1 document (hvoplan-apply(8), JSON OUTPUT). */
+struct hv_apply_summary {
+	bool dry_run, revert;
+	int exit_code;
+	const char *revert_of; /* --revert: the backup restored (relative), or NULL */
+	int nerrors;
+	const char *const *errors; /* the messages the text mode prints, without "hvoplan: " */
+};
+int hv_actions_json(FILE *out, const struct hv_actions *p, const struct hv_root *root,
+		    const struct hv_apply_summary *s);
 
 /* ---- revert (revert.c) ---- */
 /* Builds the action list that restores the newest backup; *backup gets its

@@ -14,7 +14,7 @@
 
 #define HV_JANSSON_FUNCS(X)                                                                                            \
 	X(json_object) X(json_array) X(json_array_append_new) X(json_object_set_new) X(json_string) X(json_integer)    \
-	X(json_null) X(json_true) X(json_false) X(json_delete) X(json_dumpf)
+	X(json_null) X(json_true) X(json_false) X(json_delete) X(json_dumpf) X(json_stringn)
 #define HV_SCOLS_FUNCS(X)                                                                                              \
 	X(scols_new_table) X(scols_unref_table) X(scols_print_table) X(scols_table_enable_colors)                     \
 	X(scols_table_enable_noheadings) X(scols_table_enable_raw) X(scols_table_new_column) X(scols_table_new_line) \
@@ -39,6 +39,7 @@ void hv_json_decref(json_t *j);
 #define json_array_append_new hv_jansson.p_json_array_append_new
 #define json_object_set_new hv_jansson.p_json_object_set_new
 #define json_string hv_jansson.p_json_string
+#define json_stringn hv_jansson.p_json_stringn
 #define json_integer hv_jansson.p_json_integer
 #define json_null hv_jansson.p_json_null
 #define json_true hv_jansson.p_json_true

@@ -27,7 +27,42 @@ struct hv_action *hv_actions_add(struct hv_actions *p, enum hv_act_kind k)
 	memset(a, 0, sizeof(*a));
 	a->kind = k;
 	a->node = -1;
+	a->got = HV_UNKNOWN;
 	return a;
+}
+
+struct hv_action *hv_actions_same(struct hv_actions *p, enum hv_act_kind k, const char *rel)
+{
+	if (p->nsame >= HV_MAX_SAME)
+		return NULL; /* only the JSON list is shorter: nothing is done with them */
+	struct hv_action *a = &p->same[p->nsame++];
+	memset(a, 0, sizeof(*a));
+	a->kind = k;
+	a->node = -1;
+	a->got = HV_UNKNOWN;
+	a->state = HV_ST_UNCHANGED;
+	snprintf(a->rel, sizeof(a->rel), "%s", rel);
+	return a;
+}
+
+int hv_actions_same_file(struct hv_actions *p, const struct hv_file *cur)
+{
+	struct hv_action *a = hv_actions_same(p, HV_ACT_FILE, cur->rel);
+	if (!a)
+		return 0;
+	a->existed = cur->exists;
+	a->mode = cur->exists ? cur->mode : 0;
+	snprintf(a->text, sizeof(a->text), "/%s %s", cur->rel, cur->exists ? "is as wanted" : "is absent, as wanted");
+	if (!cur->exists)
+		return 0;
+	a->old_len = a->new_len = cur->len;
+	a->old_data = malloc(cur->len + 1);
+	a->new_data = malloc(cur->len + 1);
+	if (!a->old_data || !a->new_data)
+		return hv_fail(ENOMEM, "out of memory");
+	memcpy(a->old_data, cur->data, cur->len + 1);
+	memcpy(a->new_data, cur->data, cur->len + 1);
+	return 0;
 }
 
 static void note(struct hv_actions *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -47,7 +82,7 @@ static int file_action(struct hv_actions *p, const struct hv_file *cur, char *ne
 			   : (cur->exists && cur->len == strlen(new_data) && !memcmp(cur->data, new_data, cur->len));
 	if (same) {
 		free(new_data);
-		return 0;
+		return hv_actions_same_file(p, cur);
 	}
 	struct hv_action *a = hv_actions_add(p, HV_ACT_FILE);
 	if (!a) {
@@ -645,20 +680,24 @@ static int plan_pool(const struct hv_desired *d, const struct hv_host *h, const 
 			}
 	/* nr_hugepages takes the persistent count: nr - surplus */
 	int64_t persistent = nr - (su > 0 ? su : 0);
-	if (persistent == q->count)
-		return 0;
-	struct hv_action *a = hv_actions_add(p, HV_ACT_POOL);
-	if (!a)
-		return hv_fail(E2BIG, "too many actions");
-	a->size = q->size;
-	a->node = q->node;
-	pool_rel(a->rel, sizeof(a->rel), q->size, q->node);
-	a->from = persistent;
-	a->to = q->count;
-	char name[16], where[32] = "", sur[48] = "";
+	char rel[256], name[16], where[32] = "", sur[48] = "";
 	hv_hstate_name(q->size, name, sizeof(name));
 	if (q->node >= 0)
 		snprintf(where, sizeof(where), " on node %d", q->node);
+	pool_rel(rel, sizeof(rel), q->size, q->node);
+	struct hv_action *a = persistent == q->count ? hv_actions_same(p, HV_ACT_POOL, rel) : hv_actions_add(p, HV_ACT_POOL);
+	if (!a)
+		return persistent == q->count ? 0 : hv_fail(E2BIG, "too many actions");
+	a->size = q->size;
+	a->node = q->node;
+	snprintf(a->rel, sizeof(a->rel), "%s", rel);
+	a->from = persistent;
+	a->to = q->count;
+	if (persistent == q->count) {
+		snprintf(a->text, sizeof(a->text), "%s pool%s is %lld page%s, as wanted", name, where, (long long)persistent,
+			 persistent == 1 ? "" : "s");
+		return 0;
+	}
 	if (su > 0)
 		snprintf(sur, sizeof(sur), " (and %lld surplus in use)", (long long)su);
 	snprintf(a->text, sizeof(a->text), "set %s pool%s %lld -> %lld page%s%s", name, where, (long long)persistent,
@@ -687,6 +726,13 @@ int hv_actions_build(const struct hv_desired *d, const struct hv_host *h, const 
 	int rc;
 	if (d->persist && (rc = plan_persist(d, h, in, p)) < 0)
 		return rc;
+	if (d->hvo >= 0 && h->sysctl_hvo == d->hvo) {
+		struct hv_action *a = hv_actions_same(p, HV_ACT_SYSCTL, HV_SYSCTL_REL);
+		if (a) {
+			a->from = a->to = d->hvo;
+			snprintf(a->text, sizeof(a->text), "vm.hugetlb_optimize_vmemmap is %d, as wanted", d->hvo);
+		}
+	}
 	if (d->hvo >= 0 && h->sysctl_hvo != d->hvo) {
 		struct hv_action *a = hv_actions_add(p, HV_ACT_SYSCTL);
 		if (!a)
@@ -729,15 +775,21 @@ int hv_actions_build(const struct hv_desired *d, const struct hv_host *h, const 
 	return 0;
 }
 
+static void action_free(struct hv_action *a)
+{
+	free(a->old_data);
+	free(a->new_data);
+	for (int k = 0; k < a->argc; k++)
+		free(a->argv[k]);
+	a->old_data = a->new_data = NULL;
+	a->argc = 0;
+}
+
 void hv_actions_free(struct hv_actions *p)
 {
-	for (int i = 0; i < p->n; i++) {
-		free(p->a[i].old_data);
-		free(p->a[i].new_data);
-		for (int k = 0; k < p->a[i].argc; k++)
-			free(p->a[i].argv[k]);
-		p->a[i].old_data = p->a[i].new_data = NULL;
-		p->a[i].argc = 0;
-	}
-	p->n = 0;
+	for (int i = 0; i < p->n; i++)
+		action_free(&p->a[i]);
+	for (int i = 0; i < p->nsame; i++)
+		action_free(&p->same[i]);
+	p->n = p->nsame = 0;
 }

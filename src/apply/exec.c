@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +52,23 @@ int hv_lock(const struct hv_root *root, int *fdout)
 	return 0;
 }
 
+/* What is done, as it is done, on o->out; nothing with --format json,
+ * whose document records it instead. */
+static void say(const struct hv_exec_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const struct hv_exec_opts *o, const char *fmt, ...)
+{
+	if (!o->out)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(o->out, fmt, ap);
+	va_end(ap);
+}
+
 static void show_argv(FILE *out, const char *prefix, char *const argv[])
 {
+	if (!out)
+		return;
 	fprintf(out, "%s", prefix);
 	for (int i = 0; argv[i]; i++)
 		fprintf(out, strchr(argv[i], ' ') ? " '%s'" : " %s", argv[i]);
@@ -334,7 +350,7 @@ static void release_free_pages(const struct hv_action *a, const struct hv_exec_o
 	if (low < 0)
 		low = 0;
 	if (!o->progress)
-		fprintf(o->out, "  %s: releasing %lld free pages\n", s->label, (long long)a->count);
+		say(o, "  %s: releasing %lld free pages\n", s->label, (long long)a->count);
 	while (s->p > low) {
 		int64_t next = s->p - a->batch < low ? low : s->p - a->batch, nr2, s2;
 		if ((s->rc = pool_set(o, a->rel, next, &nr2, &s2)) < 0) {
@@ -366,7 +382,7 @@ static void release_free_pages(const struct hv_action *a, const struct hv_exec_o
 static int grow_back(const struct hv_action *a, const struct hv_exec_opts *o, struct reopt *s)
 {
 	if (!o->progress)
-		fprintf(o->out, "  %s: allocating %lld pages again\n", s->label, (long long)(s->start - s->p));
+		say(o, "  %s: allocating %lld pages again\n", s->label, (long long)(s->start - s->p));
 	s->total = s->done + (s->start - s->p);
 	int grc = 0;
 	while (s->p < s->start) {
@@ -425,7 +441,7 @@ static int reoptimize_verdict(const struct reopt *s, int grc)
  * kernel met with surplus pages stops the releasing, and whatever happens
  * the pool is grown back to the persistent size it started with. Ending
  * below that is a failure (the caller rolls back). */
-static int do_reoptimize(const struct hv_action *a, const struct hv_exec_opts *o)
+static int do_reoptimize(struct hv_action *a, const struct hv_exec_opts *o)
 {
 	struct reopt s = {.total = 2 * a->count};
 	char name[16];
@@ -441,11 +457,12 @@ static int do_reoptimize(const struct hv_action *a, const struct hv_exec_opts *o
 	s.start = s.p = nr - s.surp;
 	release_free_pages(a, o, &s);
 	int grc = grow_back(a, o, &s);
+	a->got = s.p; /* the persistent pages it ended with */
 	if ((rc = reoptimize_verdict(&s, grc)) < 0)
 		return rc;
-	fprintf(o->out, "  %s: %lld pages released and allocated again\n", s.label, (long long)s.freed);
+	say(o, "  %s: %lld pages released and allocated again\n", s.label, (long long)s.freed);
 	if (a->left > 0)
-		fprintf(o->out, "  %s: %lld un-optimized pages cannot be re-optimized now (in use or reserved); "
+		say(o, "  %s: %lld un-optimized pages cannot be re-optimized now (in use or reserved); "
 				"run --reoptimize again once they are freed\n",
 			name, (long long)a->left);
 	return 0;
@@ -496,18 +513,29 @@ static bool value_unchanged(const struct hv_action *a, const struct hv_exec_opts
 	return pool_read(o, a->rel, &nr, &surplus) == 0 && nr - surplus == want;
 }
 
-static void rollback_failed(const struct hv_action *a)
+static void rollback_failed(struct hv_action *a)
 {
-	hv_warn("could not undo '%s': %s", a->text, hv_last_error() ? hv_last_error() : "failed");
+	const char *why = hv_last_error() ? hv_last_error() : "failed";
+	hv_warn("could not undo '%s': %s", a->text, why);
+	size_t l = strlen(a->error);
+	if (a->state == HV_ST_FAILED) /* the failed step half-happened and stays so */
+		snprintf(a->error + l, sizeof(a->error) - l, "; undoing it failed: %s", why);
+	else
+		snprintf(a->error, sizeof(a->error), "could not undo: %s", why);
+	a->state = HV_ST_ROLLBACK_FAILED;
 }
 
-static int rollback(const struct hv_actions *p, int done, const int64_t *before, const struct hv_exec_opts *o,
+static int rollback(struct hv_actions *p, int done, const int64_t *before, const struct hv_exec_opts *o,
 		    const struct undo *u)
 {
 	int bad = 0;
 	bool files = false;
+	/* every step done before the failed one is undone, or says why not */
+	for (int i = 0; i < done - 1; i++)
+		if (p->a[i].state == HV_ST_DONE)
+			p->a[i].state = HV_ST_ROLLED_BACK;
 	for (int i = done - 1; i >= 0; i--) {
-		const struct hv_action *a = &p->a[i];
+		struct hv_action *a = &p->a[i];
 		int64_t got;
 		switch (a->kind) {
 		case HV_ACT_FILE:
@@ -553,10 +581,13 @@ static int rollback(const struct hv_actions *p, int done, const int64_t *before,
 
 /* A backup that could not be made whole is removed, so that --revert never
  * finds a partial one; nothing was changed yet. */
-static int refuse_without_backup(struct backup *b, const struct hv_exec_opts *o, int rc, enum hv_exec_result *res)
+static int refuse_without_backup(struct hv_actions *p, struct backup *b, const struct hv_exec_opts *o, int rc,
+				 enum hv_exec_result *res)
 {
 	char err[1024];
 	snprintf(err, sizeof(err), "%s", hv_last_error() ? hv_last_error() : "backup failed");
+	for (int i = 0; i < p->n; i++)
+		p->a[i].state = HV_ST_SKIPPED;
 	if (b->made) {
 		close(b->dfd);
 		b->dfd = -1;
@@ -572,30 +603,32 @@ static int refuse_without_backup(struct backup *b, const struct hv_exec_opts *o,
 	return hv_fail(rc < 0 ? -rc : EIO, "cannot make the backup, nothing was changed: %s", err);
 }
 
-static int set_pool(const struct hv_action *a, const struct hv_exec_opts *o, bool *shortfall)
+static int set_pool(struct hv_action *a, const struct hv_exec_opts *o, bool *shortfall)
 {
 	int64_t nr, surp;
 	int rc = pool_set(o, a->rel, a->to, &nr, &surp);
 	if (rc < 0)
 		return rc;
 	int64_t got = nr - surp;
+	a->got = got;
 	if (got < a->to)
 		*shortfall = true;
 	if (got != a->to || surp > 0) {
 		/* surplus pages are in use; they leave the pool as they are freed */
 		char name[16];
 		hv_hstate_name(a->size, name, sizeof(name));
-		fprintf(got < a->to ? stderr : o->out,
-			"%s%s pool%s: asked for %lld, the kernel set %lld persistent + %lld surplus\n",
-			got < a->to ? "hvoplan: warning: " : "  ", name, a->node >= 0 ? " (node)" : "", (long long)a->to,
-			(long long)got, (long long)surp);
+		FILE *f = got < a->to ? stderr : o->out; /* a shortfall is a warning, in every format */
+		if (f)
+			fprintf(f, "%s%s pool%s: asked for %lld, the kernel set %lld persistent + %lld surplus\n",
+				got < a->to ? "hvoplan: warning: " : "  ", name, a->node >= 0 ? " (node)" : "",
+				(long long)a->to, (long long)got, (long long)surp);
 	}
-	fprintf(o->out, "  %s: now %lld\n", a->text, (long long)got);
+	say(o, "  %s: now %lld\n", a->text, (long long)got);
 	return rc;
 }
 
 /* *before is the value rollback puts back, -1 for a step without one */
-static int run_step(const struct hv_action *a, const struct hv_exec_opts *o, struct undo *u, int64_t *before,
+static int run_step(struct hv_action *a, const struct hv_exec_opts *o, struct undo *u, int64_t *before,
 		    bool *shortfall)
 {
 	int rc = 0;
@@ -605,7 +638,7 @@ static int run_step(const struct hv_action *a, const struct hv_exec_opts *o, str
 	case HV_ACT_FILE:
 		rc = do_file(a, o, u);
 		if (rc == 0)
-			fprintf(o->out, "  %s: done\n", a->text);
+			say(o, "  %s: done\n", a->text);
 		break;
 	case HV_ACT_EXEC:
 		rc = hv_run_tool(o, a->tool, a->argv);
@@ -613,10 +646,11 @@ static int run_step(const struct hv_action *a, const struct hv_exec_opts *o, str
 	case HV_ACT_SYSCTL:
 		*before = a->from;
 		rc = set_value(o, a->rel, a->to, &got);
+		a->got = rc == 0 ? got : HV_UNKNOWN;
 		if (rc == 0 && got != a->to)
 			rc = hv_fail(EIO, "/%s: wrote %lld, reads back %lld", a->rel, (long long)a->to, (long long)got);
 		if (rc == 0)
-			fprintf(o->out, "  %s: done\n", a->text);
+			say(o, "  %s: done\n", a->text);
 		break;
 	case HV_ACT_POOL:
 		*before = a->from;
@@ -627,7 +661,7 @@ static int run_step(const struct hv_action *a, const struct hv_exec_opts *o, str
 		rc = do_reoptimize(a, o);
 		break;
 	case HV_ACT_MANUAL:
-		fprintf(o->out, "  manual step: %s\n", a->text);
+		say(o, "  manual step: %s\n", a->text);
 		break;
 	}
 	return rc;
@@ -635,17 +669,23 @@ static int run_step(const struct hv_action *a, const struct hv_exec_opts *o, str
 
 /* The backup is dropped only when the rollback restored everything: with
  * any step left undone it is what --revert needs. */
-static int fail_and_roll_back(const struct hv_actions *p, int failed, const int64_t *before,
+static int fail_and_roll_back(struct hv_actions *p, int failed, const int64_t *before,
 			      const struct hv_exec_opts *o, const struct undo *u, struct backup *b, int rc,
 			      enum hv_exec_result *res)
 {
 	char err[1024];
 	snprintf(err, sizeof(err), "%s", hv_last_error() ? hv_last_error() : strerror(-rc));
+	p->a[failed].state = HV_ST_FAILED;
+	snprintf(p->a[failed].error, sizeof(p->a[failed].error), "%s", err);
+	for (int i = failed + 1; i < p->n; i++)
+		p->a[i].state = HV_ST_SKIPPED;
 	/* the failed step may have half-happened (a pool write): undo it too */
 	int bad = rollback(p, failed + 1, before, o, u);
 	*res = bad ? HV_EXEC_PARTIAL : HV_EXEC_ROLLED_BACK;
 	if (b->made && bad == 0 && hv_discard_backup(o->root, b->rel) < 0)
 		hv_warn("%s", hv_last_error());
+	if (b->made && bad)
+		snprintf(p->backup, sizeof(p->backup), "%s", b->rel);
 	if (b->dfd >= 0)
 		close(b->dfd);
 	hv_mf_writer_free(&b->mf);
@@ -679,9 +719,12 @@ static void finish_backup(struct backup *b, const struct undo *u)
 		hv_warn("could not record created directories in the backup manifest: %s", hv_last_error());
 }
 
-int hv_apply_execute(const struct hv_actions *p, const struct hv_exec_opts *o, bool *shortfall, enum hv_exec_result *res)
+int hv_apply_execute(struct hv_actions *p, const struct hv_exec_opts *o, bool *shortfall, enum hv_exec_result *res)
 {
 	*shortfall = false;
+	p->shortfall = false;
+	p->backup[0] = '\0';
+	bool tools = hv_tools_run(o->root, o->tool_dir);
 	*res = HV_EXEC_DONE;
 	struct backup b = {.dfd = -1};
 	struct undo u = {0};
@@ -691,13 +734,20 @@ int hv_apply_execute(const struct hv_actions *p, const struct hv_exec_opts *o, b
 	for (i = 0; i < p->n; i++)
 		need_backup |= p->a[i].kind == HV_ACT_FILE || p->a[i].kind == HV_ACT_EXEC;
 	if (need_backup && !o->no_backup && (rc = backup_start(p, o, &b)) < 0)
-		return refuse_without_backup(&b, o, rc, res);
+		return refuse_without_backup(p, &b, o, rc, res);
 	if (b.made)
-		fprintf(o->out, "backup: /%s\n", b.rel);
-	for (i = 0; i < p->n; i++)
-		if ((rc = run_step(&p->a[i], o, &u, &before[i], shortfall)) < 0)
+		say(o, "backup: /%s\n", b.rel);
+	for (i = 0; i < p->n; i++) {
+		struct hv_action *a = &p->a[i];
+		hv_clear_error();
+		if ((rc = run_step(a, o, &u, &before[i], shortfall)) < 0)
 			return fail_and_roll_back(p, i, before, o, &u, &b, rc, res);
-	if (b.made)
+		a->state = a->kind == HV_ACT_MANUAL || (a->kind == HV_ACT_EXEC && !tools) ? HV_ST_NOT_RUN : HV_ST_DONE;
+	}
+	p->shortfall = *shortfall;
+	if (b.made) {
 		finish_backup(&b, &u);
+		snprintf(p->backup, sizeof(p->backup), "%s", b.rel);
+	}
 	return 0;
 }

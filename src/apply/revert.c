@@ -97,9 +97,10 @@ static int plan_file(const struct hv_root *root, const char *backup, const struc
 							   !memcmp(cur.data, saved.data, cur.len) && cur.mode == e->mode
 						 : !cur.exists;
 	if (same) {
+		rc = hv_actions_same_file(p, &cur);
 		free(cur.data);
 		free(saved.data);
-		return 0;
+		return rc;
 	}
 	struct hv_action *a = hv_actions_add(p, HV_ACT_FILE);
 	if (!a) {
@@ -143,6 +144,11 @@ static int plan_value(const struct hv_root *root, const struct hv_mf_entry *e, s
 		hv_warn("%s; it is set to the recorded %lld without knowing its value now", why, (long long)e->value);
 		cur = HV_UNKNOWN;
 	} else if (cur == e->value) {
+		struct hv_action *a = hv_actions_same(p, strcmp(e->rel, HV_SYSCTL_REL) ? HV_ACT_POOL : HV_ACT_SYSCTL, e->rel);
+		if (a) {
+			a->from = a->to = cur;
+			snprintf(a->text, sizeof(a->text), "/%s is %lld, as recorded", e->rel, (long long)cur);
+		}
 		return 0;
 	}
 	struct hv_action *a = hv_actions_add(p, strcmp(e->rel, HV_SYSCTL_REL) ? HV_ACT_POOL : HV_ACT_SYSCTL);

@@ -32,6 +32,9 @@ static void usage(FILE *out)
 		"     --bootloader NAME    auto (default), grubby, grub, kernel-install or manual\n"
 		"     --revert             restore the state saved by the last --persist run\n"
 		" -y, --yes                carry the actions out (default: dry run)\n"
+		"     --format FORMAT      text (default) or json (hvoplan.apply/1: each action\n"
+		"                          with its state, \"changed\" and the exit code)\n"
+		" -J, --json               same as --format json\n"
 		"     --config FILE        settings file (default: ROOT/etc/hvoplan.conf, if present)\n"
 		"     --root DIR           read and write under DIR instead of /; a snapshot\n"
 		"                          FILE.tar is read (dry run only, --yes is refused)\n"
@@ -43,7 +46,8 @@ static void usage(FILE *out)
 		"Exit status: 0 ok (or nothing to do), 2 invalid value or usage, 3 environment\n"
 		"(not root, HVO not available, symlink at a target, locked, no backup, the\n"
 		"backup cannot be made), 4 apply failed and was rolled back, 5 apply failed and\n"
-		"rolling back failed too (backup kept). See hvoplan-apply(8) and hvoplan.conf(5).\n");
+		"rolling back failed too (backup kept). Whether anything changed is the JSON's\n"
+		"\"changed\", not the exit status. See hvoplan-apply(8) and hvoplan.conf(5).\n");
 }
 
 enum {
@@ -57,23 +61,13 @@ enum {
 	OPT_CONFIG,
 };
 
-/* For what the user asked for (options, environment, config file, checked
- * against the host): an invalid value is a usage error, anything else
- * (unreadable file, HVO missing) the environment's. What is read from the
- * host itself (boot files, a backup) is never the user's usage error. */
-static int settings_error(int rc)
-{
-	switch (-rc) {
-	case EINVAL:
-	case E2BIG:
-	case ERANGE:
-		return hv_report_error(rc, HV_EXIT_USAGE);
-	default:
-		return hv_report_error(rc, HV_EXIT_ENV);
-	}
-}
+#define MAX_ERRORS 4
 
 struct run {
+	bool json; /* --format json: one hvoplan.apply/1 document on stdout, nothing else */
+	int nerrors;
+	char errors[MAX_ERRORS][1024]; /* what hv_report_error printed, for the JSON */
+	char revert_of[256];
 	const struct hv_root *root; /* main's; messages name root->path: for an archive, the archive */
 	int lockfd;
 	bool live;
@@ -83,6 +77,36 @@ struct run {
 	struct hv_apply_inputs in;
 	const char *tool_dir; /* HVOPLAN_TOOL_DIR, under --root only */
 };
+
+static void record_error(struct run *x, const char *msg)
+{
+	if (x->nerrors < MAX_ERRORS)
+		snprintf(x->errors[x->nerrors++], sizeof(x->errors[0]), "%s", msg);
+}
+
+/* hv_report_error(), and the same text kept for the JSON form */
+static int fail(struct run *x, int rc, int code)
+{
+	const char *msg = hv_last_error();
+	record_error(x, msg ? msg : strerror(rc < 0 ? -rc : rc));
+	return hv_report_error(rc, code);
+}
+
+/* For what the user asked for (options, environment, config file, checked
+ * against the host): an invalid value is a usage error, anything else
+ * (unreadable file, HVO missing) the environment's. What is read from the
+ * host itself (boot files, a backup) is never the user's usage error. */
+static int settings_error(struct run *x, int rc)
+{
+	switch (-rc) {
+	case EINVAL:
+	case E2BIG:
+	case ERANGE:
+		return fail(x, rc, HV_EXIT_USAGE);
+	default:
+		return fail(x, rc, HV_EXIT_ENV);
+	}
+}
 
 static int check_privilege(const struct run *x)
 {
@@ -104,17 +128,18 @@ static int execute(struct run *x, bool revert)
 		.tool_dir = tool_dir,
 		.progress = isatty(2),
 		.no_backup = revert,
-		.out = stdout,
+		.out = x->json ? NULL : stdout,
 	};
 	bool shortfall;
 	enum hv_exec_result res;
 	int rc = hv_apply_execute(x->p, &o, &shortfall, &res);
 	if (rc < 0)
-		return hv_report_error(rc, res == HV_EXEC_REFUSED	  ? HV_EXIT_ENV
-					   : res == HV_EXEC_ROLLED_BACK ? HV_EXIT_APPLY
-									: HV_EXIT_APPLY_PARTIAL);
-	printf("%s%s\n", revert ? "reverted" : "applied",
-	       shortfall ? " (some pools are smaller than asked: see the warnings)" : "");
+		return fail(x, rc, res == HV_EXEC_REFUSED	? HV_EXIT_ENV
+				   : res == HV_EXEC_ROLLED_BACK ? HV_EXIT_APPLY
+								: HV_EXIT_APPLY_PARTIAL);
+	if (!x->json)
+		printf("%s%s\n", revert ? "reverted" : "applied",
+		       shortfall ? " (some pools are smaller than asked: see the warnings)" : "");
 	return HV_EXIT_OK;
 }
 
@@ -123,9 +148,13 @@ static int do_revert(struct run *x, bool yes)
 	char backup[256];
 	int rc = hv_revert_actions(x->root, x->p, backup, sizeof(backup));
 	if (rc < 0)
-		return hv_report_error(rc, HV_EXIT_ENV);
-	printf("reverting to the state before /%s\n", backup);
-	hv_actions_print(stdout, x->p, x->root, x->tool_dir, !yes);
+		return fail(x, rc, HV_EXIT_ENV);
+	snprintf(x->revert_of, sizeof(x->revert_of), "%s", backup);
+	hv_actions_mark(x->p, x->root, x->tool_dir);
+	if (!x->json) {
+		printf("reverting to the state before /%s\n", backup);
+		hv_actions_print(stdout, x->p, x->root, x->tool_dir, !yes);
+	}
 	if (!yes)
 		return HV_EXIT_OK;
 	int code = execute(x, true);
@@ -134,9 +163,30 @@ static int do_revert(struct run *x, bool yes)
 	return code;
 }
 
+/* The one document of --format json, whatever the outcome: written after
+ * the run, so that it holds every step's state and the exit code. */
+static void print_json(struct run *x, bool yes, bool revert, int code)
+{
+	static struct hv_actions empty; /* out of memory before the list existed */
+	const char *errs[MAX_ERRORS];
+	for (int i = 0; i < x->nerrors; i++)
+		errs[i] = x->errors[i];
+	struct hv_apply_summary s = {
+		.dry_run = !yes,
+		.revert = revert,
+		.exit_code = code,
+		.revert_of = x->revert_of,
+		.nerrors = x->nerrors,
+		.errors = errs,
+	};
+	int rc = hv_actions_json(stdout, x->p ? x->p : &empty, x->root, &s);
+	if (rc < 0 && !hv_stdout_failed(rc))
+		hv_report_error(rc, HV_EXIT_ENV);
+}
+
 struct apply_opts {
 	struct hv_apply_settings *cli;
-	bool *yes, *revert, *pages_given;
+	bool *yes, *revert, *pages_given, *json;
 	const char **config;
 };
 
@@ -176,6 +226,12 @@ static int apply_option(int c, char *arg, void *ctx)
 		o->cli->bootloader = v;
 		break;
 	case OPT_CONFIG: *o->config = arg; break;
+	case OPT_FORMAT:
+		if (strcmp(arg, "text") && strcmp(arg, "json"))
+			return hv_usage_error("apply", "unknown format '%s' (text or json)", arg);
+		*o->json = !strcmp(arg, "json");
+		break;
+	case 'J': *o->json = true; break;
 	default: return HV_OPT_UNKNOWN;
 	}
 	return 0;
@@ -209,21 +265,52 @@ static int plan_and_apply(struct run *x, const struct hv_apply_settings *conf, b
 	int rc;
 	const struct hv_model_opts mo = {0}; /* no overrides: apply acts on the host as it is */
 	if ((rc = hv_observe(x->root, x->h, &mo, x->r)) < 0)
-		return hv_report_error(rc, HV_EXIT_ENV);
+		return fail(x, rc, HV_EXIT_ENV);
 	struct hv_desired d;
 	if ((rc = hv_desired_from_settings(conf, x->h, x->r, &d)) < 0)
-		return settings_error(rc);
-	if (d.hvo < 0 && d.npools == 0 && !d.reoptimize)
-		return hv_usage_error("apply", "nothing asked for: give --hvo, --pages or --reoptimize "
-					       "(or set them in the [apply] section of hvoplan.conf)");
+		return settings_error(x, rc);
+	if (d.hvo < 0 && d.npools == 0 && !d.reoptimize) {
+		static const char nothing[] = "nothing asked for: give --hvo, --pages or --reoptimize "
+					      "(or set them in the [apply] section of hvoplan.conf)";
+		record_error(x, nothing);
+		return hv_usage_error("apply", "%s", nothing);
+	}
 	if ((rc = hv_apply_read_inputs(x->root, x->h, &x->in)) < 0 ||
-	    (rc = hv_actions_build(&d, x->h, x->r, &x->in, x->p)) < 0)
-		return hv_report_error(rc, HV_EXIT_ENV);
-	hv_actions_print(stdout, x->p, x->root, x->tool_dir, !yes);
+	    (rc = hv_actions_build(&d, x->h, x->r, &x->in, x->p)) < 0) {
+		hv_actions_free(x->p); /* half built: nothing of it is reported */
+		return fail(x, rc, HV_EXIT_ENV);
+	}
+	hv_actions_mark(x->p, x->root, x->tool_dir);
+	if (!x->json)
+		hv_actions_print(stdout, x->p, x->root, x->tool_dir, !yes);
 	int real = 0;
 	for (int i = 0; i < x->p->n; i++)
 		real += x->p->a[i].kind != HV_ACT_MANUAL;
 	return yes && real ? execute(x, false) : HV_EXIT_OK;
+}
+
+/* From the root to the exit code: the settings, the lock, then the plan
+ * (or the revert) and, with --yes, the executor. */
+static int run_apply(struct run *x, struct hv_global *g, const char *config, const struct hv_apply_settings *cli,
+		     bool yes, bool revert)
+{
+	struct hv_apply_settings conf;
+	hv_settings_init(&conf);
+	int rc;
+	if ((rc = hv_global_root(g, &x->root)) < 0)
+		return x->json ? fail(x, rc, HV_EXIT_ENV) : rc; /* main reports it */
+	x->live = x->root->live;
+	x->tool_dir = hv_tree_env("HVOPLAN_TOOL_DIR", x->live, stderr);
+
+	if (!revert && (rc = merge_settings(x, config, cli, &conf)) < 0)
+		return settings_error(x, rc);
+	if (yes && (rc = check_privilege(x)) < 0)
+		return fail(x, rc, HV_EXIT_ENV);
+	/* the lock is taken before reading anything, so the plan is made from
+	 * a state no other run is changing */
+	if (yes && (rc = hv_lock(x->root, &x->lockfd)) < 0)
+		return fail(x, rc, HV_EXIT_ENV);
+	return revert ? do_revert(x, yes) : plan_and_apply(x, &conf, yes);
 }
 
 int cmd_apply(int argc, char **argv, struct hv_global *g)
@@ -239,61 +326,37 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		{"revert", no_argument, NULL, OPT_REVERT},
 		{"yes", no_argument, NULL, 'y'},
 		{"config", required_argument, NULL, OPT_CONFIG},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"json", no_argument, NULL, 'J'},
 		{NULL, 0, NULL, 0},
 	};
-	struct hv_apply_settings cli, conf;
+	struct hv_apply_settings cli;
 	hv_settings_init(&cli);
-	hv_settings_init(&conf);
-	bool yes = false, revert = false, pages_given = false;
+	bool yes = false, revert = false, pages_given = false, json = false;
 	const char *config = g->config; /* given before the command; its own --config wins */
-	int rc;
 
-	static const struct hv_cmd_spec spec = {"apply", "yhV", longopts, usage};
-	struct apply_opts opts = {&cli, &yes, &revert, &pages_given, &config};
+	static const struct hv_cmd_spec spec = {"apply", "yJhV", longopts, usage};
+	struct apply_opts opts = {&cli, &yes, &revert, &pages_given, &json, &config};
 	int parsed = hv_parse_options(argc, argv, g, &spec, apply_option, &opts);
 	if (parsed != HV_OPTS_RUN)
 		return parsed;
 	if (revert && (cli.hvo >= 0 || pages_given || cli.reoptimize > 0 || cli.persist > 0 || cli.batch ||
 		       cli.bootloader >= 0))
-		return hv_usage_error("apply", "--revert takes no desired state (only --yes, --root)");
+		return hv_usage_error("apply", "--revert takes no desired state (only --yes, --root, --format)");
 
-	struct run x = {.lockfd = -1};
+	struct run x = {.lockfd = -1, .json = json};
 	int code = HV_EXIT_OK;
 	x.h = calloc(1, sizeof(*x.h));
 	x.r = calloc(1, sizeof(*x.r));
 	x.p = calloc(1, sizeof(*x.p));
 	if (!x.h || !x.r || !x.p) {
-		code = hv_report_error(hv_fail(ENOMEM, "out of memory"), HV_EXIT_ENV);
+		code = fail(&x, hv_fail(ENOMEM, "out of memory"), HV_EXIT_ENV);
 		goto out;
 	}
-	if ((rc = hv_global_root(g, &x.root)) < 0) {
-		code = rc; /* main reports it */
-		goto out;
-	}
-	x.live = x.root->live;
-	x.tool_dir = hv_tree_env("HVOPLAN_TOOL_DIR", x.live, stderr);
-
-	if (!revert && (rc = merge_settings(&x, config, &cli, &conf)) < 0) {
-		code = settings_error(rc);
-		goto out;
-	}
-	if (yes && (rc = check_privilege(&x)) < 0) {
-		code = hv_report_error(rc, HV_EXIT_ENV);
-		goto out;
-	}
-	/* the lock is taken before reading anything, so the plan is made from
-	 * a state no other run is changing */
-	if (yes && (rc = hv_lock(x.root, &x.lockfd)) < 0) {
-		code = hv_report_error(rc, HV_EXIT_ENV);
-		goto out;
-	}
-	if (revert) {
-		code = do_revert(&x, yes);
-		goto out;
-	}
-
-	code = plan_and_apply(&x, &conf, yes);
+	code = run_apply(&x, g, config, &cli, yes, revert);
 out:
+	if (json)
+		print_json(&x, yes, revert, code);
 	if (x.p) {
 		hv_actions_free(x.p);
 		free(x.p);

@@ -66,6 +66,7 @@ golden() {
 @test "golden: top batch" { golden top batch; }
 @test "golden: top smaps" { golden top smaps; }
 @test "golden: apply dry-run" { golden apply dry-run; }
+@test "golden: apply json" { golden apply json; }
 
 @test "golden: every case of cases.sh has its test here, every transcript its case" {
 	for c in "${HV_CASES[@]}"; do

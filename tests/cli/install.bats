@@ -23,7 +23,7 @@ expected() {
 	echo usr/share/zsh/vendor-completions/_hvoplan
 	echo usr/share/fish/vendor_completions.d/hvoplan.fish
 	echo etc/hvoplan.conf
-	(cd "$TOPDIR/examples" && find . -type f) | sed 's|^\./|usr/share/doc/hvoplan/examples/|'
+	(cd "$TOPDIR/examples" && find . -type f | sed 's|^\./|usr/share/doc/hvoplan/examples/|')
 	echo usr/lib/python3/dist-packages/sos/report/plugins/hvoplan.py
 }
 

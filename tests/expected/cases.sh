@@ -24,7 +24,7 @@
 #      scratch copy under a temporary directory) is replaced by ROOT: report
 #      json names it ("root", "config_source", "boot_log_source"), top names
 #      it in its header and its processes line, apply names every file it
-#      would write. Nothing else varies: snapshots carry no clock (top prints
+#      would write (apply json only in "root": its targets are relative). Nothing else varies: snapshots carry no clock (top prints
 #      "?" for the time of a --root frame) and no output has a time stamp.
 #
 # Fixture sets:
@@ -49,6 +49,7 @@ HV_CASES=(
 	"top batch vm,procs - top -b -n 1 --color=never"
 	"top smaps procs - top -b -n 1 --smaps --nodes --color=never"
 	"apply dry-run vm copy apply --hvo on --pages 2M:512,1G:1 --persist --bootloader manual"
+	"apply json vm copy apply --format json --hvo on --pages 2M:512,1G:1 --persist --bootloader manual"
 )
 
 # hv_case_fixtures TOPDIR SETS: the fixture names of SETS, one a line
