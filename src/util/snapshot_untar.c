@@ -201,7 +201,7 @@ static int untar_into(const char *tar, int dfd)
 		if (s == 0 && type == '5')
 			rc = hv_mkdirs_at(dfd, clean, 0755);
 		else if (s == 0)
-			rc = hv_write_new_at(dfd, clean, data, (size_t)size, 0644);
+			rc = hv_write_temp_at(dfd, clean, data, (size_t)size, 0644);
 		free(data);
 		if (rc == -EEXIST)
 			rc = hv_fail(EEXIST, "%s: member '%.200s' appears twice", tar, clean);
