@@ -31,6 +31,7 @@ static const struct {
 	{"plan", cmd_plan, HV_RUN_ROOT, "what-if vmemmap cost and savings for any host, kernel and page-size mix"},
 	{"apply", cmd_apply, HV_RUN_ROOT, "bring HVO and pool sizes to a desired state, now and across reboots"},
 	{"top", cmd_top, HV_RUN_ROOT, "live dashboard of pools, savings and hugetlb processes"},
+	{"fleet", cmd_fleet, 0, "many snapshots and sosreports at once: one row per host, and totals"},
 	{"snapshot", cmd_snapshot, HV_RUN_ROOT, "capture the files hvoplan reads, for offline analysis with --root"},
 };
 
