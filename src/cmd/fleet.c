@@ -210,6 +210,13 @@ __attribute__((format(printf, 2, 3))) static void refuse(struct hv_fleet_host *h
 	h->ok = false;
 }
 
+/* "PATH: what" -> "what": the reason is shown after the path already */
+static const char *strip_path(const char *reason, const char *path)
+{
+	size_t l = strlen(path);
+	return !strncmp(reason, path, l) && !strncmp(reason + l, ": ", 2) ? reason + l + 2 : reason;
+}
+
 /* The worker's pipe is at its end: its row, or why there is none. */
 static void finish(struct job *j)
 {
@@ -226,7 +233,7 @@ static void finish(struct job *j)
 	else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || j->got != sizeof(j->m))
 		refuse(h, "the worker reading it failed (exit status %d)", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	else if (!j->m.ok)
-		refuse(h, "%s", j->m.reason);
+		refuse(h, "%s", strip_path(j->m.reason, h->path));
 	else
 		h->row = j->m.row;
 	hv_sanitize(h->reason);

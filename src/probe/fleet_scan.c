@@ -49,7 +49,8 @@ static int classify_dir(int dfd, enum hv_fleet_kind *kind)
 		*kind = HV_FLEET_SNAPSHOT;
 	else if (is_type(dfd, "sos_commands", S_IFDIR))
 		*kind = HV_FLEET_SOSREPORT;
-	else if (is_type(dfd, "proc", S_IFDIR) && is_type(dfd, "proc/meminfo", S_IFREG))
+	/* any proc/meminfo: one that is a FIFO or a symlink is the probe's to refuse, by name */
+	else if (is_type(dfd, "proc", S_IFDIR) && fstatat(dfd, "proc/meminfo", &(struct stat){0}, AT_SYMLINK_NOFOLLOW) == 0)
 		*kind = HV_FLEET_TREE;
 	else
 		return -1;
@@ -126,7 +127,7 @@ static int scan_entry(int dfd, const char *dir, const char *name, struct hv_flee
 	} else if (S_ISLNK(st.st_mode)) {
 		refuse(h, "a symbolic link in a scanned directory: not followed (name it as a PATH to read it)");
 	} else {
-		refuse(h, "%s, not a directory or a snapshot archive: not read", type_name(st.st_mode));
+		refuse(h, "%s, not a directory or a snapshot archive", type_name(st.st_mode));
 	}
 	return 0;
 }
@@ -189,9 +190,9 @@ int hv_fleet_scan(const char *path, struct hv_fleet_host **v, size_t *n, size_t 
 		if (S_ISREG(st.st_mode) && compressed_archive(path))
 			refuse(h, "a compressed archive: extract it (tar -xf) and name the directory");
 		else if (!S_ISREG(st.st_mode))
-			refuse(h, "%s, not a directory or a snapshot archive: not read", type_name(st.st_mode));
+			refuse(h, "%s, not a directory or a snapshot archive", type_name(st.st_mode));
 		else if (!ends_with(path, ".tar"))
-			refuse(h, "not a directory or a snapshot archive (FILE.tar): not read");
+			refuse(h, "not a directory or a snapshot archive (FILE.tar)");
 		return 0;
 	}
 	int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
