@@ -242,9 +242,9 @@ static void finish(struct job *j)
 /* Reads every readable host, at most jobs at once. */
 static void run_workers(struct hv_fleet_host *v, size_t n, const struct fleet_opts *o, const char *tmpdir)
 {
-	struct job *jobs = calloc((size_t)o->jobs, sizeof(*jobs));
-	struct pollfd *pfd = calloc((size_t)o->jobs, sizeof(*pfd));
-	int running = 0;
+	size_t max = (size_t)o->jobs, running = 0;
+	struct job *jobs = calloc(max, sizeof(*jobs));
+	struct pollfd *pfd = calloc(max, sizeof(*pfd));
 	if (!jobs || !pfd) {
 		for (size_t i = 0; i < n; i++)
 			if (v[i].ok)
@@ -253,7 +253,7 @@ static void run_workers(struct hv_fleet_host *v, size_t n, const struct fleet_op
 	}
 	size_t next = 0;
 	for (;;) {
-		while (running < o->jobs && next < n) {
+		while (running < max && next < n) {
 			struct hv_fleet_host *h = &v[next++];
 			if (!h->ok)
 				continue;
@@ -269,11 +269,11 @@ static void run_workers(struct hv_fleet_host *v, size_t n, const struct fleet_op
 		}
 		if (!running)
 			break;
-		for (int i = 0; i < running; i++)
+		for (size_t i = 0; i < running; i++)
 			pfd[i] = (struct pollfd){.fd = jobs[i].fd, .events = POLLIN};
-		if (poll(pfd, (nfds_t)running, -1) < 0 && errno != EINTR)
+		if (poll(pfd, running, -1) < 0 && errno != EINTR)
 			break; /* cannot happen with valid descriptors */
-		for (int i = running - 1; i >= 0; i--) {
+		for (size_t i = running; i-- > 0;) {
 			if (!pfd[i].revents)
 				continue;
 			struct job *j = &jobs[i];
@@ -286,7 +286,7 @@ static void run_workers(struct hv_fleet_host *v, size_t n, const struct fleet_op
 			jobs[i] = jobs[--running];
 		}
 	}
-	for (int i = 0; i < running; i++) { /* only after a failed poll */
+	for (size_t i = 0; i < running; i++) { /* only after a failed poll */
 		kill(jobs[i].pid, SIGKILL);
 		finish(&jobs[i]);
 	}
