@@ -262,7 +262,10 @@ hostile() {
 
 @test "fleet: over a real sosreport (sos report of this machine), the row equals its report" {
 	[ "$(id -u)" -eq 0 ] || skip "sos report needs root"
-	command -v sos >/dev/null || skip "sosreport is not installed"
+	# as sos.bats, which runs after this file
+	command -v sos >/dev/null ||
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq sosreport >/dev/null 2>&1 || true
+	command -v sos >/dev/null || skip "sosreport not installable"
 	S=$BATS_TEST_TMPDIR/sos
 	mkdir -p "$S/x"
 	timeout 120 sos report --batch --quiet --tmp-dir "$S" \
@@ -279,4 +282,27 @@ hostile() {
 	[ "$(jq -r '.hosts[0].kind' "$T/sos.json")" = sosreport ]
 	[ "$(jq -r '.hosts[0].hostname' "$T/sos.json")" = "$(uname -n)" ]
 	$CHECK rows "$HV" "$T/sos.json"
+}
+
+@test "fleet: a worker that crashes takes only its host; its extraction is removed all the same" {
+	# archives only: each worker lives long enough (an extraction) to be hit
+	mkdir -p "$T/tars"
+	for f in "$M"/*.tar; do ln "$f" "$T/tars/"; done
+	"$HV" fleet --jobs 1 -J "$T/tars" >"$T/out" 2>"$T/err" &
+	pid=$!
+	hit=
+	for _ in $(seq 400); do
+		for c in $(pgrep -P "$pid"); do
+			kill -SEGV "$c" 2>/dev/null && hit=$c && break 2
+		done
+		sleep 0.02
+	done
+	status=0
+	wait "$pid" || status=$?
+	[ -n "$hit" ] || skip "no worker seen to kill"
+	[ "$status" -eq 3 ] || { cat "$T/err"; false; }
+	[ "$(jq '.errors | length' "$T/out")" -eq 1 ]
+	jq -r '.errors[0].reason' "$T/out" | grep -q "the worker reading it was killed by signal 11"
+	[ "$(jq '.hosts | length' "$T/out")" -eq "$(($(ls "$T/tars" | wc -l) - 1))" ]
+	grep -q "not read: the worker reading it was killed by signal 11" "$T/err"
 }
