@@ -153,6 +153,39 @@ static void read_host(const struct hv_fleet_host *h, const struct hv_model_opts 
 	free(r);
 }
 
+/* Stopped by SIGTERM, SIGINT or SIGHUP, the run removes what it made in
+ * $TMPDIR: each worker is stopped with SIGTERM (an extracting worker then
+ * removes its extraction, see hv_snapshot_untar) and waited for, and the
+ * run's private directory, empty by then, goes. Only system calls here. */
+static char run_tmpdir[4096];
+static pid_t run_pids[FLEET_MAX_JOBS];
+static const int run_signals[] = {SIGTERM, SIGINT, SIGHUP};
+
+static void on_signal(int sig)
+{
+	for (size_t i = 0; i < FLEET_MAX_JOBS; i++)
+		if (run_pids[i] > 0) {
+			kill(run_pids[i], SIGTERM);
+			while (waitpid(run_pids[i], NULL, 0) < 0 && errno == EINTR)
+				;
+		}
+	if (run_tmpdir[0])
+		rmdir(run_tmpdir);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_signals(bool on)
+{
+	for (size_t i = 0; i < sizeof(run_signals) / sizeof(run_signals[0]); i++) {
+		struct sigaction sa = {.sa_handler = on ? on_signal : SIG_DFL}, old;
+		sigemptyset(&sa.sa_mask);
+		sigaction(run_signals[i], NULL, &old);
+		if (old.sa_handler != SIG_IGN) /* nohup's SIGHUP stays ignored */
+			sigaction(run_signals[i], &sa, NULL);
+	}
+}
+
 static _Noreturn void worker(const struct hv_fleet_host *h, const struct hv_model_opts *mo, int fd,
 			     const char *tmpdir)
 {
@@ -182,18 +215,34 @@ static int start(struct job *j, struct hv_fleet_host *h, const struct hv_model_o
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
 	fflush(NULL); /* nothing pending is written twice */
+	/* no stop signal between the fork and the worker's pid in run_pids,
+	 * nor before the worker has its own handlers */
+	sigset_t set, old;
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(run_signals) / sizeof(run_signals[0]); i++)
+		sigaddset(&set, run_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, &old);
 	pid_t pid = fork();
 	if (pid < 0) {
 		int e = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		close(p[0]);
 		close(p[1]);
 		return -e;
 	}
 	if (pid == 0) {
 		close(p[0]);
+		catch_signals(false);
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		worker(h, mo, p[1], tmpdir);
 	}
 	close(p[1]);
+	for (size_t i = 0; i < FLEET_MAX_JOBS; i++)
+		if (run_pids[i] <= 0) {
+			run_pids[i] = pid;
+			break;
+		}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	j->pid = pid;
 	j->fd = p[0];
 	j->h = h;
@@ -225,6 +274,9 @@ static void finish(struct job *j)
 	j->fd = -1;
 	while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
 		;
+	for (size_t i = 0; i < FLEET_MAX_JOBS; i++)
+		if (run_pids[i] == j->pid)
+			run_pids[i] = 0;
 	struct hv_fleet_host *h = j->h;
 	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
 		refuse(h, "not read within %d s: stopped", FLEET_HOST_TIMEOUT);
@@ -381,7 +433,10 @@ int cmd_fleet(int argc, char **argv, struct hv_global *g)
 		free(v);
 		return rc == -ENOMEM ? hv_fail(ENOMEM, "out of memory") : rc;
 	}
+	hv_copy(run_tmpdir, sizeof(run_tmpdir), tmpdir);
+	catch_signals(true);
 	run_workers(v, n, &o, tmpdir);
+	catch_signals(false);
 	hv_remove_tree(tmpdir);
 
 	if (o.sort >= 0)

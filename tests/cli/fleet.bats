@@ -307,3 +307,19 @@ hostile() {
 	[ "$(jq '.hosts | length' "$T/out")" -eq "$(($(ls "$T/tars" | wc -l) - 1))" ]
 	grep -qE "not read: the worker reading it was killed by signal (11|6) " "$T/err"
 }
+
+@test "fleet: stopped by SIGTERM, SIGINT or SIGHUP, it leaves nothing in TMPDIR" {
+	mkdir -p "$T/tars"
+	for f in "$M"/*.tar; do ln "$f" "$T/tars/"; done
+	for sig in TERM INT HUP; do
+		"$HV" fleet --jobs 2 "$T/tars" >/dev/null 2>&1 &
+		pid=$!
+		for _ in $(seq 400); do
+			[ -n "$(pgrep -P "$pid")" ] && compgen -G "$TMPDIR/hvoplan-fleet-*/hvoplan-root-*" >/dev/null && break
+			sleep 0.02
+		done
+		kill -$sig "$pid" 2>/dev/null || true # (a fast machine may be done already)
+		wait "$pid" || true
+		[ -z "$(ls -A "$TMPDIR")" ] || { echo "SIG$sig left: $(ls -R "$TMPDIR")"; false; }
+	done
+}
