@@ -10,7 +10,7 @@
 
 _hvoplan_commands()
 {
-	echo "report plan apply top snapshot"
+	echo "report plan apply top snapshot fleet"
 }
 
 _hvoplan_global_opts()
@@ -38,10 +38,18 @@ _hvoplan_top_opts()
 	echo "-d --delay -n --iterations -b --batch --nodes --no-processes --rescan --smaps -s --sort -u --units --root --color -h --help -V --version"
 }
 
+_hvoplan_fleet_opts()
+{
+	echo "--format -J --json -o --output -r --raw -n --noheadings -b --bytes --summary --sort --reverse -j --jobs --fail-on --struct-page-size --page-size --color -h --help -V --version"
+}
+
 _hvoplan_snapshot_opts()
 {
 	echo "-o --output --force --root -h --help -V --version"
 }
+
+# fleet's columns (-o, --sort), as `hvoplan fleet --help` lists them
+_hvoplan_fleet_columns="HOST PATH KIND KERNEL ARCH HVO POOLS HUGETLB VMEMMAP SAVED BASIS POSSIBLE FREEABLE STALE STALEMEM FINDINGS WORST"
 
 # Hugepage sizes of this host, as hvoplan names them (2M, 1G, 64K, 16G).
 _hvoplan_host_sizes()
@@ -144,6 +152,18 @@ _hvoplan()
 			COMPREPLY=($(compgen -W "text json" -- "$cur"))
 			return
 			;;
+		fleet:--format)
+			COMPREPLY=($(compgen -W "table json csv" -- "$cur"))
+			return
+			;;
+		fleet:-o | fleet:--output)
+			_hvoplan_list "$_hvoplan_fleet_columns" ""
+			return
+			;;
+		fleet:--sort)
+			COMPREPLY=($(compgen -W "$_hvoplan_fleet_columns" -- "$cur"))
+			return
+			;;
 		report:-o | report:--output)
 			_hvoplan_list "SIZE NODE PAGES FREE RESV SURP HUGETLB VMEMMAP PERPAGE SAVED POSSIBLE STALE BASIS" ""
 			return
@@ -156,13 +176,13 @@ _hvoplan()
 			_filedir
 			return
 			;;
-		report:--summary | plan:--summary)
+		report:--summary | plan:--summary | fleet:--summary)
 			if [[ $split == true ]]; then
 				COMPREPLY=($(compgen -W "always never only" -- "$cur"))
 				return
 			fi
 			;;
-		report:--fail-on)
+		report:--fail-on | fleet:--fail-on)
 			COMPREPLY=($(compgen -W "info warning error" -- "$cur"))
 			return
 			;;
@@ -207,6 +227,7 @@ _hvoplan()
 			;;
 		plan:--memory | plan:--nodes | plan:--struct-page-size | plan:--kernel | \
 			report:--struct-page-size | apply:--batch | \
+			fleet:--struct-page-size | fleet:-j | fleet:--jobs | \
 			top:-d | top:--delay | top:-n | top:--iterations | top:--rescan)
 			# A number or size: nothing to offer.
 			return
@@ -217,11 +238,14 @@ _hvoplan()
 
 	local opts
 	case $cmd in
-	report | plan | apply | top | snapshot) opts=$(_hvoplan_${cmd}_opts) ;;
+	report | plan | apply | top | snapshot | fleet) opts=$(_hvoplan_${cmd}_opts) ;;
 	*) return ;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+	elif [[ $cmd == fleet ]]; then
+		# fleet's PATHs: snapshot directories, FILE.tar, sosreports
+		_filedir
 	fi
 } &&
 	complete -F _hvoplan hvoplan

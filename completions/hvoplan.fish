@@ -4,7 +4,7 @@
 # tests/cli/completion.bats checks that every option of `hvoplan CMD --help`
 # is listed here.
 
-set -l commands report plan apply top snapshot
+set -l commands report plan apply top snapshot fleet
 
 # Hugepage sizes of this host, as hvoplan names them (2M, 1G, 64K, 16G).
 function __hvoplan_host_sizes
@@ -60,19 +60,21 @@ complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a plan -d 'W
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a apply -d 'Bring HVO and pool sizes to a desired state'
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a top -d 'Live dashboard of pools, savings and hugetlb processes'
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a snapshot -d 'Capture the files hvoplan reads, for --root'
+complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a fleet -d 'Many snapshots and sosreports at once: a row per host'
 
 # Options every command has.
 for cmd in $commands
-    complete -c hvoplan -n "__hvoplan_using $cmd" -l root -x -a '(__fish_complete_directories)' -d 'Read under DIR instead of /'
+    # fleet names its hosts as PATHs, not --root
+    test $cmd = fleet; or complete -c hvoplan -n "__hvoplan_using $cmd" -l root -x -a '(__fish_complete_directories)' -d 'Read under DIR instead of /'
     complete -c hvoplan -n "__hvoplan_using $cmd" -s h -l help -d 'Display help'
     complete -c hvoplan -n "__hvoplan_using $cmd" -s V -l version -d 'Display version'
 end
-for cmd in report plan apply top
+for cmd in report plan apply top fleet
     complete -c hvoplan -n "__hvoplan_using $cmd" -l color -d 'Colorize: --color=auto, always or never'
 end
 
-# report and plan: table options.
-for cmd in report plan
+# report, plan and fleet: table options.
+for cmd in report plan fleet
     complete -c hvoplan -n "__hvoplan_using $cmd" -s J -l json -d 'Same as --format json'
     complete -c hvoplan -n "__hvoplan_using $cmd" -s r -l raw -d 'Raw table output, no tree, no summary'
     complete -c hvoplan -n "__hvoplan_using $cmd" -s n -l noheadings -d "Don't print table headings"
@@ -126,3 +128,12 @@ complete -c hvoplan -n '__hvoplan_using top' -s u -l units -x -a 'human bytes Ki
 # snapshot
 complete -c hvoplan -n '__hvoplan_using snapshot' -s o -l output -r -F -d 'Directory to create, or FILE.tar'
 complete -c hvoplan -n '__hvoplan_using snapshot' -l force -d 'Replace an existing snapshot at PATH'
+
+# fleet: PATHs are files and directories
+complete -c hvoplan -n '__hvoplan_using fleet' -F
+complete -c hvoplan -n '__hvoplan_using fleet' -l format -x -a 'table json csv' -d 'Output format'
+complete -c hvoplan -n '__hvoplan_using fleet' -s o -l output -x -a '(__hvoplan_list HOST PATH KIND KERNEL ARCH HVO POOLS HUGETLB VMEMMAP SAVED BASIS POSSIBLE FREEABLE STALE STALEMEM FINDINGS WORST)' -d 'Columns to print'
+complete -c hvoplan -n '__hvoplan_using fleet' -l sort -x -a 'HOST PATH KIND KERNEL ARCH HVO POOLS HUGETLB VMEMMAP SAVED BASIS POSSIBLE FREEABLE STALE STALEMEM FINDINGS WORST' -d 'Order the hosts by COLUMN'
+complete -c hvoplan -n '__hvoplan_using fleet' -l reverse -d 'Sort the other way round'
+complete -c hvoplan -n '__hvoplan_using fleet' -s j -l jobs -x -d 'Hosts read at once'
+complete -c hvoplan -n '__hvoplan_using fleet' -l fail-on -x -a 'info warning error' -d 'Exit 1 if a host has a finding of at least SEVERITY'

@@ -28,6 +28,7 @@ int cmd_snapshot(int argc, char **argv, struct hv_global *g);
 int cmd_plan(int argc, char **argv, struct hv_global *g);
 int cmd_apply(int argc, char **argv, struct hv_global *g);
 int cmd_top(int argc, char **argv, struct hv_global *g);
+int cmd_fleet(int argc, char **argv, struct hv_global *g);
 
 /* The run's root (--root, or "/"), opened on the first call, after the
  * command has parsed its options (--root may follow the command name).
@@ -65,6 +66,10 @@ int hv_table_option(const char *cmd, int opt, const char *arg, struct hv_table_o
 	{"summary", optional_argument, NULL, OPT_SUMMARY}
 int hv_parse_options(int argc, char **argv, struct hv_global *g, const struct hv_cmd_spec *cmd, hv_option_fn fn,
 		     void *ctx);
+/* The same for a command that takes operands (fleet's PATHs): they are
+ * argv[*first .. argc), getopt having moved them after the options. */
+int hv_parse_options_operands(int argc, char **argv, struct hv_global *g, const struct hv_cmd_spec *cmd,
+			      hv_option_fn fn, void *ctx, int *first);
 
 /* Options every command accepts; returns 1 if `opt` was one of them. */
 int hv_global_option(int opt, const char *arg, struct hv_global *g, int *err);
@@ -99,6 +104,8 @@ enum {
 	OPT_FORCE,
 	OPT_LIST_COLUMNS,
 	OPT_GLOBAL_CONFIG,
+	OPT_SORT,
+	OPT_REVERSE,
 };
 
 #define HV_GLOBAL_LONGOPTS                                    \

@@ -24,6 +24,7 @@ const struct hv_probe_file hv_probe_files[] = {
 	{"proc/cmdline", 16 << 20},
 	{"proc/cpuinfo", 16 << 20},
 	{"proc/sys/kernel/osrelease", 16 << 20},
+	{"proc/sys/kernel/hostname", 16 << 20}, /* fleet's HOST column, top's title */
 	{"sys/devices/system/node/online", 16 << 20},
 	{"sys/devices/system/node/possible", 16 << 20},
 	{"sys/devices/system/node/has_memory", 16 << 20},

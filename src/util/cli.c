@@ -89,8 +89,8 @@ int hv_global_root(struct hv_global *g, const struct hv_root **r)
 	return 0;
 }
 
-int hv_parse_options(int argc, char **argv, struct hv_global *g, const struct hv_cmd_spec *cmd, hv_option_fn fn,
-		     void *ctx)
+static int parse_options(int argc, char **argv, struct hv_global *g, const struct hv_cmd_spec *cmd, hv_option_fn fn,
+			 void *ctx, int *first)
 {
 	int c, err;
 	while ((c = getopt_long(argc, argv, cmd->shortopts, cmd->longopts, NULL)) != -1) {
@@ -111,9 +111,23 @@ int hv_parse_options(int argc, char **argv, struct hv_global *g, const struct hv
 		if (rc != 0)
 			return rc;
 	}
-	if (optind < argc)
+	if (first)
+		*first = optind;
+	else if (optind < argc)
 		return hv_usage_error(cmd->name, "unexpected argument '%s'", argv[optind]);
 	return HV_OPTS_RUN;
+}
+
+int hv_parse_options(int argc, char **argv, struct hv_global *g, const struct hv_cmd_spec *cmd, hv_option_fn fn,
+		     void *ctx)
+{
+	return parse_options(argc, argv, g, cmd, fn, ctx, NULL);
+}
+
+int hv_parse_options_operands(int argc, char **argv, struct hv_global *g, const struct hv_cmd_spec *cmd,
+			      hv_option_fn fn, void *ctx, int *first)
+{
+	return parse_options(argc, argv, g, cmd, fn, ctx, first);
 }
 
 bool hv_use_color(const struct hv_global *g, FILE *out)

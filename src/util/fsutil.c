@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
@@ -47,7 +48,7 @@ int hv_mkdirs_at(int dirfd, const char *rel, mode_t mode)
 	return 0;
 }
 
-int hv_write_new_at(int dirfd, const char *rel, const void *data, size_t len, mode_t mode)
+static int create_at(int dirfd, const char *rel, const void *data, size_t len, mode_t mode, bool sync)
 {
 	char parent[PATH_MAX];
 	snprintf(parent, sizeof(parent), "%s", rel);
@@ -62,11 +63,21 @@ int hv_write_new_at(int dirfd, const char *rel, const void *data, size_t len, mo
 	if (fd < 0)
 		return hv_fail(errno, "%s: %s", rel, strerror(errno));
 	int rc = hv_write_all(fd, data, len);
-	if (rc == 0 && fsync(fd) < 0)
+	if (rc == 0 && sync && fsync(fd) < 0)
 		rc = -errno;
 	if (close(fd) < 0 && rc == 0)
 		rc = -errno;
 	return rc < 0 ? hv_fail(-rc, "%s: %s", rel, strerror(-rc)) : 0;
+}
+
+int hv_write_new_at(int dirfd, const char *rel, const void *data, size_t len, mode_t mode)
+{
+	return create_at(dirfd, rel, data, len, mode, true);
+}
+
+int hv_write_temp_at(int dirfd, const char *rel, const void *data, size_t len, mode_t mode)
+{
+	return create_at(dirfd, rel, data, len, mode, false);
 }
 
 int hv_fsync_parent(const char *path)

@@ -148,9 +148,12 @@ static int untar_into(const char *tar, int dfd)
 	unsigned long long total = 0;
 	int zeros = 0, members = 0;
 	while (rc == 0) {
-		if (fread(h, 1, 512, f) != 512) {
+		size_t got = fread(h, 1, 512, f);
+		if (got != 512) {
 			if (!members)
 				rc = hv_fail(EINVAL, "%s: not a tar archive (too short)", tar);
+			else if (got)
+				rc = hv_fail(EINVAL, "%s: truncated archive (a partial header at its end)", tar);
 			break; /* a missing end-of-archive marker is tolerated */
 		}
 		int empty = 1;
@@ -201,7 +204,7 @@ static int untar_into(const char *tar, int dfd)
 		if (s == 0 && type == '5')
 			rc = hv_mkdirs_at(dfd, clean, 0755);
 		else if (s == 0)
-			rc = hv_write_new_at(dfd, clean, data, (size_t)size, 0644);
+			rc = hv_write_temp_at(dfd, clean, data, (size_t)size, 0644);
 		free(data);
 		if (rc == -EEXIST)
 			rc = hv_fail(EEXIST, "%s: member '%.200s' appears twice", tar, clean);

@@ -127,7 +127,7 @@ host_sizes() {
 	need_bash_completion
 	run bash_complete "hvoplan "
 	[ "$status" -eq 0 ]
-	[ "$(sort <<<"$output" | tr '\n' ' ')" = "apply plan report snapshot top " ]
+	[ "$(sort <<<"$output" | tr '\n' ' ')" = "apply fleet plan report snapshot top " ]
 	run bash_complete "hvoplan rep"
 	[ "$output" = report ]
 	run bash_complete "hvoplan --r"
@@ -159,6 +159,9 @@ host_sizes() {
 	check "hvoplan top -u " "GiB KiB MiB bytes human "
 	check "hvoplan plan --generation 6." "6.0 6.11 6.15 "
 	check "hvoplan report --page-size " "16K 4K 64K "
+	check "hvoplan fleet --format " "csv json table "
+	check "hvoplan fleet --sort ST" "STALE STALEMEM "
+	check "hvoplan fleet -o HOST,P" "HOST,PATH HOST,POOLS HOST,POSSIBLE "
 	# -o: columns of the command, comma lists, no column twice
 	check "hvoplan report -o SIZE,S" "SIZE,SAVED SIZE,STALE SIZE,SURP "
 	check "hvoplan plan --output K" "KEPT "
@@ -202,7 +205,7 @@ host_sizes() {
 @test "completion: fish completes commands, options, values and host sizes" {
 	command -v fish >/dev/null || skip "fish is not installed (apt-get install fish)"
 	fc() { fish -N -c "source '$C/hvoplan.fish'; complete -C '$1'" | cut -f1 | sort | tr '\n' ' '; }
-	[ "$(fc 'hvoplan ')" = "apply plan report snapshot top " ]
+	[ "$(fc 'hvoplan ')" = "apply fleet plan report snapshot top " ]
 	[ "$(fc 'hvoplan report --format ')" = "json prometheus table " ]
 	[ "$(fc 'hvoplan report --f')" = "--fail-on --format " ]
 	[ "$(fc 'hvoplan report -o SIZE,S')" = "SIZE,SAVED SIZE,STALE SIZE,SURP " ]

@@ -189,6 +189,7 @@ man_codes() {
 	[ "$(man_codes hvoplan-plan.8)" = "0 2 3 " ] || { echo "plan: $(man_codes hvoplan-plan.8)"; false; }
 	[ "$(man_codes hvoplan-top.8)" = "0 2 3 " ] || { echo "top: $(man_codes hvoplan-top.8)"; false; }
 	[ "$(man_codes hvoplan-snapshot.8)" = "0 2 3 " ] || { echo "snapshot: $(man_codes hvoplan-snapshot.8)"; false; }
+	[ "$(man_codes hvoplan-fleet.8)" = "0 1 2 3 " ] || { echo "fleet: $(man_codes hvoplan-fleet.8)"; false; }
 	[ "$(man_codes hvoplan-apply.8)" = "0 2 3 4 5 " ] || { echo "apply: $(man_codes hvoplan-apply.8)"; false; }
 	# and apply's page names the environment cases tested above
 	sect=$(MANWIDTH=200 man -l "$TOPDIR/man/hvoplan-apply.8" 2>/dev/null | sed -n '/^EXIT STATUS/,/^[A-Z]/p' | tr -s ' \n' ' ')

@@ -67,6 +67,9 @@ golden() {
 @test "golden: top smaps" { golden top smaps; }
 @test "golden: apply dry-run" { golden apply dry-run; }
 @test "golden: apply json" { golden apply json; }
+@test "golden: fleet table" { golden fleet table; }
+@test "golden: fleet json" { golden fleet json; }
+@test "golden: fleet csv" { golden fleet csv; }
 
 @test "golden: every case of cases.sh has its test here, every transcript its case" {
 	for c in "${HV_CASES[@]}"; do

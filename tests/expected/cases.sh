@@ -33,10 +33,14 @@
 #   procs  top-procs: tests/fixtures/vm/6.12-stale with
 #          tests/fixtures/top-procs/root over it (see its SOURCE), built in
 #          a scratch directory
+#   fleet  all-vm: the directory tests/fixtures/vm itself, every tree in it
+#          one host (for `fleet`, which reads many at once)
 
 # "COMMAND FORMAT SETS FLAGS [VAR=VALUE...] ARGS..."
 #   SETS: fixture sets, comma separated; FLAGS: "-" or a comma-separated
-#   list of: copy (run on a scratch copy of the tree), err (stderr by design).
+#   list of: copy (run on a scratch copy of the tree), err (stderr by design),
+#   operand (ROOT is appended as an operand, for fleet's PATH, instead of
+#   --root ROOT).
 #   ARGS are split on blanks; --root ROOT is appended.
 # shellcheck disable=SC2034 # used by the scripts that source this one
 HV_CASES=(
@@ -50,6 +54,9 @@ HV_CASES=(
 	"top smaps procs - top -b -n 1 --smaps --nodes --color=never"
 	"apply dry-run vm copy apply --hvo on --pages 2M:512,1G:1 --persist --bootloader manual"
 	"apply json vm copy apply --format json --hvo on --pages 2M:512,1G:1 --persist --bootloader manual"
+	"fleet table fleet operand fleet --color=never"
+	"fleet json fleet operand fleet --format json"
+	"fleet csv fleet operand fleet --format csv"
 )
 
 # hv_case_fixtures TOPDIR SETS: the fixture names of SETS, one a line
@@ -61,6 +68,7 @@ hv_case_fixtures() {
 		case $set in
 		vm) for d in "$top"/tests/fixtures/vm/*/; do d=${d%/}; echo "${d##*/}"; done ;;
 		procs) echo top-procs ;;
+		fleet) echo all-vm ;;
 		*) echo "cases.sh: unknown fixture set '$set'" >&2; return 2 ;;
 		esac
 	done
@@ -70,7 +78,9 @@ hv_case_fixtures() {
 # for FIXTURE, building it under SCRATCH (an empty directory) if needed
 hv_case_root() {
 	local top=$1 fx=$2 flags=$3 scratch=$4
-	if [ "$fx" = top-procs ]; then
+	if [ "$fx" = all-vm ]; then
+		echo "$top/tests/fixtures/vm"
+	elif [ "$fx" = top-procs ]; then
 		cp -r "$top/tests/fixtures/vm/6.12-stale/." "$scratch/" &&
 			cp -r "$top/tests/fixtures/top-procs/root/." "$scratch/" || return
 		echo "$scratch"
@@ -100,11 +110,13 @@ hv_case_run() {
 	words=("${words[@]:4}")
 	while [[ ${words[0]} == [A-Z]*=* ]]; do vars+=("${words[0]}"); words=("${words[@]:1}"); done
 	root=$(hv_case_root "$top" "$fx" "$flags" "$scratch") || return 125
+	local -a rootopt=(--root)
+	[[ ,$flags, == *,operand,* ]] && rootopt=()
 	env -i PATH="$PATH" LANG=C.UTF-8 TZ=UTC \
 		${ASAN_OPTIONS+"ASAN_OPTIONS=$ASAN_OPTIONS"} \
 		${UBSAN_OPTIONS+"UBSAN_OPTIONS=$UBSAN_OPTIONS"} \
 		${LSAN_OPTIONS+"LSAN_OPTIONS=$LSAN_OPTIONS"} \
-		"${vars[@]}" "$bin" "${words[@]}" --root "$root" >"$out.raw" 2>"$err.raw"
+		"${vars[@]}" "$bin" "${words[@]}" ${rootopt[@]+"${rootopt[@]}"} "$root" >"$out.raw" 2>"$err.raw"
 	rc=$?
 	hv_case_normalise "$root" <"$out.raw" >"$out" && hv_case_normalise "$root" <"$err.raw" >"$err" || return 125
 	rm -f "$out.raw" "$err.raw"
