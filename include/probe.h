@@ -54,7 +54,7 @@ int hv_probe_host(const struct hv_root *r, struct hv_host *h);
 
 /* Pieces, also used by `top` to re-read only what changes. */
 int hv_probe_pools(const struct hv_root *r, struct hv_host *h);
-/* MemTotal of each node (for plans): read once, `top` does not re-read it. */
+/* MemTotal of each node: plans only (hv_probe_host() does not read it). */
 int hv_probe_node_mem(const struct hv_root *r, struct hv_host *h);
 int hv_probe_counters(const struct hv_root *r, struct hv_host *h);
 

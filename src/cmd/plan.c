@@ -256,7 +256,8 @@ int cmd_plan(int argc, char **argv, struct hv_global *g)
 			code = rc; /* main reports it */
 			goto out;
 		}
-		if ((rc = hv_probe_host(root, h)) < 0) {
+		/* the nodes' MemTotal only plans use: not probed for the others */
+		if ((rc = hv_probe_host(root, h)) < 0 || (rc = hv_probe_node_mem(root, h)) < 0) {
 			code = hv_report_error(rc, HV_EXIT_ENV);
 			goto out;
 		}

@@ -71,7 +71,7 @@ static int probe_dir(const struct hv_root *r, struct hv_host *h)
 		return rc;
 	hv_cache_begin(r, h->release);
 	if ((rc = hv_probe_counters(r, h)) < 0 ||
-	    (rc = hv_probe_pools(r, h)) < 0 || (rc = hv_probe_node_mem(r, h)) < 0 ||
+	    (rc = hv_probe_pools(r, h)) < 0 ||
 	    (rc = hv_probe_nodes_online(r, h)) < 0 ||
 	    (rc = hv_probe_memblocks(r, h)) < 0 || (rc = hv_probe_sysctl(r, h)) < 0 ||
 	    (rc = hv_probe_cmdline(r, h)) < 0 || (rc = hv_probe_cpuinfo(r, h)) < 0 ||

@@ -107,21 +107,21 @@ static int list_nodes(const struct hv_root *r, int *ids, int *np)
 {
 	int err = 0, n = 0;
 	*np = 0;
-	DIR *d = hv_root_opendir(r, "sys/devices/system/node", &err);
+	struct hv_dir *d = hv_dir_open(r, "sys/devices/system/node", &err);
 	if (!d) {
 		/* Kernels without CONFIG_NUMA have no node directory at all. */
 		if (err != -ENOENT)
 			return hv_fail(-err, "%s: %s", hv_root_name(r, "sys/devices/system/node"), strerror(-err));
 		return 0;
 	}
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		int id = node_id(e->d_name);
+	const char *name;
+	while ((name = hv_dir_next(d))) {
+		int id = node_id(name);
 		if (id == -2) {
-			/* e points into d: the message is made before closedir */
+			/* name points into d: the message is made before it is closed */
 			int rc = hv_fail(EINVAL, "%s: unexpected entry '%.64s' (the kernel names nodes node0, node1, ...)",
-					 hv_root_name(r, "sys/devices/system/node"), e->d_name);
-			closedir(d);
+					 hv_root_name(r, "sys/devices/system/node"), name);
+			hv_dir_close(d);
 			return rc;
 		}
 		if (id < 0)
@@ -130,17 +130,17 @@ static int list_nodes(const struct hv_root *r, int *ids, int *np)
 			int rc = hv_fail(E2BIG, "%s: node%d: NUMA node ids end at %d (the kernel's MAX_NUMNODES, 1 << "
 					 "CONFIG_NODES_SHIFT, is at most %d)", hv_root_name(r, "sys/devices/system/node"), id,
 					 HV_MAX_NODES - 1, HV_MAX_NODES);
-			closedir(d);
+			hv_dir_close(d);
 			return rc;
 		}
 		if (n >= HV_MAX_NODES) {
-			closedir(d);
+			hv_dir_close(d);
 			return hv_fail(E2BIG, "more than %d NUMA nodes under %s", HV_MAX_NODES,
 				       hv_root_name(r, "sys/devices/system/node"));
 		}
 		ids[n++] = id;
 	}
-	closedir(d);
+	hv_dir_close(d);
 	qsort(ids, (size_t)n, sizeof(int), cmp_int);
 	*np = n;
 	return 0;
@@ -190,7 +190,7 @@ int hv_probe_pools(const struct hv_root *r, struct hv_host *h)
 	static const char base[] = "sys/kernel/mm/hugepages";
 	int err = 0;
 	h->nhstates = 0;
-	DIR *d = hv_root_opendir(r, base, &err);
+	struct hv_dir *d = hv_dir_open(r, base, &err);
 	if (!d) {
 		if (err == -ENOENT) {
 			hv_note("%s is missing: the kernel has no HugeTLB support (CONFIG_HUGETLBFS)", hv_root_name(r, base));
@@ -198,14 +198,14 @@ int hv_probe_pools(const struct hv_root *r, struct hv_host *h)
 		}
 		return hv_fail(-err, "%s: %s", hv_root_name(r, base), strerror(-err));
 	}
-	struct dirent *e;
+	const char *name;
 	int rc = 0;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
+	while ((name = hv_dir_next(d))) {
+		if (name[0] == '.')
 			continue;
 		uint64_t size;
-		if (hv_parse_hstate_dirname(e->d_name, &size) < 0) {
-			rc = hv_fail(EINVAL, "%s: unexpected entry '%.64s'", hv_root_name(r, base), e->d_name);
+		if (hv_parse_hstate_dirname(name, &size) < 0) {
+			rc = hv_fail(EINVAL, "%s: unexpected entry '%.64s'", hv_root_name(r, base), name);
 			break;
 		}
 		if (h->nhstates >= HV_MAX_HSTATES) {
@@ -216,12 +216,12 @@ int hv_probe_pools(const struct hv_root *r, struct hv_host *h)
 		memset(hs, 0, offsetof(struct hv_hstate, nodes)); /* nodes are written as they are read */
 		hs->size = size;
 		char rel[300];
-		snprintf(rel, sizeof(rel), "%s/%s", base, e->d_name);
+		snprintf(rel, sizeof(rel), "%s/%s", base, name);
 		if ((rc = read_hstate(r, rel, hs)) < 0)
 			break;
 		h->nhstates++;
 	}
-	closedir(d);
+	hv_dir_close(d);
 	if (rc < 0)
 		return rc;
 	qsort(h->hstates, (size_t)h->nhstates, sizeof(h->hstates[0]), cmp_hstate);
@@ -247,19 +247,19 @@ int hv_probe_memblocks(const struct hv_root *r, struct hv_host *h)
 	h->memblocks.block_size = (int64_t)bs;
 
 	int err = 0;
-	DIR *d = hv_root_opendir(r, base, &err);
+	struct hv_dir *d = hv_dir_open(r, base, &err);
 	if (!d)
 		return hv_fail(-err, "%s: %s", hv_root_name(r, base), strerror(-err));
 	int64_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
+	const char *name;
+	while ((name = hv_dir_next(d))) {
 		uint64_t id;
-		if (strncmp(e->d_name, "memory", 6) == 0 && e->d_name[6] >= '0' && e->d_name[6] <= '9' &&
-		    hv_parse_u64(e->d_name + 6, &id) == 0)
+		if (strncmp(name, "memory", 6) == 0 && name[6] >= '0' && name[6] <= '9' &&
+		    hv_parse_u64(name + 6, &id) == 0)
 			n++;
 	}
 	hv_clear_error();
-	closedir(d);
+	hv_dir_close(d);
 	h->memblocks.present = n;
 	return 0;
 }

@@ -54,5 +54,11 @@ int hv_probe_memblocks(const struct hv_root *r, struct hv_host *h);
 int hv_probe_memmap_extra(const struct hv_root *r, struct hv_host *h);
 /* A directory under the root; NULL with -errno in *err. */
 DIR *hv_root_opendir(const struct hv_root *r, const char *rel, int *err);
+/* The same, cheaper, for the directories every report lists: entry names
+ * in directory order ("." and ".." included), NULL at the end. */
+struct hv_dir;
+struct hv_dir *hv_dir_open(const struct hv_root *r, const char *rel, int *err);
+const char *hv_dir_next(struct hv_dir *d);
+void hv_dir_close(struct hv_dir *d);
 
 #endif
