@@ -16,7 +16,9 @@ setup() {
 	R=$BATS_TEST_TMPDIR/root
 	cp -a "$SNAP" "$R"
 	echo 0 >"$R/proc/sys/vm/hugetlb_optimize_vmemmap"
-	echo 0 >"$R/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+	# empty pools, whatever the live host held when it was captured (a
+	# pool with free pages left as is would have free > nr)
+	find "$R/sys" -path '*hugepages-*' -name '*_hugepages' -exec sh -c 'for f; do echo 0 >"$f"; done' sh {} +
 	C=$BATS_TEST_TMPDIR/hvoplan.conf
 }
 

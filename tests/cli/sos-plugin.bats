@@ -25,6 +25,36 @@ sos_run() {
 	timeout 120 /usr/bin/python3 -c "$SOS_PY" "$PLUGDIR" "$@"
 }
 
+# A real process holding hugepages while sos runs (hugeholder, 4 x 2M of a
+# pool made for it), so the per-process part has something to copy; only
+# where the live pools may be touched (not with HVOPLAN_SKIP_LIVE=1), under
+# the live tests' lock, and the pool is restored in teardown_file.
+HP2=/sys/kernel/mm/hugepages/hugepages-2048kB
+start_holder() {
+	local hh=${HUGEHOLDER:-$TOPDIR/${BUILD:-build}/tests/hugeholder}
+	[ "${HVOPLAN_SKIP_LIVE:-0}" != 1 ] && [ -x "$hh" ] && [ -w "$HP2/nr_hugepages" ] || return 0
+	exec 8>/run/lock/hvoplan-live-tests.lock
+	flock -w 300 8 || return 0
+	cat "$HP2/nr_hugepages" >"$D/pool-before"
+	echo $(($(cat "$D/pool-before") + 4)) >"$HP2/nr_hugepages"
+	"$hh" -r "$D/holder.ready" touch 4 >"$D/holder.log" 2>&1 8>&- &
+	echo $! >"$D/holder.pid"
+	for _ in $(seq 100); do
+		[ -e "$D/holder.ready" ] && return 0
+		sleep 0.05
+	done
+}
+
+teardown_file() {
+	D=$BATS_FILE_TMPDIR/sosp
+	if [ -f "$D/holder.pid" ]; then
+		kill "$(cat "$D/holder.pid")" 2>/dev/null
+		while kill -0 "$(cat "$D/holder.pid")" 2>/dev/null; do sleep 0.05; done
+	fi
+	[ -f "$D/pool-before" ] && cat "$D/pool-before" >"$HP2/nr_hugepages"
+	true
+}
+
 setup_file() {
 	[ "$(id -u)" -eq 0 ] || return 0
 	if ! command -v sos >/dev/null; then
@@ -39,6 +69,7 @@ setup_file() {
 	SOSPKG=$(/usr/bin/python3 -c 'import os, sos.report.plugins as p; print(os.path.dirname(p.__file__))')
 	echo "$SOSPKG" >"$D/sospkg"
 	PLUGDIR=$D/dest$SOSPKG
+	start_holder
 	"$HV" report --format json >"$D/live-before.json" 2>/dev/null || true
 	sos_run report --batch --quiet -z gzip --tmp-dir "$D" --only-plugins "$PLUGINS" \
 		-k hvoplan.binary="$HV" >"$D/sos.log" 2>&1 || true
@@ -147,6 +178,10 @@ figures() {
 		grep -q '^HugetlbPages:[[:space:]]*[1-9]' "$SOS/proc/$pid/status" ||
 			{ echo "process $pid copied without hugetlb pages"; false; }
 	done
+	if [ -e "$D/holder.ready" ]; then
+		# the test's own holder is among the copied processes
+		grep -qx "$(cat "$D/holder.pid")" <<<"$copied" || { echo "hugeholder $(cat "$D/holder.pid") not copied"; false; }
+	fi
 	[ -n "$held" ] || skip "no process holds hugepages on this host now (nothing to copy)"
 	for pid in $held; do
 		grep -qx "$pid" <<<"$copied" || continue # started after sos
