@@ -59,11 +59,12 @@ int hv_parse_iomem(const char *buf, size_t len, struct hv_ram_ranges *rr)
 		*dash = *colon = '\0';
 		const char *name = colon + 3;
 		uint64_t start, end;
-		char hs[24], he[24];
-		if (strlen(line) > 16 || strlen(dash + 1) > 16)
+		char hs[24] = "0x", he[24] = "0x";
+		size_t ls = strlen(line), le = strlen(dash + 1);
+		if (ls > 16 || le > 16)
 			return hv_fail(EINVAL, "address too long: '%.60s'", line);
-		snprintf(hs, sizeof(hs), "0x%s", line);
-		snprintf(he, sizeof(he), "0x%s", dash + 1);
+		memcpy(hs + 2, line, ls + 1);
+		memcpy(he + 2, dash + 1, le + 1);
 		if (hv_parse_hex_u64(hs, &start) < 0 || hv_parse_hex_u64(he, &end) < 0)
 			return hv_fail(EINVAL, "not a hex address range: '%.40s-%.40s'", line, dash + 1);
 		if (start || end)
