@@ -384,6 +384,8 @@ static int cmp_shared(const void *a, const void *b)
  * and the largest share is then a lower bound. */
 static void count_shared(struct hv_procs *p, struct scan_state *s)
 {
+	if (s->nsh == 0)
+		return; /* (no array at all: qsort() must not see NULL) */
 	qsort(s->sh, (size_t)s->nsh, sizeof(s->sh[0]), cmp_shared);
 	for (int i = 0; i < s->nsh;) {
 		int j = i, npids = 0, nmaps = 0, last = -1;
