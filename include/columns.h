@@ -19,4 +19,12 @@ void hv_columns_list(FILE *out, const struct hv_column *cols, int ncols);
 int hv_columns_parse(const char *list, const struct hv_column *cols, int ncols, int *ids, int max, int *n,
 		     const char *cmd);
 
+struct hv_table_opts;
+struct libscols_table;
+/* A libsmartcols table named name with the columns ids[0..n) of cols, set
+ * up as o asks (raw, no headings, colour; a raw table has no tree). NULL
+ * when out of memory. The caller has loaded libsmartcols. */
+struct libscols_table *hv_columns_table(const char *name, const struct hv_column *cols, const int *ids, int n,
+					const struct hv_table_opts *o);
+
 #endif

@@ -7,6 +7,7 @@
 
 #include "hv_error.h"
 #include "render.h"
+#include "render_libs.h"
 
 void hv_columns_list(FILE *out, const struct hv_column *cols, int ncols)
 {
@@ -50,4 +51,26 @@ int hv_parse_summary(const char *arg, enum hv_summary *out)
 	else
 		return -1;
 	return 0;
+}
+
+struct libscols_table *hv_columns_table(const char *name, const struct hv_column *cols, const int *ids, int n,
+					const struct hv_table_opts *o)
+{
+	struct libscols_table *tb = scols_new_table();
+	if (!tb)
+		return NULL;
+	scols_table_enable_raw(tb, o->raw);
+	scols_table_enable_noheadings(tb, o->noheadings);
+	scols_table_enable_colors(tb, o->color);
+	scols_table_set_name(tb, name);
+	for (int i = 0; i < n; i++) {
+		int flags = cols[ids[i]].flags;
+		if (o->raw) /* a raw table is flat */
+			flags &= ~SCOLS_FL_TREE;
+		if (!scols_table_new_column(tb, cols[ids[i]].name, cols[ids[i]].whint, flags)) {
+			scols_unref_table(tb);
+			return NULL;
+		}
+	}
+	return tb;
 }

@@ -155,18 +155,9 @@ static int print_rows(FILE *out, const struct hv_fleet_host *h, size_t n, const 
 	int rc = pick(o, false, ids, &nc);
 	if (rc < 0)
 		return rc;
-	struct libscols_table *tb = scols_new_table();
+	struct libscols_table *tb = hv_columns_table("hosts", cols, ids, nc, o);
 	if (!tb)
 		return hv_fail(ENOMEM, "out of memory");
-	scols_table_enable_raw(tb, o->raw);
-	scols_table_enable_noheadings(tb, o->noheadings);
-	scols_table_enable_colors(tb, o->color);
-	scols_table_set_name(tb, "hosts");
-	for (int i = 0; i < nc; i++)
-		if (!scols_table_new_column(tb, cols[ids[i]].name, cols[ids[i]].whint, cols[ids[i]].flags)) {
-			scols_unref_table(tb);
-			return hv_fail(ENOMEM, "out of memory");
-		}
 	char buf[4200];
 	for (size_t i = 0; i < n; i++) {
 		if (!h[i].ok)

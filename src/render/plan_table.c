@@ -112,27 +112,6 @@ static int columns(const struct hv_plan_result *r, const struct hv_table_opts *o
 	return 0;
 }
 
-static struct libscols_table *new_table(const char *name, const int *ids, int n, const struct hv_table_opts *o)
-{
-	struct libscols_table *tb = scols_new_table();
-	if (!tb)
-		return NULL;
-	scols_table_enable_raw(tb, o->raw);
-	scols_table_enable_noheadings(tb, o->noheadings);
-	scols_table_enable_colors(tb, o->color);
-	scols_table_set_name(tb, name);
-	for (int i = 0; i < n; i++) {
-		int flags = cols[ids[i]].flags;
-		if (o->raw)
-			flags &= ~SCOLS_FL_TREE;
-		if (!scols_table_new_column(tb, cols[ids[i]].name, cols[ids[i]].whint, flags)) {
-			scols_unref_table(tb);
-			return NULL;
-		}
-	}
-	return tb;
-}
-
 static struct libscols_line *add_line(struct libscols_table *tb, struct libscols_line *parent, const int *ids, int n,
 				      const struct prow *p, const struct hv_table_opts *o)
 {
@@ -159,7 +138,7 @@ static int print_pools(FILE *out, const struct hv_plan_result *r, const struct h
 	int rc = columns(r, o, false, ids, &n);
 	if (rc < 0)
 		return rc;
-	struct libscols_table *tb = new_table("pools", ids, n, o);
+	struct libscols_table *tb = hv_columns_table("pools", cols, ids, n, o);
 	if (!tb)
 		return hv_fail(ENOMEM, "out of memory");
 	for (int i = 0; i < r->nrows; i++) {
@@ -192,7 +171,7 @@ static int print_compare(FILE *out, const struct hv_plan_result *r, const struct
 	int rc = columns(r, o, true, ids, &n);
 	if (rc < 0)
 		return rc;
-	struct libscols_table *tb = new_table("compare", ids, n, o);
+	struct libscols_table *tb = hv_columns_table("compare", cols, ids, n, o);
 	if (!tb)
 		return hv_fail(ENOMEM, "out of memory");
 	for (int i = 0; i < r->ncompare; i++) {

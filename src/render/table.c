@@ -113,22 +113,9 @@ static int print_pools(FILE *out, const struct hv_report *r, const struct hv_tab
 				ids[n++] = COL_NODE;
 		}
 	}
-	struct libscols_table *tb = scols_new_table();
+	struct libscols_table *tb = hv_columns_table("hugepages", cols, ids, n, o);
 	if (!tb)
 		return hv_fail(ENOMEM, "out of memory");
-	scols_table_enable_raw(tb, o->raw);
-	scols_table_enable_noheadings(tb, o->noheadings);
-	scols_table_enable_colors(tb, o->color);
-	scols_table_set_name(tb, "hugepages");
-	for (int i = 0; i < n; i++) {
-		int flags = cols[ids[i]].flags;
-		if (o->raw)
-			flags &= ~SCOLS_FL_TREE;
-		if (!scols_table_new_column(tb, cols[ids[i]].name, cols[ids[i]].whint, flags)) {
-			scols_unref_table(tb);
-			return hv_fail(ENOMEM, "out of memory");
-		}
-	}
 	char buf[64];
 	for (int i = 0; i < r->nhstates; i++) {
 		const struct hv_hstate_result *s = &r->hstates[i];
