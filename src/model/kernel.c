@@ -382,11 +382,11 @@ enum hv_mem_basis hv_host_memmap_memory(const struct hv_host *h, uint64_t *bytes
 	int64_t section = hv_section_size(h->arch, h->page_size);
 	if (section > mb->block_size || (section > 0 && mb->block_size % section))
 		section = HV_UNKNOWN; /* a block holds whole sections: these figures are not a kernel's */
-	if (section == mb->block_size || section <= 0) { /* unknown: one block is all there is to go by */
+	if (section == mb->block_size || section <= 0) { /* unknown: the blocks are all there is to go by */
 		*sections = mb->present;
 		return HV_MEM_BLOCKS;
 	}
-	if (section > 0 && h->ram.source != HV_RAM_NONE) {
+	if (h->ram.source != HV_RAM_NONE) {
 		int64_t n = count_sections(h, (uint64_t)section);
 		if (n > 0) {
 			*sections = n;
@@ -402,10 +402,7 @@ enum hv_mem_basis hv_host_memmap_memory(const struct hv_host *h, uint64_t *bytes
 	if (why) {
 		char b[16], s[16];
 		hv_fmt_size((uint64_t)mb->block_size, b, sizeof(b));
-		if (section > 0)
-			hv_fmt_size((uint64_t)section, s, sizeof(s));
-		else
-			snprintf(s, sizeof(s), "unknown");
+		hv_fmt_size((uint64_t)section, s, sizeof(s));
 		snprintf(why, cap,
 			 "memory blocks are %s but sections %s, and a block with holes (the PCI hole, the end of RAM) "
 			 "is counted whole: %s; run as root or take a snapshot as root (it copies proc/iomem)",
