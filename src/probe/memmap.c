@@ -4,7 +4,6 @@
  * block spans several sections (doc/kernel-rules.md, "Baseline: memory
  * blocks and sections", "Memmap counters"). Read only where they matter:
  * the ranges for blocks larger than a section, ZONE_DEVICE with counters. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,21 +48,21 @@ static int nd_attr(const struct hv_root *r, const char *dev, const char *attr, c
 
 /* The pfn or dax device claiming namespace ns: its mode (ram: memmap in
  * RAM, pmem: an altmap on the device) and align. 0 found, -ENOENT none. */
-static int claimer(const struct hv_root *r, DIR *d, const char *ns, const char *kind, struct hv_pmem_ns *p)
+static int claimer(const struct hv_root *r, struct hv_dir *d, const char *ns, const char *kind, struct hv_pmem_ns *p)
 {
-	struct dirent *e;
+	const char *name;
 	char buf[64];
-	rewinddir(d);
-	while ((e = readdir(d))) {
+	hv_dir_rewind(d);
+	while ((name = hv_dir_next(d))) {
 		uint64_t align;
-		if (strncmp(e->d_name, kind, 3) != 0 || strchr(e->d_name, '.') == NULL ||
-		    strstr(e->d_name, ".driver") || nd_attr(r, e->d_name, "namespace", buf, sizeof(buf)) < 0 ||
+		if (strncmp(name, kind, 3) != 0 || strchr(name, '.') == NULL ||
+		    strstr(name, ".driver") || nd_attr(r, name, "namespace", buf, sizeof(buf)) < 0 ||
 		    strcmp(buf, ns) != 0)
 			continue;
-		if (nd_attr(r, e->d_name, "mode", buf, sizeof(buf)) < 0)
+		if (nd_attr(r, name, "mode", buf, sizeof(buf)) < 0)
 			return -EIO;
 		p->memmap_in_ram = !strcmp(buf, "ram");
-		if (nd_attr(r, e->d_name, "align", buf, sizeof(buf)) < 0 || hv_parse_u64(buf, &align) < 0 ||
+		if (nd_attr(r, name, "align", buf, sizeof(buf)) < 0 || hv_parse_u64(buf, &align) < 0 ||
 		    align > INT64_MAX)
 			return -EIO;
 		p->align = (int64_t)align;
@@ -80,22 +79,22 @@ static int pmem(const struct hv_root *r, struct hv_host *h)
 	int err = 0;
 	x->npmem = 0;
 	x->pmem_truncated = false;
-	DIR *d = hv_root_opendir(r, "sys/bus/nd/devices", &err);
+	struct hv_dir *d = hv_dir_open(r, "sys/bus/nd/devices", &err);
 	if (!d)
 		return 0;
-	DIR *scan = hv_root_opendir(r, "sys/bus/nd/devices", &err);
+	struct hv_dir *scan = hv_dir_open(r, "sys/bus/nd/devices", &err);
 	if (!scan) {
-		closedir(d);
+		hv_dir_close(d);
 		return 0;
 	}
-	struct dirent *e;
-	while ((e = readdir(d))) {
+	const char *name;
+	while ((name = hv_dir_next(d))) {
 		char mode[32], size[40];
 		uint64_t bytes;
-		if (strncmp(e->d_name, "namespace", 9) != 0 || strstr(e->d_name, ".driver"))
+		if (strncmp(name, "namespace", 9) != 0 || strstr(name, ".driver"))
 			continue;
-		if (nd_attr(r, e->d_name, "mode", mode, sizeof(mode)) < 0 ||
-		    nd_attr(r, e->d_name, "size", size, sizeof(size)) < 0 || hv_parse_u64(size, &bytes) < 0 ||
+		if (nd_attr(r, name, "mode", mode, sizeof(mode)) < 0 ||
+		    nd_attr(r, name, "size", size, sizeof(size)) < 0 || hv_parse_u64(size, &bytes) < 0 ||
 		    bytes > INT64_MAX) {
 			x->pmem_truncated = true;
 			continue;
@@ -108,15 +107,15 @@ static int pmem(const struct hv_root *r, struct hv_host *h)
 		}
 		struct hv_pmem_ns *p = &x->pmem[x->npmem];
 		memset(p, 0, sizeof(*p));
-		snprintf(p->name, sizeof(p->name), "%.31s", e->d_name);
+		snprintf(p->name, sizeof(p->name), "%.31s", name);
 		p->size = (int64_t)bytes;
 		p->memmap_in_ram = true;
 		int rc = 0;
 		if (!strcmp(mode, "dax") || !strcmp(mode, "devdax")) {
 			p->devdax = true;
-			rc = claimer(r, scan, e->d_name, "dax", p);
+			rc = claimer(r, scan, name, "dax", p);
 		} else if (!strcmp(mode, "fsdax") || !strcmp(mode, "memory")) {
-			rc = claimer(r, scan, e->d_name, "pfn", p);
+			rc = claimer(r, scan, name, "pfn", p);
 		}
 		if (rc < 0) {
 			x->pmem_truncated = true;
@@ -125,8 +124,8 @@ static int pmem(const struct hv_root *r, struct hv_host *h)
 		x->npmem++;
 	}
 	hv_clear_error();
-	closedir(scan);
-	closedir(d);
+	hv_dir_close(scan);
+	hv_dir_close(d);
 	return 0;
 }
 
@@ -169,29 +168,29 @@ static int firmware(const struct hv_root *r, const struct hv_host *h, struct hv_
 		return 0;
 	}
 	int err = 0;
-	DIR *d = hv_root_opendir(r, base, &err);
+	struct hv_dir *d = hv_dir_open(r, base, &err);
 	if (!d)
 		return err == -ENOENT ? 0 : hv_fail(-err, "%s: %s", hv_root_name(r, base), strerror(-err));
-	struct dirent *e;
+	const char *name;
 	int rc = 0;
-	while (rc == 0 && (e = readdir(d))) {
+	while (rc == 0 && (name = hv_dir_next(d))) {
 		uint64_t id, start, end;
 		char rel[300], type[64], a[40], b[40];
-		if (hv_parse_u64(e->d_name, &id) < 0)
+		if (hv_parse_u64(name, &id) < 0)
 			continue;
-		snprintf(rel, sizeof(rel), "%s/%s/type", base, e->d_name);
+		snprintf(rel, sizeof(rel), "%s/%s/type", base, name);
 		if ((rc = hv_root_read_small(r, rel, type, sizeof(type))) < 0)
 			break;
 		if (strncmp(type, "System RAM", 10) != 0)
 			continue;
-		snprintf(rel, sizeof(rel), "%s/%s/start", base, e->d_name);
+		snprintf(rel, sizeof(rel), "%s/%s/start", base, name);
 		if ((rc = hv_root_read_small(r, rel, a, sizeof(a))) < 0)
 			break;
-		snprintf(rel, sizeof(rel), "%s/%s/end", base, e->d_name);
+		snprintf(rel, sizeof(rel), "%s/%s/end", base, name);
 		if ((rc = hv_root_read_small(r, rel, b, sizeof(b))) < 0)
 			break;
 		if (hv_parse_hex_u64(a, &start) < 0 || hv_parse_hex_u64(b, &end) < 0) {
-			rc = hv_fail(EINVAL, "%s/%s: not a hex range: '%.30s'-'%.30s'", hv_root_name(r, base), e->d_name,
+			rc = hv_fail(EINVAL, "%s/%s: not a hex range: '%.30s'-'%.30s'", hv_root_name(r, base), name,
 				     a, b);
 			break;
 		}
@@ -199,7 +198,7 @@ static int firmware(const struct hv_root *r, const struct hv_host *h, struct hv_
 			rc = hv_fail(-rc, "%s: %s", hv_root_name(r, base), hv_last_error());
 	}
 	hv_clear_error();
-	closedir(d);
+	hv_dir_close(d);
 	if (rc < 0)
 		return rc;
 	if (rr->n > 0) {

@@ -3,7 +3,6 @@
 #ifndef HV_PROBE_UTIL_H
 #define HV_PROBE_UTIL_H
 
-#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,13 +51,14 @@ int hv_probe_nodes_online(const struct hv_root *r, struct hv_host *h);
 int hv_probe_memblocks(const struct hv_root *r, struct hv_host *h);
 /* System RAM ranges where blocks span sections, ZONE_DEVICE pages (memmap.c) */
 int hv_probe_memmap_extra(const struct hv_root *r, struct hv_host *h);
-/* A directory under the root; NULL with -errno in *err. */
-DIR *hv_root_opendir(const struct hv_root *r, const char *rel, int *err);
-/* The same, cheaper, for the directories every report lists: entry names
- * in directory order ("." and ".." included), NULL at the end. */
+/* A directory under the root (NULL with -errno in *err), read with
+ * getdents64 into one buffer (no fdopendir fstat and fcntl: every report
+ * lists several): entry names in directory order ("." and ".." included),
+ * NULL at the end; hv_dir_rewind() starts over. */
 struct hv_dir;
 struct hv_dir *hv_dir_open(const struct hv_root *r, const char *rel, int *err);
 const char *hv_dir_next(struct hv_dir *d);
+void hv_dir_rewind(struct hv_dir *d);
 void hv_dir_close(struct hv_dir *d);
 
 #endif

@@ -237,21 +237,6 @@ int hv_root_read_small(const struct hv_root *r, const char *rel, char *buf, size
 	return 0;
 }
 
-DIR *hv_root_opendir(const struct hv_root *r, const char *rel, int *err)
-{
-	int fd = hv_root_openat(r, rel, O_RDONLY | O_DIRECTORY);
-	if (fd < 0) {
-		*err = fd;
-		return NULL;
-	}
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		*err = -errno;
-		close(fd);
-	}
-	return d;
-}
-
 /* A directory read with getdents64 straight into one buffer: fdopendir()
  * would add an fstat and two fcntl per directory, and a report lists
  * several (each system call counts against `numastat -m`'s cost). */
@@ -293,6 +278,12 @@ const char *hv_dir_next(struct hv_dir *d)
 			return NULL;
 		return e->d_name;
 	}
+}
+
+void hv_dir_rewind(struct hv_dir *d)
+{
+	lseek(d->fd, 0, SEEK_SET);
+	d->pos = d->len = 0;
 }
 
 void hv_dir_close(struct hv_dir *d)
