@@ -472,6 +472,33 @@ static void not_persistent(const struct hv_host *h, struct hv_report *r)
 	}
 }
 
+/* A host without pools: what HVO would free for a workload holding half of
+ * memory in the default hugepage size, and the plan that shows it, so the
+ * first report on a new host answers "is HVO worth it here". */
+static void first_contact(const struct hv_host *h, struct hv_report *r, bool pools)
+{
+	struct hv_finding *f;
+	const struct hv_hstate_result *o = find_hstate(r, hv_default_hugepage_size(h));
+	if (pools || r->hvo_compiled == HV_NO || !o || o->size == 0 || o->optimizable_bytes_per_page == 0 ||
+	    h->meminfo.mem_total_kib <= 0)
+		return;
+	uint64_t half = (uint64_t)h->meminfo.mem_total_kib * 1024 / 2;
+	uint64_t n = half / o->size;
+	if (n == 0)
+		return;
+	char held[16], full[16], freed[16];
+	sz(n * o->size, held);
+	sz(n * o->vmemmap_bytes_per_page, full);
+	sz(n * o->optimizable_bytes_per_page, freed);
+	if ((f = add(r, "no-pools", HV_SEV_INFO, false))) {
+		MSG(f, "no hugepage pools yet: with HVO, a workload holding half of MemTotal (%s) in %s pages would free "
+		       "%s of the %s of struct pages that describe them",
+		    held, o->name, freed, full);
+		FIX(f, "hvoplan plan --from-host --pool %s:50%% (what-if for this host), then hvoplan apply --hvo on "
+		       "--pages %s:%llu --persist", o->name, o->name, (unsigned long long)n);
+	}
+}
+
 void hv_model_findings(const struct hv_host *h, struct hv_report *r)
 {
 	bool pools = false;
@@ -482,6 +509,7 @@ void hv_model_findings(const struct hv_host *h, struct hv_report *r)
 	blockers(h, r, pools);
 	param_rejected(h, r);
 	hvo_off(h, r, pools);
+	first_contact(h, r, pools);
 	memmap_on_memory(h, r);
 	boot_pools(h, r);
 	stale(h, r);

@@ -302,3 +302,33 @@ copy() { # copy FIXTURE: the copy's path in $S
 	[[ "$(jq -r '.findings[] | select(.id == "pools-not-persistent") | .message' <<<"$output")" == *"1G on node 0 has 2 pages now, 1 at boot; 1G on node 1 has 0 pages now, 1 at boot"* ]]
 	[ "$(jq -r '.findings[] | select(.id == "pools-not-persistent") | .fix' <<<"$output")" = "hvoplan apply --pages 1G:2@0,1G:0@1 --persist --yes" ]
 }
+
+# First contact: a host without pools (a copy of a real snapshot with every
+# pool set to 0 here) is told what HVO would free and the plan to run, and is
+# never told to re-allocate pools it does not have.
+@test "report: no pools: the no-pools finding gives HVO's figure for half of MemTotal and a ready plan" {
+	cp -a "$FX/6.12-hvo-boot-on" "$BATS_TEST_TMPDIR/h"
+	find "$BATS_TEST_TMPDIR/h/sys" \( -name nr_hugepages -o -name free_hugepages -o -name resv_hugepages \
+		-o -name surplus_hugepages \) -exec sh -c 'echo 0 >"$1"' _ {} \;
+	run "$HV" report --root "$BATS_TEST_TMPDIR/h" --format json
+	[ "$status" -eq 0 ]
+	j=$output
+	[ "$(jq '[.hstates[].nr] | add' <<<"$j")" = 0 ]
+	memtotal=$(( $(awk '/^MemTotal:/ { print $2 }' "$BATS_TEST_TMPDIR/h/proc/meminfo") * 1024 ))
+	n=$((memtotal / 2 / 2097152))
+	[ "$(jq -r '[.findings[] | select(.id == "no-pools")] | length' <<<"$j")" = 1 ]
+	msg=$(jq -r '.findings[] | select(.id == "no-pools") | .message' <<<"$j")
+	fix=$(jq -r '.findings[] | select(.id == "no-pools") | .fix' <<<"$j")
+	[[ $msg == *"in 2M pages would free"* ]]
+	[[ $fix == "hvoplan plan --from-host --pool 2M:50%"*"--pages 2M:$n --persist" ]]
+	# freed: n pages x (32K of struct pages - the one 4K page HVO keeps)
+	freed=$(awk -v b=$((n * 28672)) 'BEGIN { s = sprintf("%.1f", b / 1048576); sub(/\.0$/, "", s); print s "M" }')
+	[[ $msg == *"would free $freed of the"* ]]
+	! jq -r '.findings[] | .message + .fix' <<<"$j" | grep -qiE 'reoptimize|re-allocate'
+	# the suggested plan runs
+	"$HV" plan --root "$BATS_TEST_TMPDIR/h" --from-host --pool 2M:50% >/dev/null
+}
+
+@test "report: a host with pools gets no no-pools finding" {
+	[ "$(json 6.12-hvo-boot-on '[.findings[] | select(.id == "no-pools")] | length')" = 0 ]
+}
