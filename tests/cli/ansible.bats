@@ -13,10 +13,6 @@
 
 load apply-root.bash
 
-setup_file() {
-	command -v ansible-playbook >/dev/null || skip "ansible-playbook is not installed (apt-get install ansible-core)"
-}
-
 setup() {
 	command -v ansible-playbook >/dev/null || skip "ansible-playbook is not installed (apt-get install ansible-core)"
 	HV=$(realpath "${HVOPLAN:-$BATS_TEST_DIRNAME/../../hvoplan}")
