@@ -18,6 +18,10 @@ int hv_parse_hex_u64(const char *s, uint64_t *out);
 
 /* "2M", "1G", "2048kB", "1T", "4096", "1.00 GiB": binary units. */
 int hv_parse_size(const char *s, uint64_t *out);
+/* lib/cmdline.c memparse() as the kernel applies it to hugepagesz= and
+ * default_hugepagesz=: a C number (0x hex, 0 octal) and an optional
+ * K/M/G/T/P/E, anything after ignored, 0 without digits; never fails. */
+uint64_t hv_kmemparse(const char *s);
 
 /* "hugepages-2048kB" -> bytes. */
 int hv_parse_hstate_dirname(const char *name, uint64_t *out);
@@ -51,8 +55,9 @@ int hv_kstrtobool(const char *v, int *out);
  * returns its length; 0 at len or a NUL. */
 size_t hv_karg_next(const char *buf, size_t len, size_t *pos);
 /* next_arg()'s name and value of one parameter: the name without a leading
- * quote, up to the first '='; the value (NULL when there is no '=') without
- * its surrounding quotes. */
+ * quote, up to the first '=' after its first byte; the value (NULL when
+ * there is no such '=') without the quote that opens it; a closing quote
+ * goes when the parameter or its value opened one. */
 void hv_karg_split(const char *tok, size_t len, const char **name, size_t *name_len, const char **val,
 		   size_t *val_len);
 

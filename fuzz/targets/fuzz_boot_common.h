@@ -35,9 +35,39 @@ static inline size_t boot_desired(const uint8_t *data, size_t size, struct hv_de
 	return 3;
 }
 
+/* the kernel's isspace(): lib/ctype.c marks 9-13, 32 and 160 */
 static inline bool o_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || (unsigned char)c == 160;
+}
+
+/* memparse(): simple_strtoull(s, &e, 0), then one of KMGTPE, in either
+ * case, multiplies by 1024 per step; the rest is ignored */
+static inline uint64_t o_memparse(const char *s)
+{
+	int base = 10;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && strchr("0123456789abcdefABCDEF", s[2]) && s[2])
+		base = 16, s += 2;
+	else if (s[0] == '0')
+		base = 8;
+	uint64_t v = 0;
+	const char *digits = "0123456789abcdef";
+	for (;;) {
+		char c = *s >= 'A' && *s <= 'Z' ? (char)(*s + 32) : *s;
+		const char *p = c ? strchr(digits, c) : NULL;
+		if (!p || p - digits >= base)
+			break;
+		v = v * (uint64_t)base + (uint64_t)(p - digits);
+		s++;
+	}
+	static const char order[] = "KMGTPE";
+	int shifts = 0;
+	for (int k = 0; k < 6; k++)
+		if (*s == order[k] || *s == order[k] + 32)
+			shifts = k + 1;
+	while (shifts--)
+		v <<= 10;
+	return v;
 }
 
 /* next_arg(): a token runs to the first blank outside double quotes. */
@@ -77,40 +107,50 @@ static inline bool o_conflicts(const char *t, size_t n, const struct hv_desired 
 		st->params = false;
 	if (!st->params)
 		return false;
-	char name[64] = "";
-	char *val = calloc(1, n + 1);
-	if (!val)
+	/* next_arg() on a copy, step by step: skip an opening quote, take the
+	 * first '=' found while the recorded index is still 0, cut the NULs
+	 * where it does */
+	char *args = calloc(1, n + 1), name[64] = "";
+	if (!args)
 		abort();
-	size_t i = t[0] == '"' ? 1 : 0, k = 0;
-	while (i < n && t[i] != '=') {
-		if (k < sizeof(name) - 1)
-			name[k++] = t[i] == '-' ? '_' : t[i];
-		i++;
+	memcpy(args, t, n);
+	char *a = args, *val = NULL;
+	bool quoted = false;
+	if (*a == '"') {
+		a++;
+		quoted = true;
 	}
-	name[k] = '\0';
-	bool has_val = i < n;
-	if (has_val) {
-		size_t b = i + 1, e = n;
-		if (b < e && t[b] == '"')
-			b++;
-		if (e > b && t[e - 1] == '"')
-			e--;
-		memcpy(val, t + b, e - b);
+	size_t i, equals = 0;
+	for (i = 0; a[i]; i++)
+		if (equals == 0 && a[i] == '=')
+			equals = i;
+	if (equals) {
+		a[equals] = '\0';
+		val = a + equals + 1;
+		if (*val == '"') {
+			val++;
+			if (a[i - 1] == '"')
+				a[i - 1] = '\0';
+		}
 	}
-	uint64_t sz;
+	if (quoted && i > 0 && a[i - 1] == '"')
+		a[i - 1] = '\0';
+	for (size_t k = 0; a[k] && k < sizeof(name) - 1; k++)
+		name[k] = a[k] == '-' ? '_' : a[k];
+	bool has_val = val != NULL;
 	bool r = false;
 	if (d->hvo >= 0 && (!strcmp(name, "hugetlb_free_vmemmap") || !strcmp(name, "sysctl.vm.hugetlb_optimize_vmemmap") ||
 			    !strcmp(name, "sysctl.vm/hugetlb_optimize_vmemmap")))
 		r = true;
 	else if (has_val && (!strcmp(name, "hugepagesz") || !strcmp(name, "default_hugepagesz"))) {
-		st->ctx_set = hv_parse_size(val, &sz) == 0;
-		st->ctx = st->ctx_set ? sz : 0;
-		r = name[0] == 'h' && st->ctx_set && o_managed(d, st->ctx);
+		st->ctx_set = true;
+		st->ctx = o_memparse(val);
+		r = name[0] == 'h' && o_managed(d, st->ctx);
 	} else if (has_val && !strcmp(name, "hugepages")) {
 		uint64_t s = st->ctx_set ? st->ctx : defsz;
 		r = s && o_managed(d, s);
 	}
-	free(val);
+	free(args);
 	return r;
 }
 

@@ -22,6 +22,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < cl->npools; i++) {
 		const struct hv_cmdline_pool *p = &cl->pools[i];
 		FUZZ_ASSERT(p->count >= 0);
+		/* one pool per size; "the default" only while no default_hugepagesz= */
+		for (int j = 0; j < i; j++)
+			FUZZ_ASSERT(cl->pools[j].size != p->size);
+		FUZZ_ASSERT(p->size || !cl->default_hugepagesz);
+		FUZZ_ASSERT(!p->size || (p->size >= (64u << 10) && !(p->size & (p->size - 1))));
 		FUZZ_ASSERT(p->nnode_counts >= 0 && p->nnode_counts <= HV_MAX_CMDLINE_NODES);
 		for (int j = 0; j < p->nnode_counts; j++)
 			FUZZ_ASSERT(p->node_counts[j].node >= 0 && p->node_counts[j].node < HV_MAX_NODES &&

@@ -141,7 +141,6 @@ int hv_cmdline_filter(const char *in, const struct hv_desired *d, uint64_t defau
 	const char *p = in;
 	for (size_t l; (l = hv_karg_step(&p)) > 0; p += l) {
 		bool drop = false, has_val;
-		uint64_t sz;
 		/* after "--" the words are init's, not kernel parameters */
 		if (params && l == 2 && !strncmp(p, "--", 2))
 			params = false;
@@ -152,14 +151,14 @@ int hv_cmdline_filter(const char *in, const struct hv_desired *d, uint64_t defau
 					    !strcmp(name, "sysctl.vm/hugetlb_optimize_vmemmap")))
 				drop = true;
 			else if (!strcmp(name, "hugepagesz") && has_val) {
-				hv_clear_error();
-				ctx_set = hv_parse_size(val, &sz) == 0;
-				ctx = ctx_set ? sz : 0;
-				drop = ctx_set && managed_size(d, ctx);
+				/* memparse(), as the kernel reads it: 0x40000000 is 1G; a
+				 * size it rejects (0) takes the hugepages= after it along */
+				ctx_set = true;
+				ctx = hv_kmemparse(val);
+				drop = managed_size(d, ctx);
 			} else if (!strcmp(name, "default_hugepagesz") && has_val) {
-				hv_clear_error();
-				ctx_set = hv_parse_size(val, &sz) == 0;
-				ctx = ctx_set ? sz : 0;
+				ctx_set = true;
+				ctx = hv_kmemparse(val);
 			} else if (!strcmp(name, "hugepages") && has_val) {
 				uint64_t size = ctx_set ? ctx : default_size;
 				/* no reset: like the kernel, a second hugepages= goes to the same size */

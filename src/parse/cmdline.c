@@ -2,7 +2,6 @@
 /* The kernel command line, tokenized the way the kernel's next_arg() does
  * (double quotes group, "--" ends kernel parameters), keeping only what
  * decides hugepage pools and HVO. */
-#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -89,7 +88,55 @@ static int parse_hugepages(const char *v, struct hv_cmdline_pool *p)
 	return 0;
 }
 
-static int handle_param(struct hv_cmdline *cl, const char *name, const char *val, uint64_t *cursor)
+/* mm/hugetlb.c's parsing state (5.10+: hugepagesz_setup(),
+ * default_hugepagesz_setup(), hugepages_setup()), so a line the kernel
+ * reads partly is read the same way: a size given twice, and the
+ * hugepages= after it, are ignored; so is a second hugepages= for the
+ * same size. */
+struct kstate {
+	uint64_t cursor;       /* the last hstate added; 0 before any (the default) */
+	bool valid;	       /* parsed_valid_hugepagesz */
+	bool parsed_default;   /* default_hugepagesz= seen */
+	struct hv_cmdline_pool *last; /* last_mhp */
+	int nh;
+	uint64_t hstates[HV_MAX_CMDLINE_POOLS];
+};
+
+static bool kstate_has(const struct kstate *k, uint64_t size)
+{
+	for (int i = 0; i < k->nh; i++)
+		if (k->hstates[i] == size)
+			return true;
+	return false;
+}
+
+static int kstate_add(struct kstate *k, uint64_t size)
+{
+	if (kstate_has(k, size))
+		return 0;
+	if (k->nh >= HV_MAX_CMDLINE_POOLS)
+		return hv_fail(EINVAL, "too many hugepage sizes on the command line");
+	k->hstates[k->nh++] = size;
+	return 0;
+}
+
+/* No architecture takes a size that is not a power of two of at least
+ * 64K (arm64's smallest); the rest is arch_hugetlb_valid_size()'s call. */
+static bool size_plausible(uint64_t size)
+{
+	return size >= (64u << 10) && (size & (size - 1)) == 0;
+}
+
+static int64_t default_count(const struct hv_cmdline *cl, uint64_t defsz)
+{
+	int64_t n = 0;
+	for (int i = 0; i < cl->npools; i++)
+		if (cl->pools[i].size == 0 || cl->pools[i].size == defsz)
+			n += cl->pools[i].count;
+	return n;
+}
+
+static int handle_param(struct hv_cmdline *cl, const char *name, const char *val, struct kstate *k)
 {
 	uint64_t size;
 	int b;
@@ -111,28 +158,75 @@ static int handle_param(struct hv_cmdline *cl, const char *name, const char *val
 		if (val && hv_parse_u64(val, &n) == 0)
 			cl->sysctl_hvo = n != 0;
 	} else if (strcmp(name, "default_hugepagesz") == 0) {
-		if (!val || hv_parse_size(val, &size) < 0)
-			return hv_fail(EINVAL, "default_hugepagesz=%s: not a size", val ? val : "");
+		k->valid = false;
+		if (k->parsed_default)
+			return hv_fail(EINVAL, "default_hugepagesz=%s: given before, the kernel ignores it", val ? val : "");
+		/* the kernel reads it with memparse(): 0x200000 and 2MB are 2M */
+		if (!val || !size_plausible(size = hv_kmemparse(val)))
+			return hv_fail(EINVAL, "default_hugepagesz=%s: not a hugepage size", val ? val : "");
+		int rc = kstate_add(k, size);
+		if (rc < 0)
+			return rc;
 		cl->default_hugepagesz = size;
-		*cursor = size;
+		k->cursor = size;
+		k->valid = k->parsed_default = true;
+		/* a hugepages= before any size was the default's: it becomes
+		 * this size's count, over any it had */
+		for (int i = 0; i < cl->npools; i++) {
+			if (cl->pools[i].size != 0)
+				continue;
+			struct hv_cmdline_pool pre = cl->pools[i];
+			memmove(&cl->pools[i], &cl->pools[i + 1], sizeof(pre) * (size_t)(cl->npools - i - 1));
+			cl->npools--;
+			struct hv_cmdline_pool *q = pool_for(cl, size);
+			*q = pre;
+			q->size = size;
+			k->last = NULL;
+			break;
+		}
 	} else if (strcmp(name, "hugepagesz") == 0) {
-		if (!val || hv_parse_size(val, &size) < 0)
-			return hv_fail(EINVAL, "hugepagesz=%s: not a size", val ? val : "");
-		*cursor = size;
+		k->valid = false;
+		if (!val || !size_plausible(size = hv_kmemparse(val)))
+			return hv_fail(EINVAL, "hugepagesz=%s: not a hugepage size", val ? val : "");
+		/* only the default size may come again, and only while no
+		 * hugepages= has given it a count */
+		if (kstate_has(k, size) && (!k->parsed_default || size != cl->default_hugepagesz ||
+					    default_count(cl, cl->default_hugepagesz) != 0))
+			return hv_fail(EINVAL, "hugepagesz=%s: given twice, the kernel ignores it and the hugepages= after it",
+				       val);
+		int rc = kstate_add(k, size);
+		if (rc < 0)
+			return rc;
+		k->cursor = size;
+		k->valid = true;
 	} else if (strcmp(name, "hugepages") == 0) {
 		if (!val)
 			return hv_fail(EINVAL, "hugepages= without a value");
-		struct hv_cmdline_pool *p = pool_for(cl, *cursor);
+		/* one hugepages= pays for a rejected size; the next counts again,
+		 * for the size before it */
+		if (!k->valid) {
+			k->valid = true;
+			return hv_fail(EINVAL, "hugepages=%s: after a hugepage size the kernel rejected, it is ignored", val);
+		}
+		struct hv_cmdline_pool *p = pool_for(cl, k->cursor);
 		if (!p)
 			return hv_fail(EINVAL, "too many hugepage sizes on the command line");
-		return parse_hugepages(val, p);
+		if (p == k->last)
+			return hv_fail(EINVAL, "hugepages=%s: a second count for the same size, the kernel ignores it", val);
+		int rc = parse_hugepages(val, p);
+		if (rc == 0)
+			k->last = p;
+		return rc;
 	}
 	return 0;
 }
 
+/* lib/ctype.c: the C blanks and Latin-1's no-break space (0xa0), in
+ * any locale */
 static bool kspace(char c)
 {
-	return isspace((unsigned char)c);
+	unsigned char u = (unsigned char)c;
+	return u == ' ' || (u >= '\t' && u <= '\r') || u == 0xa0;
 }
 
 size_t hv_karg_next(const char *buf, size_t len, size_t *pos)
@@ -153,26 +247,32 @@ void hv_karg_split(const char *tok, size_t len, const char **name, size_t *name_
 		   size_t *val_len)
 {
 	bool quoted = len > 0 && tok[0] == '"';
-	size_t b = quoted ? 1 : 0, i = b;
-	while (i < len && tok[i] != '=')
-		i++;
-	*name = tok + b;
-	*name_len = i - b;
-	if (i >= len) {
+	const char *a = tok + quoted;
+	size_t m = len - quoted, eq = 0;
+	/* next_arg() records '=' only while its index is still 0, so an '='
+	 * that opens the parameter is part of the name */
+	for (size_t i = 1; i < m && !eq; i++)
+		if (a[i] == '=')
+			eq = i;
+	/* a closing quote is dropped only when the parameter or its value
+	 * opened one: "quiet" is quiet, but in x=y" the quote stays */
+	bool cut = quoted && m > 0 && a[m - 1] == '"';
+	*name = a;
+	if (!eq) {
 		*val = NULL;
 		*val_len = 0;
-		/* "quiet" is quiet */
-		if (quoted && *name_len && tok[len - 1] == '"')
-			(*name_len)--;
+		*name_len = cut ? m - 1 : m;
 		return;
 	}
-	size_t vb = i + 1, ve = len;
-	if (vb < ve && tok[vb] == '"')
+	*name_len = eq;
+	size_t vb = eq + 1;
+	if (vb < m && a[vb] == '"') {
 		vb++;
-	if (ve > vb && tok[ve - 1] == '"')
-		ve--;
-	*val = tok + vb;
-	*val_len = ve - vb;
+		cut = cut || a[m - 1] == '"';
+	}
+	size_t ve = cut ? m - 1 : m;
+	*val = a + vb;
+	*val_len = ve > vb ? ve - vb : 0;
 }
 
 int hv_parse_cmdline(const char *buf, size_t len, struct hv_cmdline *cl)
@@ -182,7 +282,7 @@ int hv_parse_cmdline(const char *buf, size_t len, struct hv_cmdline *cl)
 	cl->sysctl_hvo = HV_UNKNOWN;
 	cl->present = true;
 	int err = 0;
-	uint64_t cursor = 0; /* 0: the default size, until hugepagesz= names one */
+	struct kstate k = {.valid = true};
 	/* one parameter at a time, whole: dm-mod.create= and the like exceed 1 KiB */
 	char *tok = malloc(len + 1);
 	if (!tok)
@@ -208,7 +308,7 @@ int hv_parse_cmdline(const char *buf, size_t len, struct hv_cmdline *cl)
 		}
 		/* Like the kernel, a bad parameter does not stop the rest from
 		 * counting; the error is still returned for the caller to report. */
-		int rc = handle_param(cl, tok, v, &cursor);
+		int rc = handle_param(cl, tok, v, &k);
 		if (rc < 0)
 			err = rc;
 	}

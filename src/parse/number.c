@@ -4,6 +4,7 @@
 #include "parse.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <errno.h>
 #include <stdio.h>
@@ -95,6 +96,41 @@ int hv_parse_hex_u64(const char *s, uint64_t *out)
 		return hv_fail(EINVAL, "not a hex number: '%s'", shown(s));
 	*out = v;
 	return 0;
+}
+
+uint64_t hv_kmemparse(const char *s)
+{
+	/* simple_strtoull(s, &end, 0): 0x with a hex digit after it is hex, a
+	 * leading 0 octal; digits stop at the first that is not of the base;
+	 * overflow wraps, unchecked, as the kernel's does */
+	unsigned base = 10;
+	if (s[0] == '0') {
+		base = 8;
+		if ((s[1] == 'x' || s[1] == 'X') && isxdigit((unsigned char)s[2])) {
+			base = 16;
+			s += 2;
+		}
+	}
+	uint64_t v = 0;
+	for (;; s++) {
+		unsigned d;
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if ((*s | 0x20) >= 'a' && (*s | 0x20) <= 'f')
+			d = (unsigned)((*s | 0x20) - 'a' + 10);
+		else
+			break;
+		if (d >= base)
+			break;
+		v = v * base + d;
+	}
+	/* one suffix letter, and whatever follows it is ignored */
+	static const char suffixes[] = "kmgtpe";
+	const char *l = *s ? strchr(suffixes, *s | 0x20) : NULL;
+	if (l)
+		for (ptrdiff_t i = 0; i <= l - suffixes; i++)
+			v <<= 10;
+	return v;
 }
 
 static int unit_shift(const char *u, size_t n, int *shift)

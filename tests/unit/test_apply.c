@@ -83,6 +83,22 @@ static void test_cmdline_filter(void **state)
 	assert_int_equal(n, 1);
 	assert_string_equal(out, "foo=\"a hugepages=8 b\" hugepagesz=1G hugepages=1 hugepages=2 -- hugepages=9");
 	assert_string_equal(removed, "hugetlb-free-vmemmap=off");
+	/* next_arg() drops the closing quote of a quoted flag, and memparse()
+	 * reads hugepagesz=: hex, octal, a lower-case unit and anything after
+	 * the unit are the kernel's 1G and 2M; without digits it is 0, no size
+	 * of ours, and the hugepages= after it (the kernel ignores) stays */
+	removed[0] = '\0';
+	n = hv_cmdline_filter("\"hugetlb_free_vmemmap\" hugepagesz=0x40000000 hugepages=1 hugepagesz=2m\"x\" hugepages=3 "
+			      "\"hugepagesz=010000000\" hugepages=4 hugepagesz=2MB hugepages=5 hugepagesz=M hugepages=6",
+			      &d, 2 * M, out, sizeof(out), removed, sizeof(removed));
+	assert_int_equal(n, 7);
+	assert_string_equal(out, "hugepagesz=0x40000000 hugepages=1 hugepagesz=M hugepages=6");
+	assert_string_equal(removed, "\"hugetlb_free_vmemmap\" hugepagesz=2m\"x\" hugepages=3 \"hugepagesz=010000000\" "
+				     "hugepages=4 hugepagesz=2MB hugepages=5");
+	/* the kernel's isspace() takes Latin-1's no-break space for a blank */
+	n = hv_cmdline_filter("ro\xa0hugepages=16", &d, 2 * M, out, sizeof(out), NULL, 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(out, "ro");
 	/* too small a buffer is an error, not a cut parameter */
 	char small[8];
 	assert_int_equal(hv_cmdline_filter("root=/dev/sda1 quiet", &d, 2 * M, small, sizeof(small), NULL, 0), -E2BIG);

@@ -111,6 +111,61 @@ static void test_cmdline(void **state)
 	assert_true(cl.hvo_param_present && cl.hvo_param_bare);
 	assert_int_equal(PARSE_CL("", &cl), 0);
 	assert_false(cl.hvo_param_present);
+	/* next_arg(): a quoted flag loses both quotes, a quoted value its own */
+	assert_int_equal(PARSE_CL("\"hugetlb_free_vmemmap\"", &cl), 0);
+	assert_true(cl.hvo_param_present && cl.hvo_param_bare);
+	assert_int_equal(PARSE_CL("hugetlb_free_vmemmap=\"off\"", &cl), 0);
+	assert_string_equal(cl.hvo_param_text, "off");
+	/* memparse(): hex, octal, lower-case units, trailing bytes ignored */
+	assert_int_equal(PARSE_CL("default_hugepagesz=0x40000000 hugepages=2 hugepagesz=010000000 hugepages=3 "
+				  "hugepagesz=64kB hugepages=4",
+				  &cl),
+			 0);
+	assert_int_equal(cl.default_hugepagesz, 1ull << 30);
+	assert_int_equal(cl.npools, 3);
+	assert_int_equal(cl.pools[0].size, 1ull << 30);
+	assert_int_equal(cl.pools[0].count, 2);
+	assert_int_equal(cl.pools[1].size, 2ull << 20);
+	assert_int_equal(cl.pools[1].count, 3);
+	assert_int_equal(cl.pools[2].size, 64ull << 10);
+	assert_int_equal(cl.pools[2].count, 4);
+	/* mm/hugetlb.c's rules: a size given twice is ignored with the
+	 * hugepages= after it; a second hugepages= for one size is ignored;
+	 * the default size may come once more while it has no count */
+	assert_true(PARSE_CL("hugepagesz=1G hugepages=2 hugepages=7 hugepagesz=1G hugepages=9", &cl) < 0);
+	assert_int_equal(cl.npools, 1);
+	assert_int_equal(cl.pools[0].count, 2);
+	assert_int_equal(PARSE_CL("default_hugepagesz=2M hugepagesz=2M hugepages=5", &cl), 0);
+	assert_int_equal(cl.npools, 1);
+	assert_int_equal(cl.pools[0].size, 2ull << 20);
+	assert_int_equal(cl.pools[0].count, 5);
+	assert_true(PARSE_CL("default_hugepagesz=2M hugepages=4 hugepagesz=2M hugepages=5", &cl) < 0);
+	assert_int_equal(cl.pools[0].count, 4);
+	/* a rejected size costs the one hugepages= after it; the next goes
+	 * to the size before, unless that size has its count */
+	assert_true(PARSE_CL("hugepagesz=1G hugepagesz=3M hugepages=3 hugepages=4", &cl) < 0);
+	assert_int_equal(cl.npools, 1);
+	assert_int_equal(cl.pools[0].size, 1ull << 30);
+	assert_int_equal(cl.pools[0].count, 4);
+	assert_true(PARSE_CL("hugepagesz=1G hugepages=2 hugepagesz=3M hugepages=3 hugepages=4", &cl) < 0);
+	assert_int_equal(cl.pools[0].count, 2);
+	/* a count before any size is the default's, moved to default_hugepagesz=
+	 * over what that size had; a second default_hugepagesz= is ignored */
+	assert_true(PARSE_CL("hugepages=4 hugepagesz=1G hugepages=3 default_hugepagesz=1G default_hugepagesz=2M "
+			     "hugepages=6",
+			     &cl) < 0);
+	assert_int_equal(cl.default_hugepagesz, 1ull << 30);
+	assert_int_equal(cl.npools, 1);
+	assert_int_equal(cl.pools[0].size, 1ull << 30);
+	assert_int_equal(cl.pools[0].count, 4);
+	/* no digits is 0 to the kernel, which rejects it */
+	assert_true(PARSE_CL("hugepagesz=M", &cl) < 0);
+	assert_int_equal(hv_kmemparse("1.5G"), 1); /* the unit must follow the digits */
+	assert_int_equal(hv_kmemparse("0x"), 0);
+	assert_int_equal(hv_kmemparse("08"), 0);
+	assert_int_equal(hv_kmemparse("3e"), 3ull << 60);
+	assert_int_equal(hv_kmemparse("16e"), 0); /* wraps, unchecked, as the kernel's */
+	assert_int_equal(hv_kmemparse("0x1e"), 30);
 }
 
 static void test_dmesg(void **state)
