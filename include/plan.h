@@ -118,7 +118,7 @@ struct hv_plan_result {
 	int nrows;
 	struct hv_plan_row rows[HV_PLAN_MAX_ROWS];
 	struct hv_plan_cell hugetlb, dax, total;
-	uint64_t memmap;	  /* struct pages of all memory, without HVO */
+	uint64_t memmap;	  /* struct pages of all memory and of the namespaces, without HVO */
 	uint64_t memmap_with_hvo; /* memmap - total.savings */
 	int64_t remaining;	  /* memory - hugetlb - memmap_with_hvo; may be negative */
 	int ncompare;
@@ -155,10 +155,16 @@ int hv_plan_node_index(const struct hv_plan_input *in, int id);
 int hv_plan_compute(const struct hv_plan_input *in, struct hv_plan_result *r);
 
 /* The per-hugepage rule used by the plan, exposed for tests: bytes one
- * device-dax compound page of `align` frees (5.19+, PMD or PUD align). */
+ * device-dax compound page of `align` frees (5.19+, PMD or PUD align, on
+ * x86-64, riscv and powerpc radix: 4K and powerpc's 64K base pages). */
 uint64_t hv_plan_dax_optimizable(uint64_t align, uint64_t page_size, uint64_t struct_page, enum hv_gen gen);
 uint64_t hv_plan_pmd_size(uint64_t page_size);
 uint64_t hv_plan_pud_size(uint64_t page_size);
+/* The aligns a device-dax namespace may have with this base page, on any
+ * architecture that has it: the base page, then PMD and PUD sizes (64K:
+ * arm64's 512M and 4T, powerpc radix's 2M and 1G). Returns how many. */
+#define HV_PLAN_MAX_DAX_ALIGNS 5
+int hv_plan_dax_aligns(uint64_t page_size, uint64_t out[HV_PLAN_MAX_DAX_ALIGNS]);
 
 const char *hv_plan_src_name(enum hv_plan_src s);
 const char *hv_plan_mem_src_name(enum hv_plan_mem_src s);

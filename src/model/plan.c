@@ -6,6 +6,7 @@
  * 64-bit overflow because every input comes from the command line. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stddef.h>
@@ -27,15 +28,51 @@ uint64_t hv_plan_pud_size(uint64_t page_size)
 	return hv_plan_pmd_size(page_size) * (page_size / 8);
 }
 
+/* powerpc radix with 64K pages has a 32-entry PTE level and 512-entry PMD
+ * and PUD levels (RADIX_PTE_INDEX_SIZE 5, RADIX_PMD_INDEX_SIZE 9): PMD 2M,
+ * PUD 1G, unlike the page-of-entries rule arm64's 64K pages follow. */
+#define PPC_RADIX_64K_PMD (2ull << 20)
+#define PPC_RADIX_64K_PUD (1ull << 30)
+
+int hv_plan_dax_aligns(uint64_t page_size, uint64_t out[HV_PLAN_MAX_DAX_ALIGNS])
+{
+	int n = 0;
+	out[n++] = page_size;
+	out[n++] = hv_plan_pmd_size(page_size);
+	out[n++] = hv_plan_pud_size(page_size);
+	if (page_size == 64 << 10) {
+		out[n++] = PPC_RADIX_64K_PMD;
+		out[n++] = PPC_RADIX_64K_PUD;
+	}
+	for (int i = 1; i < n; i++) /* ascending, for messages */
+		for (int j = i; j > 0 && out[j] < out[j - 1]; j--) {
+			uint64_t t = out[j];
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	return n;
+}
+
+/* ARCH_WANT_OPTIMIZE_DAX_VMEMMAP is selected by x86-64, riscv and powerpc
+ * radix only: 4K base pages (PMD 2M, PUD 1G on all three) and powerpc's 64K. */
+static bool dax_dedup_align(uint64_t align, uint64_t page_size)
+{
+	if (page_size == 4 << 10)
+		return align == hv_plan_pmd_size(page_size) || align == hv_plan_pud_size(page_size);
+	if (page_size == 64 << 10)
+		return align == PPC_RADIX_64K_PMD || align == PPC_RADIX_64K_PUD;
+	return false;
+}
+
 uint64_t hv_plan_dax_optimizable(uint64_t align, uint64_t page_size, uint64_t struct_page, enum hv_gen gen)
 {
 	/* Compound devmap dedup (5.19): head page and one page of tails are
 	 * populated, the other tail vmemmap pages map the second one. Only
-	 * for PMD and PUD aligned namespaces; like HVO it needs struct pages
-	 * that tile a page exactly (assumed: power of two). */
-	if (gen < HV_GEN_5_19 || !hv_is_pow2(struct_page))
-		return 0;
-	if (align != hv_plan_pmd_size(page_size) && align != hv_plan_pud_size(page_size))
+	 * for PMD and PUD aligned namespaces on the architectures that have
+	 * it, and only where a compound page has more than 2 vmemmap pages
+	 * (vmemmap_can_optimize()); like HVO it needs struct pages that tile
+	 * a page exactly (assumed: power of two). */
+	if (gen < HV_GEN_5_19 || !hv_is_pow2(struct_page) || !dax_dedup_align(align, page_size))
 		return 0;
 	uint64_t vm = hv_vmemmap_bytes(align, page_size, struct_page);
 	return vm > 2 * page_size ? vm - 2 * page_size : 0;
@@ -327,13 +364,23 @@ static int build_hugetlb(const struct hv_plan_input *in, struct hv_plan_result *
 
 static int build_dax(const struct hv_plan_input *in, struct hv_plan_result *r)
 {
-	char a[32], b[32], c[32], d[32];
-	uint64_t pmd = hv_plan_pmd_size(in->page_size), pud = hv_plan_pud_size(in->page_size);
+	char a[32], b[32];
+	uint64_t aligns[HV_PLAN_MAX_DAX_ALIGNS];
+	int naligns = hv_plan_dax_aligns(in->page_size, aligns);
 	for (int k = 0; k < in->ndax; k++) {
 		const struct hv_plan_dax_spec *s = &in->dax[k];
-		if (s->align != in->page_size && s->align != pmd && s->align != pud)
-			return hv_fail(EINVAL, "--dax %s: align %s is not the base page (%s), PMD (%s) or PUD (%s) size",
-				       s->text, sz(s->align, a), sz(in->page_size, b), sz(pmd, c), sz(pud, d));
+		bool ok = false;
+		for (int i = 0; i < naligns; i++)
+			ok = ok || s->align == aligns[i];
+		if (!ok) {
+			char list[160] = "";
+			for (int i = 0; i < naligns; i++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+					 i == 0 ? "" : i == naligns - 1 ? " or " : ", ", sz(aligns[i], a));
+			return hv_fail(EINVAL,
+				       "--dax %s: align %s is not the base page, a PMD or a PUD size for %s base pages (%s)",
+				       s->text, sz(s->align, a), sz(in->page_size, b), list);
+		}
 		if (s->size == 0 || s->size % s->align)
 			return hv_fail(EINVAL, "--dax %s: namespace size %s is not a whole number of %s", s->text,
 				       sz(s->size, a), sz(s->align, b));
@@ -454,10 +501,12 @@ int hv_plan_compute(const struct hv_plan_input *in, struct hv_plan_result *r)
 	if (in->memory > INT64_MAX || r->total.memory > INT64_MAX || r->total.vmemmap > INT64_MAX)
 		return hv_fail(ERANGE, "the plan holds more than 8E of memory (%s), which does not fit signed 64 bits",
 			       sz(in->memory > r->total.memory ? in->memory : r->total.memory, a));
+	/* hugetlb vmemmap is part of the memory's memmap; a namespace's (in
+	 * RAM) comes on top, in both figures, so "with" never exceeds "without" */
 	r->memmap = in->memory / in->page_size * in->struct_page;
-	r->memmap_with_hvo = r->memmap - r->hugetlb.savings; /* hugetlb vmemmap is part of memmap */
-	if (add(&r->memmap_with_hvo, r->dax.kept, "the memmap") < 0)
+	if (add(&r->memmap, r->dax.vmemmap, "the memmap") < 0)
 		return -ERANGE;
+	r->memmap_with_hvo = r->memmap - r->total.savings;
 	__int128 left = (__int128)in->memory - r->hugetlb.memory - r->memmap_with_hvo;
 	r->remaining = left < INT64_MIN ? INT64_MIN : (int64_t)left;
 

@@ -212,7 +212,8 @@ static void summary(FILE *out, const struct hv_plan_result *r, const struct hv_t
 		fprintf(out, "no HVO\n");
 	SZ(a, r->memmap);
 	SZ(b, r->memmap_with_hvo);
-	fprintf(out, "Memmap:          %s of struct pages for all memory without HVO, %s with it\n", a, b);
+	fprintf(out, "Memmap:          %s of struct pages for all memory%s without HVO, %s with it\n", a,
+		in->ndax ? " and the namespaces" : "", b);
 	SZ(a, r->hugetlb.memory);
 	SZ(b, r->hugetlb.vmemmap);
 	SZ(c, r->hugetlb.savings);

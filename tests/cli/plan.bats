@@ -165,7 +165,34 @@ tib() {
 	[[ $(jq -r '.notes[]' <<<"$output") == *"needs 5.19"* ]]
 	run "$HV" plan --memory 256G --dax 1T:1M
 	[ "$status" -eq 2 ]
-	[[ $output == *"--dax 1T:1M: align 1M is not the base page (4K), PMD (2M) or PUD (1G) size"* ]]
+	[[ $output == *"--dax 1T:1M: align 1M is not the base page, a PMD or a PUD size for 4K base pages (4K, 2M or 1G)"* ]]
+}
+
+@test "plan --dax with 64K base pages: powerpc radix's 2M and 1G dedup (1G frees 14 of 16 pages), arm64's 512M and 4T do not" {
+	run "$HV" plan --memory 64G --page-size 64K --dax 256G:1G --dax 1G:2M --dax 2G:512M --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq '.pools[] | select(.name == "1G") | .savings_bytes' <<<"$output")" -eq $((256 * 14 * 64 * 1024)) ]
+	[ "$(jq '.pools[] | select(.name == "1G") | .vmemmap_kept_bytes' <<<"$output")" -eq $((256 * 2 * 64 * 1024)) ]
+	# 2M is 32 struct pages, 2K of vmemmap: not more than 2 pages, nothing to share
+	[ "$(jq '.pools[] | select(.name == "2M") | .savings_bytes' <<<"$output")" -eq 0 ]
+	[ "$(jq '.pools[] | select(.name == "512M") | .savings_bytes' <<<"$output")" -eq 0 ]
+	run "$HV" plan --memory 64G --page-size 64K --dax 1G:32M
+	[ "$status" -eq 2 ]
+	[[ $output == *"align 32M is not the base page, a PMD or a PUD size for 64K base pages (64K, 2M, 512M, 1G or 4T)"* ]]
+	# no architecture with 16K pages dedups device-dax vmemmap
+	run "$HV" plan --memory 64G --page-size 16K --dax 64G:32M --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq '.totals.dax.savings_bytes' <<<"$output")" -eq 0 ]
+}
+
+@test "plan --dax: the memmap without HVO counts the namespaces' struct pages, as the figure with HVO does" {
+	run "$HV" plan --memory 256G --dax 1T:1G --format json
+	[ "$status" -eq 0 ]
+	# 256G and 1T of 4K pages at 64 bytes: 4G + 16G; with HVO 2 of 4096 pages per 1G stay
+	[ "$(jq '.totals.memmap_bytes' <<<"$output")" -eq $((20 * G)) ]
+	[ "$(jq '.totals.memmap_with_hvo_bytes' <<<"$output")" -eq $((4 * G + 8 * M)) ]
+	run "$HV" plan --memory 256G --dax 1T:1G
+	[[ $output == *"Memmap:          20G of struct pages for all memory and the namespaces without HVO, 4G with it"* ]]
 }
 
 @test "plan json: schema hvoplan.plan/1 with sizes in bytes" {

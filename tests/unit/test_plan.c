@@ -206,7 +206,21 @@ static void test_dax(void **state)
 	assert_int_equal(hv_plan_dax_optimizable(1 * G, 4 * K, 64, HV_GEN_6_0), 16 * M - 8 * K);
 	assert_int_equal(hv_plan_dax_optimizable(4 * K, 4 * K, 64, HV_GEN_6_0), 0);
 	assert_int_equal(hv_plan_dax_optimizable(2 * M, 4 * K, 64, HV_GEN_5_18), 0);
-	assert_int_equal(hv_plan_dax_optimizable(512 * M, 64 * K, 64, HV_GEN_6_0), 384 * K);
+	/* 64K: arm64's 512M PMD does not share tails, powerpc radix's 1G PUD
+	 * keeps 2 of 16 pages and its 2M PMD has no more than 2 to keep */
+	assert_int_equal(hv_plan_dax_optimizable(512 * M, 64 * K, 64, HV_GEN_6_0), 0);
+	assert_int_equal(hv_plan_dax_optimizable(1 * G, 64 * K, 64, HV_GEN_6_0), 14 * 64 * K);
+	assert_int_equal(hv_plan_dax_optimizable(2 * M, 64 * K, 64, HV_GEN_6_0), 0);
+	assert_int_equal(hv_plan_dax_optimizable(32 * M, 16 * K, 64, HV_GEN_6_0), 0);
+	uint64_t al[HV_PLAN_MAX_DAX_ALIGNS];
+	assert_int_equal(hv_plan_dax_aligns(64 * K, al), 5);
+	assert_int_equal(al[0], 64 * K);
+	assert_int_equal(al[1], 2 * M);
+	assert_int_equal(al[2], 512 * M);
+	assert_int_equal(al[3], 1 * G);
+	assert_int_equal(al[4], 4096 * G);
+	assert_int_equal(hv_plan_dax_aligns(4 * K, al), 3);
+	assert_int_equal(al[2], 1 * G);
 
 	struct hv_plan_input *in = new_input(64 * G, HV_GEN_5_19);
 	dax(in, "1T:2M");
