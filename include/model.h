@@ -31,6 +31,10 @@ int hv_gen_kept_pages(enum hv_gen g);
  * the sublevel, HV_UNKNOWN when unknown): the last resort, after the
  * config, the sysctl and the boot log (stable branches backport). */
 enum hv_tristate hv_arch_supports_hvo(const char *arch, int major, int minor, int patch);
+/* Whether the host's kernel has HVO built in: its config, else the sysctl
+ * (only there when built), else a boot line that frees pages, else the
+ * generation and the architecture's release table; unknown otherwise. */
+enum hv_tristate hv_model_hvo_built(const struct hv_host *h, enum hv_gen gen);
 
 /* What decided a host's generation (doc/kernel-rules.md, "Generations"). */
 enum hv_gen_basis {

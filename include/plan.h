@@ -59,6 +59,9 @@ struct hv_plan_input {
 	enum hv_gen gen;
 	enum hv_plan_src gen_source;
 	char release[64]; /* "5.15" from --kernel or the host; "" for --generation */
+	/* --from-host on a kernel without HVO (not built, or the architecture
+	 * lost it): why, and the plan frees nothing; "" otherwise */
+	char no_hvo[320];
 
 	bool from_host;
 	char root[256]; /* the host's root, for the JSON source */

@@ -106,6 +106,7 @@ static int apply_overrides(struct hv_plan_input *in, const struct overrides *ov)
 	if (ov->gen_set) {
 		in->gen = ov->gen;
 		in->gen_source = HV_PLAN_SRC_OPTION;
+		in->no_hvo[0] = '\0'; /* a what-if kernel, not the host's */
 		hv_copy(in->release, sizeof(in->release), ov->release);
 	}
 	return 0;

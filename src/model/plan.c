@@ -475,8 +475,8 @@ int hv_plan_compute(const struct hv_plan_input *in, struct hv_plan_result *r)
 	if (in->memory < in->page_size * (uint64_t)in->nodes)
 		return hv_fail(EINVAL, "--memory %s is less than one %s page per node", sz(in->memory, a),
 			       sz(in->page_size, b));
-	r->kept_pages = hv_gen_kept_pages(in->gen);
-	r->shared_tail = in->gen == HV_GEN_7_1;
+	r->kept_pages = in->no_hvo[0] ? 0 : hv_gen_kept_pages(in->gen);
+	r->shared_tail = !in->no_hvo[0] && in->gen == HV_GEN_7_1;
 
 	struct layout L; /* 128 KiB: fine on the stack, and no global */
 	L.nsizes = 0;	 /* size_index() clears each size's row as it is added */
@@ -512,6 +512,8 @@ int hv_plan_compute(const struct hv_plan_input *in, struct hv_plan_result *r)
 
 	if (in->node_weights_set)
 		note(r, "memory is split between the nodes in proportion to each node's MemTotal (nodeN/meminfo)");
+	if (in->no_hvo[0])
+		note(r, "%s: every struct page is kept (give --kernel or --generation for another kernel)", in->no_hvo);
 	if (in->gen == HV_GEN_NONE)
 		note(r, "kernels before 5.14 have no HVO: every struct page is kept");
 	if (r->kept_pages > 0 && !hv_is_pow2(in->struct_page))

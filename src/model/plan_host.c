@@ -135,6 +135,15 @@ int hv_plan_from_host(const struct hv_host *h, const struct hv_model_opts *o, st
 		in->gen_source = HV_PLAN_SRC_DEFAULT;
 	}
 	hv_copy(in->release, sizeof(in->release), h->release);
+	in->no_hvo[0] = '\0';
+	if (in->gen != HV_GEN_NONE && hv_model_hvo_built(h, in->gen) == HV_NO) {
+		if (hv_arch_supports_hvo(h->arch, h->kver_major, h->kver_minor, h->kver_patch) == HV_NO)
+			snprintf(in->no_hvo, sizeof(in->no_hvo), "HVO is not available on %s with kernel %s", h->arch,
+				 h->release);
+		else
+			snprintf(in->no_hvo, sizeof(in->no_hvo), "the host's kernel %s is built without HVO%s", h->release,
+				 h->kconfig.present ? " (CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP is not set)" : "");
+	}
 	in->struct_page = (uint64_t)hv_model_struct_page(h, &host_o, in->gen, &src);
 	in->struct_page_source = src == HV_SRC_OVERRIDE ? HV_PLAN_SRC_OPTION
 				 : src == HV_SRC_ASSUMED ? HV_PLAN_SRC_DEFAULT

@@ -14,6 +14,21 @@
 #include "plan.h"
 #include "strutil.h"
 
+enum hv_tristate hv_model_hvo_built(const struct hv_host *h, enum hv_gen gen)
+{
+	if (h->kconfig.present && h->kconfig.hvo != HV_TRI_UNKNOWN)
+		return h->kconfig.hvo;
+	if (h->sysctl_hvo != HV_UNKNOWN)
+		return HV_YES; /* the sysctl exists only with HVO built in */
+	/* 6.0+ prints the boot line for every size, 0 KiB when HVO is not built. */
+	for (int i = 0; i < h->bootlog.nhstates; i++)
+		if (h->bootlog.hstates[i].optimizable_kib > 0 || h->bootlog.hstates[i].freeable_pages > 0)
+			return HV_YES;
+	if (gen == HV_GEN_NONE || hv_arch_supports_hvo(h->arch, h->kver_major, h->kver_minor, h->kver_patch) == HV_NO)
+		return HV_NO;
+	return HV_TRI_UNKNOWN;
+}
+
 /* What HVO state the host is in: built, on for new allocations, on at boot. */
 static void hvo_state(const struct hv_host *h, struct hv_report *r)
 {
@@ -26,23 +41,7 @@ static void hvo_state(const struct hv_host *h, struct hv_report *r)
 	/* 5.14-5.18 print "can free" only after checking HVO is enabled */
 	bool free_line = (h->bootlog.formats & HV_BLF_FREE) && r->gen >= HV_GEN_5_14 && r->gen <= HV_GEN_5_18;
 
-	if (h->kconfig.present && h->kconfig.hvo != HV_TRI_UNKNOWN) {
-		r->hvo_compiled = h->kconfig.hvo;
-	} else if (h->sysctl_hvo != HV_UNKNOWN) {
-		r->hvo_compiled = HV_YES; /* the sysctl exists only with HVO built in */
-	} else {
-		/* 6.0+ prints the boot line for every size, 0 KiB when HVO is not built. */
-		enum hv_tristate t = HV_TRI_UNKNOWN;
-		for (int i = 0; i < h->bootlog.nhstates; i++)
-			if (h->bootlog.hstates[i].optimizable_kib > 0 || h->bootlog.hstates[i].freeable_pages > 0)
-				t = HV_YES;
-		if (t == HV_TRI_UNKNOWN && r->gen == HV_GEN_NONE)
-			t = HV_NO;
-		if (t == HV_TRI_UNKNOWN &&
-		    hv_arch_supports_hvo(h->arch, h->kver_major, h->kver_minor, h->kver_patch) == HV_NO)
-			t = HV_NO;
-		r->hvo_compiled = t;
-	}
+	r->hvo_compiled = hv_model_hvo_built(h, r->gen);
 
 	/* At boot the parameter wins, else the config default (sysctl.vm.* on
 	 * the command line is applied after hugetlb_init: too late). */

@@ -358,3 +358,27 @@ renode() { # renode NEWID...: node1 of the copy becomes node NEWID; $S is the co
 	strace -f -qq -e trace=open,openat,openat2 -o "$BATS_TEST_TMPDIR/trace" "$HV" plan --from-host >/dev/null 2>&1 || true
 	grep -qE '"/", [^)]*O_PATH' "$BATS_TEST_TMPDIR/trace"
 }
+
+@test "plan --from-host on a kernel without HVO frees nothing and says why (audit E6); a what-if --kernel plans with HVO" {
+	S=$BATS_TEST_TMPDIR/snap
+	cp -a "$FIX/6.12-default-1g" "$S"
+	# edited: HVO not built (config unset, no sysctl, 0 KiB boot lines)
+	sed -i 's/^CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP=y/# CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP is not set/' "$S"/boot/config-*
+	rm "$S/proc/sys/vm/hugetlb_optimize_vmemmap"
+	sed -i 's/HugeTLB: [0-9]* KiB vmemmap can be freed/HugeTLB: 0 KiB vmemmap can be freed/' "$S/dmesg.txt"
+	run "$HV" plan --root "$S" --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq '.totals.hugetlb.savings_bytes' <<<"$output")" -eq 0 ]
+	[ "$(jq '.totals.hugetlb.vmemmap_kept_bytes' <<<"$output")" -eq $((32 * M)) ]
+	[ "$(jq '.kernel.reserved_vmemmap_pages' <<<"$output")" -eq 0 ]
+	[[ $(jq -r '.notes[]' <<<"$output") == *"the host's kernel 6.12.117+deb12-amd64 is built without HVO (CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP is not set): every struct page is kept"* ]]
+	# relabelled aarch64 (edited uname): the architecture lost HVO in 6.1.16/6.3
+	sed -i 's/x86_64 GNU/aarch64 GNU/' "$S/uname.txt"
+	run "$HV" plan --root "$S"
+	[ "$status" -eq 0 ]
+	[[ $output == *"HVO is not available on aarch64 with kernel 6.12.117+deb12-amd64: every struct page is kept"* ]]
+	[[ $(grep '^total' <<<"$output") == "total    -     2      2G       -     32M  32M    0B      0B" ]]
+	# a what-if kernel is not the host's: its rules apply
+	run "$HV" plan --root "$S" --kernel 6.12 --format json
+	[ "$(jq '.totals.hugetlb.savings_bytes' <<<"$output")" -eq $((32 * M - 8 * K)) ]
+}
