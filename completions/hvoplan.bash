@@ -25,7 +25,7 @@ _hvoplan_report_opts()
 
 _hvoplan_plan_opts()
 {
-	echo "--memory --nodes --pool --dax --page-size --struct-page-size --kernel --generation --from-host --compare --format -J --json -o --output -r --raw -n --noheadings -b --bytes --summary --root --color -h --help -V --version"
+	echo "--memory --nodes --pool --dax --page-size --arch --struct-page-size --kernel --generation --from-host --compare --format -J --json -o --output -r --raw -n --noheadings -b --bytes --summary --root --color -h --help -V --version"
 }
 
 _hvoplan_apply_opts()
@@ -188,6 +188,10 @@ _hvoplan()
 			;;
 		*:--page-size)
 			COMPREPLY=($(compgen -W "4K 16K 64K" -- "$cur"))
+			return
+			;;
+		plan:--arch)
+			COMPREPLY=($(compgen -W "x86_64 aarch64 riscv64 ppc64le s390x loongarch64" -- "$cur"))
 			return
 			;;
 		plan:--generation)

@@ -94,6 +94,7 @@ complete -c hvoplan -n '__hvoplan_using plan' -l memory -x -d 'Total memory, e.g
 complete -c hvoplan -n '__hvoplan_using plan' -l nodes -x -d 'NUMA nodes'
 complete -c hvoplan -n '__hvoplan_using plan' -l pool -x -a '(__hvoplan_pools)' -d 'Hugepage pool SIZE:AMOUNT[@NODE]'
 complete -c hvoplan -n '__hvoplan_using plan' -l dax -x -a '(__hvoplan_pools)' -d 'Device-dax namespace SIZE:ALIGN[@NODE]'
+complete -c hvoplan -n '__hvoplan_using plan' -l arch -x -a 'x86_64 aarch64 riscv64 ppc64le s390x loongarch64' -d 'Check sizes and HVO against an architecture'
 complete -c hvoplan -n '__hvoplan_using plan' -l kernel -x -d 'HVO rules of that kernel release'
 complete -c hvoplan -n '__hvoplan_using plan' -l generation -x -a 'none 5.14 5.18 5.19 6.0 6.11 6.15 7.1' -d 'HVO rules of a generation'
 complete -c hvoplan -n '__hvoplan_using plan' -l from-host -d 'Start from this host (or --root)'

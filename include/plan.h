@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "arch.h"
 #include "host.h"
 #include "model.h"
 
@@ -62,6 +63,9 @@ struct hv_plan_input {
 	/* --from-host on a kernel without HVO (not built, or the architecture
 	 * lost it): why, and the plan frees nothing; "" otherwise */
 	char no_hvo[320];
+	/* --arch, or the host's (NULL: any architecture with the base page) */
+	const struct hv_arch *arch;
+	enum hv_plan_src arch_source;
 
 	bool from_host;
 	char root[256]; /* the host's root, for the JSON source */
@@ -159,15 +163,18 @@ int hv_plan_compute(const struct hv_plan_input *in, struct hv_plan_result *r);
 
 /* The per-hugepage rule used by the plan, exposed for tests: bytes one
  * device-dax compound page of `align` frees (5.19+, PMD or PUD align, on
- * x86-64, riscv and powerpc radix: 4K and powerpc's 64K base pages). */
-uint64_t hv_plan_dax_optimizable(uint64_t align, uint64_t page_size, uint64_t struct_page, enum hv_gen gen);
+ * x86-64, riscv and powerpc radix: 4K and powerpc's 64K base pages; arch
+ * NULL: any of them). */
+uint64_t hv_plan_dax_optimizable(uint64_t align, uint64_t page_size, uint64_t struct_page, enum hv_gen gen,
+				 const struct hv_arch *arch);
 uint64_t hv_plan_pmd_size(uint64_t page_size);
 uint64_t hv_plan_pud_size(uint64_t page_size);
-/* The aligns a device-dax namespace may have with this base page, on any
- * architecture that has it: the base page, then PMD and PUD sizes (64K:
- * arm64's 512M and 4T, powerpc radix's 2M and 1G). Returns how many. */
+/* The aligns a device-dax namespace may have with this base page, on the
+ * architecture or (NULL) any that has it: the base page, PMD and PUD sizes
+ * (64K: arm64's 512M and 4T, powerpc radix's 2M and 1G), ascending.
+ * Returns how many. */
 #define HV_PLAN_MAX_DAX_ALIGNS 5
-int hv_plan_dax_aligns(uint64_t page_size, uint64_t out[HV_PLAN_MAX_DAX_ALIGNS]);
+int hv_plan_dax_aligns(uint64_t page_size, const struct hv_arch *arch, uint64_t out[HV_PLAN_MAX_DAX_ALIGNS]);
 
 const char *hv_plan_src_name(enum hv_plan_src s);
 const char *hv_plan_mem_src_name(enum hv_plan_mem_src s);

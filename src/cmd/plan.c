@@ -31,6 +31,8 @@ static void usage(FILE *out)
 		"     --dax SIZE:ALIGN[@NODE]\n"
 		"                            a device-dax namespace (vmemmap in RAM), repeatable\n"
 		"     --page-size SIZE       base page: 4K (default), 16K or 64K\n"
+		"     --arch ARCH            check sizes and HVO against an architecture: x86_64,\n"
+		"                            aarch64, riscv64, ppc64le, s390x or loongarch64\n"
 		"     --struct-page-size N   sizeof(struct page) in bytes (default 64)\n"
 		"     --kernel VERSION       HVO rules of that kernel release, e.g. 5.15, 6.1, 7.1\n"
 		"     --generation GEN       HVO rules of a generation: none, 5.14, 5.18, 5.19, 6.0,\n"
@@ -65,6 +67,7 @@ enum {
 	OPT_GENERATION,
 	OPT_FROM_HOST,
 	OPT_COMPARE,
+	OPT_ARCH,
 };
 
 struct overrides {
@@ -74,6 +77,7 @@ struct overrides {
 	bool gen_set;
 	enum hv_gen gen;
 	char release[64];
+	const struct hv_arch *arch;
 };
 
 static int plan_error(void)
@@ -93,6 +97,13 @@ static int apply_overrides(struct hv_plan_input *in, const struct overrides *ov)
 		in->nodes_source = HV_PLAN_SRC_OPTION;
 		if (changed)
 			hv_plan_respread_base(in);
+	}
+	if (ov->arch) {
+		in->arch = ov->arch;
+		in->arch_source = HV_PLAN_SRC_OPTION;
+		/* the base page the architecture is built with, unless given */
+		if (!ov->model.page_size && !in->from_host)
+			in->page_size = hv_arch_default_page(ov->arch);
 	}
 	/* --from-host: hv_plan_from_host() took them, as the report does */
 	if (ov->model.page_size && !in->from_host) {
@@ -175,6 +186,11 @@ static int plan_option(int c, char *arg, void *ctx)
 		o->ov->release[0] = '\0';
 		break;
 	case OPT_FROM_HOST: *o->from_host = true; break;
+	case OPT_ARCH:
+		if (!(o->ov->arch = hv_arch_find(arg)))
+			return hv_usage_error("plan", "--arch %s: not an architecture with HugeTLB (%s)", arg,
+					      hv_arch_names());
+		break;
 	case OPT_COMPARE:
 		if (hv_plan_parse_compare(arg, o->in) < 0)
 			return plan_error();
@@ -212,6 +228,7 @@ static const struct option longopts[] = {
 	{"generation", required_argument, NULL, OPT_GENERATION},
 	{"from-host", no_argument, NULL, OPT_FROM_HOST},
 	{"compare", required_argument, NULL, OPT_COMPARE},
+	{"arch", required_argument, NULL, OPT_ARCH},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"json", no_argument, NULL, 'J'},
 	HV_TABLE_LONGOPTS,

@@ -34,15 +34,18 @@ uint64_t hv_plan_pud_size(uint64_t page_size)
 #define PPC_RADIX_64K_PMD (2ull << 20)
 #define PPC_RADIX_64K_PUD (1ull << 30)
 
-int hv_plan_dax_aligns(uint64_t page_size, uint64_t out[HV_PLAN_MAX_DAX_ALIGNS])
+int hv_plan_dax_aligns(uint64_t page_size, const struct hv_arch *arch, uint64_t out[HV_PLAN_MAX_DAX_ALIGNS])
 {
+	bool ppc = arch && !strcmp(hv_arch_name(arch), "ppc64le");
 	int n = 0;
 	out[n++] = page_size;
-	out[n++] = hv_plan_pmd_size(page_size);
-	out[n++] = hv_plan_pud_size(page_size);
-	if (page_size == 64 << 10) {
+	if (page_size == 64 << 10 && (!arch || ppc)) {
 		out[n++] = PPC_RADIX_64K_PMD;
 		out[n++] = PPC_RADIX_64K_PUD;
+	}
+	if (page_size != 64 << 10 || !ppc) {
+		out[n++] = hv_plan_pmd_size(page_size);
+		out[n++] = hv_plan_pud_size(page_size);
 	}
 	for (int i = 1; i < n; i++) /* ascending, for messages */
 		for (int j = i; j > 0 && out[j] < out[j - 1]; j--) {
@@ -55,8 +58,10 @@ int hv_plan_dax_aligns(uint64_t page_size, uint64_t out[HV_PLAN_MAX_DAX_ALIGNS])
 
 /* ARCH_WANT_OPTIMIZE_DAX_VMEMMAP is selected by x86-64, riscv and powerpc
  * radix only: 4K base pages (PMD 2M, PUD 1G on all three) and powerpc's 64K. */
-static bool dax_dedup_align(uint64_t align, uint64_t page_size)
+static bool dax_dedup_align(uint64_t align, uint64_t page_size, const struct hv_arch *arch)
 {
+	if (arch && !hv_arch_dax_dedup(arch, page_size))
+		return false;
 	if (page_size == 4 << 10)
 		return align == hv_plan_pmd_size(page_size) || align == hv_plan_pud_size(page_size);
 	if (page_size == 64 << 10)
@@ -64,7 +69,8 @@ static bool dax_dedup_align(uint64_t align, uint64_t page_size)
 	return false;
 }
 
-uint64_t hv_plan_dax_optimizable(uint64_t align, uint64_t page_size, uint64_t struct_page, enum hv_gen gen)
+uint64_t hv_plan_dax_optimizable(uint64_t align, uint64_t page_size, uint64_t struct_page, enum hv_gen gen,
+				 const struct hv_arch *arch)
 {
 	/* Compound devmap dedup (5.19): head page and one page of tails are
 	 * populated, the other tail vmemmap pages map the second one. Only
@@ -72,7 +78,7 @@ uint64_t hv_plan_dax_optimizable(uint64_t align, uint64_t page_size, uint64_t st
 	 * it, and only where a compound page has more than 2 vmemmap pages
 	 * (vmemmap_can_optimize()); like HVO it needs struct pages that tile
 	 * a page exactly (assumed: power of two). */
-	if (gen < HV_GEN_5_19 || !hv_is_pow2(struct_page) || !dax_dedup_align(align, page_size))
+	if (gen < HV_GEN_5_19 || !hv_is_pow2(struct_page) || !dax_dedup_align(align, page_size, arch))
 		return 0;
 	uint64_t vm = hv_vmemmap_bytes(align, page_size, struct_page);
 	return vm > 2 * page_size ? vm - 2 * page_size : 0;
@@ -366,7 +372,7 @@ static int build_dax(const struct hv_plan_input *in, struct hv_plan_result *r)
 {
 	char a[32], b[32];
 	uint64_t aligns[HV_PLAN_MAX_DAX_ALIGNS];
-	int naligns = hv_plan_dax_aligns(in->page_size, aligns);
+	int naligns = hv_plan_dax_aligns(in->page_size, in->arch, aligns);
 	for (int k = 0; k < in->ndax; k++) {
 		const struct hv_plan_dax_spec *s = &in->dax[k];
 		bool ok = false;
@@ -378,8 +384,9 @@ static int build_dax(const struct hv_plan_input *in, struct hv_plan_result *r)
 				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
 					 i == 0 ? "" : i == naligns - 1 ? " or " : ", ", sz(aligns[i], a));
 			return hv_fail(EINVAL,
-				       "--dax %s: align %s is not the base page, a PMD or a PUD size for %s base pages (%s)",
-				       s->text, sz(s->align, a), sz(in->page_size, b), list);
+				       "--dax %s: align %s is not the base page, a PMD or a PUD size for %s%s%s base pages (%s)",
+				       s->text, sz(s->align, a), in->arch ? hv_arch_name(in->arch) : "", in->arch ? " with " : "",
+				       sz(in->page_size, b), list);
 		}
 		if (s->size == 0 || s->size % s->align)
 			return hv_fail(EINVAL, "--dax %s: namespace size %s is not a whole number of %s", s->text,
@@ -401,7 +408,7 @@ static int build_dax(const struct hv_plan_input *in, struct hv_plan_result *r)
 			hv_fmt_size(row->size, row->name, sizeof(row->name));
 			row->vmemmap_per_page = hv_vmemmap_bytes(s->align, in->page_size, in->struct_page);
 			row->optimizable_per_page =
-				hv_plan_dax_optimizable(s->align, in->page_size, in->struct_page, in->gen);
+				hv_plan_dax_optimizable(s->align, in->page_size, in->struct_page, in->gen, in->arch);
 			row->nnodes = in->nodes;
 		}
 		struct hv_plan_cell cell = {.pages = s->size / s->align, .memory = s->size};
@@ -455,6 +462,68 @@ static int build_compare(const struct hv_plan_input *in, struct hv_plan_result *
 	return 0;
 }
 
+/* Releases that bound each generation, for the architecture table. */
+static const struct {
+	enum hv_gen gen;
+	int lo_major, lo_minor, hi_major, hi_minor;
+} gen_span[] = {
+	{HV_GEN_5_14, 5, 14, 5, 17}, {HV_GEN_5_18, 5, 18, 5, 18}, {HV_GEN_5_19, 5, 19, 5, 19},
+	{HV_GEN_6_0, 6, 0, 6, 10},   {HV_GEN_6_11, 6, 11, 6, 14}, {HV_GEN_6_15, 6, 15, 7, 0},
+	{HV_GEN_7_1, 7, 1, 99, 0},
+};
+
+/* --arch: the base page and every hugepage size must be the
+ * architecture's; whether it has HVO at the plan's kernel goes to why
+ * (empty: it has, or it cannot be told, which a note says). */
+static int check_arch(const struct hv_plan_input *in, struct hv_plan_result *r, char *why, size_t cap)
+{
+	char a[32], b[32], list[160];
+	const char *name = hv_arch_name(in->arch);
+	why[0] = '\0';
+	if (!hv_arch_page_ok(in->arch, in->page_size)) {
+		hv_arch_pages_text(in->arch, list, sizeof(list));
+		return hv_fail(EINVAL, "%s has no %s base pages (%s)", name, sz(in->page_size, a), list);
+	}
+	uint64_t sizes[HV_ARCH_MAX_SIZES];
+	int n = hv_arch_hugepage_sizes(in->arch, in->page_size, sizes);
+	list[0] = '\0';
+	for (int i = 0; i < n; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+			 i == 0 ? "" : i == n - 1 ? " or " : ", ", sz(sizes[i], a));
+	for (int k = 0; k < in->nspecs + in->ncompare; k++) {
+		uint64_t size = k < in->nspecs ? in->specs[k].size : in->compare[k - in->nspecs];
+		bool ok = false;
+		for (int i = 0; i < n; i++)
+			ok = ok || sizes[i] == size;
+		if (!ok)
+			return hv_fail(EINVAL, "%s %s: %s with %s base pages has no %s hugepages (%s)",
+				       k < in->nspecs ? "--pool" : "--compare",
+				       k < in->nspecs ? in->specs[k].text : sz(size, b), name, sz(in->page_size, a),
+				       sz(size, b), list);
+	}
+	int maj, min, patch;
+	if (in->release[0] && hv_parse_release(in->release, &maj, &min, &patch) == 0) {
+		if (hv_arch_supports_hvo(name, maj, min, patch) == HV_NO)
+			snprintf(why, cap, "HVO is not available on %s with kernel %s", name, in->release);
+		else if (hv_arch_supports_hvo(name, maj, min, patch) == HV_TRI_UNKNOWN)
+			note(r, "whether %s has HVO at kernel %s depends on the stable sublevel: the plan assumes it has",
+			     name, in->release);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(gen_span) / sizeof(gen_span[0]); i++) {
+		if (gen_span[i].gen != in->gen)
+			continue;
+		enum hv_tristate lo = hv_arch_supports_hvo(name, gen_span[i].lo_major, gen_span[i].lo_minor, 0);
+		enum hv_tristate hi = hv_arch_supports_hvo(name, gen_span[i].hi_major, gen_span[i].hi_minor, 999);
+		if (lo == HV_NO && hi == HV_NO)
+			snprintf(why, cap, "HVO is not available on %s in the %s generation", name, hv_gen_name(in->gen));
+		else if (lo != HV_YES || hi != HV_YES)
+			note(r, "whether %s has HVO in the %s generation depends on the release (give --kernel): the plan "
+				"assumes it has", name, hv_gen_name(in->gen));
+	}
+	return 0;
+}
+
 int hv_plan_compute(const struct hv_plan_input *in, struct hv_plan_result *r)
 {
 	char a[32], b[32];
@@ -475,8 +544,15 @@ int hv_plan_compute(const struct hv_plan_input *in, struct hv_plan_result *r)
 	if (in->memory < in->page_size * (uint64_t)in->nodes)
 		return hv_fail(EINVAL, "--memory %s is less than one %s page per node", sz(in->memory, a),
 			       sz(in->page_size, b));
-	r->kept_pages = in->no_hvo[0] ? 0 : hv_gen_kept_pages(in->gen);
-	r->shared_tail = !in->no_hvo[0] && in->gen == HV_GEN_7_1;
+	char arch_why[160] = "";
+	if (in->arch) {
+		int arc = check_arch(in, r, arch_why, sizeof(arch_why));
+		if (arc < 0)
+			return arc;
+	}
+	const char *no_hvo = in->no_hvo[0] ? in->no_hvo : arch_why;
+	r->kept_pages = no_hvo[0] ? 0 : hv_gen_kept_pages(in->gen);
+	r->shared_tail = !no_hvo[0] && in->gen == HV_GEN_7_1;
 
 	struct layout L; /* 128 KiB: fine on the stack, and no global */
 	L.nsizes = 0;	 /* size_index() clears each size's row as it is added */
@@ -512,8 +588,8 @@ int hv_plan_compute(const struct hv_plan_input *in, struct hv_plan_result *r)
 
 	if (in->node_weights_set)
 		note(r, "memory is split between the nodes in proportion to each node's MemTotal (nodeN/meminfo)");
-	if (in->no_hvo[0])
-		note(r, "%s: every struct page is kept (give --kernel or --generation for another kernel)", in->no_hvo);
+	if (no_hvo[0])
+		note(r, "%s: every struct page is kept (give --kernel or --generation for another kernel)", no_hvo);
 	if (in->gen == HV_GEN_NONE)
 		note(r, "kernels before 5.14 have no HVO: every struct page is kept");
 	if (r->kept_pages > 0 && !hv_is_pow2(in->struct_page))

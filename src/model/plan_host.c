@@ -136,6 +136,8 @@ int hv_plan_from_host(const struct hv_host *h, const struct hv_model_opts *o, st
 	}
 	hv_copy(in->release, sizeof(in->release), h->release);
 	in->no_hvo[0] = '\0';
+	if ((in->arch = hv_arch_find(h->arch)))
+		in->arch_source = HV_PLAN_SRC_HOST;
 	if (in->gen != HV_GEN_NONE && hv_model_hvo_built(h, in->gen) == HV_NO) {
 		if (hv_arch_supports_hvo(h->arch, h->kver_major, h->kver_minor, h->kver_patch) == HV_NO)
 			snprintf(in->no_hvo, sizeof(in->no_hvo), "HVO is not available on %s with kernel %s", h->arch,

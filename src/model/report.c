@@ -150,7 +150,7 @@ static int64_t device_memmap(const struct hv_host *h, const struct hv_report *r)
 		uint64_t ps = (uint64_t)r->page_size, sp = (uint64_t)r->struct_page_size;
 		pages += p->size / r->page_size;
 		uint64_t opt = p->devdax && p->memmap_in_ram && p->align > 0
-				       ? hv_plan_dax_optimizable((uint64_t)p->align, ps, sp, r->gen)
+				       ? hv_plan_dax_optimizable((uint64_t)p->align, ps, sp, r->gen, hv_arch_find(h->arch))
 				       : 0;
 		int64_t full = memmap_pages_of((unsigned __int128)(uint64_t)p->size, r->page_size, r->struct_page_size);
 		if (full == HV_UNKNOWN || pages > INT64_MAX / 4)

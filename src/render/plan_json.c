@@ -68,6 +68,8 @@ int hv_plan_render_json(FILE *out, const struct hv_plan_result *r)
 	json_object_set_new(host, "memory_source", json_string(hv_plan_mem_src_name(in->memory_source)));
 	json_object_set_new(host, "nodes", json_integer(in->nodes));
 	json_object_set_new(host, "nodes_source", json_string(hv_plan_src_name(in->nodes_source)));
+	json_object_set_new(host, "arch", in->arch ? json_string(hv_arch_name(in->arch)) : json_null());
+	json_object_set_new(host, "arch_source", json_string(hv_plan_src_name(in->arch ? in->arch_source : HV_PLAN_SRC_DEFAULT)));
 	json_object_set_new(host, "page_size", u64(in->page_size));
 	json_object_set_new(host, "page_size_source", json_string(hv_plan_src_name(in->page_size_source)));
 	json_object_set_new(host, "struct_page_size", u64(in->struct_page));

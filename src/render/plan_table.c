@@ -189,12 +189,13 @@ static void summary(FILE *out, const struct hv_plan_result *r, const struct hv_t
 #define SZ(buf, v) fmt_bytes(buf, sizeof(buf), (uint64_t)(v), o->bytes)
 	SZ(a, in->memory);
 	SZ(b, in->page_size);
-	fprintf(out, "Host:            %s of memory (%s), %d NUMA node%s, %s base pages, struct page %llu bytes\n", a,
+	fprintf(out, "Host:            %s of memory (%s), %d NUMA node%s, %s%s%s base pages, struct page %llu bytes\n", a,
 		in->memory_source == HV_PLAN_MEM_BLOCKS	    ? "present memory blocks"
 		: in->memory_source == HV_PLAN_MEM_SECTIONS ? "present memory sections"
 		: in->memory_source == HV_PLAN_MEM_MEMINFO  ? "MemTotal"
 							   : "--memory",
-		in->nodes, in->nodes == 1 ? "" : "s", b, (unsigned long long)in->struct_page);
+		in->nodes, in->nodes == 1 ? "" : "s", in->arch ? hv_arch_name(in->arch) : "", in->arch ? " with " : "",
+		b, (unsigned long long)in->struct_page);
 	char src[96];
 	if (in->gen_source == HV_PLAN_SRC_OPTION && in->release[0])
 		snprintf(src, sizeof(src), "--kernel %s", in->release);

@@ -378,7 +378,58 @@ renode() { # renode NEWID...: node1 of the copy becomes node NEWID; $S is the co
 	[ "$status" -eq 0 ]
 	[[ $output == *"HVO is not available on aarch64 with kernel 6.12.117+deb12-amd64: every struct page is kept"* ]]
 	[[ $(grep '^total' <<<"$output") == "total    -     2      2G       -     32M  32M    0B      0B" ]]
-	# a what-if kernel is not the host's: its rules apply
+	# a what-if kernel is not the host's: its rules apply, on the host's
+	# architecture (arm64 had HVO in 6.1 before 6.1.16) or the one given
 	run "$HV" plan --root "$S" --kernel 6.12 --format json
+	[ "$(jq '.totals.hugetlb.savings_bytes' <<<"$output")" -eq 0 ]
+	[ "$(jq -r '.host.arch + " " + .host.arch_source' <<<"$output")" = "aarch64 host" ]
+	run "$HV" plan --root "$S" --kernel 6.1.10 --format json
 	[ "$(jq '.totals.hugetlb.savings_bytes' <<<"$output")" -eq $((32 * M - 8 * K)) ]
+	run "$HV" plan --root "$S" --kernel 6.12 --arch x86_64 --format json
+	[ "$(jq '.totals.hugetlb.savings_bytes' <<<"$output")" -eq $((32 * M - 8 * K)) ]
+}
+
+@test "plan --arch: base pages and hugepage sizes of the architecture, HVO by release or generation (audit E6)" {
+	run "$HV" plan --memory 1T --arch x86_64 --pool 32M:4
+	[ "$status" -eq 2 ]
+	[[ $output == *"--pool 32M:4: x86_64 with 4K base pages has no 32M hugepages (2M or 1G)"* ]]
+	run "$HV" plan --memory 1T --arch amd64 --page-size 64K
+	[ "$status" -eq 2 ]
+	[[ $output == *"x86_64 has no 64K base pages (4K)"* ]]
+	run "$HV" plan --memory 1T --arch x86_64 --pool 2M:1024 --compare 32M
+	[ "$status" -eq 2 ]
+	[[ $output == *"--compare 32M: x86_64 with 4K base pages has no 32M hugepages"* ]]
+	run "$HV" plan --memory 1T --arch mips
+	[ "$status" -eq 2 ]
+	[[ $output == *"--arch mips: not an architecture with HugeTLB (x86_64, aarch64, riscv64, ppc64le, s390x, loongarch64)"* ]]
+	# arm64 64K pages: 2M, 512M and 16G; HVO gone since 6.3
+	run "$HV" plan --memory 1T --arch arm64 --page-size 64K --pool 16G:4 --kernel 6.12 --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq '.totals.hugetlb.savings_bytes' <<<"$output")" -eq 0 ]
+	[[ $(jq -r '.notes[]' <<<"$output") == *"HVO is not available on aarch64 with kernel 6.12"* ]]
+	run "$HV" plan --memory 1T --arch aarch64 --pool 32M:4 --kernel 5.19 --format json
+	[ "$(jq '.totals.hugetlb.savings_bytes' <<<"$output")" -gt 0 ]
+	# a generation that spans the change: said, and HVO assumed
+	run "$HV" plan --memory 1T --arch aarch64 --pool 2M:4 --generation 6.0 --format json
+	[ "$(jq '.totals.hugetlb.savings_bytes' <<<"$output")" -gt 0 ]
+	[[ $(jq -r '.notes[]' <<<"$output") == *"whether aarch64 has HVO in the 6.0 generation depends on the release"* ]]
+	# ppc64le: 64K base pages by default, no HugeTLB HVO, device-dax tails shared on radix
+	run "$HV" plan --memory 1T --arch ppc64el --pool 16M:64 --dax 256G:1G --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq '.host.page_size' <<<"$output")" -eq 65536 ]
+	[ "$(jq '.totals.hugetlb.savings_bytes' <<<"$output")" -eq 0 ]
+	[ "$(jq '.totals.dax.savings_bytes' <<<"$output")" -eq $((256 * 14 * 64 * K)) ]
+	run "$HV" plan --memory 1T --arch ppc64le --dax 2G:512M
+	[ "$status" -eq 2 ]
+	[[ $output == *"align 512M is not the base page, a PMD or a PUD size for ppc64le with 64K base pages (64K, 2M or 1G)"* ]]
+	# aarch64 keeps its aligns but shares no tails; s390x and loongarch64 sizes
+	run "$HV" plan --memory 1T --arch aarch64 --dax 1T:1G --format json
+	[ "$(jq '.totals.dax.savings_bytes' <<<"$output")" -eq 0 ]
+	run "$HV" plan --memory 1T --arch s390x --pool 1M:1024 --pool 2G:4 --kernel 6.12
+	[ "$status" -eq 0 ]
+	[[ $output == *"Host:            1T of memory (--memory), 1 NUMA node, s390x with 4K base pages"* ]]
+	run "$HV" plan --memory 1T --arch loongarch64 --pool 32M:64 --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq '.host.page_size' <<<"$output")" -eq 16384 ]
+	[ "$(jq '.totals.hugetlb.savings_bytes' <<<"$output")" -gt 0 ]
 }

@@ -202,25 +202,38 @@ static void test_dax(void **state)
 	assert_int_equal(hv_plan_pud_size(4 * K), 1 * G);
 	assert_int_equal(hv_plan_pmd_size(16 * K), 32 * M);
 	assert_int_equal(hv_plan_pmd_size(64 * K), 512 * M);
-	assert_int_equal(hv_plan_dax_optimizable(2 * M, 4 * K, 64, HV_GEN_5_19), 24 * K);
-	assert_int_equal(hv_plan_dax_optimizable(1 * G, 4 * K, 64, HV_GEN_6_0), 16 * M - 8 * K);
-	assert_int_equal(hv_plan_dax_optimizable(4 * K, 4 * K, 64, HV_GEN_6_0), 0);
-	assert_int_equal(hv_plan_dax_optimizable(2 * M, 4 * K, 64, HV_GEN_5_18), 0);
+	assert_int_equal(hv_plan_dax_optimizable(2 * M, 4 * K, 64, HV_GEN_5_19, NULL), 24 * K);
+	assert_int_equal(hv_plan_dax_optimizable(1 * G, 4 * K, 64, HV_GEN_6_0, NULL), 16 * M - 8 * K);
+	assert_int_equal(hv_plan_dax_optimizable(4 * K, 4 * K, 64, HV_GEN_6_0, NULL), 0);
+	assert_int_equal(hv_plan_dax_optimizable(2 * M, 4 * K, 64, HV_GEN_5_18, NULL), 0);
 	/* 64K: arm64's 512M PMD does not share tails, powerpc radix's 1G PUD
 	 * keeps 2 of 16 pages and its 2M PMD has no more than 2 to keep */
-	assert_int_equal(hv_plan_dax_optimizable(512 * M, 64 * K, 64, HV_GEN_6_0), 0);
-	assert_int_equal(hv_plan_dax_optimizable(1 * G, 64 * K, 64, HV_GEN_6_0), 14 * 64 * K);
-	assert_int_equal(hv_plan_dax_optimizable(2 * M, 64 * K, 64, HV_GEN_6_0), 0);
-	assert_int_equal(hv_plan_dax_optimizable(32 * M, 16 * K, 64, HV_GEN_6_0), 0);
+	assert_int_equal(hv_plan_dax_optimizable(512 * M, 64 * K, 64, HV_GEN_6_0, NULL), 0);
+	assert_int_equal(hv_plan_dax_optimizable(1 * G, 64 * K, 64, HV_GEN_6_0, NULL), 14 * 64 * K);
+	assert_int_equal(hv_plan_dax_optimizable(2 * M, 64 * K, 64, HV_GEN_6_0, NULL), 0);
+	assert_int_equal(hv_plan_dax_optimizable(32 * M, 16 * K, 64, HV_GEN_6_0, NULL), 0);
 	uint64_t al[HV_PLAN_MAX_DAX_ALIGNS];
-	assert_int_equal(hv_plan_dax_aligns(64 * K, al), 5);
+	assert_int_equal(hv_plan_dax_aligns(64 * K, NULL, al), 5);
 	assert_int_equal(al[0], 64 * K);
 	assert_int_equal(al[1], 2 * M);
 	assert_int_equal(al[2], 512 * M);
 	assert_int_equal(al[3], 1 * G);
 	assert_int_equal(al[4], 4096 * G);
-	assert_int_equal(hv_plan_dax_aligns(4 * K, al), 3);
+	assert_int_equal(hv_plan_dax_aligns(4 * K, NULL, al), 3);
 	assert_int_equal(al[2], 1 * G);
+	/* an architecture narrows the aligns and the sharing */
+	assert_int_equal(hv_plan_dax_aligns(64 * K, hv_arch_find("ppc64el"), al), 3);
+	assert_int_equal(al[2], 1 * G);
+	assert_int_equal(hv_plan_dax_aligns(64 * K, hv_arch_find("arm64"), al), 3);
+	assert_int_equal(al[2], 4096 * G);
+	assert_int_equal(hv_plan_dax_optimizable(1 * G, 4 * K, 64, HV_GEN_6_0, hv_arch_find("aarch64")), 0);
+	assert_int_equal(hv_plan_dax_optimizable(1 * G, 4 * K, 64, HV_GEN_6_0, hv_arch_find("riscv64")), 16 * M - 8 * K);
+	uint64_t hs[HV_ARCH_MAX_SIZES];
+	assert_int_equal(hv_arch_hugepage_sizes(hv_arch_find("aarch64"), 16 * K, hs), 3);
+	assert_int_equal(hs[2], 1 * G);
+	assert_int_equal(hv_arch_hugepage_sizes(hv_arch_find("x86_64"), 64 * K, hs), 0);
+	assert_null(hv_arch_find("mips"));
+	assert_string_equal(hv_arch_name(hv_arch_find("loong64")), "loongarch64");
 
 	struct hv_plan_input *in = new_input(64 * G, HV_GEN_5_19);
 	dax(in, "1T:2M");
