@@ -163,6 +163,28 @@ struct hv_extra_memmap {
 	struct hv_pmem_ns pmem[HV_MAX_PMEM];
 };
 
+/* A hugetlbfs mount as /proc/mounts shows it (fs/hugetlbfs/inode.c
+ * hugetlbfs_show_options()) and statfs() counts it (hugetlbfs_statfs()). */
+#define HV_MAX_MOUNTS 64
+struct hv_hugetlbfs_mount {
+	char path[256];	    /* the mount point, unescaped */
+	uint64_t page_size; /* pagesize=; 0 when not shown: the default size */
+	int64_t size_limit; /* size= in bytes; HV_UNKNOWN: no limit */
+	int64_t min_size;   /* min_size= in bytes, reserved at mount; HV_UNKNOWN: none */
+	int64_t nr_inodes;  /* nr_inodes=; HV_UNKNOWN: no limit */
+	uint32_t uid, gid, mode; /* 0, 0 and 0755 when not shown */
+	bool ro;
+	/* statfs(): live, or the snapshot's hvoplan-hugetlbfs-statfs.txt */
+	bool statfs_read;
+	uint64_t f_bsize, f_blocks, f_bfree, f_files, f_ffree;
+};
+struct hv_mounts {
+	bool read;	    /* proc/mounts was read */
+	bool truncated;	    /* more than HV_MAX_MOUNTS */
+	int n;
+	struct hv_hugetlbfs_mount m[HV_MAX_MOUNTS];
+};
+
 struct hv_host {
 	char root[4096];
 	bool live;
@@ -212,6 +234,8 @@ struct hv_host {
 	/* System RAM ranges, read only where a block spans several sections;
 	 * r[0..n) in use */
 	struct hv_ram_ranges ram;
+	/* hugetlbfs mounts: report only (hv_probe_mounts()); m[0..n) in use */
+	struct hv_mounts mounts;
 };
 
 /* Copies what is in use of src: the fixed fields, the pools with their

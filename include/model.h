@@ -172,6 +172,22 @@ struct hv_report_source {
 	char config_source[256], boot_log_source[256];
 };
 
+/* A hugetlbfs mount with its figures (hv_model_mounts()). */
+struct hv_mount_result {
+	char path[256];
+	uint64_t page_size;	  /* resolved: pagesize=, else the default size */
+	bool page_size_default;	  /* not shown: the default size was taken */
+	int64_t size_limit_bytes; /* HV_UNKNOWN: no size= */
+	int64_t min_size_bytes;	  /* HV_UNKNOWN: no min_size= */
+	int64_t nr_inodes;	  /* HV_UNKNOWN: no nr_inodes= */
+	/* from statfs(), which counts only where size= is set (a limit gives
+	 * the mount its own page count); HV_UNKNOWN otherwise */
+	int64_t used_bytes, inodes_used;
+	uint32_t uid, gid, mode;
+	bool ro;
+	bool no_pool; /* no pool of its size (no pages, no overcommit): a file there gets no page */
+};
+
 struct hv_report {
 	struct hv_report_source src;
 	enum hv_gen gen;
@@ -221,6 +237,11 @@ struct hv_report {
 	uint64_t thp_bytes;
 	struct hv_report_totals totals;
 
+	/* hugetlbfs mounts; mounts_read false when proc/mounts was not read */
+	bool mounts_read, mounts_truncated;
+	int nmounts;
+	struct hv_mount_result mounts[HV_MAX_MOUNTS];
+
 	/* hv_note()s of the probe and the model, as the report was built */
 	int nnotes;
 	char notes[HV_MAX_NOTES][512];
@@ -250,6 +271,8 @@ uint64_t hv_default_hugepage_size(const struct hv_host *h);
 /* Builds the whole report. Returns 0, or a negative errno when a figure
  * would overflow 64 bits (hostile input), with hv_fail() text. */
 int hv_model_report(const struct hv_host *h, const struct hv_model_opts *o, struct hv_report *r);
+/* The hugetlbfs mounts of h into r (part of hv_model_report()). */
+void hv_model_mounts(const struct hv_host *h, struct hv_report *r);
 
 /* The base page: the override, else what the host tells, else
  * HV_PAGE_SIZE_DEFAULT assumed (with a note). */

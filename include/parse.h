@@ -40,6 +40,17 @@ int hv_parse_vmstat(const char *buf, size_t len, int64_t *memmap_pages, int64_t 
 /* /proc/iomem's top-level System RAM ranges into *rr, sorted; -EACCES when
  * every address is 0 (read without root). */
 int hv_parse_iomem(const char *buf, size_t len, struct hv_ram_ranges *rr);
+/* The hugetlbfs lines of /proc/mounts ("SPEC PATH hugetlbfs OPTS 0 0",
+ * octal escapes in SPEC and PATH); other lines are skipped unread. */
+int hv_parse_mounts(const char *buf, size_t len, struct hv_mounts *m);
+/* hvoplan-hugetlbfs-statfs.txt: "PATH BSIZE BLOCKS BFREE FILES FFREE" per
+ * line, PATH escaped as in /proc/mounts; fills the mounts it names. */
+int hv_parse_mount_statfs(const char *buf, size_t len, struct hv_mounts *m);
+/* The record hv_parse_mount_statfs() reads, for the mounts with statfs
+ * figures: malloc'ed into *out. */
+int hv_format_mount_statfs(const struct hv_mounts *m, char **out, size_t *len);
+/* /proc/mounts' octal escapes (\040 and the like) undone into out. */
+int hv_mount_unescape(const char *in, size_t n, char *out, size_t cap);
 /* One range (a /sys/firmware/memmap entry); hv_ram_sort() after the last. */
 int hv_ram_add(struct hv_ram_ranges *rr, uint64_t start, uint64_t end);
 void hv_ram_sort(struct hv_ram_ranges *rr);

@@ -57,5 +57,10 @@ int hv_probe_pools(const struct hv_root *r, struct hv_host *h);
 /* MemTotal of each node: plans only (hv_probe_host() does not read it). */
 int hv_probe_node_mem(const struct hv_root *r, struct hv_host *h);
 int hv_probe_counters(const struct hv_root *r, struct hv_host *h);
+/* hugetlbfs mounts (proc/mounts) and statfs() of each: report and snapshot
+ * only. A missing or unreadable list leaves h->mounts.read false. */
+int hv_probe_mounts(const struct hv_root *r, struct hv_host *h);
+int hv_probe_mount_list(const struct hv_root *r, struct hv_mounts *m);
+
 
 #endif

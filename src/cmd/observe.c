@@ -26,7 +26,8 @@ static bool unexplained(const struct hv_report *r)
 int hv_observe(const struct hv_root *root, struct hv_host *h, const struct hv_model_opts *mo, struct hv_report *r)
 {
 	int rc;
-	if ((rc = hv_probe_host(root, h)) < 0 || (rc = hv_model_report(h, mo, r)) < 0)
+	if ((rc = hv_probe_host(root, h)) < 0 || (rc = hv_probe_mounts(root, h)) < 0 ||
+	    (rc = hv_model_report(h, mo, r)) < 0)
 		return rc;
 	if (!root->live || !unexplained(r))
 		return 0;

@@ -276,6 +276,37 @@ static void gigantic(const struct hv_host *h, struct hv_report *r)
 	}
 }
 
+/* hugeadm --explain's "No hugetlbfs mount points found", and a mount whose
+ * size has no pages to give. */
+static void mounts(struct hv_report *r, bool pools)
+{
+	struct hv_finding *f;
+	if (!r->mounts_read)
+		return;
+	const char *sized = NULL; /* the first size with pages */
+	for (int i = 0; i < r->nhstates && !sized; i++)
+		if (r->hstates[i].nr > 0)
+			sized = r->hstates[i].name;
+	if (sized && r->nmounts == 0 && (f = add(r, "no-hugetlbfs-mount", HV_SEV_INFO, false))) {
+		MSG(f, "no hugetlbfs is mounted: pool pages reach programs only through mmap(MAP_HUGETLB), memfd and "
+		       "shmget(SHM_HUGETLB); DPDK, QEMU's -mem-path and libhugetlbfs need a mount");
+		FIX(f, "mount -t hugetlbfs -o pagesize=%s none /dev/hugepages (systemd: dev-hugepages.mount)", sized);
+	}
+	for (int i = 0; i < r->nmounts; i++) {
+		const struct hv_mount_result *m = &r->mounts[i];
+		char a[16];
+		/* without any pool, no-pools says it for every mount */
+		if (!pools || !m->no_pool || !m->page_size)
+			continue;
+		hv_hstate_name(m->page_size, a, sizeof(a));
+		if ((f = add(r, "hugetlbfs-no-pool", HV_SEV_INFO, false))) {
+			MSG(f, "hugetlbfs at %s serves %s pages, but the %s pool is empty and nr_overcommit_hugepages is 0: "
+			       "a file there gets no page (mmap fails with ENOMEM)", m->path, a, a);
+			FIX(f, "hvoplan apply --pages %s:COUNT (or mount it with another pagesize=)", a);
+		}
+	}
+}
+
 static void thp(struct hv_report *r)
 {
 	struct hv_finding *f;
@@ -518,6 +549,7 @@ void hv_model_findings(const struct hv_host *h, struct hv_report *r)
 	assumed(h, r);
 	not_persistent(h, r);
 	gigantic(h, r);
+	mounts(r, pools);
 	thp(r);
 	shrink_cost(r);
 }

@@ -579,6 +579,7 @@ int hv_model_report(const struct hv_host *h, const struct hv_model_opts *opts, s
 		return rc;
 	attribute_current(r);
 	boot_pools(h, r);
+	hv_model_mounts(h, r);
 	hv_model_findings(h, r);
 	totals(r);
 	for (int i = 0; i < hv_note_count() && r->nnotes < HV_MAX_NOTES; i++)

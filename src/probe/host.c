@@ -54,6 +54,8 @@ void hv_host_copy(struct hv_host *dst, const struct hv_host *src)
 		       offsetof(struct hv_hstate, nodes) + (size_t)src->hstates[i].nnodes * sizeof(src->hstates[i].nodes[0]));
 	memcpy(dst->node_mem, src->node_mem, (size_t)src->nnode_mem * sizeof(src->node_mem[0]));
 	memcpy(&dst->ram, &src->ram, offsetof(struct hv_ram_ranges, r) + (size_t)src->ram.n * sizeof(src->ram.r[0]));
+	memcpy(&dst->mounts, &src->mounts,
+	       offsetof(struct hv_mounts, m) + (size_t)src->mounts.n * sizeof(src->mounts.m[0]));
 }
 
 static int probe_dir(const struct hv_root *r, struct hv_host *h)
@@ -64,6 +66,7 @@ static int probe_dir(const struct hv_root *r, struct hv_host *h)
 	memset(h, 0, offsetof(struct hv_host, cmdline_text));
 	h->cmdline_text[0] = '\0';
 	memset(&h->ram, 0, offsetof(struct hv_ram_ranges, r));
+	memset(&h->mounts, 0, offsetof(struct hv_mounts, m));
 	snprintf(h->root, sizeof(h->root), "%s", r->live ? "/" : r->path);
 	h->live = r->live;
 

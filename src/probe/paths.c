@@ -33,6 +33,8 @@ const struct hv_probe_file hv_probe_files[] = {
 	{"proc/iomem", 16 << 20},
 	{"proc/zoneinfo", 64 << 20},
 	{"sys/module/memory_hotplug/parameters/memmap_on_memory", 16 << 20},
+	/* mounts.c: hugetlbfs mounts (their statfs() is recorded apart) */
+	{"proc/mounts", 16 << 20},
 	/* from a snapshot of a snapshot, or a sosreport */
 	{"sos_commands/kernel/sysctl_-a", 16 << 20},
 	{"SOURCE", 16 << 20},

@@ -17,6 +17,7 @@
 #include "fsutil.h"
 #include "cli.h"
 #include "hv_error.h"
+#include "parse.h"
 #include "probe_util.h"
 #include "snapshot.h"
 
@@ -260,6 +261,26 @@ static int meta(const struct hv_root *r, struct hv_snapshot *s)
 	return rc;
 }
 
+/* statfs() of the hugetlbfs mounts, which a copy cannot answer: measured
+ * on a live host, carried along from a snapshot. */
+static int statfs_record(const struct hv_root *r, struct hv_snapshot *s)
+{
+	if (!r->live)
+		return grab(r, s, "hvoplan-hugetlbfs-statfs.txt", 1 << 20);
+	struct hv_mounts *m = malloc(sizeof(*m));
+	if (!m)
+		return hv_fail(ENOMEM, "out of memory");
+	int rc = hv_probe_mount_list(r, m);
+	char *rec = NULL;
+	size_t len = 0;
+	if (rc == 0 && m->read && m->n > 0)
+		rc = hv_format_mount_statfs(m, &rec, &len);
+	free(m);
+	if (rc == 0 && rec && (rc = add(s, "hvoplan-hugetlbfs-statfs.txt", rec, len)) < 0)
+		free(rec);
+	return rc;
+}
+
 int hv_snapshot_collect(const struct hv_root *r, struct hv_snapshot *s)
 {
 	int rc;
@@ -294,6 +315,8 @@ int hv_snapshot_collect(const struct hv_root *r, struct hv_snapshot *s)
 		for (size_t i = 0; rc == 0 && hv_bootlog_files[i]; i++)
 			rc = grab(r, s, hv_bootlog_files[i], 64 << 20);
 	if (rc < 0)
+		return rc;
+	if ((rc = statfs_record(r, s)) < 0)
 		return rc;
 	rc = meta(r, s);
 	hv_clear_error();

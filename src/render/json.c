@@ -129,6 +129,36 @@ static json_t *hstate_obj(const struct hv_hstate_result *s)
 	return o;
 }
 
+/* null when proc/mounts was not read; sizes in bytes, null where unset or
+ * not counted */
+static json_t *mounts_arr(const struct hv_report *r)
+{
+	if (!r->mounts_read)
+		return json_null();
+	json_t *a = json_array();
+	for (int i = 0; i < r->nmounts; i++) {
+		const struct hv_mount_result *m = &r->mounts[i];
+		json_t *o = json_object();
+		char mode[8];
+		snprintf(mode, sizeof(mode), "%04o", m->mode);
+		json_object_set_new(o, "path", str(m->path));
+		json_object_set_new(o, "page_size", m->page_size ? json_integer((json_int_t)m->page_size) : json_null());
+		json_object_set_new(o, "page_size_default", json_boolean(m->page_size_default));
+		json_object_set_new(o, "size_limit_bytes", num_or_null(m->size_limit_bytes));
+		json_object_set_new(o, "used_bytes", num_or_null(m->used_bytes));
+		json_object_set_new(o, "min_size_bytes", num_or_null(m->min_size_bytes));
+		json_object_set_new(o, "nr_inodes", num_or_null(m->nr_inodes));
+		json_object_set_new(o, "inodes_used", num_or_null(m->inodes_used));
+		json_object_set_new(o, "uid", json_integer(m->uid));
+		json_object_set_new(o, "gid", json_integer(m->gid));
+		json_object_set_new(o, "mode", json_string(mode));
+		json_object_set_new(o, "read_only", json_boolean(m->ro));
+		json_object_set_new(o, "pool", json_boolean(!m->no_pool));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 int hv_render_json(FILE *out, const struct hv_report *r)
 {
 	int lrc = hv_jansson_load();
@@ -163,6 +193,7 @@ int hv_render_json(FILE *out, const struct hv_report *r)
 	json_object_set_new(tot, "unoptimized_bytes", num_or_null(r->unoptimized_bytes));
 	json_object_set_new(tot, "thp_bytes", num_or_null(r->totals.thp_bytes));
 	json_object_set_new(root, "totals", tot);
+	json_object_set_new(root, "hugetlbfs_mounts", mounts_arr(r));
 	for (int i = 0; i < r->nfindings; i++) {
 		const struct hv_finding *f = &r->findings[i];
 		json_t *o = json_object();

@@ -145,6 +145,42 @@ static const char *onoff(int v)
 	return v == HV_UNKNOWN ? "absent" : v ? "1" : "0";
 }
 
+/* One line per hugetlbfs mount: its page size, limits, what statfs()
+ * counts, and who may use it. */
+static void mounts(FILE *out, const struct hv_report *r, const struct hv_table_opts *o)
+{
+	char a[32], b[32], c[32];
+	if (!r->mounts_read)
+		return;
+	if (r->nmounts == 0)
+		fprintf(out, "hugetlbfs mounts:      none\n");
+	for (int i = 0; i < r->nmounts; i++) {
+		const struct hv_mount_result *m = &r->mounts[i];
+		hv_fmt_size(m->page_size, a, sizeof(a));
+		fprintf(out, "%s%s: %s pages%s", i == 0 ? "hugetlbfs mounts:      " : "                       ", m->path,
+			m->page_size ? a : "?", m->page_size_default ? " (the default size)" : "");
+		if (m->size_limit_bytes != HV_UNKNOWN) {
+			fmt_bytes(a, sizeof(a), m->size_limit_bytes, o->bytes);
+			fmt_bytes(b, sizeof(b), m->used_bytes, o->bytes);
+			fprintf(out, ", size %s (%s used)", a, b);
+		} else {
+			fprintf(out, ", no size limit");
+		}
+		if (m->min_size_bytes != HV_UNKNOWN) {
+			fmt_bytes(c, sizeof(c), m->min_size_bytes, o->bytes);
+			fprintf(out, ", min_size %s reserved", c);
+		}
+		if (m->nr_inodes != HV_UNKNOWN) {
+			if (m->inodes_used != HV_UNKNOWN)
+				fprintf(out, ", %lld of %lld inodes used", (long long)m->inodes_used, (long long)m->nr_inodes);
+			else
+				fprintf(out, ", %lld inodes", (long long)m->nr_inodes);
+		}
+		fprintf(out, ", mode %04o, uid %u, gid %u%s%s\n", m->mode, m->uid, m->gid, m->ro ? ", read-only" : "",
+			m->no_pool ? ", no pool of its size" : "");
+	}
+}
+
 static void summary(FILE *out, const struct hv_report *r, const struct hv_table_opts *o)
 {
 	const struct hv_report_source *h = &r->src;
@@ -218,6 +254,7 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 			fputc('\n', out);
 		}
 	}
+	mounts(out, r, o);
 #undef SZ
 }
 

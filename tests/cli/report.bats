@@ -333,3 +333,32 @@ copy() { # copy FIXTURE: the copy's path in $S
 @test "report: a host with pools gets no no-pools finding" {
 	[ "$(json 6.12-hvo-boot-on '[.findings[] | select(.id == "no-pools")] | length')" = 0 ]
 }
+
+@test "report: hugetlbfs mounts from a tree's proc/mounts and statfs record; pools without a mount are said; none read, none shown" {
+	copy 6.12-default-1g
+	# edited: the guest's /proc/mounts had no hugetlbfs line
+	printf 'proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n' >"$S/proc/mounts"
+	run "$HV" report --root "$S" --format json
+	[ "$(jq -c .hugetlbfs_mounts <<<"$output")" = "[]" ]
+	[[ $(jq -r '.findings[] | select(.id == "no-hugetlbfs-mount") | .fix' <<<"$output") == "mount -t hugetlbfs -o pagesize=1G none /dev/hugepages"* ]]
+	run "$HV" report --root "$S"
+	[[ $output == *"hugetlbfs mounts:      none"* ]]
+	# edited: three mounts, one with a blank in its path and one without pagesize= (the
+	# default, 1G here), and the statfs record a snapshot keeps
+	printf 'none /dev/hugepages hugetlbfs rw,relatime,pagesize=1024M,size=2147483648 0 0\nnone /mnt/two\\040M hugetlbfs rw,mode=1777 0 0\nnone /mnt/2m hugetlbfs rw,pagesize=2M 0 0\n' >"$S/proc/mounts"
+	printf '# statfs\n/dev/hugepages 1073741824 2 1 -1 -1\n' >"$S/hvoplan-hugetlbfs-statfs.txt"
+	run "$HV" report --root "$S"
+	[ "$status" -le 1 ]
+	[[ $output == *"statfs record of /dev/hugepages: not a number: '-1'"* ]]
+	printf '# statfs\n/dev/hugepages 1073741824 2 1 0 0\n' >"$S/hvoplan-hugetlbfs-statfs.txt"
+	run "$HV" report --root "$S"
+	[[ $output == *"hugetlbfs mounts:      /dev/hugepages: 1G pages, size 2G (1G used), mode 0755, uid 0, gid 0"$'\n'"                       /mnt/two M: 1G pages (the default size), no size limit, mode 1777, uid 0, gid 0"$'\n'"                       /mnt/2m: 2M pages, no size limit, mode 0755, uid 0, gid 0, no pool of its size"$'\n'* ]]
+	[[ $output != *no-hugetlbfs-mount* ]]
+	# the 2M pool of this guest is empty while 1G has pages: the 2M mount gets none
+	[[ $output == *"hugetlbfs-no-pool: hugetlbfs at /mnt/2m serves 2M pages, but the 2M pool is empty"* ]]
+	[ "$(grep -c hugetlbfs-no-pool <<<"$output")" -eq 1 ]
+	rm "$S/proc/mounts"
+	run "$HV" report --root "$S" --format json
+	[ "$(jq -c .hugetlbfs_mounts <<<"$output")" = null ]
+	[[ $(jq -r '.findings[].id' <<<"$output") != *hugetlbfs* ]]
+}

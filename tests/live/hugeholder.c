@@ -4,7 +4,7 @@
  * way they do, says "ready" in a file once it holds them, and keeps them
  * until it is killed.
  *
- *   hugeholder [-s KB] [-r FILE] [-d USEC] [-W] MODE N [T]
+ *   hugeholder [-s KB] [-r FILE] [-d USEC] [-f PATH] [-W] MODE N [T]
  *
  *   reserve N    mmap N pages with MAP_HUGETLB and touch none: the kernel
  *                reserves N pages (resv_hugepages), as QEMU without
@@ -15,6 +15,9 @@
  *                process and a child; T of them (default all) written by
  *                this one and read back by the child: one set of pages
  *                shared by two processes, N - T reserved by the mapping
+ *   file N [T]   a file of N pages at PATH (-f) in a hugetlbfs mount,
+ *                mapped shared and T of them (default all) written: the
+ *                pages a DPDK or QEMU -mem-path file holds, N - T reserved
  *   grow N       map and touch one page at a time, USEC microseconds apart
  *                (-d, default 2000), until N are held; a page the kernel
  *                refuses is retried, so it competes with whatever changes
@@ -167,21 +170,22 @@ static int share(long n, long k, size_t page, int shift, const char *ready)
 int main(int argc, char **argv)
 {
 	unsigned long kb = 2048;
-	const char *ready = NULL;
+	const char *ready = NULL, *path = NULL;
 	long delay_us = 2000;
 	bool wait_go = false;
 	int c;
-	while ((c = getopt(argc, argv, "s:r:d:W")) != -1) {
+	while ((c = getopt(argc, argv, "s:r:d:f:W")) != -1) {
 		switch (c) {
 		case 's': kb = strtoul(optarg, NULL, 10); break;
 		case 'r': ready = optarg; break;
 		case 'd': delay_us = strtol(optarg, NULL, 10); break;
+		case 'f': path = optarg; break;
 		case 'W': wait_go = true; break;
 		default: return 2;
 		}
 	}
 	if (argc - optind < 2 || kb < 64 || (kb & (kb - 1))) {
-		fprintf(stderr, "usage: hugeholder [-s KB] [-r FILE] [-d USEC] [-W] reserve|touch|memfd|grow|share N [T]\n");
+		fprintf(stderr, "usage: hugeholder [-s KB] [-r FILE] [-d USEC] [-f PATH] [-W] reserve|touch|memfd|file|grow|share N [T]\n");
 		return 2;
 	}
 	const char *mode = argv[optind];
@@ -211,6 +215,24 @@ int main(int argc, char **argv)
 		char *p = map_pages((size_t)n * page, shift);
 		if (p == MAP_FAILED) {
 			fprintf(stderr, "hugeholder: mmap of %ld x %lu KiB pages: %s\n", n, kb, strerror(errno));
+			return 1;
+		}
+		for (long i = 0; i < t; i++)
+			p[(size_t)i * page] = 1;
+		say_ready(ready, n);
+		hold();
+		return 0;
+	}
+	if (!strcmp(mode, "file")) {
+		int fd = path ? open(path, O_RDWR | O_CREAT, 0600) : -1;
+		if (fd < 0 || ftruncate(fd, (off_t)((size_t)n * page)) < 0) {
+			fprintf(stderr, "hugeholder: file %s of %ld x %lu KiB pages: %s\n", path ? path : "(no -f)", n, kb,
+				strerror(path ? errno : EINVAL));
+			return 1;
+		}
+		char *p = mmap(NULL, (size_t)n * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			fprintf(stderr, "hugeholder: mmap of %s: %s\n", path, strerror(errno));
 			return 1;
 		}
 		for (long i = 0; i < t; i++)

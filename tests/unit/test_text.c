@@ -168,6 +168,56 @@ static void test_cmdline(void **state)
 	assert_int_equal(hv_kmemparse("0x1e"), 30);
 }
 
+static void test_mounts(void **state)
+{
+	(void)state;
+	static struct hv_mounts m;
+	/* as 6.18 writes them (hugetlbfs_show_options()), one path with a blank */
+	static const char mounts[] =
+		"proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n"
+		"hugetlbfs /dev/hugepages hugetlbfs rw,nosuid,nodev,relatime,pagesize=2M 0 0\n"
+		"none /tmp/h\\040m hugetlbfs rw,relatime,uid=1000,gid=100,mode=1770,nr_inodes=8,pagesize=2M,"
+		"size=16777216,min_size=4194304 0 0\n"
+		"none /mnt/g hugetlbfs ro,relatime,pagesize=1024M 0 0\n"
+		"tmpfs /run tmpfs rw,nosuid,nodev,size=1632128k,mode=755 0 0";
+	assert_int_equal(hv_parse_mounts(mounts, strlen(mounts), &m), 0);
+	assert_true(m.read);
+	assert_int_equal(m.n, 3);
+	assert_string_equal(m.m[0].path, "/dev/hugepages");
+	assert_int_equal(m.m[0].page_size, 2 << 20);
+	assert_int_equal(m.m[0].size_limit, HV_UNKNOWN);
+	assert_int_equal(m.m[0].mode, 0755);
+	assert_string_equal(m.m[1].path, "/tmp/h m");
+	assert_int_equal(m.m[1].size_limit, 16 << 20);
+	assert_int_equal(m.m[1].min_size, 4 << 20);
+	assert_int_equal(m.m[1].nr_inodes, 8);
+	assert_int_equal(m.m[1].uid, 1000);
+	assert_int_equal(m.m[1].gid, 100);
+	assert_int_equal(m.m[1].mode, 01770);
+	assert_int_equal(m.m[2].page_size, 1ull << 30);
+	assert_true(m.m[2].ro);
+	/* the snapshot's statfs record, matched by the escaped path */
+	static const char rec[] = "# statfs\n/tmp/h\\040m 2097152 8 4 8 6\n/not/mounted 4096 1 1 1 1\n";
+	assert_int_equal(hv_parse_mount_statfs(rec, strlen(rec), &m), 0);
+	assert_true(m.m[1].statfs_read);
+	assert_int_equal(m.m[1].f_blocks, 8);
+	assert_int_equal(m.m[1].f_ffree, 6);
+	assert_false(m.m[0].statfs_read);
+	/* a bad value names the mount and the option */
+	static const char bad[] = "none /x hugetlbfs rw,mode=999 0 0\n";
+	assert_true(hv_parse_mounts(bad, strlen(bad), &m) < 0);
+	assert_non_null(strstr(hv_last_error(), "/x: option mode=999"));
+	static const char bad2[] = "none /x hugetlbfs rw,size=-1 0 0\n";
+	assert_true(hv_parse_mounts(bad2, strlen(bad2), &m) < 0);
+	static const char badrec[] = "/x 1 2 3\n";
+	assert_true(hv_parse_mount_statfs(badrec, strlen(badrec), &m) < 0);
+	/* an escape cut short is kept as written */
+	char out[16];
+	assert_int_equal(hv_mount_unescape("a\\04", 4, out, sizeof(out)), 0);
+	assert_string_equal(out, "a\\04");
+	assert_true(hv_mount_unescape("a\\000", 5, out, sizeof(out)) < 0);
+}
+
 static void test_dmesg(void **state)
 {
 	(void)state;
@@ -307,7 +357,7 @@ static void test_btf(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sizes),  cmocka_unit_test(test_cmdline),	      cmocka_unit_test(test_dmesg),
+		cmocka_unit_test(test_sizes),  cmocka_unit_test(test_cmdline), cmocka_unit_test(test_mounts),	      cmocka_unit_test(test_dmesg),
 		cmocka_unit_test(test_kconfig), cmocka_unit_test(test_meminfo_vmstat), cmocka_unit_test(test_btf),
 	};
 	return cmocka_run_group_tests_name("text parsers", tests, NULL, NULL);
