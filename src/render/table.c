@@ -186,10 +186,16 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 	const struct hv_report_source *h = &r->src;
 	char a[32], b[32], c[32];
 #define SZ(buf, v) fmt_bytes(buf, sizeof(buf), (v), o->bytes)
-	fprintf(out, "Kernel:                %s %s, HVO rules of %s%s, keeps %d vmemmap page%s per hugepage\n",
+	/* the headline agrees with the figures: without HVO every page is kept */
+	char keeps[64];
+	if (r->hvo_compiled == HV_NO)
+		snprintf(keeps, sizeof(keeps), "no HVO built: every vmemmap page kept");
+	else
+		snprintf(keeps, sizeof(keeps), "keeps %d vmemmap page%s per hugepage", r->kept_pages,
+			 r->kept_pages == 1 ? "" : "s");
+	fprintf(out, "Kernel:                %s %s, HVO rules of %s%s, %s\n",
 		h->release[0] ? h->release : "(unknown release)", h->arch[0] ? h->arch : "", hv_gen_name(r->gen),
-		r->gen_assumed ? " (assumed)" : r->gen_basis == HV_GEN_BY_FEATURES ? " (from its features)" : "",
-		r->kept_pages, r->kept_pages == 1 ? "" : "s");
+		r->gen_assumed ? " (assumed)" : r->gen_basis == HV_GEN_BY_FEATURES ? " (from its features)" : "", keeps);
 	/* each fact with where it came from */
 	if (h->cpu_model[0] || h->cpu_gbpages != HV_TRI_UNKNOWN)
 		fprintf(out, "CPU:                   %s (%s); 1G pages %s%s%s%s\n", h->cpu_model[0] ? h->cpu_model : "model unknown",

@@ -362,3 +362,15 @@ copy() { # copy FIXTURE: the copy's path in $S
 	[ "$(jq -c .hugetlbfs_mounts <<<"$output")" = null ]
 	[[ $(jq -r '.findings[].id' <<<"$output") != *hugetlbfs* ]]
 }
+
+@test "report: the Kernel headline agrees with the figures on a kernel without HVO (audit E5)" {
+	copy 6.12-default-1g
+	# edited: HVO not built (config unset, no sysctl, 0 KiB boot lines)
+	sed -i 's/^CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP=y/# CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP is not set/' "$S"/boot/config-*
+	rm "$S/proc/sys/vm/hugetlb_optimize_vmemmap"
+	sed -i 's/HugeTLB: [0-9]* KiB vmemmap can be freed/HugeTLB: 0 KiB vmemmap can be freed/' "$S/dmesg.txt"
+	run "$HV" report --root "$S"
+	[[ $output == *"HVO rules of 6.11, no HVO built: every vmemmap page kept"* ]]
+	[[ $output != *"keeps 1 vmemmap page"* ]]
+	[[ $(grep '^1G' <<<"$output") == "1G "*" 2G "*" 32M "*" 0B "*" 0B "*" 0B "* ]]
+}
