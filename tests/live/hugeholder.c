@@ -167,6 +167,16 @@ static int share(long n, long k, size_t page, int shift, const char *ready)
 	return good == k - 1 ? 0 : 1;
 }
 
+/* Writes the first byte of t pages of p, says n are held, holds them. */
+static int touch_and_hold(char *p, long t, size_t page, const char *ready, long n)
+{
+	for (long i = 0; i < t; i++)
+		p[(size_t)i * page] = 1;
+	say_ready(ready, n);
+	hold();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long kb = 2048;
@@ -217,11 +227,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "hugeholder: mmap of %ld x %lu KiB pages: %s\n", n, kb, strerror(errno));
 			return 1;
 		}
-		for (long i = 0; i < t; i++)
-			p[(size_t)i * page] = 1;
-		say_ready(ready, n);
-		hold();
-		return 0;
+		return touch_and_hold(p, t, page, ready, n);
 	}
 	if (!strcmp(mode, "file")) {
 		int fd = path ? open(path, O_RDWR | O_CREAT, 0600) : -1;
@@ -235,11 +241,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "hugeholder: mmap of %s: %s\n", path, strerror(errno));
 			return 1;
 		}
-		for (long i = 0; i < t; i++)
-			p[(size_t)i * page] = 1;
-		say_ready(ready, n);
-		hold();
-		return 0;
+		return touch_and_hold(p, t, page, ready, n);
 	}
 	if (!strcmp(mode, "memfd")) {
 		int fd = memfd_create("hugeholder", MFD_HUGETLB | ((unsigned)shift << MFD_HUGE_SHIFT));
