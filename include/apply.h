@@ -325,7 +325,15 @@ struct hv_apply_summary {
 	const char *revert_of; /* --revert: the backup restored (relative), or NULL */
 	int nerrors;
 	const char *const *errors; /* the messages the text mode prints, without "hvoplan: " */
+	/* after a run that set pools: the host's pools read again, each size
+	 * set shown whole and per node (pools_after); NULL otherwise */
+	const struct hv_host *after;
 };
+/* The pools p sets, as h has them now: "2M pool now 272 pages: node 0 136,
+ * node 1 136", one line per size. */
+void hv_actions_print_pools_after(FILE *out, const struct hv_actions *p, const struct hv_host *h);
+/* Whether p set a pool of that size (a step that was carried out). */
+bool hv_actions_set_size(const struct hv_actions *p, uint64_t size);
 int hv_actions_json(FILE *out, const struct hv_actions *p, const struct hv_root *root,
 		    const struct hv_apply_summary *s);
 

@@ -14,11 +14,15 @@
 #define HV_MAX_POOL_REQS 64
 #define HV_CONFIG_DEFAULT "/etc/hvoplan.conf"
 
-/* One pool request: `SIZE:COUNT` (whole pool) or `SIZE:COUNT@NODE`. */
+/* One pool request: `SIZE:AMOUNT` (whole pool) or `SIZE:AMOUNT@NODE`, the
+ * amount a page count, a memory size (1G:64G) or, on the command line, a
+ * change of the pool as found (2M:+512, 2M:-256, 1G:+4G). */
 struct hv_pool_req {
 	uint64_t size;	/* bytes */
 	int node;	/* -1: the global pool */
-	int64_t count;
+	int64_t count;	/* pages; with relative, the change (may be negative) */
+	bool relative;	/* resolved against the pool's persistent pages by hv_desired_from_settings() */
+	char amount[24]; /* as given, for messages */
 	char from[160]; /* where it was given, for messages: "--pages", "HVOPLAN_PAGES", "FILE: pages" */
 };
 
@@ -52,7 +56,9 @@ int hv_parse_yesno(const char *what, const char *v, enum hv_tristate *out);
 int hv_parse_bootloader(const char *what, const char *v, int *out);
 const char *hv_bootloader_name(int bl);
 /* "1G:64 2M:1024@1" (white space or commas between items); appends to s. */
-int hv_parse_pages(const char *what, const char *v, struct hv_apply_settings *s);
+/* relative: changes (+N, -N) are accepted (the command line only: in a
+ * file or the environment a second run would change the pool again). */
+int hv_parse_pages(const char *what, const char *v, struct hv_apply_settings *s, bool relative);
 
 /* Parses the [apply] section of config text. name is used in messages. */
 int hv_config_parse_string(const char *name, const char *text, struct hv_apply_settings *s);

@@ -50,26 +50,44 @@ int hv_desired_from_settings(const struct hv_apply_settings *s, const struct hv_
 			return hv_fail(EINVAL, "%s %s: this host has no %s hugepage pool (sizes: %s)", q->from, sz, sz,
 					   sizes);
 		}
+		/* the persistent pages as found: what a change is made to, and
+		 * what nr_hugepages takes */
+		int64_t found_pages = hs->nr - (hs->surplus > 0 ? hs->surplus : 0);
 		if (q->node >= 0) {
 			bool found = false;
 			for (int j = 0; j < hs->nnodes; j++)
-				found |= hs->nodes[j].node == q->node;
+				if (hs->nodes[j].node == q->node) {
+					found = true;
+					found_pages = hs->nodes[j].nr - (hs->nodes[j].surplus > 0 ? hs->nodes[j].surplus : 0);
+				}
 			if (!found)
-				return hv_fail(EINVAL, "%s %s:%lld@%d: no NUMA node %d with a %s pool on this host", q->from,
-					       sz, (long long)q->count, q->node, q->node, sz);
+				return hv_fail(EINVAL, "%s %s:%s@%d: no NUMA node %d with a %s pool on this host", q->from, sz,
+					       q->amount, q->node, q->node, sz);
+		}
+		struct hv_pool_req res = *q;
+		if (q->relative) {
+			char where[32] = "";
+			if (q->node >= 0)
+				snprintf(where, sizeof(where), " on node %d", q->node);
+			if (found_pages + q->count < 0)
+				return hv_fail(EINVAL, "%s %s:%s: the %s pool%s has %lld page%s: it cannot lose %lld",
+					       q->from, sz, q->amount, sz, where, (long long)found_pages,
+					       found_pages == 1 ? "" : "s", (long long)-q->count);
+			res.count = found_pages + q->count;
+			res.relative = false;
 		}
 		for (int j = 0; j < s->npools; j++)
 			if (j != i && s->pools[j].size == q->size && (s->pools[j].node < 0) != (q->node < 0))
 				return hv_fail(EINVAL,
 					       "%s: %s is given both for the whole pool and per node; use one form", q->from,
 					       sz);
-		total += (unsigned __int128)q->size * (uint64_t)q->count;
+		total += (unsigned __int128)q->size * (uint64_t)res.count;
 		if (h->meminfo.mem_total_kib > 0 && total > (unsigned __int128)h->meminfo.mem_total_kib * 1024)
-			return hv_fail(EINVAL, "%s %s:%lld: the pools asked for exceed this host's memory (%lld MiB)",
-				       q->from, sz, (long long)q->count, (long long)(h->meminfo.mem_total_kib >> 10));
+			return hv_fail(EINVAL, "%s %s:%s: the pools asked for exceed this host's memory (%lld MiB)",
+				       q->from, sz, q->amount, (long long)(h->meminfo.mem_total_kib >> 10));
 		if (total > ((unsigned __int128)1 << 62))
-			return hv_fail(EINVAL, "%s %s:%lld: absurd size", q->from, sz, (long long)q->count);
-		d->pools[d->npools++] = *q;
+			return hv_fail(EINVAL, "%s %s:%s: absurd size", q->from, sz, q->amount);
+		d->pools[d->npools++] = res;
 	}
 
 	bool hvo_wanted = d->hvo >= 0 || d->reoptimize;

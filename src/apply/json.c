@@ -140,6 +140,33 @@ static json_t *strings(const char *const *v, int n)
 	return a;
 }
 
+/* Each size p set, as the host has it after the run: whole and per node. */
+static json_t *pools_after(const struct hv_actions *p, const struct hv_host *h)
+{
+	json_t *a = json_array();
+	for (int k = 0; k < h->nhstates; k++) {
+		const struct hv_hstate *hs = &h->hstates[k];
+		if (!hv_actions_set_size(p, hs->size))
+			continue;
+		json_t *o = json_object(), *nodes = json_array();
+		char name[16];
+		hv_hstate_name(hs->size, name, sizeof(name));
+		json_object_set_new(o, "size", json_integer((json_int_t)hs->size));
+		json_object_set_new(o, "name", json_string(name));
+		json_object_set_new(o, "pages", json_integer(hs->nr));
+		json_object_set_new(o, "surplus", json_integer(hs->surplus));
+		for (int j = 0; j < hs->nnodes; j++) {
+			json_t *n = json_object();
+			json_object_set_new(n, "node", json_integer(hs->nodes[j].node));
+			json_object_set_new(n, "pages", json_integer(hs->nodes[j].nr));
+			json_array_append_new(nodes, n);
+		}
+		json_object_set_new(o, "nodes", nodes);
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 int hv_actions_json(FILE *out, const struct hv_actions *p, const struct hv_root *root,
 		    const struct hv_apply_summary *s)
 {
@@ -166,6 +193,7 @@ int hv_actions_json(FILE *out, const struct hv_actions *p, const struct hv_root 
 			    p->bootparams[0] || p->removed[0] ? json_string(hv_bootloader_name(p->bootloader)) : json_null());
 	json_object_set_new(doc, "boot_parameters", str(p->bootparams));
 	json_object_set_new(doc, "removed_parameters", str(p->removed));
+	json_object_set_new(doc, "pools_after", s->after ? pools_after(p, s->after) : json_null());
 	for (int i = 0; i < p->n; i++)
 		json_array_append_new(acts, action_obj(&p->a[i]));
 	for (int i = 0; i < p->nsame; i++)

@@ -54,3 +54,29 @@ void hv_actions_print(FILE *out, const struct hv_actions *p, const struct hv_roo
 		hv_udiff(out, an, a->old_data, a->old_len, bn, a->new_data, a->new_len);
 	}
 }
+
+bool hv_actions_set_size(const struct hv_actions *p, uint64_t size)
+{
+	for (int i = 0; i < p->n; i++)
+		if (p->a[i].kind == HV_ACT_POOL && p->a[i].size == size && p->a[i].state == HV_ST_DONE)
+			return true;
+	return false;
+}
+
+void hv_actions_print_pools_after(FILE *out, const struct hv_actions *p, const struct hv_host *h)
+{
+	for (int k = 0; k < h->nhstates; k++) {
+		const struct hv_hstate *hs = &h->hstates[k];
+		if (!hv_actions_set_size(p, hs->size))
+			continue;
+		char name[16];
+		hv_hstate_name(hs->size, name, sizeof(name));
+		/* every node, always: a pool asked for as a whole is spread by the kernel */
+		fprintf(out, "%s pool now %lld page%s", name, (long long)hs->nr, hs->nr == 1 ? "" : "s");
+		if (hs->surplus > 0)
+			fprintf(out, " (%lld surplus)", (long long)hs->surplus);
+		for (int j = 0; j < hs->nnodes; j++)
+			fprintf(out, "%s node %d %lld", j ? "," : ":", hs->nodes[j].node, (long long)hs->nodes[j].nr);
+		fputc('\n', out);
+	}
+}

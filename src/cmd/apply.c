@@ -25,7 +25,8 @@ static void usage(FILE *out)
 		"across reboots. Without --yes only the action list and file diffs are shown.\n\n"
 		"Options:\n"
 		"     --hvo on|off         set vm.hugetlb_optimize_vmemmap (and hugetlb_free_vmemmap=)\n"
-		"     --pages LIST         pool sizes: SIZE:COUNT or SIZE:COUNT@NODE, e.g. 1G:64,2M:1024@1\n"
+		"     --pages LIST         pool sizes: SIZE:AMOUNT or SIZE:AMOUNT@NODE, AMOUNT a count,\n"
+		"                          a size or a change, e.g. 1G:64,2M:1024@1  1G:64G  2M:+512\n"
 		"     --reoptimize         release and re-allocate free pages allocated while HVO was off\n"
 		"     --batch N            pages per pool write during --reoptimize (default: 1 GiB worth)\n"
 		"     --persist            also write sysctl.d and the boot parameters\n"
@@ -72,6 +73,7 @@ struct run {
 	int lockfd;
 	bool live;
 	struct hv_host *h;
+	bool pools_after; /* h->hstates read again after the run */
 	struct hv_report *r;
 	struct hv_actions *p;
 	struct hv_apply_inputs in;
@@ -137,6 +139,17 @@ static int execute(struct run *x, bool revert)
 		return fail(x, rc, res == HV_EXEC_REFUSED	? HV_EXIT_ENV
 				   : res == HV_EXEC_ROLLED_BACK ? HV_EXIT_APPLY
 								: HV_EXIT_APPLY_PARTIAL);
+	/* what the kernel made of each pool set, per node: a pool asked for
+	 * as a whole is spread over the nodes as the kernel chooses */
+	bool pools = false;
+	for (int i = 0; i < x->p->n; i++)
+		pools |= x->p->a[i].kind == HV_ACT_POOL && x->p->a[i].state == HV_ST_DONE;
+	if (pools && hv_probe_pools(x->root, x->h) == 0) {
+		x->pools_after = true;
+		if (!x->json)
+			hv_actions_print_pools_after(stdout, x->p, x->h);
+	}
+	hv_clear_error();
 	if (!x->json)
 		printf("%s%s\n", revert ? "reverted" : "applied",
 		       shortfall ? " (some pools are smaller than asked: see the warnings)" : "");
@@ -178,6 +191,7 @@ static void print_json(struct run *x, bool yes, bool revert, int code)
 		.revert_of = x->revert_of,
 		.nerrors = x->nerrors,
 		.errors = errs,
+		.after = x->pools_after ? x->h : NULL,
 	};
 	int rc = hv_actions_json(stdout, x->p ? x->p : &empty, x->root, &s);
 	if (rc < 0 && !hv_stdout_failed(rc))
@@ -203,7 +217,7 @@ static int apply_option(int c, char *arg, void *ctx)
 		break;
 	case OPT_PAGES:
 		/* repeated --pages add up; a size given twice is an error */
-		if (hv_parse_pages("--pages", arg, o->cli) < 0)
+		if (hv_parse_pages("--pages", arg, o->cli, true) < 0)
 			return hv_usage_error("apply", "%s", hv_last_error());
 		*o->pages_given = true;
 		break;

@@ -60,7 +60,7 @@ static int word_ok(const char *v)
 		return 0;
 	for (const char *c = v; *c; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '-' ||
-		      *c == '_' || *c == '.' || *c == ':' || *c == '@'))
+		      *c == '_' || *c == '.' || *c == ':' || *c == '@' || *c == '+'))
 			return 0;
 	return 1;
 }
@@ -120,17 +120,17 @@ int hv_parse_bootloader(const char *what, const char *v, int *out)
 		       shown(v));
 }
 
-static int parse_one_pool(const char *what, const char *item, struct hv_pool_req *r)
+#define POOL_FORMS "SIZE:AMOUNT or SIZE:AMOUNT@NODE, AMOUNT a page count, a size or (--pages) a change: 1G:64, 1G:64G, 2M:+512, 2M:-1G@1"
+
+static int parse_one_pool(const char *what, const char *item, struct hv_pool_req *r, bool relative)
 {
 	char buf[64];
 	if (strlen(item) >= sizeof(buf) || !word_ok(item))
-		return hv_fail(EINVAL, "%s: '%s' is not SIZE:COUNT or SIZE:COUNT@NODE (e.g. 1G:64, 2M:1024@1)", what,
-			       shown(item));
+		return hv_fail(EINVAL, "%s: '%s' is not " POOL_FORMS, what, shown(item));
 	snprintf(buf, sizeof(buf), "%s", item);
 	char *colon = strchr(buf, ':');
 	if (!colon || strchr(colon + 1, ':'))
-		return hv_fail(EINVAL, "%s: '%s' is not SIZE:COUNT or SIZE:COUNT@NODE (e.g. 1G:64, 2M:1024@1)", what,
-			       shown(item));
+		return hv_fail(EINVAL, "%s: '%s' is not " POOL_FORMS, what, shown(item));
 	*colon = '\0';
 	char *at = strchr(colon + 1, '@');
 	if (at)
@@ -140,10 +140,35 @@ static int parse_one_pool(const char *what, const char *item, struct hv_pool_req
 	if (hv_parse_size(buf, &size) < 0 || size < 4096 || (size & (size - 1)))
 		return hv_fail(EINVAL, "%s: '%s' is not a hugepage size (e.g. 2M, 1G)", what, shown(buf));
 	const char *c = colon + 1;
-	if (!*c || strspn(c, "0123456789") != strlen(c) || strlen(c) > 12 || hv_parse_u64(c, &count) < 0)
-		return hv_fail(EINVAL, "%s: '%s' is not a page count", what, shown(colon + 1));
+	memset(r, 0, sizeof(*r));
+	snprintf(r->amount, sizeof(r->amount), "%s", c);
+	bool neg = *c == '-';
+	r->relative = *c == '+' || neg;
+	if (r->relative && !relative)
+		return hv_fail(EINVAL, "%s: '%s' changes the pool by %s: only --pages takes a change (a second run would "
+				       "change the pool again); give the count",
+			       what, shown(item), c); /* word_ok(): printable */
+	c += r->relative;
+	size_t digits = strspn(c, "0123456789");
+	if (!digits || digits > 12)
+		return hv_fail(EINVAL, "%s: '%s' is not a page count or a size", what, shown(colon + 1));
+	if (!c[digits]) {
+		hv_parse_u64(c, &count);
+	} else {
+		/* a memory size: a whole number of pages, or it is not what was meant */
+		uint64_t bytes;
+		hv_clear_error();
+		if (hv_parse_size(c, &bytes) < 0)
+			return hv_fail(EINVAL, "%s: '%s' is not a page count or a size (e.g. 64, 64G)", what,
+				       shown(colon + 1));
+		if (bytes % size)
+			return hv_fail(EINVAL, "%s: %s is not a whole number of %s pages", what, c, buf); /* word_ok() */
+		count = bytes / size;
+		if (count > 999999999999ull)
+			return hv_fail(EINVAL, "%s: '%s' is more pages than any host has", what, shown(colon + 1));
+	}
 	r->size = size;
-	r->count = (int64_t)count;
+	r->count = neg ? -(int64_t)count : (int64_t)count;
 	r->node = -1;
 	snprintf(r->from, sizeof(r->from), "%s", what);
 	if (at) {
@@ -155,7 +180,7 @@ static int parse_one_pool(const char *what, const char *item, struct hv_pool_req
 	return 0;
 }
 
-int hv_parse_pages(const char *what, const char *v, struct hv_apply_settings *s)
+int hv_parse_pages(const char *what, const char *v, struct hv_apply_settings *s, bool relative)
 {
 	char *copy = strdup(v);
 	if (!copy)
@@ -164,7 +189,7 @@ int hv_parse_pages(const char *what, const char *v, struct hv_apply_settings *s)
 	char *save = NULL;
 	for (char *t = strtok_r(copy, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save)) {
 		struct hv_pool_req r;
-		if ((rc = parse_one_pool(what, t, &r)) < 0)
+		if ((rc = parse_one_pool(what, t, &r, relative)) < 0)
 			break;
 		for (int i = 0; i < s->npools; i++)
 			if (s->pools[i].size == r.size && s->pools[i].node == r.node) {
@@ -179,7 +204,7 @@ int hv_parse_pages(const char *what, const char *v, struct hv_apply_settings *s)
 		n++;
 	}
 	if (rc == 0 && n == 0)
-		rc = hv_fail(EINVAL, "%s: empty pool list (expected e.g. 1G:64 or 2M:1024@1)", what);
+		rc = hv_fail(EINVAL, "%s: empty pool list (expected e.g. 1G:64, 1G:64G or 2M:1024@1)", what);
 out:
 	free(copy);
 	return rc;
@@ -236,7 +261,7 @@ static int handler(void *user, const char *section, const char *name, const char
 		rc = hv_parse_onoff(what, value, &c->s->hvo);
 	} else if (!strcmp(name, "pages")) {
 		int before = c->s->npools;
-		rc = hv_parse_pages(what, value, c->s);
+		rc = hv_parse_pages(what, value, c->s, false);
 		/* checked against the host later, far from this file: say where */
 		for (int i = before; rc == 0 && i < c->s->npools; i++)
 			snprintf(c->s->pools[i].from, sizeof(c->s->pools[i].from), "%.140s: pages", c->name);
@@ -396,7 +421,7 @@ int hv_settings_from_env(struct hv_apply_settings *s)
 	int rc = 0, x;
 	if ((v = secure_getenv("HVOPLAN_HVO")) && *v && (rc = hv_parse_onoff("HVOPLAN_HVO", v, &s->hvo)) < 0)
 		return rc;
-	if ((v = secure_getenv("HVOPLAN_PAGES")) && *v && (rc = hv_parse_pages("HVOPLAN_PAGES", v, s)) < 0)
+	if ((v = secure_getenv("HVOPLAN_PAGES")) && *v && (rc = hv_parse_pages("HVOPLAN_PAGES", v, s, false)) < 0)
 		return rc;
 	if ((v = secure_getenv("HVOPLAN_PERSIST")) && *v && (rc = hv_parse_yesno("HVOPLAN_PERSIST", v, &s->persist)) < 0)
 		return rc;

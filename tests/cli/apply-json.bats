@@ -48,7 +48,7 @@ states() { jv "$OUT" '"\n".join("%s %s %s" % (a["kind"], a["state"], a["target"]
 	[ "$status" -eq 0 ]
 	[ ! -s "$ERR" ] || { cat "$ERR"; false; }
 	[ "$(tree)" = "$before" ]
-	[ "$(jv "$OUT" 'sorted(d)')" = '["actions", "backup", "boot_parameters", "bootloader", "changed", "dry_run", "errors", "exit_code", "live", "mode", "notes", "removed_parameters", "revert_of", "root", "schema", "shortfall"]' ]
+	[ "$(jv "$OUT" 'sorted(d)')" = '["actions", "backup", "boot_parameters", "bootloader", "changed", "dry_run", "errors", "exit_code", "live", "mode", "notes", "pools_after", "removed_parameters", "revert_of", "root", "schema", "shortfall"]' ]
 	[ "$(jv "$OUT" 'd["schema"]')" = hvoplan.apply/1 ]
 	[ "$(jv "$OUT" 'd["mode"]')" = apply ]
 	[ "$(jv "$OUT" 'd["dry_run"]')" = true ]

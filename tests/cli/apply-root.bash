@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
-# Helpers for apply-json.bats and ansible.bats: a scratch --root tree to
+# Helpers for apply.bats, apply-json.bats and ansible.bats: a scratch --root tree to
 # apply to, and a JSON reader.
 
 # apply_scratch_root FIXTURE DIR: a copy of tests/fixtures/vm/FIXTURE with

@@ -5,6 +5,8 @@
 # re-runs, conflicting parameters, hostile values, rollback. Any user; boot
 # loader tools are fakes from HVOPLAN_TOOL_DIR that log their argv.
 
+load apply-root.bash
+
 setup_file() {
 	HV=${HVOPLAN:-$BATS_TEST_DIRNAME/../../hvoplan}
 	export SNAP=$BATS_FILE_TMPDIR/snap
@@ -301,4 +303,40 @@ grub_cmdline() {
 	[ "$status" -eq 0 ]
 	[[ $output == *"replacing conflicting parameters: hugepages=4"* ]]
 	[[ $output == *"+root=/dev/sda ro hugepagesz=1G hugepages=2"* ]]
+}
+
+@test "--pages amounts: a count, a size in whole pages, a change of the pool as found; results per node; changes only on the command line" {
+	apply_scratch_root 6.12-per-node "$R" # 2 nodes
+	echo 100 >"$R/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+	echo 40 >"$R/sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages"
+	run "$HV" apply --root "$R" --pages 2M:+28,1G:3G
+	[ "$status" -eq 0 ]
+	[[ $output == *"set 2M pool 100 -> 128 pages"* ]]
+	[[ $output == *"set 1G pool 0 -> 3 pages"* ]]
+	run "$HV" apply --root "$R" --pages 2M:-64M@1
+	[[ $output == *"set 2M pool on node 1 40 -> 8 pages"* ]]
+	run "$HV" apply --root "$R" --pages 2M:-101
+	[ "$status" -eq 2 ]
+	[[ $output == *"--pages 2M:-101: the 2M pool has 100 pages: it cannot lose 101"* ]]
+	run "$HV" apply --root "$R" --pages 1G:1536M
+	[ "$status" -eq 2 ]
+	[[ $output == *"--pages: 1536M is not a whole number of 1G pages"* ]]
+	# a change in a file or the environment would change the pool on every run
+	printf '[apply]\npages = 2M:+8\n' >"$R/etc/hvoplan.conf"
+	run "$HV" apply --root "$R" --hvo on
+	[ "$status" -eq 2 ]
+	[[ $output == *"only --pages takes a change"* ]]
+	rm "$R/etc/hvoplan.conf"
+	HVOPLAN_PAGES=2M:-8 run "$HV" apply --root "$R"
+	[ "$status" -eq 2 ]
+	[[ $output == *"HVOPLAN_PAGES: '2M:-8' changes the pool by -8"* ]]
+	# carried out: the pools as the host then has them, whole and on every node
+	run "$HV" apply --root "$R" --pages 2M:+28 --yes
+	[ "$status" -eq 0 ]
+	[ "$(cat "$R/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages")" = 128 ]
+	[[ $output == *"2M pool now 128 pages: node 0 0, node 1 40"* ]]
+	run "$HV" apply --root "$R" --pages 2M:+1 --yes --format json
+	[ "$(jq -c '.pools_after' <<<"$output")" = '[{"size":2097152,"name":"2M","pages":129,"surplus":0,"nodes":[{"node":0,"pages":0},{"node":1,"pages":40}]}]' ]
+	run "$HV" apply --root "$R" --hvo on --format json
+	[ "$(jq -c '.pools_after' <<<"$output")" = null ]
 }

@@ -23,7 +23,7 @@ static struct hv_desired desired(int hvo, const char *pages)
 	struct hv_apply_settings s;
 	hv_settings_init(&s);
 	if (pages)
-		assert_int_equal(hv_parse_pages("t", pages, &s), 0);
+		assert_int_equal(hv_parse_pages("t", pages, &s, true), 0);
 	struct hv_desired d;
 	memset(&d, 0, sizeof(d));
 	d.hvo = hvo;
@@ -273,7 +273,7 @@ static void test_desired_checks(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		hv_settings_init(&s);
 		if (cases[i].pages)
-			assert_int_equal(hv_parse_pages("t", cases[i].pages, &s), 0);
+			assert_int_equal(hv_parse_pages("t", cases[i].pages, &s, true), 0);
 		s.hvo = cases[i].hvo;
 		s.reoptimize = cases[i].reopt;
 		int rc = hv_desired_from_settings(&s, h, r, &d);

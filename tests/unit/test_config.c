@@ -74,14 +74,35 @@ static void test_pages_values(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct hv_apply_settings s;
 		hv_settings_init(&s);
-		if (hv_parse_pages("--pages", bad[i], &s) == 0)
+		if (hv_parse_pages("--pages", bad[i], &s, false) == 0)
 			fail_msg("accepted '%s'", bad[i]);
+	}
+	/* changes are the command line's; sizes must be whole pages */
+	static const char *const bad_rel[] = {"2M:+", "2M:+-1", "2M:--1", "2M:1.5M", "1G:1536M", "2M:+1.5M",
+					      "2M:5X", "2M:+5G@", "2M:9999999999999G"};
+	for (size_t i = 0; i < sizeof(bad_rel) / sizeof(bad_rel[0]); i++) {
+		struct hv_apply_settings s;
+		hv_settings_init(&s);
+		if (hv_parse_pages("--pages", bad_rel[i], &s, true) == 0)
+			fail_msg("accepted '%s'", bad_rel[i]);
 	}
 	struct hv_apply_settings s;
 	hv_settings_init(&s);
-	assert_int_equal(hv_parse_pages("--pages", "1G:64,2M:1024@1 2048kB:2@0", &s), 0);
+	assert_int_equal(hv_parse_pages("--pages", "1G:64,2M:1024@1 2048kB:2@0", &s, false), 0);
 	assert_int_equal(s.npools, 3);
 	assert_true(s.pools[2].size == 2 * M && s.pools[2].node == 0);
+	hv_settings_init(&s);
+	assert_int_equal(hv_parse_pages("--pages", "1G:64G,2M:+512@1 2M:-1G@0 64K:+2M", &s, true), 0);
+	assert_int_equal(s.npools, 4);
+	assert_true(s.pools[0].count == 64 && !s.pools[0].relative);
+	assert_true(s.pools[1].count == 512 && s.pools[1].relative && s.pools[1].node == 1);
+	assert_true(s.pools[2].count == -512 && s.pools[2].relative);
+	assert_true(s.pools[3].count == 32 && s.pools[3].relative);
+	assert_string_equal(s.pools[2].amount, "-1G");
+	/* a file or the environment would change the pool again on every run */
+	hv_settings_init(&s);
+	assert_true(hv_parse_pages("pages", "2M:+8", &s, false) < 0);
+	assert_non_null(strstr(hv_last_error(), "only --pages takes a change"));
 }
 
 static void test_precedence(void **state)
@@ -98,7 +119,7 @@ static void test_precedence(void **state)
 	assert_int_equal(hv_settings_from_env(&env), 0);
 	unsetenv("HVOPLAN_HVO");
 	unsetenv("HVOPLAN_PAGES");
-	assert_int_equal(hv_parse_pages("--pages", "2M:100", &cli), 0);
+	assert_int_equal(hv_parse_pages("--pages", "2M:100", &cli, true), 0);
 	hv_settings_merge(&file, &env);
 	hv_settings_merge(&file, &cli);
 	assert_int_equal(file.hvo, 1);	/* env over file */
