@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the libFuzzer targets (fuzz/targets/fuzz_*.c) straight from the pure
 # layers: src/parse/*.c, src/model/*.c, src/util/error.c, apply's text
-# editing (src/apply/cmdline.c, grubsh.c) and, for the manifest target,
-# src/apply/manifest.c. No Makefile, no I/O code: what is fuzzed is exactly
+# editing (src/apply/cmdline.c, grubsh.c), for the manifest target
+# src/apply/manifest.c and for the config target src/config/config.c (its
+# string parsers). No Makefile, no I/O code: what is fuzzed is exactly
 # what the probe, the planner (or apply --revert) feed.
 #   fuzz/build.sh            -> build/fuzz/bin/fuzz_<name>
 #   FUZZ_OUT=DIR fuzz/build.sh
@@ -18,6 +19,7 @@ need=()
 command -v clang >/dev/null || need+=(clang)
 dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q 'install ok installed' || need+=(libclang-rt-14-dev)
 dpkg-query -W -f='${Status}' zlib1g-dev 2>/dev/null | grep -q 'install ok installed' || need+=(zlib1g-dev)
+dpkg-query -W -f='${Status}' libinih-dev 2>/dev/null | grep -q 'install ok installed' || need+=(libinih-dev)
 if [ "${#need[@]}" -gt 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "fuzz/build.sh: missing ${need[*]} (apt-get install ${need[*]})" >&2
@@ -57,12 +59,26 @@ for src in src/apply/manifest.c src/apply/rootfs.c src/util/fsutil.c; do
 	mf_objs+=("$obj")
 done
 
+# The settings parser (hvoplan.conf, HVOPLAN_*, --pages); it opens libinih
+# with dlopen (src/util/dl.c). The root reads it makes for a file are stubs
+# in the target: only the string parsers are fuzzed.
+cfg_objs=()
+for src in src/config/config.c src/util/dl.c; do
+	obj=$OUT/obj/$(echo "${src%.c}" | tr / _).o
+	if [ ! -e "$obj" ] || [ "$src" -nt "$obj" ] || [ "$0" -nt "$obj" ] || \
+	   [ -n "$(find include -newer "$obj" -name '*.h' -print -quit)" ]; then
+		$CC $CFLAGS $SAN -fsanitize=fuzzer-no-link -c -o "$obj" "$src"
+	fi
+	cfg_objs+=("$obj")
+done
+
 for t in fuzz/targets/fuzz_*.c; do
 	name=$(basename "${t%.c}")
 	bin=$OUT/bin/$name
 	libs=()
 	[ "$name" = fuzz_kconfig_gz ] && libs+=(-lz)
 	[ "$name" = fuzz_manifest ] && libs+=("${mf_objs[@]}")
+	[ "$name" = fuzz_config ] && libs+=("${cfg_objs[@]}" -ldl)
 	$CC $CFLAGS $SAN -fsanitize=fuzzer -o "$bin" "$t" "${objs[@]}" "${libs[@]}"
 done
 echo "fuzz/build.sh: $(ls "$OUT/bin" | wc -l) targets in $OUT/bin"
