@@ -47,6 +47,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
+	static bool loaded;
+	if (!loaded) {
+		/* a run without libinih would fuzz nothing: an empty file must parse */
+		struct hv_apply_settings e;
+		hv_settings_init(&e);
+		FUZZ_ASSERT(hv_config_parse_string("empty.conf", "", &e) == 0);
+		loaded = true;
+	}
 	bool relative = data[0] & 1;
 	char *b = fuzz_cstr(data + 1, size - 1);
 	struct hv_apply_settings *s = malloc(sizeof(*s));
@@ -62,8 +70,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hv_clear_error();
 	rc = hv_config_parse_string("fuzz.conf", b, s);
 	fuzz_check_error(rc, "hv_config_parse_string");
-	/* a run without libinih would fuzz nothing */
-	FUZZ_ASSERT(rc == 0 || !strstr(hv_last_error(), "libinih"));
 	if (rc == 0)
 		check_pools(s, false);
 	free(s);
