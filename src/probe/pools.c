@@ -151,6 +151,18 @@ static int read_node_pools(const struct hv_root *r, struct hv_host *h)
 	int ids[HV_MAX_NODES], n, rc = list_nodes(r, ids, &n);
 	if (rc < 0)
 		return rc;
+	/* One node on the live kernel: its counts are the pool's, which the
+	 * kernel sums from the nodes' (mm/hugetlb.c nr_huge_pages_node[] and
+	 * the rest), read a moment ago; a tree is read as it is, whatever it says. */
+	if (r->live && n == 1) {
+		for (int i = 0; i < h->nhstates; i++) {
+			struct hv_hstate *hs = &h->hstates[i];
+			hs->nodes[0] = (struct hv_hstate_node){.node = ids[0], .nr = hs->nr, .free = hs->free,
+							       .surplus = hs->surplus};
+			hs->nnodes = 1;
+		}
+		return 0;
+	}
 
 	for (int i = 0; i < h->nhstates; i++) {
 		struct hv_hstate *hs = &h->hstates[i];
