@@ -11,6 +11,7 @@
 #   sos report --batch --only-plugins kernel,memory,numa,processor,hvoplan
 #   hvoplan report --root sosreport-HOST-DATE/
 import os
+import re
 
 from sos.report.plugins import (Plugin, DebianPlugin, UbuntuPlugin, RedHatPlugin,
                                 IndependentPlugin)
@@ -52,6 +53,31 @@ class Hvoplan(Plugin, DebianPlugin, UbuntuPlugin, RedHatPlugin, IndependentPlugi
                 continue  # gone, or a kernel thread
         return pids
 
+    @staticmethod
+    def hugetlbfs_statfs():
+        """PATH BSIZE BLOCKS BFREE FILES FFREE per hugetlbfs mount, PATH
+        escaped as /proc/mounts escapes it (and '#', the comment mark)."""
+        lines = ['# statfs() of each hugetlbfs mount: PATH BSIZE BLOCKS BFREE FILES FFREE']
+        try:
+            with open('/proc/mounts') as f:
+                mounts = [l.split() for l in f]
+        except OSError:
+            return '\n'.join(lines) + '\n'
+        for m in mounts:
+            if len(m) < 4 or m[2] != 'hugetlbfs':
+                continue
+            path = re.sub(r'\\([0-3][0-7][0-7])', lambda e: chr(int(e.group(1), 8)), m[1])
+            try:
+                st = os.statvfs(path)
+            except OSError:
+                continue
+            esc = ''.join('\\%03o' % ord(c) if c in ' \t\n\\#' else c for c in path)
+            # CPython hands statvfs' unsigned counts over as signed longs (-1
+            # for an unlimited nr_inodes): back to what statfs() said
+            figs = [v % (1 << 64) for v in (st.f_bsize, st.f_blocks, st.f_bfree, st.f_files, st.f_ffree)]
+            lines.append('%s %d %d %d %d %d' % tuple([esc] + figs))
+        return '\n'.join(lines) + '\n'
+
     def setup(self):
         release = os.uname().release
         # Inputs of `hvoplan report` that sos misses (see tests/cli/sos.bats):
@@ -74,6 +100,7 @@ class Hvoplan(Plugin, DebianPlugin, UbuntuPlugin, RedHatPlugin, IndependentPlugi
             '/sys/devices/system/node/has_memory',
             '/sys/devices/system/node/node*/vmstat',
             '/sys/module/memory_hotplug/parameters/memmap_on_memory',
+            '/proc/mounts',
         ])
         # sizeof(struct page) from BTF, whole (a tail would be garbage);
         # what `hvoplan snapshot` keeps too
@@ -88,6 +115,9 @@ class Hvoplan(Plugin, DebianPlugin, UbuntuPlugin, RedHatPlugin, IndependentPlugi
         # hugetlbfs mounts with their page size and size limits
         self.add_cmd_output('findmnt --kernel --types hugetlbfs --output TARGET,SOURCE,OPTIONS',
                             suggest_filename='hugetlbfs_mounts')
+        # and what statfs() counts in each, which a copy cannot answer: the
+        # record `hvoplan snapshot` keeps, read from sos_strings/hvoplan/
+        self.add_string_as_file(self.hugetlbfs_statfs(), 'hvoplan-hugetlbfs-statfs.txt')
 
         # hvoplan's own view: the report and the per-process table
         # sos runs commands with its own PATH (Debian's lacks /usr/local/bin)

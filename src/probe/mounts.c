@@ -53,13 +53,19 @@ int hv_probe_mount_list(const struct hv_root *r, struct hv_mounts *m)
 		}
 		return 0;
 	}
-	rc = hv_root_read(r, STATFS_RECORD, 1 << 20, &buf, &len);
+	/* a snapshot's, or the one hvoplan's sos plugin leaves */
+	const char *rec = STATFS_RECORD;
+	rc = hv_root_read(r, rec, 1 << 20, &buf, &len);
+	if (rc == -ENOENT) { /* where sos puts a plugin's add_string_as_file() */
+		rec = "sos_strings/hvoplan/" STATFS_RECORD;
+		rc = hv_root_read(r, rec, 1 << 20, &buf, &len);
+	}
 	if (rc == 0) {
 		rc = hv_parse_mount_statfs(buf, len, m);
 		free(buf);
 	}
 	if (rc < 0 && rc != -ENOENT)
-		hv_note("%s: %s: hugetlbfs usage unknown", hv_root_name(r, STATFS_RECORD),
+		hv_note("%s: %s: hugetlbfs usage unknown", hv_root_name(r, rec),
 			hv_last_error() ? hv_last_error() : strerror(-rc));
 	hv_clear_error();
 	return 0;

@@ -36,21 +36,32 @@ start_holder() {
 	exec 8>/run/lock/hvoplan-live-tests.lock
 	flock -w 300 8 || return 0
 	cat "$HP2/nr_hugepages" >"$D/pool-before"
-	echo $(($(cat "$D/pool-before") + 4)) >"$HP2/nr_hugepages"
+	echo $(($(cat "$D/pool-before") + 6)) >"$HP2/nr_hugepages"
 	"$hh" -r "$D/holder.ready" touch 4 >"$D/holder.log" 2>&1 8>&- &
 	echo $! >"$D/holder.pid"
+	# and a file of 2 pages in a hugetlbfs mount with a size= limit (a blank
+	# in its path), so the mounts and their statfs() figures come along too
+	mkdir -p "$D/h m"
+	if mount -t hugetlbfs -o pagesize=2M,size=16M none "$D/h m"; then
+		echo "$D/h m" >"$D/mounted"
+		"$hh" -f "$D/h m/rtemap_0" -r "$D/holder2.ready" file 2 >"$D/holder2.log" 2>&1 8>&- &
+		echo $! >"$D/holder2.pid"
+	fi
 	for _ in $(seq 100); do
-		[ -e "$D/holder.ready" ] && return 0
+		[ -e "$D/holder.ready" ] && { [ ! -f "$D/mounted" ] || [ -e "$D/holder2.ready" ]; } && return 0
 		sleep 0.05
 	done
 }
 
 teardown_file() {
 	D=$BATS_FILE_TMPDIR/sosp
-	if [ -f "$D/holder.pid" ]; then
-		kill "$(cat "$D/holder.pid")" 2>/dev/null
-		while kill -0 "$(cat "$D/holder.pid")" 2>/dev/null; do sleep 0.05; done
-	fi
+	local p
+	for p in "$D/holder.pid" "$D/holder2.pid"; do
+		[ -f "$p" ] || continue
+		kill "$(cat "$p")" 2>/dev/null
+		while kill -0 "$(cat "$p")" 2>/dev/null; do sleep 0.05; done
+	done
+	[ -f "$D/mounted" ] && umount "$(cat "$D/mounted")"
 	[ -f "$D/pool-before" ] && cat "$D/pool-before" >"$HP2/nr_hugepages"
 	true
 }
@@ -146,6 +157,10 @@ figures() {
 	cmp -s "$T/a" "$T/b" || diff "$T/a" "$T/c"
 	# the figures the plugin brings, known (they are null without it)
 	jq -e '.memmap.baseline_pages != null and .hvo.compiled != null' "$T/sos.json"
+	# the mount made for the run, with what statfs() counted in it
+	if [ -f "$D/mounted" ]; then
+		[ "$(jq --arg p "$D/h m" '.hugetlbfs_mounts[] | select(.path == $p) | .used_bytes' "$T/sos.json")" -eq $((2 * 2 << 20)) ]
+	fi
 	if [ "$(jq -r .memmap.realized_savings_bytes "$D/live-before.json")" != null ]; then
 		[ "$(jq -r .memmap.realized_savings_bytes "$T/sos.json")" != null ]
 	fi
@@ -175,6 +190,9 @@ figures() {
 		sed -E 's|/proc/([0-9]+)/status|\1|' | sort -n || true)
 	copied=$(ls -d "$SOS"/proc/[0-9]* 2>/dev/null | sed 's|.*/||' | sort -n || true)
 	for pid in $copied; do
+		# proc/mounts is a link to self/mounts: sos' own process directory
+		# comes along with that one file
+		[ -f "$SOS/proc/$pid/status" ] || [ "$(ls "$SOS/proc/$pid")" != mounts ] || continue
 		grep -q '^HugetlbPages:[[:space:]]*[1-9]' "$SOS/proc/$pid/status" ||
 			{ echo "process $pid copied without hugetlb pages"; false; }
 	done
