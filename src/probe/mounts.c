@@ -2,6 +2,7 @@
 /* hugetlbfs mounts and what statfs() counts in each: live, or from the
  * record a snapshot keeps (statfs cannot be asked of a copy). */
 #include <errno.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +43,10 @@ int hv_probe_mount_list(const struct hv_root *r, struct hv_mounts *m)
 	if (r->live) {
 		for (int i = 0; i < m->n; i++) {
 			struct statfs st;
-			if (statfs(m->m[i].path, &st) < 0)
-				continue; /* unmounted since, or not ours to see: usage unknown */
+			/* unmounted since, not ours to see, or another file system
+			 * mounted over it: usage unknown */
+			if (statfs(m->m[i].path, &st) < 0 || (unsigned long)st.f_type != HUGETLBFS_MAGIC)
+				continue;
 			m->m[i].statfs_read = true;
 			m->m[i].f_bsize = (uint64_t)st.f_bsize;
 			m->m[i].f_blocks = (uint64_t)st.f_blocks;
