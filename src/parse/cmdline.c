@@ -54,13 +54,24 @@ static struct hv_cmdline_pool *pool_for(struct hv_cmdline *cl, uint64_t size)
 static int parse_hugepages(const char *v, struct hv_cmdline_pool *p)
 {
 	uint64_t n;
-	if (!strchr(v, ':')) {
-		if (hv_parse_u64(v, &n) < 0 || n > INT64_MAX)
+	/* hugepages_setup(): sscanf("%lu%n") takes the leading number; unless
+	 * a ':' follows it that is the count, whatever comes after ("4x" is 4) */
+	const char *d = v + (v[0] == '+');
+	size_t nd = strspn(d, "0123456789");
+	if (nd && d[nd] != ':') {
+		char num[24];
+		if (nd >= sizeof(num))
+			return hv_fail(EINVAL, "hugepages=%s: not a page count", v);
+		memcpy(num, d, nd);
+		num[nd] = '\0';
+		if (hv_parse_u64(num, &n) < 0 || n > INT64_MAX)
 			return hv_fail(EINVAL, "hugepages=%s: not a page count", v);
 		p->count = (int64_t)n;
 		p->nnode_counts = 0;
 		return 0;
 	}
+	if (!nd)
+		return hv_fail(EINVAL, "hugepages=%s: not a page count", v);
 	char tmp[256];
 	if (strlen(v) >= sizeof(tmp))
 		return hv_fail(EINVAL, "hugepages=: node list too long");

@@ -158,6 +158,14 @@ static void test_cmdline(void **state)
 	assert_int_equal(cl.npools, 1);
 	assert_int_equal(cl.pools[0].size, 1ull << 30);
 	assert_int_equal(cl.pools[0].count, 4);
+	/* hugepages_setup()'s sscanf("%lu"): the leading number counts */
+	assert_int_equal(PARSE_CL("hugepagesz=1G hugepages=4x", &cl), 0);
+	assert_int_equal(cl.pools[0].count, 4);
+	assert_int_equal(PARSE_CL("hugepagesz=1G hugepages=+3", &cl), 0);
+	assert_int_equal(cl.pools[0].count, 3);
+	assert_true(PARSE_CL("hugepagesz=1G hugepages=x4", &cl) < 0);
+	assert_int_equal(PARSE_CL("hugepagesz=1G hugepages=0:2,1:3", &cl), 0);
+	assert_int_equal(cl.pools[0].count, 5);
 	/* no digits is 0 to the kernel, which rejects it */
 	assert_true(PARSE_CL("hugepagesz=M", &cl) < 0);
 	assert_int_equal(hv_kmemparse("1.5G"), 1); /* the unit must follow the digits */
