@@ -42,6 +42,10 @@ struct hv_apply_settings {
 	int64_t batch;	/* 0 unset (auto): pages per pool write during --reoptimize */
 	int npools;
 	struct hv_pool_req pools[HV_MAX_POOL_REQS];
+	/* nr_overcommit_hugepages per size (node always -1: the kernel keeps
+	 * one limit per size) */
+	int novercommit;
+	struct hv_pool_req overcommit[HV_MAX_POOL_REQS];
 };
 
 void hv_settings_init(struct hv_apply_settings *s);
@@ -59,6 +63,8 @@ const char *hv_bootloader_name(int bl);
 /* relative: changes (+N, -N) are accepted (the command line only: in a
  * file or the environment a second run would change the pool again). */
 int hv_parse_pages(const char *what, const char *v, struct hv_apply_settings *s, bool relative);
+/* "2M:512 1G:4G": overcommit limits, SIZE:AMOUNT without @NODE; appends to s. */
+int hv_parse_overcommit(const char *what, const char *v, struct hv_apply_settings *s, bool relative);
 
 /* Parses the [apply] section of config text. name is used in messages. */
 int hv_config_parse_string(const char *name, const char *text, struct hv_apply_settings *s);
@@ -69,7 +75,7 @@ int hv_config_load(const char *path, bool must_exist, struct hv_apply_settings *
  * inside it); a missing file is fine. */
 struct hv_root;
 int hv_config_load_at(const struct hv_root *r, const char *rel, struct hv_apply_settings *s);
-/* HVOPLAN_HVO, HVOPLAN_PAGES, HVOPLAN_PERSIST, HVOPLAN_REOPTIMIZE,
+/* HVOPLAN_HVO, HVOPLAN_PAGES, HVOPLAN_OVERCOMMIT, HVOPLAN_PERSIST, HVOPLAN_REOPTIMIZE,
  * HVOPLAN_BOOTLOADER, HVOPLAN_BATCH. */
 int hv_settings_from_env(struct hv_apply_settings *s);
 

@@ -50,6 +50,15 @@ void hv_settings_merge(struct hv_apply_settings *dst, const struct hv_apply_sett
 	}
 	for (int i = 0; i < over->npools && dst->npools < HV_MAX_POOL_REQS; i++)
 		dst->pools[dst->npools++] = over->pools[i];
+	for (int i = 0; i < over->novercommit; i++) {
+		int k = 0;
+		for (int j = 0; j < dst->novercommit; j++)
+			if (dst->overcommit[j].size != over->overcommit[i].size)
+				dst->overcommit[k++] = dst->overcommit[j];
+		dst->novercommit = k;
+	}
+	for (int i = 0; i < over->novercommit && dst->novercommit < HV_MAX_POOL_REQS; i++)
+		dst->overcommit[dst->novercommit++] = over->overcommit[i];
 }
 
 /* Values are short words: anything else (spaces inside, quotes, shell
@@ -121,16 +130,20 @@ int hv_parse_bootloader(const char *what, const char *v, int *out)
 }
 
 #define POOL_FORMS "SIZE:AMOUNT or SIZE:AMOUNT@NODE, AMOUNT a page count, a size or (--pages) a change: 1G:64, 1G:64G, 2M:+512, 2M:-1G@1"
+#define OVERCOMMIT_FORMS "SIZE:AMOUNT, AMOUNT a page count, a size or (--overcommit) a change: 2M:512, 1G:4G, 2M:+256"
 
-static int parse_one_pool(const char *what, const char *item, struct hv_pool_req *r, bool relative)
+/* flag: the command-line option the form belongs to, for messages */
+static int parse_one_pool(const char *what, const char *item, struct hv_pool_req *r, bool relative,
+			  const char *flag)
 {
 	char buf[64];
+	const char *forms = strcmp(flag, "--pages") ? OVERCOMMIT_FORMS : POOL_FORMS;
 	if (strlen(item) >= sizeof(buf) || !word_ok(item))
-		return hv_fail(EINVAL, "%s: '%s' is not " POOL_FORMS, what, shown(item));
+		return hv_fail(EINVAL, "%s: '%s' is not %s", what, shown(item), forms);
 	snprintf(buf, sizeof(buf), "%s", item);
 	char *colon = strchr(buf, ':');
 	if (!colon || strchr(colon + 1, ':'))
-		return hv_fail(EINVAL, "%s: '%s' is not " POOL_FORMS, what, shown(item));
+		return hv_fail(EINVAL, "%s: '%s' is not %s", what, shown(item), forms);
 	*colon = '\0';
 	char *at = strchr(colon + 1, '@');
 	if (at)
@@ -145,9 +158,9 @@ static int parse_one_pool(const char *what, const char *item, struct hv_pool_req
 	bool neg = *c == '-';
 	r->relative = *c == '+' || neg;
 	if (r->relative && !relative)
-		return hv_fail(EINVAL, "%s: '%s' changes the pool by %s: only --pages takes a change (a second run would "
-				       "change the pool again); give the count",
-			       what, shown(item), c); /* word_ok(): printable */
+		return hv_fail(EINVAL, "%s: '%s' changes the %s by %s: only %s takes a change (a second run would "
+				       "change it again); give the count",
+			       what, shown(item), strcmp(flag, "--pages") ? "limit" : "pool", c, flag); /* word_ok(): printable */
 	c += r->relative;
 	size_t digits = strspn(c, "0123456789");
 	if (!digits || digits > 12)
@@ -180,34 +193,58 @@ static int parse_one_pool(const char *what, const char *item, struct hv_pool_req
 	return 0;
 }
 
-int hv_parse_pages(const char *what, const char *v, struct hv_apply_settings *s, bool relative)
+/* The items of v (white space or commas between them) appended to
+ * reqs[*n]; overcommit: no @NODE (one limit per size). */
+static int parse_list(const char *what, const char *v, struct hv_pool_req *reqs, int *n, bool relative,
+		      bool overcommit)
 {
 	char *copy = strdup(v);
 	if (!copy)
 		return hv_fail(ENOMEM, "out of memory");
-	int rc = 0, n = 0;
+	int rc = 0, got = 0;
 	char *save = NULL;
+	const char *flag = overcommit ? "--overcommit" : "--pages";
 	for (char *t = strtok_r(copy, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save)) {
 		struct hv_pool_req r;
-		if ((rc = parse_one_pool(what, t, &r, relative)) < 0)
+		if ((rc = parse_one_pool(what, t, &r, relative, flag)) < 0)
 			break;
-		for (int i = 0; i < s->npools; i++)
-			if (s->pools[i].size == r.size && s->pools[i].node == r.node) {
-				rc = hv_fail(EINVAL, "%s: '%s' names a pool already given", what, shown(t));
+		if (overcommit && r.node >= 0) {
+			rc = hv_fail(EINVAL,
+				     "%s: '%s' names a node, but the kernel keeps one overcommit limit per hugepage size "
+				     "(nr_overcommit_hugepages has no per-node file): drop '@%d'",
+				     what, shown(t), r.node);
+			break;
+		}
+		for (int i = 0; i < *n; i++)
+			if (reqs[i].size == r.size && reqs[i].node == r.node) {
+				rc = hv_fail(EINVAL, "%s: '%s' names a %s already given", what, shown(t),
+					     overcommit ? "size" : "pool");
 				goto out;
 			}
-		if (s->npools >= HV_MAX_POOL_REQS) {
+		if (*n >= HV_MAX_POOL_REQS) {
 			rc = hv_fail(E2BIG, "%s: more than %d pool sizes", what, HV_MAX_POOL_REQS);
 			break;
 		}
-		s->pools[s->npools++] = r;
-		n++;
+		reqs[(*n)++] = r;
+		got++;
 	}
-	if (rc == 0 && n == 0)
-		rc = hv_fail(EINVAL, "%s: empty pool list (expected e.g. 1G:64, 1G:64G or 2M:1024@1)", what);
+	if (rc == 0 && got == 0)
+		rc = hv_fail(EINVAL, overcommit ? "%s: empty list (expected e.g. 2M:512 or 1G:4G)"
+						: "%s: empty pool list (expected e.g. 1G:64, 1G:64G or 2M:1024@1)",
+			     what);
 out:
 	free(copy);
 	return rc;
+}
+
+int hv_parse_pages(const char *what, const char *v, struct hv_apply_settings *s, bool relative)
+{
+	return parse_list(what, v, s->pools, &s->npools, relative, false);
+}
+
+int hv_parse_overcommit(const char *what, const char *v, struct hv_apply_settings *s, bool relative)
+{
+	return parse_list(what, v, s->overcommit, &s->novercommit, relative, true);
 }
 
 /* ---- the file ---- */
@@ -265,6 +302,12 @@ static int handler(void *user, const char *section, const char *name, const char
 		/* checked against the host later, far from this file: say where */
 		for (int i = before; rc == 0 && i < c->s->npools; i++)
 			snprintf(c->s->pools[i].from, sizeof(c->s->pools[i].from), "%.140s: pages", c->name);
+	} else if (!strcmp(name, "overcommit")) {
+		int before = c->s->novercommit;
+		rc = hv_parse_overcommit(what, value, c->s, false);
+		for (int i = before; rc == 0 && i < c->s->novercommit; i++)
+			snprintf(c->s->overcommit[i].from, sizeof(c->s->overcommit[i].from), "%.140s: overcommit",
+				 c->name);
 	} else if (!strcmp(name, "persist")) {
 		if (!once(c, SEEN_PERSIST))
 			goto bad;
@@ -292,7 +335,7 @@ static int handler(void *user, const char *section, const char *name, const char
 		}
 	} else {
 		snprintf(c->msg, sizeof(c->msg),
-			 "unknown key (known: hvo, pages, persist, reoptimize, bootloader, batch)");
+			 "unknown key (known: hvo, pages, overcommit, persist, reoptimize, bootloader, batch)");
 		goto bad;
 	}
 	if (rc == 0)
@@ -422,6 +465,9 @@ int hv_settings_from_env(struct hv_apply_settings *s)
 	if ((v = secure_getenv("HVOPLAN_HVO")) && *v && (rc = hv_parse_onoff("HVOPLAN_HVO", v, &s->hvo)) < 0)
 		return rc;
 	if ((v = secure_getenv("HVOPLAN_PAGES")) && *v && (rc = hv_parse_pages("HVOPLAN_PAGES", v, s, false)) < 0)
+		return rc;
+	if ((v = secure_getenv("HVOPLAN_OVERCOMMIT")) && *v &&
+	    (rc = hv_parse_overcommit("HVOPLAN_OVERCOMMIT", v, s, false)) < 0)
 		return rc;
 	if ((v = secure_getenv("HVOPLAN_PERSIST")) && *v && (rc = hv_parse_yesno("HVOPLAN_PERSIST", v, &s->persist)) < 0)
 		return rc;

@@ -105,6 +105,47 @@ static void test_pages_values(void **state)
 	assert_non_null(strstr(hv_last_error(), "only --pages takes a change"));
 }
 
+static void test_overcommit_values(void **state)
+{
+	(void)state;
+	struct hv_apply_settings s;
+	hv_settings_init(&s);
+	assert_int_equal(hv_parse_overcommit("--overcommit", "2M:512,1G:4G 64K:+2M", &s, true), 0);
+	assert_int_equal(s.novercommit, 3);
+	assert_int_equal(s.npools, 0);
+	assert_true(s.overcommit[0].size == 2 * M && s.overcommit[0].count == 512 && s.overcommit[0].node == -1);
+	assert_true(s.overcommit[1].size == G && s.overcommit[1].count == 4 && !s.overcommit[1].relative);
+	assert_true(s.overcommit[2].count == 32 && s.overcommit[2].relative);
+	/* one limit per size: a node is refused, and says why */
+	hv_settings_init(&s);
+	assert_true(hv_parse_overcommit("--overcommit", "2M:8@1", &s, true) < 0);
+	assert_non_null(strstr(hv_last_error(), "one overcommit limit per hugepage size"));
+	hv_settings_init(&s);
+	assert_true(hv_parse_overcommit("--overcommit", "2M:8 2M:9", &s, true) < 0);
+	assert_non_null(strstr(hv_last_error(), "names a size already given"));
+	hv_settings_init(&s);
+	assert_true(hv_parse_overcommit("overcommit", "2M:+8", &s, false) < 0);
+	assert_non_null(strstr(hv_last_error(), "only --overcommit takes a change"));
+	hv_settings_init(&s);
+	assert_true(hv_parse_overcommit("--overcommit", "", &s, true) < 0);
+	assert_true(hv_parse_overcommit("--overcommit", "2M", &s, true) < 0);
+	assert_non_null(strstr(hv_last_error(), "SIZE:AMOUNT, AMOUNT a page count"));
+	/* the file, the environment and the command line layer per size */
+	struct hv_apply_settings file, cli;
+	hv_settings_init(&file);
+	hv_settings_init(&cli);
+	assert_int_equal(hv_config_parse_string("t.conf", "[apply]\novercommit = 2M:8 1G:1\novercommit = 64K:3\n", &file),
+			 0);
+	assert_int_equal(file.novercommit, 3);
+	assert_string_equal(file.overcommit[2].from, "t.conf: overcommit");
+	assert_int_equal(hv_parse_overcommit("--overcommit", "2M:+4", &cli, true), 0);
+	hv_settings_merge(&file, &cli);
+	assert_int_equal(file.novercommit, 3);
+	assert_true(file.overcommit[2].size == 2 * M && file.overcommit[2].relative && file.overcommit[2].count == 4);
+	hv_settings_init(&file);
+	assert_true(hv_config_parse_string("t.conf", "[apply]\novercommit = 2M:8@0\n", &file) < 0);
+}
+
 static void test_precedence(void **state)
 {
 	(void)state;
@@ -151,7 +192,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_keys),	 cmocka_unit_test(test_errors_name_file_line_key),
-		cmocka_unit_test(test_pages_values),	 cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_pages_values),	 cmocka_unit_test(test_overcommit_values),
+		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_missing_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
