@@ -28,6 +28,9 @@ struct hv_root; /* probe.h: the run's root, its fd and display name */
 #define HV_GRUB_DIR "etc/default/grub.d"
 #define HV_GRUB_DROPIN "etc/default/grub.d/90-hvoplan.cfg"
 #define HV_KERNEL_CMDLINE "etc/kernel/cmdline"
+/* overcommit limits at boot: systemd-tmpfiles writes them to sysfs (no
+ * sysctl or kernel parameter sets a size other than the default's) */
+#define HV_TMPFILES_DROPIN "etc/tmpfiles.d/90-hvoplan.conf"
 #define HV_BACKUP_DIR "var/lib/hvoplan/backup"
 
 /* Removes a backup (rel under the root, e.g. HV_BACKUP_DIR "/STAMP") so
@@ -40,6 +43,8 @@ struct hv_desired {
 	int hvo; /* -1: leave alone */
 	int npools;
 	struct hv_pool_req pools[HV_MAX_POOL_REQS];
+	int novercommit; /* nr_overcommit_hugepages per size, resolved (no change left) */
+	struct hv_pool_req overcommit[HV_MAX_POOL_REQS];
 	bool persist, reoptimize;
 	enum hv_bootloader bootloader;
 	int64_t batch; /* 0: automatic (1 GiB per write, at least 1 page) */
@@ -54,6 +59,16 @@ struct hv_file {
 	mode_t mode;
 };
 
+/* Another file that sets an overcommit limit at boot: a sysctl.d
+ * vm.nr_overcommit_hugepages (the default size: size 0) or a tmpfiles.d
+ * `w` line (size UINT64_MAX when its path is a glob or spelled otherwise). */
+#define HV_MAX_OC_WRITERS 16
+struct hv_oc_writer {
+	char where[200]; /* "/etc/sysctl.d/50-x.conf:3" */
+	uint64_t size;
+	char value[24]; /* as written, printable */
+};
+
 /* Everything hv_actions_build() needs besides the host, read by hv_apply_read_inputs(). */
 struct hv_apply_inputs {
 	struct hv_file sysctl_dropin;
@@ -62,6 +77,10 @@ struct hv_apply_inputs {
 	int ngrub_others;
 	struct hv_file grub_others[HV_MAX_GRUB_FILES]; /* etc/default/grub.d/ *.cfg, not ours */
 	struct hv_file kernel_cmdline;
+	struct hv_file tmpfiles_dropin;
+	/* what else sets an overcommit limit at boot (sysctl.d, tmpfiles.d) */
+	int noc_writers;
+	struct hv_oc_writer oc_writers[HV_MAX_OC_WRITERS];
 	const char *proc_cmdline; /* the host's cmdline_text; NULL when it was not read */
 	/* tools found under the root (relative path, "" when absent) */
 	char grubby[64], update_grub[64], grub_mkconfig[64], kernel_install[64];
@@ -75,6 +94,7 @@ enum hv_act_kind {
 	HV_ACT_SYSCTL,	   /* write `to` to rel */
 	HV_ACT_POOL,	   /* write `to` to rel (nr_hugepages) */
 	HV_ACT_REOPTIMIZE, /* cycle `count` free pages through rel */
+	HV_ACT_OVERCOMMIT, /* write `to` to rel (nr_overcommit_hugepages) */
 	HV_ACT_FILE,	   /* replace rel with new_data, or remove it */
 	HV_ACT_EXEC,	   /* run a boot loader tool */
 	HV_ACT_MANUAL,	   /* instructions only */
@@ -225,6 +245,21 @@ char *hv_sh_word_value(const char *s, size_t b, size_t e);
 /* The drop-in text appending params to GRUB_CMDLINE_LINUX. */
 char *hv_grub_dropin_text(const char *params);
 char *hv_sysctl_dropin_text(int hvo);
+
+/* ---- the overcommit drop-in for systemd-tmpfiles (tmpfiles.c), pure ---- */
+/* "sys/kernel/mm/hugepages/hugepages-2048kB/nr_overcommit_hugepages" */
+void hv_overcommit_rel(char *rel, size_t cap, uint64_t size);
+/* The kind of a value file restored from a manifest, by its path. */
+enum hv_act_kind hv_value_kind(const char *rel);
+/* cur (HV_TMPFILES_DROPIN, maybe absent) with the limits of d: a size d
+ * names gets its line (none for 0, the kernel's default), the others keep
+ * theirs. *out gets a malloc'ed text, or NULL when no line is left (the
+ * file is removed). A line hvoplan does not write is refused (-ENOTSUP,
+ * naming rel:line): the file is hvoplan's own. */
+int hv_tmpfiles_text(const struct hv_file *cur, const struct hv_desired *d, char **out);
+/* Appends the overcommit writers of text (file rel, a sysctl.d file when
+ * sysctl, else a tmpfiles.d one) to w[*n], at most max in all. */
+int hv_overcommit_writers(const char *rel, const char *text, bool sysctl, struct hv_oc_writer *w, int *n, int max);
 
 /* ---- the action list (actions.c), pure ---- */
 int hv_actions_build(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,

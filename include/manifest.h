@@ -67,7 +67,7 @@ void hv_manifest_free(struct hv_manifest *m);
 
 /* The path rules shared by writer and parser. */
 bool hv_mf_file_rel_ok(const char *rel);  /* under etc/ */
-bool hv_mf_value_rel_ok(const char *rel); /* the HVO sysctl or an nr_hugepages under sys/ */
+bool hv_mf_value_rel_ok(const char *rel); /* the HVO sysctl, an nr_hugepages under sys/, an overcommit limit */
 bool hv_mf_dir_rel_ok(const char *rel);	  /* etc or under etc/ */
 
 #endif

@@ -15,7 +15,7 @@
 
 const char *hv_act_kind_name(enum hv_act_kind k)
 {
-	static const char *const n[] = {"sysctl", "pool", "reoptimize", "file", "exec", "manual"};
+	static const char *const n[] = {"sysctl", "pool", "reoptimize", "overcommit", "file", "exec", "manual"};
 	return (unsigned)k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
 }
 
@@ -482,6 +482,36 @@ static int plan_manual_cmdline(const struct hv_desired *d, const struct hv_apply
 	return 0;
 }
 
+/* Another boot-time writer of a limit this run persists: systemd-sysctl
+ * and systemd-tmpfiles-setup run in no fixed order, and of two tmpfiles.d
+ * lines for one file the earlier file name or the later glob wins, so
+ * the value a boot ends with is not the one asked for. */
+static void overcommit_writers_notes(const struct hv_desired *d, const struct hv_host *h,
+				     const struct hv_apply_inputs *in, struct hv_actions *p)
+{
+	uint64_t defsz = hv_default_hugepage_size(h);
+	for (int i = 0; i < in->noc_writers; i++) {
+		const struct hv_oc_writer *w = &in->oc_writers[i];
+		for (int j = 0; j < d->novercommit; j++) {
+			uint64_t size = d->overcommit[j].size;
+			if (w->size != size && w->size != UINT64_MAX && !(w->size == 0 && defsz == size))
+				continue;
+			char name[16];
+			hv_hstate_name(size, name, sizeof(name));
+			note(p, "%s also sets the %s overcommit limit at boot, to '%s'%s: %s; remove that line to keep %lld",
+			     w->where, name, w->value,
+			     w->size == 0 ? " (vm.nr_overcommit_hugepages: the default size)"
+			     : w->size == UINT64_MAX ? " (its path names several sizes)" : "",
+			     w->size == 0 ? "systemd-sysctl and systemd-tmpfiles run in no fixed order, so a boot may end "
+					    "with either value"
+					  : "with two tmpfiles.d lines for one limit, which a boot ends with depends on "
+					    "systemd-tmpfiles' ordering",
+			     (long long)d->overcommit[j].count);
+			break;
+		}
+	}
+}
+
 static int plan_persist(const struct hv_desired *d, const struct hv_host *h, const struct hv_apply_inputs *in,
 			struct hv_actions *p)
 {
@@ -492,6 +522,14 @@ static int plan_persist(const struct hv_desired *d, const struct hv_host *h, con
 			return hv_fail(ENOMEM, "out of memory");
 		if ((rc = file_action(p, &in->sysctl_dropin, t, false)) < 0)
 			return rc;
+	}
+	if (d->novercommit > 0) {
+		char *t;
+		if ((rc = hv_tmpfiles_text(&in->tmpfiles_dropin, d, &t)) < 0)
+			return rc;
+		if ((rc = file_action(p, &in->tmpfiles_dropin, t ? t : strdup(""), t == NULL)) < 0)
+			return rc;
+		overcommit_writers_notes(d, h, in, p);
 	}
 	if (d->hvo < 0 && d->npools == 0)
 		return 0;
@@ -718,6 +756,43 @@ static int plan_pool(const struct hv_desired *d, const struct hv_host *h, const 
 	return 0;
 }
 
+/* The step that sets one overcommit limit (--overcommit). */
+static int plan_overcommit(const struct hv_host *h, const struct hv_pool_req *q, struct hv_actions *p)
+{
+	const struct hv_hstate *hs = find_hs(h, q->size);
+	if (!hs)
+		return hv_fail(EINVAL, "no pool of that size");
+	char rel[256], name[16];
+	hv_hstate_name(q->size, name, sizeof(name));
+	hv_overcommit_rel(rel, sizeof(rel), q->size);
+	bool same = hs->overcommit == q->count;
+	struct hv_action *a = same ? hv_actions_same(p, HV_ACT_OVERCOMMIT, rel) : hv_actions_add(p, HV_ACT_OVERCOMMIT);
+	if (!a)
+		return same ? 0 : hv_fail(E2BIG, "too many actions");
+	a->size = q->size;
+	snprintf(a->rel, sizeof(a->rel), "%s", rel);
+	a->from = hs->overcommit;
+	a->to = q->count;
+	if (same) {
+		snprintf(a->text, sizeof(a->text), "%s overcommit limit is %lld page%s, as wanted", name,
+			 (long long)a->to, a->to == 1 ? "" : "s");
+		return 0;
+	}
+	snprintf(a->text, sizeof(a->text),
+		 "set %s overcommit limit %lld -> %lld page%s (surplus pages allocated on demand beyond the pool)",
+		 name, (long long)a->from, (long long)a->to, a->to == 1 ? "" : "s");
+	/* measured on 6.18: any write, even 0, gets EINVAL for a gigantic hstate */
+	if (q->size >= (1ull << 30))
+		note(p, "%s pages are gigantic: the kernel (6.18 measured) refuses an overcommit limit for them "
+			"(nr_overcommit_hugepages_store() returns EINVAL); if it does, apply rolls every change back",
+		     name);
+	if (hs->surplus > q->count)
+		note(p, "%s overcommit: %lld surplus pages are in use, more than the new limit of %lld; the kernel "
+			"keeps them until they are freed and makes no new ones until the count is under the limit",
+		     name, (long long)hs->surplus, (long long)q->count);
+	return 0;
+}
+
 int hv_actions_build(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
 		     const struct hv_apply_inputs *in, struct hv_actions *p)
 {
@@ -755,6 +830,9 @@ int hv_actions_build(const struct hv_desired *d, const struct hv_host *h, const 
 		return rc;
 	for (int i = 0; i < d->npools; i++)
 		if ((rc = plan_pool(d, h, r, &d->pools[i], p)) < 0)
+			return rc;
+	for (int i = 0; i < d->novercommit; i++)
+		if ((rc = plan_overcommit(h, &d->overcommit[i], p)) < 0)
 			return rc;
 	if (d->persist && d->npools > 0 && r->hvo_compiled != HV_NO &&
 	    (d->hvo >= 0 ? d->hvo != 1 : !r->hvo_at_boot)) {

@@ -90,6 +90,32 @@ int hv_desired_from_settings(const struct hv_apply_settings *s, const struct hv_
 		d->pools[d->npools++] = res;
 	}
 
+	for (int i = 0; i < s->novercommit; i++) {
+		const struct hv_pool_req *q = &s->overcommit[i];
+		char sz[32], sizes[256];
+		hv_bootsize_name(q->size, sz, sizeof(sz));
+		const struct hv_hstate *hs = find_hstate(h, q->size);
+		if (!hs) {
+			size_list(h, sizes, sizeof(sizes));
+			return hv_fail(EINVAL, "%s %s: this host has no %s hugepage pool (sizes: %s)", q->from, sz, sz,
+				       sizes);
+		}
+		struct hv_pool_req res = *q;
+		if (q->relative) {
+			if (hs->overcommit == HV_UNKNOWN)
+				return hv_fail(EINVAL, "%s %s:%s: the %s overcommit limit could not be read, so it cannot "
+						       "be changed by an amount; give the limit",
+					       q->from, sz, q->amount, sz);
+			if (hs->overcommit + q->count < 0)
+				return hv_fail(EINVAL, "%s %s:%s: the %s overcommit limit is %lld: it cannot go down by %lld",
+					       q->from, sz, q->amount, sz, (long long)hs->overcommit,
+					       (long long)-q->count);
+			res.count = hs->overcommit + q->count;
+			res.relative = false;
+		}
+		d->overcommit[d->novercommit++] = res;
+	}
+
 	bool hvo_wanted = d->hvo >= 0 || d->reoptimize;
 	if (hvo_wanted && r->hvo_compiled == HV_NO)
 		return hv_fail(ENOTSUP, "HVO is not compiled into this kernel (CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP), "

@@ -241,6 +241,7 @@ static int backup_start(const struct hv_actions *p, const struct hv_exec_opts *o
 			break;
 		case HV_ACT_SYSCTL:
 		case HV_ACT_POOL:
+		case HV_ACT_OVERCOMMIT:
 			rc = hv_mf_value(&b->mf, a->from, a->rel);
 			break;
 		case HV_ACT_EXEC:
@@ -550,11 +551,12 @@ static int rollback(struct hv_actions *p, int done, const int64_t *before, const
 		case HV_ACT_SYSCTL:
 		case HV_ACT_POOL:
 		case HV_ACT_REOPTIMIZE:
+		case HV_ACT_OVERCOMMIT:
 			if (before[i] < 0 || value_unchanged(a, o, before[i]))
 				break;
 			int vrc = set_value(o, a->rel, before[i], &got);
 			/* a pool left smaller than it was is not rolled back */
-			if (vrc == 0 && a->kind != HV_ACT_SYSCTL && got < before[i])
+			if (vrc == 0 && (a->kind == HV_ACT_POOL || a->kind == HV_ACT_REOPTIMIZE) && got < before[i])
 				vrc = hv_fail(ENOMEM, "%s/%s: the kernel gave back %lld of the %lld persistent pages",
 					      o->root->path, a->rel, (long long)got, (long long)before[i]);
 			if (vrc < 0) {
@@ -644,9 +646,13 @@ static int run_step(struct hv_action *a, const struct hv_exec_opts *o, struct un
 		rc = hv_run_tool(o, a->tool, a->argv);
 		break;
 	case HV_ACT_SYSCTL:
+	case HV_ACT_OVERCOMMIT:
 		*before = a->from;
 		rc = set_value(o, a->rel, a->to, &got);
 		a->got = rc == 0 ? got : HV_UNKNOWN;
+		if (rc == -EINVAL && a->kind == HV_ACT_OVERCOMMIT && a->size >= (1ull << 30))
+			rc = hv_fail(EINVAL, "%s (this kernel refuses an overcommit limit for gigantic pages)",
+				     hv_last_error() ? hv_last_error() : "writing it failed");
 		if (rc == 0 && got != a->to)
 			rc = hv_fail(EIO, "/%s: wrote %lld, reads back %lld", a->rel, (long long)a->to, (long long)got);
 		if (rc == 0)

@@ -86,6 +86,83 @@ static int read_grub_dir(const struct hv_root *root, struct hv_apply_inputs *in)
 	return rc;
 }
 
+/* The *.conf files of the sysctl.d or tmpfiles.d directories, as systemd
+ * reads them: a name in an earlier directory masks the same name in later
+ * ones (a symlink too: to /dev/null it masks). Only scanned for other
+ * writers of an overcommit limit, so what cannot be read is passed over:
+ * a lint, not an input apply acts on. */
+#define MAX_CONF_NAMES 512
+static void scan_conf_dirs(const struct hv_root *root, const char *const *dirs, const char *ours, bool sysctl,
+			   struct hv_apply_inputs *in)
+{
+	char *seen[MAX_CONF_NAMES];
+	int nseen = 0;
+	for (const char *const *dir = dirs; *dir; dir++) {
+		char probe[256];
+		int dfd;
+		const char *base;
+		snprintf(probe, sizeof(probe), "%s/x", *dir);
+		if (hv_open_parent(root, probe, false, &dfd, &base, NULL, NULL, 0) < 0)
+			continue;
+		DIR *d = fdopendir(dfd);
+		if (!d) {
+			close(dfd);
+			continue;
+		}
+		char *names[MAX_CONF_NAMES];
+		int n = 0;
+		struct dirent *e;
+		while ((e = readdir(d)) && n < MAX_CONF_NAMES) {
+			size_t l = strlen(e->d_name);
+			if (l < 6 || e->d_name[0] == '.' || strcmp(e->d_name + l - 5, ".conf"))
+				continue;
+			bool masked = false;
+			for (int i = 0; i < nseen; i++)
+				masked |= !strcmp(seen[i], e->d_name);
+			if (!masked && (names[n] = strdup(e->d_name)))
+				n++;
+		}
+		closedir(d);
+		qsort(names, (size_t)n, sizeof(names[0]), cmp_str);
+		for (int i = 0; i < n; i++) {
+			char rel[256];
+			struct hv_file f;
+			snprintf(rel, sizeof(rel), "%s/%.200s", *dir, names[i]);
+			if (strcmp(rel, ours) && hv_rel_ok(rel) && hv_read_file_at(root, rel, MAX_FILE, &f) == 0) {
+				if (f.exists)
+					hv_overcommit_writers(rel, f.data, sysctl, in->oc_writers, &in->noc_writers,
+							      HV_MAX_OC_WRITERS);
+				free(f.data);
+			}
+			if (nseen < MAX_CONF_NAMES)
+				seen[nseen++] = names[i];
+			else
+				free(names[i]);
+		}
+	}
+	for (int i = 0; i < nseen; i++)
+		free(seen[i]);
+	hv_clear_error();
+}
+
+static void scan_overcommit_writers(const struct hv_root *root, struct hv_apply_inputs *in)
+{
+	static const char *const sysctl_dirs[] = {"etc/sysctl.d", "run/sysctl.d", "usr/local/lib/sysctl.d",
+						  "usr/lib/sysctl.d", "lib/sysctl.d", NULL};
+	static const char *const tmpfiles_dirs[] = {"etc/tmpfiles.d", "run/tmpfiles.d", "usr/local/lib/tmpfiles.d",
+						    "usr/lib/tmpfiles.d", "lib/tmpfiles.d", NULL};
+	struct hv_file f;
+	/* read by `sysctl --system` and, through Debian's 99-sysctl.conf link, by systemd-sysctl */
+	if (hv_read_file_at(root, "etc/sysctl.conf", MAX_FILE, &f) == 0) {
+		if (f.exists)
+			hv_overcommit_writers("etc/sysctl.conf", f.data, true, in->oc_writers, &in->noc_writers,
+					      HV_MAX_OC_WRITERS);
+		free(f.data);
+	}
+	scan_conf_dirs(root, sysctl_dirs, HV_SYSCTL_DROPIN, true, in);
+	scan_conf_dirs(root, tmpfiles_dirs, HV_TMPFILES_DROPIN, false, in);
+}
+
 int hv_apply_read_inputs(const struct hv_root *root, const struct hv_host *h, struct hv_apply_inputs *in)
 {
 	memset(in, 0, sizeof(*in));
@@ -94,8 +171,10 @@ int hv_apply_read_inputs(const struct hv_root *root, const struct hv_host *h, st
 	    (rc = hv_read_file_at(root, HV_GRUB_MAIN, MAX_FILE, &in->grub_main)) < 0 ||
 	    (rc = hv_read_file_at(root, HV_GRUB_DROPIN, MAX_FILE, &in->grub_dropin)) < 0 ||
 	    (rc = hv_read_file_at(root, HV_KERNEL_CMDLINE, MAX_FILE, &in->kernel_cmdline)) < 0 ||
+	    (rc = hv_read_file_at(root, HV_TMPFILES_DROPIN, MAX_FILE, &in->tmpfiles_dropin)) < 0 ||
 	    (rc = read_grub_dir(root, in)) < 0)
 		return rc;
+	scan_overcommit_writers(root, in);
 	/* the running command line and release: as the probe read them */
 	in->proc_cmdline = h->cmdline_read ? h->cmdline_text : NULL;
 	if (h->release[0]) {
@@ -143,6 +222,7 @@ void hv_inputs_free(struct hv_apply_inputs *in)
 	file_free(&in->grub_main);
 	file_free(&in->grub_dropin);
 	file_free(&in->kernel_cmdline);
+	file_free(&in->tmpfiles_dropin);
 	for (int i = 0; i < in->ngrub_others; i++)
 		file_free(&in->grub_others[i]);
 	in->proc_cmdline = NULL; /* the host's */

@@ -81,6 +81,7 @@ static void target_keys(json_t *o, const struct hv_action *a)
 		break;
 	case HV_ACT_POOL:
 	case HV_ACT_REOPTIMIZE:
+	case HV_ACT_OVERCOMMIT:
 		json_object_set_new(o, "target", str(t));
 		json_object_set_new(o, "size", json_integer((json_int_t)a->size));
 		json_object_set_new(o, "node", a->node >= 0 ? json_integer(a->node) : json_null());

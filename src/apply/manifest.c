@@ -39,10 +39,12 @@ bool hv_mf_file_rel_ok(const char *rel)
 
 bool hv_mf_value_rel_ok(const char *rel)
 {
-	size_t l = strlen(rel);
+	size_t l = strlen(rel), k = strlen("/nr_overcommit_hugepages");
+	static const char hp[] = "sys/kernel/mm/hugepages/";
 	return hv_rel_ok(rel) &&
 	       (!strcmp(rel, HV_SYSCTL_REL) ||
-		(!strncmp(rel, "sys/", 4) && l > 13 && !strcmp(rel + l - 13, "/nr_hugepages")));
+		(!strncmp(rel, "sys/", 4) && l > 13 && !strcmp(rel + l - 13, "/nr_hugepages")) ||
+		(!strncmp(rel, hp, sizeof(hp) - 1) && l > k && !strcmp(rel + l - k, "/nr_overcommit_hugepages")));
 }
 
 bool hv_mf_dir_rel_ok(const char *rel)

@@ -23,7 +23,8 @@ void hv_actions_print(FILE *out, const struct hv_actions *p, const struct hv_roo
 		for (int i = 0; i < p->n; i++) {
 			const struct hv_action *a = &p->a[i];
 			char where[4400] = "";
-			if (a->kind == HV_ACT_SYSCTL || a->kind == HV_ACT_POOL || a->kind == HV_ACT_REOPTIMIZE)
+			if (a->kind == HV_ACT_SYSCTL || a->kind == HV_ACT_POOL || a->kind == HV_ACT_REOPTIMIZE ||
+			    a->kind == HV_ACT_OVERCOMMIT)
 				snprintf(where, sizeof(where), "  [%s/%s]", live ? "" : rootname, a->rel);
 			else if (a->kind == HV_ACT_EXEC && !live && !(tool_dir && *tool_dir))
 				snprintf(where, sizeof(where), "  [not run under --root]");

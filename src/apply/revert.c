@@ -144,14 +144,14 @@ static int plan_value(const struct hv_root *root, const struct hv_mf_entry *e, s
 		hv_warn("%s; it is set to the recorded %lld without knowing its value now", why, (long long)e->value);
 		cur = HV_UNKNOWN;
 	} else if (cur == e->value) {
-		struct hv_action *a = hv_actions_same(p, strcmp(e->rel, HV_SYSCTL_REL) ? HV_ACT_POOL : HV_ACT_SYSCTL, e->rel);
+		struct hv_action *a = hv_actions_same(p, hv_value_kind(e->rel), e->rel);
 		if (a) {
 			a->from = a->to = cur;
 			snprintf(a->text, sizeof(a->text), "/%s is %lld, as recorded", e->rel, (long long)cur);
 		}
 		return 0;
 	}
-	struct hv_action *a = hv_actions_add(p, strcmp(e->rel, HV_SYSCTL_REL) ? HV_ACT_POOL : HV_ACT_SYSCTL);
+	struct hv_action *a = hv_actions_add(p, hv_value_kind(e->rel));
 	if (!a)
 		return hv_fail(E2BIG, "more than %d changes to undo", HV_MAX_ACTIONS);
 	snprintf(a->rel, sizeof(a->rel), "%s", e->rel);
@@ -159,9 +159,9 @@ static int plan_value(const struct hv_root *root, const struct hv_mf_entry *e, s
 	a->to = e->value;
 	if (cur == HV_UNKNOWN)
 		snprintf(a->text, sizeof(a->text), "%s /%s (unreadable) -> %lld",
-			 a->kind == HV_ACT_SYSCTL ? "set" : "set pool", e->rel, (long long)e->value);
+			 a->kind == HV_ACT_POOL ? "set pool" : "set", e->rel, (long long)e->value);
 	else
-		snprintf(a->text, sizeof(a->text), "%s /%s %lld -> %lld", a->kind == HV_ACT_SYSCTL ? "set" : "set pool",
+		snprintf(a->text, sizeof(a->text), "%s /%s %lld -> %lld", a->kind == HV_ACT_POOL ? "set pool" : "set",
 			 e->rel, (long long)cur, (long long)e->value);
 	return 0;
 }

@@ -27,6 +27,8 @@ static void usage(FILE *out)
 		"     --hvo on|off         set vm.hugetlb_optimize_vmemmap (and hugetlb_free_vmemmap=)\n"
 		"     --pages LIST         pool sizes: SIZE:AMOUNT or SIZE:AMOUNT@NODE, AMOUNT a count,\n"
 		"                          a size or a change, e.g. 1G:64,2M:1024@1  1G:64G  2M:+512\n"
+		"     --overcommit LIST    overcommit limits (nr_overcommit_hugepages): SIZE:AMOUNT,\n"
+		"                          e.g. 2M:512  1G:4G  2M:+256; persisted via tmpfiles.d\n"
 		"     --reoptimize         release and re-allocate free pages allocated while HVO was off\n"
 		"     --batch N            pages per pool write during --reoptimize (default: 1 GiB worth)\n"
 		"     --persist            also write sysctl.d and the boot parameters\n"
@@ -42,8 +44,9 @@ static void usage(FILE *out)
 		"     --color[=WHEN]       accepted for symmetry; apply prints no color\n"
 		" -h, --help               display this help\n"
 		" -V, --version            display version\n\n"
-		"Environment: HVOPLAN_CONFIG, HVOPLAN_HVO, HVOPLAN_PAGES, HVOPLAN_PERSIST,\n"
-		"HVOPLAN_REOPTIMIZE, HVOPLAN_BOOTLOADER, HVOPLAN_BATCH, HVOPLAN_TOOL_DIR.\n\n"
+		"Environment: HVOPLAN_CONFIG, HVOPLAN_HVO, HVOPLAN_PAGES, HVOPLAN_OVERCOMMIT,\n"
+		"HVOPLAN_PERSIST, HVOPLAN_REOPTIMIZE, HVOPLAN_BOOTLOADER, HVOPLAN_BATCH,\n"
+		"HVOPLAN_TOOL_DIR.\n\n"
 		"Exit status: 0 ok (or nothing to do), 2 invalid value or usage, 3 environment\n"
 		"(not root, HVO not available, symlink at a target, locked, no backup, the\n"
 		"backup cannot be made), 4 apply failed and was rolled back, 5 apply failed and\n"
@@ -54,6 +57,7 @@ static void usage(FILE *out)
 enum {
 	OPT_HVO = 0x200,
 	OPT_PAGES,
+	OPT_OVERCOMMIT,
 	OPT_REOPT,
 	OPT_BATCH,
 	OPT_PERSIST,
@@ -221,6 +225,11 @@ static int apply_option(int c, char *arg, void *ctx)
 			return hv_usage_error("apply", "%s", hv_last_error());
 		*o->pages_given = true;
 		break;
+	case OPT_OVERCOMMIT:
+		if (hv_parse_overcommit("--overcommit", arg, o->cli, true) < 0)
+			return hv_usage_error("apply", "%s", hv_last_error());
+		*o->pages_given = true;
+		break;
 	case OPT_REOPT: o->cli->reoptimize = HV_YES; break;
 	case OPT_PERSIST: o->cli->persist = HV_YES; break;
 	case OPT_REVERT: *o->revert = true; break;
@@ -283,8 +292,8 @@ static int plan_and_apply(struct run *x, const struct hv_apply_settings *conf, b
 	struct hv_desired d;
 	if ((rc = hv_desired_from_settings(conf, x->h, x->r, &d)) < 0)
 		return settings_error(x, rc);
-	if (d.hvo < 0 && d.npools == 0 && !d.reoptimize) {
-		static const char nothing[] = "nothing asked for: give --hvo, --pages or --reoptimize "
+	if (d.hvo < 0 && d.npools == 0 && d.novercommit == 0 && !d.reoptimize) {
+		static const char nothing[] = "nothing asked for: give --hvo, --pages, --overcommit or --reoptimize "
 					      "(or set them in the [apply] section of hvoplan.conf)";
 		record_error(x, nothing);
 		return hv_usage_error("apply", "%s", nothing);
@@ -333,6 +342,7 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 		HV_GLOBAL_LONGOPTS,
 		{"hvo", required_argument, NULL, OPT_HVO},
 		{"pages", required_argument, NULL, OPT_PAGES},
+		{"overcommit", required_argument, NULL, OPT_OVERCOMMIT},
 		{"reoptimize", no_argument, NULL, OPT_REOPT},
 		{"batch", required_argument, NULL, OPT_BATCH},
 		{"persist", no_argument, NULL, OPT_PERSIST},

@@ -348,6 +348,131 @@ static void test_plan(void **state)
 	free(p);
 }
 
+static void file_set(struct hv_file *f, const char *rel, const char *data)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->rel, sizeof(f->rel), "%s", rel);
+	f->exists = data != NULL;
+	f->data = data ? strdup(data) : NULL;
+	f->len = data ? strlen(data) : 0;
+	f->mode = 0644;
+}
+
+#define OC_LINE(kb, n) "w /sys/kernel/mm/hugepages/hugepages-" #kb "kB/nr_overcommit_hugepages - - - - " #n "\n"
+
+static void test_overcommit(void **state)
+{
+	(void)state;
+	struct hv_host *h = calloc(1, sizeof(*h));
+	struct hv_report *r = calloc(1, sizeof(*r));
+	struct hv_actions *p = calloc(1, sizeof(*p));
+	host(h, r);
+	h->hstates[0].overcommit = 4;
+	h->hstates[0].surplus = 3;
+	h->hstates[1].overcommit = 0;
+
+	/* a change is made to the limit as found; below none is refused */
+	struct hv_apply_settings s;
+	struct hv_desired d;
+	hv_settings_init(&s);
+	assert_int_equal(hv_parse_overcommit("--overcommit", "2M:-2 1G:2G", &s, true), 0);
+	assert_int_equal(hv_desired_from_settings(&s, h, r, &d), 0);
+	assert_int_equal(d.novercommit, 2);
+	assert_true(d.overcommit[0].count == 2 && !d.overcommit[0].relative);
+	assert_int_equal(d.overcommit[1].count, 2);
+	hv_settings_init(&s);
+	assert_int_equal(hv_parse_overcommit("--overcommit", "2M:-5", &s, true), 0);
+	assert_int_equal(hv_desired_from_settings(&s, h, r, &d), -EINVAL);
+	assert_non_null(strstr(hv_last_error(), "limit is 4: it cannot go down by 5"));
+	hv_settings_init(&s);
+	assert_int_equal(hv_parse_overcommit("--overcommit", "16M:1", &s, true), 0);
+	assert_int_equal(hv_desired_from_settings(&s, h, r, &d), -EINVAL);
+
+	/* the steps: 2M 4 -> 2 (below the 3 surplus in use: a note), 1G 0 -> 2;
+	 * persisted as tmpfiles.d lines, keeping a size not named */
+	struct hv_apply_inputs in;
+	memset(&in, 0, sizeof(in));
+	file_set(&in.sysctl_dropin, HV_SYSCTL_DROPIN, NULL);
+	file_set(&in.tmpfiles_dropin, HV_TMPFILES_DROPIN, "# ours\n" OC_LINE(64, 9) OC_LINE(2048, 4));
+	hv_overcommit_writers("etc/sysctl.d/50-x.conf", "# x\n; y\nvm.swappiness=1\n -vm/nr_overcommit_hugepages = 7 \n",
+			      true, in.oc_writers, &in.noc_writers, HV_MAX_OC_WRITERS);
+	hv_overcommit_writers("usr/lib/tmpfiles.d/a.conf",
+			      "w- /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_overcommit_hugepages - - - - 1\n"
+			      "w /sys/kernel/mm/hugepages/hugepages-*/nr_overcommit_hugepages - - - - 5\n"
+			      "f /tmp/x 0644 - - - nr_overcommit_hugepages\n",
+			      false, in.oc_writers, &in.noc_writers, HV_MAX_OC_WRITERS);
+	assert_int_equal(in.noc_writers, 3);
+	assert_string_equal(in.oc_writers[0].where, "/etc/sysctl.d/50-x.conf:4");
+	assert_true(in.oc_writers[0].size == 0);
+	assert_string_equal(in.oc_writers[0].value, "7");
+	assert_true(in.oc_writers[1].size == G);
+	assert_true(in.oc_writers[2].size == UINT64_MAX);
+	hv_settings_init(&s);
+	assert_int_equal(hv_parse_overcommit("--overcommit", "2M:-2 1G:2", &s, true), 0);
+	assert_int_equal(hv_desired_from_settings(&s, h, r, &d), 0);
+	d.persist = true;
+	assert_int_equal(hv_actions_build(&d, h, r, &in, p), 0);
+	assert_int_equal(p->n, 3);
+	assert_int_equal(p->a[0].kind, HV_ACT_FILE);
+	assert_string_equal(p->a[0].new_data, "# Written by `hvoplan apply --overcommit ... --persist`; `hvoplan apply --revert`\n"
+					      "# undoes it. systemd-tmpfiles writes each hugepage size's overcommit limit\n"
+					      "# (surplus pages the kernel may allocate beyond the pool) at boot.\n" OC_LINE(64, 9)
+						      OC_LINE(2048, 2) OC_LINE(1048576, 2));
+	assert_int_equal(p->a[1].kind, HV_ACT_OVERCOMMIT);
+	assert_string_equal(p->a[1].rel, "sys/kernel/mm/hugepages/hugepages-2048kB/nr_overcommit_hugepages");
+	assert_true(p->a[1].from == 4 && p->a[1].to == 2);
+	assert_int_equal(p->a[2].to, 2);
+	assert_string_equal(hv_act_kind_name(p->a[2].kind), "overcommit");
+	assert_int_equal(hv_value_kind(p->a[2].rel), HV_ACT_OVERCOMMIT);
+	/* notes: the surplus in use, the default size's sysctl, the 1G line and the glob (once each) */
+	int surplus = 0, sysctl = 0, other = 0;
+	for (int i = 0; i < p->nnotes; i++) {
+		surplus += strstr(p->notes[i], "3 surplus pages are in use, more than the new limit of 2") != NULL;
+		sysctl += strstr(p->notes[i], "/etc/sysctl.d/50-x.conf:4 also sets the 2M overcommit limit") != NULL;
+		other += strstr(p->notes[i], "/usr/lib/tmpfiles.d/a.conf:") != NULL;
+	}
+	assert_int_equal(surplus, 1);
+	assert_int_equal(sysctl, 1);
+	assert_int_equal(other, 2);
+	hv_actions_free(p);
+
+	/* 0 is the kernel's default: its line goes, and with no line left the file */
+	free(in.tmpfiles_dropin.data);
+	file_set(&in.tmpfiles_dropin, HV_TMPFILES_DROPIN, OC_LINE(2048, 4));
+	in.noc_writers = 0;
+	hv_settings_init(&s);
+	assert_int_equal(hv_parse_overcommit("--overcommit", "2M:0", &s, true), 0);
+	assert_int_equal(hv_desired_from_settings(&s, h, r, &d), 0);
+	d.persist = true;
+	assert_int_equal(hv_actions_build(&d, h, r, &in, p), 0);
+	assert_int_equal(p->n, 2);
+	assert_true(p->a[0].kind == HV_ACT_FILE && p->a[0].remove);
+	hv_actions_free(p);
+
+	/* the file is hvoplan's own: a line it does not write is refused, by line */
+	static const char *const foreign[] = {
+		OC_LINE(2048, 4) "w /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages - - - - 4\n",
+		OC_LINE(2048, 4) OC_LINE(2048, 5),
+		"w  /sys/kernel/mm/hugepages/hugepages-2048kB/nr_overcommit_hugepages - - - - 4\n",
+		"w /sys/kernel/mm/hugepages/hugepages-2048kB/nr_overcommit_hugepages - - - - +4\n",
+		"w /sys/kernel/mm/hugepages/hugepages-2048kB/nr_overcommit_hugepages - - - - 4 \n",
+		"w /sys/kernel/mm/hugepages/hugepages-0kB/nr_overcommit_hugepages - - - - 4\n",
+	};
+	for (size_t i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++) {
+		char *t = NULL;
+		free(in.tmpfiles_dropin.data);
+		file_set(&in.tmpfiles_dropin, HV_TMPFILES_DROPIN, foreign[i]);
+		if (hv_tmpfiles_text(&in.tmpfiles_dropin, &d, &t) != -ENOTSUP)
+			fail_msg("case %zu accepted", i);
+		assert_null(t);
+	}
+	assert_non_null(strstr(hv_last_error(), "/etc/tmpfiles.d/90-hvoplan.conf:1:"));
+	free(in.tmpfiles_dropin.data);
+	free(h);
+	free(r);
+	free(p);
+}
+
 static void test_rel_ok(void **state)
 {
 	(void)state;
@@ -446,7 +571,7 @@ int main(void)
 		cmocka_unit_test(test_grub_filter), cmocka_unit_test(test_grub_filter_shared_line),
 		cmocka_unit_test(test_udiff),
 		cmocka_unit_test(test_desired_checks), cmocka_unit_test(test_plan), cmocka_unit_test(test_plan_pool_in_use),
-		cmocka_unit_test(test_rel_ok),
+		cmocka_unit_test(test_rel_ok), cmocka_unit_test(test_overcommit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,13 +28,14 @@ static void test_round_trip(void **state)
 	assert_int_equal(hv_mf_mkdir(&w, "etc/sysctl.d"), 0);
 	assert_int_equal(hv_mf_value(&w, 0, HV_SYSCTL_REL), 0);
 	assert_int_equal(hv_mf_value(&w, INT64_MAX, "sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"), 0);
+	assert_int_equal(hv_mf_value(&w, 3, "sys/kernel/mm/hugepages/hugepages-1048576kB/nr_overcommit_hugepages"), 0);
 	assert_int_equal(hv_mf_grubby(&w, "hugetlb_free_vmemmap=on hugepagesz=2M hugepages=16", ""), 0);
 	assert_int_equal(hv_mf_tool(&w, "grub2-mkconfig"), 0);
 	assert_int_equal(hv_mf_kernel_install(&w, "6.18.44-fc-v669", "/boot/vmlinuz-6.18.44-fc-v669"), 0);
 
 	struct hv_manifest m;
 	assert_int_equal(hv_manifest_parse("M", w.buf, w.len, &m), 0);
-	assert_int_equal(m.n, 9);
+	assert_int_equal(m.n, 10);
 	assert_int_equal(m.e[0].kind, HV_MF_FILE_PRESENT);
 	assert_int_equal(m.e[0].mode, 0644);
 	assert_string_equal(m.e[0].rel, "etc/default/grub");
@@ -46,14 +47,17 @@ static void test_round_trip(void **state)
 	assert_int_equal(m.e[4].kind, HV_MF_VALUE);
 	assert_int_equal(m.e[4].value, 0);
 	assert_int_equal(m.e[5].value, INT64_MAX);
-	assert_int_equal(m.e[6].kind, HV_MF_GRUBBY);
+	assert_int_equal(m.e[6].kind, HV_MF_VALUE);
+	assert_int_equal(m.e[6].value, 3);
+	assert_string_equal(m.e[6].rel, "sys/kernel/mm/hugepages/hugepages-1048576kB/nr_overcommit_hugepages");
+	assert_int_equal(m.e[7].kind, HV_MF_GRUBBY);
 	assert_string_equal(m.grubby_added, "hugetlb_free_vmemmap=on hugepagesz=2M hugepages=16");
 	assert_string_equal(m.grubby_removed, "");
-	assert_int_equal(m.e[7].kind, HV_MF_TOOL);
-	assert_string_equal(m.e[7].tool, "grub2-mkconfig");
-	assert_int_equal(m.e[8].kind, HV_MF_KERNEL_INSTALL);
-	assert_string_equal(m.e[8].tool, "6.18.44-fc-v669");
-	assert_string_equal(m.e[8].rel, "/boot/vmlinuz-6.18.44-fc-v669");
+	assert_int_equal(m.e[8].kind, HV_MF_TOOL);
+	assert_string_equal(m.e[8].tool, "grub2-mkconfig");
+	assert_int_equal(m.e[9].kind, HV_MF_KERNEL_INSTALL);
+	assert_string_equal(m.e[9].tool, "6.18.44-fc-v669");
+	assert_string_equal(m.e[9].rel, "/boot/vmlinuz-6.18.44-fc-v669");
 	hv_manifest_free(&m);
 	hv_mf_writer_free(&w);
 }
@@ -72,6 +76,10 @@ static void test_writer_refuses(void **state)
 	assert_int_equal(hv_mf_file_present(&w, 010000, "etc/x"), -EINVAL);
 	assert_int_equal(hv_mf_value(&w, -1, HV_SYSCTL_REL), -EINVAL); /* HV_UNKNOWN */
 	assert_int_equal(hv_mf_value(&w, 1, "proc/sys/kernel/modprobe"), -EINVAL);
+	/* overcommit limits are per size only: no node file, nothing outside sys/kernel/mm/hugepages */
+	assert_int_equal(hv_mf_value(&w, 1, "sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_overcommit_hugepages"),
+			 -EINVAL);
+	assert_int_equal(hv_mf_value(&w, 1, "sys/kernel/mm/nr_overcommit_hugepages"), -EINVAL);
 	assert_int_equal(hv_mf_mkdir(&w, "var/lib"), -EINVAL);
 	assert_int_equal(hv_mf_tool(&w, "sh"), -EINVAL);
 	assert_int_equal(hv_mf_grubby(&w, "a=$(reboot)", ""), -EINVAL);
