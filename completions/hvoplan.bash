@@ -30,7 +30,7 @@ _hvoplan_plan_opts()
 
 _hvoplan_apply_opts()
 {
-	echo "--hvo --pages --reoptimize --batch --persist --bootloader --revert -y --yes --format -J --json --config --root --color -h --help -V --version"
+	echo "--hvo --pages --overcommit --reoptimize --batch --persist --bootloader --revert -y --yes --format -J --json --config --root --color -h --help -V --version"
 }
 
 _hvoplan_top_opts()
@@ -198,7 +198,7 @@ _hvoplan()
 			COMPREPLY=($(compgen -W "none 5.14 5.18 5.19 6.0 6.11 6.15 7.1" -- "$cur"))
 			return
 			;;
-		plan:--pool | apply:--pages)
+		plan:--pool | apply:--pages | apply:--overcommit)
 			# SIZE:AMOUNT[@NODE], sizes of this host; apply takes a list.
 			_hvoplan_list "$(_hvoplan_host_sizes)" ":"
 			return

@@ -105,6 +105,7 @@ complete -c hvoplan -n '__hvoplan_using plan' -s o -l output -x -a '(__hvoplan_l
 # apply
 complete -c hvoplan -n '__hvoplan_using apply' -l hvo -x -a 'on off' -d 'Set vm.hugetlb_optimize_vmemmap'
 complete -c hvoplan -n '__hvoplan_using apply' -l pages -x -a '(__hvoplan_pools)' -d 'Pool sizes SIZE:COUNT[@NODE],...'
+complete -c hvoplan -n '__hvoplan_using apply' -l overcommit -x -a '(__hvoplan_pools)' -d 'Overcommit limits SIZE:COUNT,...'
 complete -c hvoplan -n '__hvoplan_using apply' -l reoptimize -d 'Re-allocate free pages allocated while HVO was off'
 complete -c hvoplan -n '__hvoplan_using apply' -l batch -x -d 'Pages per pool write during --reoptimize'
 complete -c hvoplan -n '__hvoplan_using apply' -l persist -d 'Also write sysctl.d and the boot parameters'
