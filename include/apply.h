@@ -67,6 +67,9 @@ struct hv_oc_writer {
 	char where[200]; /* "/etc/sysctl.d/50-x.conf:3" */
 	uint64_t size;
 	char value[24]; /* as written, printable */
+	bool sysctl;	/* a sysctl.d or sysctl.conf line, not a tmpfiles.d one */
+	bool exact;	/* tmpfiles.d: the very path hvoplan's line writes */
+	bool before_ours; /* its file name sorts before 90-hvoplan.conf */
 };
 
 /* Everything hv_actions_build() needs besides the host, read by hv_apply_read_inputs(). */

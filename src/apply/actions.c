@@ -498,15 +498,37 @@ static void overcommit_writers_notes(const struct hv_desired *d, const struct hv
 				continue;
 			char name[16];
 			hv_hstate_name(size, name, sizeof(name));
-			note(p, "%s also sets the %s overcommit limit at boot, to '%s'%s: %s; remove that line to keep %lld",
-			     w->where, name, w->value,
-			     w->size == 0 ? " (vm.nr_overcommit_hugepages: the default size)"
-			     : w->size == UINT64_MAX ? " (its path names several sizes)" : "",
-			     w->size == 0 ? "systemd-sysctl and systemd-tmpfiles run in no fixed order, so a boot may end "
-					    "with either value"
-					  : "with two tmpfiles.d lines for one limit, which a boot ends with depends on "
-					    "systemd-tmpfiles' ordering",
-			     (long long)d->overcommit[j].count);
+			long long want = (long long)d->overcommit[j].count;
+			const char *kind = w->size == 0 ? " (vm.nr_overcommit_hugepages: the default size)"
+					   : w->size == UINT64_MAX ? " (its path names several sizes)"
+								   : "";
+			/* systemd-tmpfiles keeps the first line for a path and ignores the
+			 * others ("Duplicate line for path"); lines for different paths
+			 * (a glob) are all written, in the order of their files' names */
+			if (w->sysctl)
+				note(p, "%s also sets the %s overcommit limit at boot, to '%s'%s: systemd-sysctl and "
+					"systemd-tmpfiles run in no fixed order, so a boot may end with either value; "
+					"remove that line to keep %lld",
+				     w->where, name, w->value, kind, want);
+			else if (w->exact && w->before_ours)
+				note(p, "%s also sets the %s overcommit limit at boot, to '%s': its file name sorts before "
+					"90-hvoplan.conf, so systemd-tmpfiles writes it and ignores hvoplan's line "
+					"(\"Duplicate line for path\"); remove that line to keep %lld",
+				     w->where, name, w->value, want);
+			else if (w->exact)
+				note(p, "%s also sets the %s overcommit limit at boot, to '%s': systemd-tmpfiles keeps "
+					"hvoplan's line (90-hvoplan.conf sorts first) and warns \"Duplicate line for path\" "
+					"about that one; remove it to keep the boot quiet",
+				     w->where, name, w->value);
+			else if (w->before_ours)
+				note(p, "%s also sets the %s overcommit limit at boot, to '%s'%s: systemd-tmpfiles writes it "
+					"first and hvoplan's line after it, so the boot ends with %lld",
+				     w->where, name, w->value, kind, want);
+			else
+				note(p, "%s also sets the %s overcommit limit at boot, to '%s'%s: systemd-tmpfiles writes it "
+					"after hvoplan's line (its file name sorts after 90-hvoplan.conf), so the boot ends "
+					"with '%s'; remove that line to keep %lld",
+				     w->where, name, w->value, kind, w->value, want);
 			break;
 		}
 	}

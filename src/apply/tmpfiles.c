@@ -141,13 +141,18 @@ static const char *next_line(const char **s, size_t *len)
 }
 
 static int add_writer(struct hv_oc_writer *w, int *n, int max, const char *rel, int line, uint64_t size,
-		      const char *v, size_t vlen)
+		      bool sysctl, bool exact, const char *v, size_t vlen)
 {
 	if (*n >= max)
 		return 0; /* the list only informs: the first ones are enough */
 	struct hv_oc_writer *o = &w[(*n)++];
 	snprintf(o->where, sizeof(o->where), "/%.180s:%d", rel, line);
 	o->size = size;
+	o->sysctl = sysctl;
+	o->exact = exact;
+	/* systemd reads the files of all its directories in the order of their names */
+	const char *base = strrchr(rel, '/');
+	o->before_ours = strcmp(base ? base + 1 : rel, strrchr(HV_TMPFILES_DROPIN, '/') + 1) < 0;
 	snprintf(o->value, sizeof(o->value), "%.*s", (int)(vlen > 20 ? 20 : vlen), v);
 	for (char *c = o->value; *c; c++)
 		if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e)
@@ -183,7 +188,7 @@ static void sysctl_line(const char *l, size_t len, const char *rel, int line, st
 		v++;
 	while (end > v && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
 		end--;
-	add_writer(w, n, max, rel, line, 0, v, (size_t)(end - v));
+	add_writer(w, n, max, rel, line, 0, true, false, v, (size_t)(end - v));
 }
 
 /* tmpfiles.d(5): "TYPE PATH MODE USER GROUP AGE ARGUMENT"; a `w` line whose
@@ -210,12 +215,17 @@ static void tmpfiles_line(const char *l, size_t len, const char *rel, int line, 
 	unsigned long long kb;
 	int used = 0;
 	uint64_t size = UINT64_MAX; /* a glob, or a path spelled some other way: any size */
+	bool exact = false;
 	if (!strcmp(path, "/proc/sys/vm/nr_overcommit_hugepages"))
 		size = 0;
 	else if (sscanf(path, "/sys/kernel/mm/hugepages/hugepages-%llukB/nr_overcommit_hugepages%n", &kb, &used) == 1 &&
-		 (size_t)used == strlen(path) && kb > 0 && kb < (1ull << 44))
+		 (size_t)used == strlen(path) && kb > 0 && kb < (1ull << 44)) {
 		size = (uint64_t)kb << 10;
-	add_writer(w, n, max, rel, line, size, arg, strcspn(arg, "\r"));
+		char ours[160];
+		hv_overcommit_rel(ours, sizeof(ours), size);
+		exact = !strcmp(path + 1, ours); /* no leading zeros: systemd matches the path as a string */
+	}
+	add_writer(w, n, max, rel, line, size, false, exact, arg, strcspn(arg, "\r"));
 }
 
 int hv_overcommit_writers(const char *rel, const char *text, bool sysctl, struct hv_oc_writer *w, int *n, int max)

@@ -348,3 +348,46 @@ reoptimized() { grep -oE '[0-9]+ pages (released and allocated again|were re-opt
 	echo "memmap $before -> $(memmap), promised $promised"
 	[ $((before - $(memmap))) -eq "$promised" ]
 }
+
+@test "live: apply --overcommit lets a program take surplus pages beyond an empty pool; a lower limit leaves them in use" {
+	[ "$(hp nr_hugepages)" -eq 0 ] || skip "2M pool in use on this host"
+	[ "$(hp nr_overcommit_hugepages)" -eq 0 ] || skip "2M overcommit limit set on this host"
+	run "$HV" apply --overcommit 2M:64M --yes
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"set 2M overcommit limit 0 -> 32 pages"*": done"* ]]
+	[ "$(hp nr_overcommit_hugepages)" -eq 32 ]
+	holder t touch 20
+	[ "$(hp surplus_hugepages)" -eq 20 ]
+	[ "$(persistent)" -eq 0 ]
+	run "$HV" apply --overcommit 2M:-24 --yes
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"20 surplus pages are in use, more than the new limit of 8"* ]]
+	[ "$(hp nr_overcommit_hugepages)" -eq 8 ]
+	[ "$(hp surplus_hugepages)" -eq 20 ]
+	# the kernel makes no new surplus page above the limit
+	! holder u touch 1 || false
+	stop_holder "$t_pid"
+	[ "$(hp surplus_hugepages)" -eq 0 ]
+	[ "$(hp nr_hugepages)" -eq 0 ]
+}
+
+@test "live: a 1G overcommit limit the kernel refuses rolls back the 2M one written before it, and says why" {
+	P1G=/sys/kernel/mm/hugepages/hugepages-1048576kB
+	[ -d "$P1G" ] || skip "no 1G hugepages"
+	[ "$(hp nr_overcommit_hugepages)" -eq 0 ] || skip "2M overcommit limit set on this host"
+	run "$HV" apply --overcommit 2M:4,1G:1
+	[[ $output == *"1G pages are gigantic"* ]]
+	run "$HV" apply --overcommit 2M:4,1G:1 --yes
+	echo "$output"
+	if [ "$status" -eq 0 ]; then # a kernel that overcommits gigantic pages
+		[ "$(cat "$P1G/nr_overcommit_hugepages")" -eq 1 ]
+		[ "$(hp nr_overcommit_hugepages)" -eq 4 ]
+		return 0
+	fi
+	[ "$status" -eq 4 ]
+	[[ $output == *"hugepages-1048576kB/nr_overcommit_hugepages: writing 1 failed: Invalid argument (this kernel refuses an overcommit limit for gigantic pages); every change was rolled back"* ]]
+	[ "$(hp nr_overcommit_hugepages)" -eq 0 ]
+	[ "$(cat "$P1G/nr_overcommit_hugepages")" -eq 0 ]
+}

@@ -407,6 +407,15 @@ static void test_overcommit(void **state)
 	assert_string_equal(in.oc_writers[0].value, "7");
 	assert_true(in.oc_writers[1].size == G);
 	assert_true(in.oc_writers[2].size == UINT64_MAX);
+	assert_true(in.oc_writers[0].sysctl && !in.oc_writers[1].sysctl);
+	/* "a.conf" sorts after "90-hvoplan.conf": the exact line is ignored, the glob wins */
+	assert_true(in.oc_writers[1].exact && !in.oc_writers[1].before_ours);
+	assert_true(!in.oc_writers[2].exact && !in.oc_writers[2].before_ours);
+	hv_overcommit_writers("usr/lib/tmpfiles.d/00-early.conf",
+			      "w /sys/kernel/mm/hugepages/hugepages-002048kB/nr_overcommit_hugepages - - - - 1\n", false,
+			      in.oc_writers, &in.noc_writers, HV_MAX_OC_WRITERS);
+	assert_true(in.oc_writers[3].size == 2 * M && !in.oc_writers[3].exact && in.oc_writers[3].before_ours);
+	in.noc_writers = 3;
 	hv_settings_init(&s);
 	assert_int_equal(hv_parse_overcommit("--overcommit", "2M:-2 1G:2", &s, true), 0);
 	assert_int_equal(hv_desired_from_settings(&s, h, r, &d), 0);
@@ -425,12 +434,18 @@ static void test_overcommit(void **state)
 	assert_string_equal(hv_act_kind_name(p->a[2].kind), "overcommit");
 	assert_int_equal(hv_value_kind(p->a[2].rel), HV_ACT_OVERCOMMIT);
 	/* notes: the surplus in use, the default size's sysctl, the 1G line and the glob (once each) */
-	int surplus = 0, sysctl = 0, other = 0;
+	int surplus = 0, sysctl = 0, other = 0, glob = 0, dup = 0;
 	for (int i = 0; i < p->nnotes; i++) {
 		surplus += strstr(p->notes[i], "3 surplus pages are in use, more than the new limit of 2") != NULL;
 		sysctl += strstr(p->notes[i], "/etc/sysctl.d/50-x.conf:4 also sets the 2M overcommit limit") != NULL;
 		other += strstr(p->notes[i], "/usr/lib/tmpfiles.d/a.conf:") != NULL;
+		glob += strstr(p->notes[i], "a.conf:2 also sets the 2M overcommit limit at boot, to '5' (its path names "
+					    "several sizes): systemd-tmpfiles writes it after hvoplan's line") != NULL;
+		dup += strstr(p->notes[i], "a.conf:1 also sets the 1G overcommit limit at boot, to '1': systemd-tmpfiles "
+					   "keeps hvoplan's line") != NULL;
 	}
+	assert_int_equal(glob, 1);
+	assert_int_equal(dup, 1);
 	assert_int_equal(surplus, 1);
 	assert_int_equal(sysctl, 1);
 	assert_int_equal(other, 2);
