@@ -3,9 +3,10 @@
 # Builds the libFuzzer targets (fuzz/targets/fuzz_*.c) straight from the pure
 # layers: src/parse/*.c, src/model/*.c, src/util/error.c, apply's text
 # editing (src/apply/cmdline.c, grubsh.c), for the manifest target
-# src/apply/manifest.c and for the config target src/config/config.c (its
-# string parsers). No Makefile, no I/O code: what is fuzzed is exactly
-# what the probe, the planner (or apply --revert) feed.
+# src/apply/manifest.c, for the config target src/config/config.c (its
+# string parsers), for the tmpfiles target src/apply/tmpfiles.c. No
+# Makefile, no I/O code: what is fuzzed is exactly what the probe, the
+# planner (or apply --revert) feed.
 #   fuzz/build.sh            -> build/fuzz/bin/fuzz_<name>
 #   FUZZ_OUT=DIR fuzz/build.sh
 # Installs clang and the libFuzzer runtime (Debian 12: clang, libclang-rt-14-dev)
@@ -72,6 +73,13 @@ for src in src/config/config.c src/util/dl.c; do
 	cfg_objs+=("$obj")
 done
 
+# The overcommit drop-in and the scan for other boot-time writers (pure text).
+tf_obj=$OUT/obj/src_apply_tmpfiles.o
+if [ ! -e "$tf_obj" ] || [ src/apply/tmpfiles.c -nt "$tf_obj" ] || [ "$0" -nt "$tf_obj" ] || \
+   [ -n "$(find include -newer "$tf_obj" -name '*.h' -print -quit)" ]; then
+	$CC $CFLAGS $SAN -fsanitize=fuzzer-no-link -c -o "$tf_obj" src/apply/tmpfiles.c
+fi
+
 for t in fuzz/targets/fuzz_*.c; do
 	name=$(basename "${t%.c}")
 	bin=$OUT/bin/$name
@@ -79,6 +87,7 @@ for t in fuzz/targets/fuzz_*.c; do
 	[ "$name" = fuzz_kconfig_gz ] && libs+=(-lz)
 	[ "$name" = fuzz_manifest ] && libs+=("${mf_objs[@]}")
 	[ "$name" = fuzz_config ] && libs+=("${cfg_objs[@]}" -ldl)
+	[ "$name" = fuzz_tmpfiles ] && libs+=("$tf_obj")
 	$CC $CFLAGS $SAN -fsanitize=fuzzer -o "$bin" "$t" "${objs[@]}" "${libs[@]}"
 done
 echo "fuzz/build.sh: $(ls "$OUT/bin" | wc -l) targets in $OUT/bin"

@@ -10,8 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 C=fuzz/corpus
 FIX=tests/fixtures/vm
-rm -rf "$C"
-for t in meminfo vmstat cpuinfo numbers hstate size nodelist release cmdline kconfig kconfig_gz dmesg btf model manifest iomem procfs; do
+# the targets whose corpora this script makes; the others' (config, mounts:
+# the shipped file and inputs fuzzing found) are kept as they are
+made="meminfo vmstat cpuinfo numbers hstate size nodelist release cmdline kconfig kconfig_gz dmesg btf model manifest iomem procfs grub_filter cmdline_filter tmpfiles"
+for t in $made; do
+	rm -rf "${C:?}/$t"
 	mkdir -p "$C/$t"
 done
 put() { # put TARGET NAME < content
@@ -144,5 +147,18 @@ printf '\002\003\001GR_DEFAULT=0\012GRUB_CMDLINE_LINUX_DEFAULT="quiet hons2le=tt
 for f in "$C"/cmdline/live-* "$C"/cmdline/vm-6.1-per-node; do
 	{ printf '\x02\x03\x01'; cat "$f"; } | put cmdline_filter "$(basename "$f")"
 done
+# tmpfiles: the first byte picks the limits asked for (bits 0-3: 2M, 1G,
+# 64K, 32M; the high nibble their counts); then a drop-in or another
+# sysctl.d/tmpfiles.d file as hvoplan reads it
+{ printf '\x13'; printf '%s\n' \
+	'# Written by `hvoplan apply --overcommit ... --persist`; `hvoplan apply --revert`' \
+	'w /sys/kernel/mm/hugepages/hugepages-2048kB/nr_overcommit_hugepages - - - - 32' \
+	'w /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_overcommit_hugepages - - - - 2'; } | put tmpfiles synth-dropin
+{ printf '\x21'; printf '%s\n' '# vendor' 'vm.swappiness = 10' ' -vm/nr_overcommit_hugepages = 7 ' \
+	'w- /sys/kernel/mm/hugepages/hugepages-*/nr_overcommit_hugepages - - - - 5' \
+	'w /proc/sys/vm/nr_overcommit_hugepages - - - - 3' 'f /tmp/x 0644 - - - nr_overcommit_hugepages'; } |
+	put tmpfiles synth-other-writers
+printf '\x0f%s\n' 'w /sys/kernel/mm/hugepages/hugepages-2048kB/nr_overcommit_hugepages - - - - 4' \
+	'w /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages - - - - 4' | put tmpfiles synth-foreign-line
 fuzz/seeds-manifest.sh "$C/manifest"
 echo "fuzz/seeds.sh: $(find "$C" -type f | wc -l) seeds, $(du -sh "$C" | cut -f1)"
