@@ -130,3 +130,18 @@ var/lib/hvoplan/backup" ]
 	done
 	[ "$(cat "$R/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages")" = 1024 ]
 }
+
+@test "ansible: hvoplan_overcommit sets the limit now and in tmpfiles.d, once; the revert play takes both back" {
+	play -e hvoplan_hvo= -e hvoplan_overcommit=2M:64M
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	recap_is 2 1
+	[ "$(cat "$R/sys/kernel/mm/hugepages/hugepages-2048kB/nr_overcommit_hugepages")" = 32 ]
+	grep -qx 'w /sys/kernel/mm/hugepages/hugepages-2048kB/nr_overcommit_hugepages - - - - 32' "$R/etc/tmpfiles.d/90-hvoplan.conf"
+	play -e hvoplan_hvo= -e hvoplan_overcommit=2M:32
+	recap_is 2 0
+	play -e hvoplan_state=reverted
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	recap_is 2 1
+	[ "$(cat "$R/sys/kernel/mm/hugepages/hugepages-2048kB/nr_overcommit_hugepages")" = 0 ]
+	[ ! -e "$R/etc/tmpfiles.d/90-hvoplan.conf" ]
+}
