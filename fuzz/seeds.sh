@@ -31,6 +31,9 @@ put meminfo "live-$host" </proc/meminfo
 put vmstat "live-$host" </proc/vmstat
 put iomem "live-iomem-$host" </proc/iomem
 put iomem "live-zoneinfo-$host" </proc/zoneinfo
+put iomem "live-buddyinfo-$host" </proc/buddyinfo
+[ -r /proc/pagetypeinfo ] && put iomem "live-pagetypeinfo-$host" </proc/pagetypeinfo
+[ -r /sys/kernel/mm/transparent_hugepage/enabled ] && put iomem live-thp-enabled </sys/kernel/mm/transparent_hugepage/enabled
 printf '00000000-00000000 : Reserved\n00000000-00000000 : System RAM\n' | put iomem synth-nonroot
 awk 'NF == 0 && n++ == 1 { exit } { print }' /proc/cpuinfo | put cpuinfo "live-$host" # two blocks
 put cmdline "live-$host" </proc/cmdline

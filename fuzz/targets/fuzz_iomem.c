@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* /proc/iomem text -> System RAM ranges; /proc/zoneinfo -> ZONE_DEVICE
- * pages (the same bytes through both). */
+ * pages and the low zones' free pages; /proc/buddyinfo -> populated low
+ * zones; /proc/pagetypeinfo -> pageblock; the THP mode (the same bytes
+ * through all). */
 #include "fuzz_common.h"
 #include "parse.h"
 
@@ -26,6 +28,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_check_error(rc, "hv_parse_zoneinfo_device");
 	if (rc == 0)
 		FUZZ_ASSERT(dev >= 0);
+	int64_t low = 12345;
+	hv_clear_error();
+	rc = hv_parse_zoneinfo_lowmem(b, size, &low);
+	fuzz_check_error(rc, "hv_parse_zoneinfo_lowmem");
+	FUZZ_ASSERT(rc == 0 ? low >= 0 && low <= INT64_MAX / 4 + INT64_MAX / 4 : low == -1);
+	int zones = 12345;
+	hv_clear_error();
+	rc = hv_parse_buddyinfo_low_zones(b, size, &zones);
+	fuzz_check_error(rc, "hv_parse_buddyinfo_low_zones");
+	FUZZ_ASSERT(rc == 0 ? zones >= 0 && zones <= 1 << 20 : zones == -1);
+	int64_t block = 12345;
+	hv_clear_error();
+	rc = hv_parse_pagetypeinfo_block(b, size, &block);
+	fuzz_check_error(rc, "hv_parse_pagetypeinfo_block");
+	if (rc == 0)
+		FUZZ_ASSERT(block > 0 && block <= 1 << 20 && (block & (block - 1)) == 0);
+	char *c = fuzz_cstr(data, size), mode[12] = "";
+	hv_clear_error();
+	rc = hv_parse_thp_enabled(c, mode, sizeof(mode));
+	fuzz_check_error(rc, "hv_parse_thp_enabled");
+	if (rc == 0) {
+		FUZZ_ASSERT(mode[0] && strlen(mode) < sizeof(mode));
+		for (const char *m = mode; *m; m++)
+			FUZZ_ASSERT(*m >= 'a' && *m <= 'z');
+	}
+	free(c);
 	free(rr);
 	free(b);
 	return 0;

@@ -292,6 +292,53 @@ static void test_model_realized_overflow(void **state)
 	free(r);
 }
 
+/* the zone files of the reserve check, as Debian 6.12 wrote them on a guest
+ * with a hot-added movable node (tests/fixtures/vm/6.12-memmap-on-memory) */
+static void test_zone_files(void **state)
+{
+	(void)state;
+	static const char buddy[] = "Node 0, zone      DMA      0      0      0      1      3 \n"
+				    "Node 0, zone    DMA32     31      2     11    179 \n"
+				    "Node 1, zone   Normal     14      5      4    246 \n"
+				    "Node 1, zone  Movable      0      0      1    123 \n";
+	int zones;
+	assert_int_equal(hv_parse_buddyinfo_low_zones(buddy, strlen(buddy), &zones), 0);
+	assert_int_equal(zones, 3); /* the movable zone is not counted */
+	static const char bad[] = "Node 0, zone DMA 1\nNode x, zone DMA 1\n";
+	assert_int_equal(hv_parse_buddyinfo_low_zones(bad, strlen(bad), &zones), -EINVAL);
+	assert_non_null(strstr(hv_last_error(), "line 2: 'Node x, zone DMA 1'"));
+	assert_int_equal(zones, -1);
+
+	static const char pti[] = "Page block order: 9\nPages per block:  512\n\nFree pages count per migrate type\n";
+	int64_t block;
+	assert_int_equal(hv_parse_pagetypeinfo_block(pti, strlen(pti), &block), 0);
+	assert_int_equal(block, 512);
+	assert_int_equal(hv_parse_pagetypeinfo_block("Pages per block: 500\n", 21, &block), -EINVAL);
+	assert_int_equal(hv_parse_pagetypeinfo_block("x\n", 2, &block), -EINVAL);
+
+	/* the pagesets' "high:" lines are not the zone's watermark */
+	static const char zi[] = "Node 0, zone      DMA\n  pages free     3840\n        min      30\n"
+				 "        high     36\n        spanned  4095\n        present  3998\n"
+				 "        managed  3840\n  pagesets\n    cpu: 0\n              high:  378\n"
+				 "Node 0, zone  Movable\n        high     100\n        managed  258048\n"
+				 "Node 1, zone   Normal\n  pages free 1\n              high:  9\n"
+				 "        high     4596\n        managed  256077\n";
+	int64_t low;
+	assert_int_equal(hv_parse_zoneinfo_lowmem(zi, strlen(zi), &low), 0);
+	assert_int_equal(low, (3840 - 36) + (256077 - 4596));
+	static const char zbad[] = "Node 0, zone Normal\n        managed 12\n";
+	assert_int_equal(hv_parse_zoneinfo_lowmem(zbad, strlen(zbad), &low), -EINVAL);
+	static const char znum[] = "Node 0, zone Normal\n        managed 1x\n        high 1\n";
+	assert_int_equal(hv_parse_zoneinfo_lowmem(znum, strlen(znum), &low), -EINVAL);
+	assert_non_null(strstr(hv_last_error(), "managed '1x'"));
+
+	char mode[12];
+	assert_int_equal(hv_parse_thp_enabled("always [madvise] never\n", mode, sizeof(mode)), 0);
+	assert_string_equal(mode, "madvise");
+	assert_int_equal(hv_parse_thp_enabled("always madvise never\n", mode, sizeof(mode)), -EINVAL);
+	assert_int_equal(hv_parse_thp_enabled("[Always] x\n", mode, sizeof(mode)), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_dmesg_kconfig),
 		cmocka_unit_test(test_btf_libbpf_blobs),
 		cmocka_unit_test(test_model_realized_overflow),
+		cmocka_unit_test(test_zone_files),
 	};
 	return cmocka_run_group_tests_name("parse_robust", tests, NULL, NULL);
 }
