@@ -163,6 +163,18 @@ struct hv_extra_memmap {
 	struct hv_pmem_ns pmem[HV_MAX_PMEM];
 };
 
+/* The free memory the kernel keeps against fragmentation, read only when
+ * there are pools (probe/reserve.c): vm.min_free_kbytes and what
+ * set_recommended_min_free_kbytes() (mm/khugepaged.c) would make it. */
+struct hv_reserve {
+	bool read;		 /* there were pools, and min_free_kbytes was read */
+	int64_t min_free_kbytes; /* HV_UNKNOWN unread */
+	int low_zones;		 /* populated DMA, DMA32, Normal zones (buddyinfo); -1 unknown */
+	int64_t pageblock_pages; /* pagetypeinfo "Pages per block" (root only); HV_UNKNOWN */
+	int64_t lowmem_pages;	 /* zoneinfo: those zones' managed pages above high; HV_UNKNOWN */
+	char thp[12];		 /* transparent_hugepage/enabled: always, madvise, never; "" unknown */
+};
+
 /* A hugetlbfs mount as /proc/mounts shows it (fs/hugetlbfs/inode.c
  * hugetlbfs_show_options()) and statfs() counts it (hugetlbfs_statfs()). */
 #define HV_MAX_MOUNTS 64
@@ -201,6 +213,7 @@ struct hv_host {
 	bool counters_moving; /* they changed between readings a few seconds apart (hv_observe()) */
 	struct hv_memblocks memblocks;
 	struct hv_extra_memmap extra;
+	struct hv_reserve reserve;
 
 	int sysctl_hvo;		  /* /proc/sys/vm/hugetlb_optimize_vmemmap: HV_UNKNOWN absent */
 	int memmap_on_memory_now; /* module parameter: HV_UNKNOWN absent, 0, 1, 2 force */

@@ -67,6 +67,13 @@ void hv_host_generation(const struct hv_host *h, long page_size, long struct_pag
 /* The memory section size of the architecture (SECTION_SIZE_BITS), bytes;
  * HV_UNKNOWN where not known here. */
 int64_t hv_section_size(const char *arch, long page_size);
+/* The pageblock of the host in pages: pagetypeinfo's when read, else
+ * pageblock_order by the architecture (x86-64 and arm64 with 4K pages:
+ * order 9, the PMD); HV_UNKNOWN elsewhere. *source "pagetypeinfo"/"arch". */
+int64_t hv_pageblock_pages(const struct hv_host *h, const char **source);
+struct hv_report;
+/* report.reserve from the host (report.c) */
+void hv_model_reserve(const struct hv_host *h, struct hv_report *r);
 enum hv_mem_basis { HV_MEM_UNKNOWN = 0, HV_MEM_BLOCKS, HV_MEM_SECTIONS, HV_MEM_APPROX };
 const char *hv_mem_basis_name(enum hv_mem_basis b);
 enum hv_mem_basis hv_host_memmap_memory(const struct hv_host *h, uint64_t *bytes, int64_t *sections, char *why,
@@ -236,6 +243,19 @@ struct hv_report {
 	int64_t unoptimized_bytes; /* HV_UNKNOWN */
 	uint64_t thp_bytes;
 	struct hv_report_totals totals;
+
+	/* The free-memory reserve next to the pools (hv_model_reserve()):
+	 * vm.min_free_kbytes and what set_recommended_min_free_kbytes()
+	 * (mm/khugepaged.c) makes it, in kB; HV_UNKNOWN when unread (no pools)
+	 * or when the inputs cannot tell (no zones, pageblock or 5% cap). */
+	struct {
+		int64_t min_free_kbytes, recommended_kbytes;
+		bool capped;		 /* the recommendation is 5% of the low zones' free pages */
+		int low_zones;		 /* -1 unknown */
+		int64_t pageblock_bytes; /* HV_UNKNOWN */
+		char pageblock_source[16]; /* "pagetypeinfo", "arch", "" */
+		char thp[12];		 /* always, madvise, never; "" unknown */
+	} reserve;
 
 	/* hugetlbfs mounts; mounts_read false when proc/mounts was not read */
 	bool mounts_read, mounts_truncated;

@@ -101,6 +101,14 @@ class Hvoplan(Plugin, DebianPlugin, UbuntuPlugin, RedHatPlugin, IndependentPlugi
             '/sys/devices/system/node/node*/vmstat',
             '/sys/module/memory_hotplug/parameters/memmap_on_memory',
             '/proc/mounts',
+            # the free-memory reserve next to the pools (hvoplan-report(8),
+            # reserve): min_free_kbytes, the populated zones, the pageblock
+            # size, the low zones' managed pages, the THP mode
+            '/proc/sys/vm/min_free_kbytes',
+            '/proc/buddyinfo',
+            '/proc/pagetypeinfo',
+            '/proc/zoneinfo',
+            '/sys/kernel/mm/transparent_hugepage/enabled',
         ])
         # sizeof(struct page) from BTF, whole (a tail would be garbage);
         # what `hvoplan snapshot` keeps too

@@ -322,6 +322,39 @@ static void thp(struct hv_report *r)
 	}
 }
 
+/* hugeadm --explain's check, with the kernel's own figure: the pools grow
+ * at run time (apply --pages, overcommit) only while free memory is not
+ * fragmented, which the reserve of free pageblocks defends. */
+static void reserve(struct hv_report *r)
+{
+	struct hv_finding *f;
+	int64_t now = r->reserve.min_free_kbytes, want = r->reserve.recommended_kbytes;
+	if (now == HV_UNKNOWN || want == HV_UNKNOWN || now >= want || r->reserve.pageblock_bytes <= 0)
+		return;
+	char a[16], b[16], blk[16];
+	sz((uint64_t)now * 1024, a);
+	sz((uint64_t)want * 1024, b);
+	sz((uint64_t)r->reserve.pageblock_bytes, blk);
+	bool never = !strcmp(r->reserve.thp, "never");
+	if (!(f = add(r, "min-free-kbytes-low", HV_SEV_INFO, false)))
+		return;
+	if (r->reserve.capped)
+		MSG(f, "vm.min_free_kbytes is %lld kB (%s), below the %lld kB (%s) the kernel keeps free against "
+		       "fragmentation while THP is enabled (5%% of the low zones' free memory, "
+		       "set_recommended_min_free_kbytes()); %s: growing a pool at run time finds fewer free "
+		       "hugepages as memory fragments",
+		    (long long)now, a, (long long)want, b,
+		    never ? "THP is never here, so the kernel keeps its smaller default" : "it was lowered since");
+	else
+		MSG(f, "vm.min_free_kbytes is %lld kB (%s), below the %lld kB (%s) the kernel keeps free against "
+		       "fragmentation while THP is enabled (11 free %s pageblocks in each of the %d populated low "
+		       "zones, set_recommended_min_free_kbytes()); %s: growing a pool at run time finds fewer free "
+		       "hugepages as memory fragments",
+		    (long long)now, a, (long long)want, b, blk, r->reserve.low_zones,
+		    never ? "THP is never here, so the kernel keeps its smaller default" : "it was lowered since");
+	FIX(f, "sysctl -w vm.min_free_kbytes=%lld, and the same line in /etc/sysctl.d/ to keep it", (long long)want);
+}
+
 static void shrink_cost(struct hv_report *r)
 {
 	struct hv_finding *f;
@@ -551,6 +584,7 @@ void hv_model_findings(const struct hv_host *h, struct hv_report *r)
 	gigantic(h, r);
 	mounts(r, pools);
 	thp(r);
+	reserve(r);
 	shrink_cost(r);
 }
 

@@ -368,6 +368,23 @@ int64_t hv_section_size(const char *arch, long page_size)
 	return HV_UNKNOWN;
 }
 
+int64_t hv_pageblock_pages(const struct hv_host *h, const char **source)
+{
+	*source = "";
+	if (h->reserve.pageblock_pages > 0) {
+		*source = "pagetypeinfo";
+		return h->reserve.pageblock_pages;
+	}
+	/* include/linux/pageblock-flags.h: pageblock_order is HUGETLB_PAGE_ORDER
+	 * (the PMD) on both, under MAX_PAGE_ORDER (10) */
+	bool x86 = !strcmp(h->arch, "x86_64"), arm = !strcmp(h->arch, "aarch64") || !strcmp(h->arch, "arm64");
+	if ((x86 || arm) && h->page_size == 4096) {
+		*source = "arch";
+		return 512;
+	}
+	return HV_UNKNOWN;
+}
+
 enum hv_mem_basis hv_host_memmap_memory(const struct hv_host *h, uint64_t *bytes, int64_t *sections, char *why,
 					size_t cap)
 {

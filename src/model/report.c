@@ -498,6 +498,41 @@ static void report_clear(struct hv_report *r)
 	r->nfindings = 0; /* each finding is cleared as it is added */
 }
 
+/* mm/khugepaged.c set_recommended_min_free_kbytes(): 2 free pageblocks per
+ * populated zone up to Normal, plus MIGRATE_PCPTYPES^2 (9) more against
+ * fallbacks between migrate types, at most 5% of those zones' managed pages
+ * above their high watermark (nr_free_buffer_pages() / 20). The kernel sets
+ * it while THP is enabled and after memory hotplug (doc/kernel-rules.md,
+ * "Reserve against fragmentation"). */
+void hv_model_reserve(const struct hv_host *h, struct hv_report *r)
+{
+	const struct hv_reserve *v = &h->reserve;
+	memset(&r->reserve, 0, sizeof(r->reserve));
+	r->reserve.min_free_kbytes = v->read ? v->min_free_kbytes : HV_UNKNOWN;
+	r->reserve.recommended_kbytes = HV_UNKNOWN;
+	r->reserve.pageblock_bytes = HV_UNKNOWN;
+	r->reserve.low_zones = v->read ? v->low_zones : -1;
+	snprintf(r->reserve.thp, sizeof(r->reserve.thp), "%s", v->read ? v->thp : "");
+	if (!v->read || h->page_size <= 0)
+		return;
+	const char *src;
+	int64_t block = hv_pageblock_pages(h, &src);
+	if (block > 0 && block <= (1 << 20)) {
+		r->reserve.pageblock_bytes = block * h->page_size;
+		snprintf(r->reserve.pageblock_source, sizeof(r->reserve.pageblock_source), "%s", src);
+	}
+	if (block <= 0 || block > (1 << 20) || v->low_zones < 0 || v->low_zones > (1 << 20) || v->lowmem_pages < 0)
+		return;
+	int64_t pages = block * v->low_zones * (2 + 3 * 3); /* < 2^20 * 2^20 * 11 */
+	if (pages > v->lowmem_pages / 20) {
+		pages = v->lowmem_pages / 20;
+		r->reserve.capped = true;
+	}
+	uint64_t bytes;
+	if (!__builtin_mul_overflow((uint64_t)pages, (uint64_t)h->page_size, &bytes))
+		r->reserve.recommended_kbytes = hv_figure(bytes / 1024);
+}
+
 int hv_model_report(const struct hv_host *h, const struct hv_model_opts *opts, struct hv_report *r)
 {
 	report_clear(r);
@@ -573,6 +608,8 @@ int hv_model_report(const struct hv_host *h, const struct hv_model_opts *opts, s
 		if (parts[i] > 0)
 			thp += (uint64_t)parts[i] * 1024;
 	r->thp_bytes = thp;
+
+	hv_model_reserve(h, r);
 
 	int rc = realized(h, r);
 	if (rc < 0)

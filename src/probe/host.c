@@ -84,7 +84,7 @@ static int probe_dir(const struct hv_root *r, struct hv_host *h)
 		return rc;
 	resolve_page_size(r, h);
 	/* the section size it needs depends on the base page (arm64) */
-	if ((rc = hv_probe_memmap_extra(r, h)) < 0)
+	if ((rc = hv_probe_reserve(r, h)) < 0 || (rc = hv_probe_memmap_extra(r, h)) < 0)
 		return rc;
 	hv_cache_flush(); /* what was learned of this boot, for the next run */
 	/* the strings a snapshot supplies reach the table, top and plans */

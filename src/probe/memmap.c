@@ -15,20 +15,27 @@
 #include "probe.h"
 #include "probe_util.h"
 
-static int zone_device(const struct hv_root *r, struct hv_host *h)
+/* One read of /proc/zoneinfo for its two users: the ZONE_DEVICE pages next
+ * to the memmap counters, the low zones' managed pages next to the pools
+ * (reserve.c) */
+static int zoneinfo(const struct hv_root *r, struct hv_host *h)
 {
 	static const char rel[] = "proc/zoneinfo";
 	char *buf;
 	size_t len;
+	bool device = h->nr_memmap_pages != HV_UNKNOWN, low = h->reserve.read;
 	h->extra.zone_device_pages = HV_UNKNOWN;
-	if (h->nr_memmap_pages == HV_UNKNOWN)
-		return 0; /* nothing to compare it with */
+	if (!device && !low)
+		return 0;
 	int rc = hv_root_read(r, rel, 64 << 20, &buf, &len);
 	if (rc == -ENOENT || rc == -EACCES)
 		return 0;
 	if (rc < 0)
 		return rc;
-	rc = hv_parse_zoneinfo_device(buf, len, &h->extra.zone_device_pages);
+	if (device)
+		rc = hv_parse_zoneinfo_device(buf, len, &h->extra.zone_device_pages);
+	if (rc == 0 && low)
+		rc = hv_parse_zoneinfo_lowmem(buf, len, &h->reserve.lowmem_pages);
 	free(buf);
 	if (rc < 0)
 		return hv_fail(-rc, "%s: %s", hv_root_name(r, rel), hv_last_error());
@@ -211,7 +218,7 @@ static int firmware(const struct hv_root *r, const struct hv_host *h, struct hv_
 int hv_probe_memmap_extra(const struct hv_root *r, struct hv_host *h)
 {
 	struct hv_ram_ranges *rr = &h->ram;
-	int rc = zone_device(r, h);
+	int rc = zoneinfo(r, h);
 	if (rc < 0 || (h->extra.zone_device_pages > 0 && (rc = pmem(r, h)) < 0))
 		return rc;
 	rr->source = HV_RAM_NONE;

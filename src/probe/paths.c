@@ -33,6 +33,10 @@ const struct hv_probe_file hv_probe_files[] = {
 	{"proc/iomem", 16 << 20},
 	{"proc/zoneinfo", 64 << 20},
 	{"sys/module/memory_hotplug/parameters/memmap_on_memory", 16 << 20},
+	/* reserve.c: the zones and the THP mode next to the pools */
+	{"proc/buddyinfo", 16 << 20},
+	{"proc/pagetypeinfo", 16 << 20},
+	{"sys/kernel/mm/transparent_hugepage/enabled", 16 << 20},
 	/* mounts.c: hugetlbfs mounts (their statfs() is recorded apart) */
 	{"proc/mounts", 16 << 20},
 	/* from a snapshot of a snapshot, or a sosreport */

@@ -49,6 +49,9 @@ int hv_probe_bootlog(const struct hv_root *r, struct hv_host *h);
 int hv_probe_btf(const struct hv_root *r, struct hv_host *h);
 int hv_probe_nodes_online(const struct hv_root *r, struct hv_host *h);
 int hv_probe_memblocks(const struct hv_root *r, struct hv_host *h);
+/* min_free_kbytes and the zones next to the pools (reserve.c); before
+ * hv_probe_memmap_extra(), which adds the zones' managed pages */
+int hv_probe_reserve(const struct hv_root *r, struct hv_host *h);
 /* System RAM ranges where blocks span sections, ZONE_DEVICE pages (memmap.c) */
 int hv_probe_memmap_extra(const struct hv_root *r, struct hv_host *h);
 /* A directory under the root (NULL with -errno in *err), read with

@@ -129,6 +129,24 @@ static json_t *hstate_obj(const struct hv_hstate_result *s)
 	return o;
 }
 
+/* null without pools (nothing was read); kB as the sysctl has them */
+static json_t *reserve_obj(const struct hv_report *r)
+{
+	if (r->reserve.min_free_kbytes == HV_UNKNOWN)
+		return json_null();
+	json_t *o = json_object();
+	json_object_set_new(o, "min_free_kbytes", json_integer(r->reserve.min_free_kbytes));
+	json_object_set_new(o, "recommended_min_free_kbytes", num_or_null(r->reserve.recommended_kbytes));
+	json_object_set_new(o, "recommended_capped", json_boolean(r->reserve.capped));
+	json_object_set_new(o, "populated_low_zones",
+			    r->reserve.low_zones >= 0 ? json_integer(r->reserve.low_zones) : json_null());
+	json_object_set_new(o, "pageblock_bytes", num_or_null(r->reserve.pageblock_bytes));
+	json_object_set_new(o, "pageblock_source",
+			    r->reserve.pageblock_source[0] ? str(r->reserve.pageblock_source) : json_null());
+	json_object_set_new(o, "thp_enabled", r->reserve.thp[0] ? str(r->reserve.thp) : json_null());
+	return o;
+}
+
 /* null when proc/mounts was not read; sizes in bytes, null where unset or
  * not counted */
 static json_t *mounts_arr(const struct hv_report *r)
@@ -194,6 +212,7 @@ int hv_render_json(FILE *out, const struct hv_report *r)
 	json_object_set_new(tot, "thp_bytes", num_or_null(r->totals.thp_bytes));
 	json_object_set_new(root, "totals", tot);
 	json_object_set_new(root, "hugetlbfs_mounts", mounts_arr(r));
+	json_object_set_new(root, "reserve", reserve_obj(r));
 	for (int i = 0; i < r->nfindings; i++) {
 		const struct hv_finding *f = &r->findings[i];
 		json_t *o = json_object();

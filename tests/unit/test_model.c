@@ -641,6 +641,67 @@ static void test_findings_advice(void **state)
 	free(r);
 }
 
+/* the reserve check against set_recommended_min_free_kbytes(): this host
+ * (3 low zones, 2M pageblocks) has 67584 kB, as the kernel set it */
+static void test_reserve(void **state)
+{
+	(void)state;
+	struct hv_host *h = host_618();
+	struct hv_report *r = calloc(1, sizeof(*r));
+	set_pool(h, 0, 64);
+	h->nr_memmap_pages = HV_UNKNOWN; /* no measured figures needed here */
+	h->nr_memmap_boot_pages = HV_UNKNOWN;
+	struct hv_reserve *v = &h->reserve;
+	*v = (struct hv_reserve){.read = true, .min_free_kbytes = 67584, .low_zones = 3,
+				 .pageblock_pages = HV_UNKNOWN, .lowmem_pages = 5000000, .thp = "madvise"};
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
+	assert_int_equal(r->reserve.recommended_kbytes, 67584);
+	assert_int_equal(r->reserve.pageblock_bytes, 2 * M);
+	assert_string_equal(r->reserve.pageblock_source, "arch");
+	assert_false(r->reserve.capped);
+	assert_null(finding(r, "min-free-kbytes-low"));
+
+	/* lowered by hand, and with THP never: the kernel's default */
+	v->min_free_kbytes = 16384;
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
+	const struct hv_finding *f = finding(r, "min-free-kbytes-low");
+	assert_non_null(f);
+	assert_non_null(strstr(f->message, "vm.min_free_kbytes is 16384 kB (16M), below the 67584 kB (66M)"));
+	assert_non_null(strstr(f->message, "11 free 2M pageblocks in each of the 3 populated low zones"));
+	assert_non_null(strstr(f->message, "it was lowered since"));
+	assert_string_equal(f->fix, "sysctl -w vm.min_free_kbytes=67584, and the same line in /etc/sysctl.d/ to keep it");
+	strcpy(v->thp, "never");
+	v->pageblock_pages = 512;
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
+	assert_string_equal(r->reserve.pageblock_source, "pagetypeinfo");
+	assert_non_null(strstr(finding(r, "min-free-kbytes-low")->message, "THP is never here"));
+
+	/* a small host: 5% of the low zones' free pages */
+	v->lowmem_pages = 200000;
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
+	assert_true(r->reserve.capped);
+	assert_int_equal(r->reserve.recommended_kbytes, 10000 * 4);
+	assert_non_null(strstr(finding(r, "min-free-kbytes-low")->message, "5% of the low zones' free memory"));
+
+	/* what the inputs cannot tell is no figure and no finding */
+	v->lowmem_pages = HV_UNKNOWN;
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
+	assert_int_equal(r->reserve.recommended_kbytes, HV_UNKNOWN);
+	assert_null(finding(r, "min-free-kbytes-low"));
+	v->lowmem_pages = 200000;
+	v->pageblock_pages = HV_UNKNOWN;
+	strcpy(h->arch, "ppc64le");
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
+	assert_int_equal(r->reserve.recommended_kbytes, HV_UNKNOWN);
+	assert_int_equal(r->reserve.pageblock_bytes, HV_UNKNOWN);
+	assert_null(finding(r, "min-free-kbytes-low"));
+	v->read = false;
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
+	assert_int_equal(r->reserve.min_free_kbytes, HV_UNKNOWN);
+	free(h);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -663,6 +724,7 @@ int main(void)
 		cmocka_unit_test(test_report_baseline_missing),
 		cmocka_unit_test(test_report_wide_figures),
 		cmocka_unit_test(test_findings_advice),
+		cmocka_unit_test(test_reserve),
 	};
 	return cmocka_run_group_tests_name("model", tests, NULL, NULL);
 }

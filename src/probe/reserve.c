@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The free-memory reserve next to the pools: vm.min_free_kbytes, the
+ * populated low zones, the pageblock size and the THP mode, read only on a
+ * host with pools (a report without pools stays a handful of reads). The
+ * zones' managed pages come with the ZONE_DEVICE count from the one read of
+ * /proc/zoneinfo (memmap.c). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hv_error.h"
+#include "parse.h"
+#include "probe.h"
+#include "probe_util.h"
+
+static bool has_pools(const struct hv_host *h)
+{
+	for (int i = 0; i < h->nhstates; i++)
+		if (h->hstates[i].nr > 0 || h->hstates[i].overcommit > 0)
+			return true;
+	return false;
+}
+
+/* rel parsed by parse into out; absent or unreadable (pagetypeinfo is
+ * root's) leaves out unknown, a bad file is an error naming it */
+static int zone_file(const struct hv_root *r, const char *rel, int (*parse)(const char *, size_t, void *),
+		     void *out)
+{
+	char *buf;
+	size_t len;
+	int rc = hv_root_read(r, rel, 16 << 20, &buf, &len);
+	if (rc == -ENOENT || rc == -EACCES || rc == -EPERM)
+		return 0;
+	if (rc < 0)
+		return rc;
+	rc = parse(buf, len, out);
+	free(buf);
+	if (rc < 0)
+		return hv_fail(-rc, "%s: %s", hv_root_name(r, rel), hv_last_error());
+	return 0;
+}
+
+static int buddyinfo(const char *buf, size_t len, void *out)
+{
+	return hv_parse_buddyinfo_low_zones(buf, len, out);
+}
+
+static int pagetypeinfo(const char *buf, size_t len, void *out)
+{
+	return hv_parse_pagetypeinfo_block(buf, len, out);
+}
+
+int hv_probe_reserve(const struct hv_root *r, struct hv_host *h)
+{
+	struct hv_reserve *v = &h->reserve;
+	memset(v, 0, sizeof(*v));
+	v->min_free_kbytes = v->pageblock_pages = v->lowmem_pages = HV_UNKNOWN;
+	v->low_zones = -1;
+	if (!has_pools(h))
+		return 0;
+	int rc = hv_read_num(r, "proc/sys/vm/min_free_kbytes", &v->min_free_kbytes);
+	if (rc == -ENOENT || rc == -EACCES)
+		return 0;
+	if (rc < 0)
+		return rc;
+	v->read = true;
+	if ((rc = zone_file(r, "proc/buddyinfo", buddyinfo, &v->low_zones)) < 0 ||
+	    (rc = zone_file(r, "proc/pagetypeinfo", pagetypeinfo, &v->pageblock_pages)) < 0)
+		return rc;
+	if (v->pageblock_pages < 0)
+		v->pageblock_pages = HV_UNKNOWN;
+	char buf[128];
+	static const char thp[] = "sys/kernel/mm/transparent_hugepage/enabled";
+	rc = hv_root_read_small(r, thp, buf, sizeof(buf));
+	if (rc == 0 && hv_parse_thp_enabled(buf, v->thp, sizeof(v->thp)) < 0)
+		return hv_fail(EINVAL, "%s: %s", hv_root_name(r, thp), hv_last_error());
+	if (rc < 0 && rc != -ENOENT && rc != -EACCES)
+		return rc;
+	return 0;
+}
