@@ -67,9 +67,10 @@ void hv_host_generation(const struct hv_host *h, long page_size, long struct_pag
 /* The memory section size of the architecture (SECTION_SIZE_BITS), bytes;
  * HV_UNKNOWN where not known here. */
 int64_t hv_section_size(const char *arch, long page_size);
-/* The pageblock of the host in pages: pagetypeinfo's when read, else
- * pageblock_order by the architecture (x86-64 and arm64 with 4K pages:
- * order 9, the PMD); HV_UNKNOWN elsewhere. *source "pagetypeinfo"/"arch". */
+/* The pageblock of the host in pages: pageblock_order by the architecture
+ * (x86-64 and arm64 with 4K pages: order 9, the PMD), else pagetypeinfo's
+ * when it was read (only then: it is costly); HV_UNKNOWN elsewhere.
+ * *source "arch"/"pagetypeinfo". */
 int64_t hv_pageblock_pages(const struct hv_host *h, const char **source);
 struct hv_report;
 /* report.reserve from the host (report.c) */

@@ -371,16 +371,16 @@ int64_t hv_section_size(const char *arch, long page_size)
 int64_t hv_pageblock_pages(const struct hv_host *h, const char **source)
 {
 	*source = "";
-	if (h->reserve.pageblock_pages > 0) {
-		*source = "pagetypeinfo";
-		return h->reserve.pageblock_pages;
-	}
 	/* include/linux/pageblock-flags.h: pageblock_order is HUGETLB_PAGE_ORDER
 	 * (the PMD) on both, under MAX_PAGE_ORDER (10) */
 	bool x86 = !strcmp(h->arch, "x86_64"), arm = !strcmp(h->arch, "aarch64") || !strcmp(h->arch, "arm64");
 	if ((x86 || arm) && h->page_size == 4096) {
 		*source = "arch";
 		return 512;
+	}
+	if (h->reserve.pageblock_pages > 0) {
+		*source = "pagetypeinfo";
+		return h->reserve.pageblock_pages;
 	}
 	return HV_UNKNOWN;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hv_error.h"
+#include "model.h" /* hv_pageblock_pages(): the architecture's rule */
 #include "parse.h"
 #include "probe.h"
 #include "probe_util.h"
@@ -64,7 +65,13 @@ int hv_probe_reserve(const struct hv_root *r, struct hv_host *h)
 	if (rc < 0)
 		return rc;
 	v->read = true;
-	if ((rc = zone_file(r, "proc/buddyinfo", buddyinfo, &v->low_zones)) < 0 ||
+	if ((rc = zone_file(r, "proc/buddyinfo", buddyinfo, &v->low_zones)) < 0)
+		return rc;
+	/* pagetypeinfo counts the migrate type of every pageblock as it is
+	 * read (mm/vmstat.c pagetypeinfo_showblockcount()): milliseconds on a
+	 * big host, so only where the architecture does not tell the size */
+	const char *src;
+	if (hv_pageblock_pages(h, &src) == HV_UNKNOWN &&
 	    (rc = zone_file(r, "proc/pagetypeinfo", pagetypeinfo, &v->pageblock_pages)) < 0)
 		return rc;
 	if (v->pageblock_pages < 0)

@@ -671,9 +671,7 @@ static void test_reserve(void **state)
 	assert_non_null(strstr(f->message, "it was lowered since"));
 	assert_string_equal(f->fix, "sysctl -w vm.min_free_kbytes=67584, and the same line in /etc/sysctl.d/ to keep it");
 	strcpy(v->thp, "never");
-	v->pageblock_pages = 512;
 	assert_int_equal(hv_model_report(h, NULL, r), 0);
-	assert_string_equal(r->reserve.pageblock_source, "pagetypeinfo");
 	assert_non_null(strstr(finding(r, "min-free-kbytes-low")->message, "THP is never here"));
 
 	/* a small host: 5% of the low zones' free pages */
@@ -688,9 +686,15 @@ static void test_reserve(void **state)
 	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_int_equal(r->reserve.recommended_kbytes, HV_UNKNOWN);
 	assert_null(finding(r, "min-free-kbytes-low"));
-	v->lowmem_pages = 200000;
-	v->pageblock_pages = HV_UNKNOWN;
+	/* elsewhere only pagetypeinfo tells the pageblock */
+	v->lowmem_pages = 5000000;
 	strcpy(h->arch, "ppc64le");
+	h->page_size = 65536;
+	v->pageblock_pages = 256; /* 16M, the hash MMU's huge page */
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
+	assert_string_equal(r->reserve.pageblock_source, "pagetypeinfo");
+	assert_int_equal(r->reserve.recommended_kbytes, 256 * 3 * 11 * 64);
+	v->pageblock_pages = HV_UNKNOWN;
 	assert_int_equal(hv_model_report(h, NULL, r), 0);
 	assert_int_equal(r->reserve.recommended_kbytes, HV_UNKNOWN);
 	assert_int_equal(r->reserve.pageblock_bytes, HV_UNKNOWN);
