@@ -115,6 +115,13 @@ int hv_render_prometheus(FILE *out, const struct hv_report *r)
 	scalar(out, "realized_savings_bytes", "Baseline memmap minus nr_memmap_pages and nr_memmap_boot_pages",
 	       r->realized_savings_bytes);
 	scalar(out, "thp_bytes", "Transparent hugepage memory (not eligible for HVO)", r->totals.thp_bytes);
+	/* kB in the sysctl; bytes here, as Prometheus names want them (< 2^31 kB) */
+	int64_t mf = r->reserve.min_free_kbytes, rec = r->reserve.recommended_kbytes;
+	scalar(out, "min_free_bytes", "vm.min_free_kbytes, on hosts with pools",
+	       mf == HV_UNKNOWN || mf > INT64_MAX / 1024 ? HV_UNKNOWN : mf * 1024);
+	scalar(out, "min_free_recommended_bytes",
+	       "What the kernel keeps free against fragmentation while THP is on (set_recommended_min_free_kbytes())",
+	       rec == HV_UNKNOWN || rec > INT64_MAX / 1024 ? HV_UNKNOWN : rec * 1024);
 
 	head(out, "finding", "A finding of the report (always 1)");
 	for (int i = 0; i < r->nfindings; i++) {

@@ -145,6 +145,8 @@ expected() {
 		(select(.hvo.sysctl != null) | "hvoplan_hvo_sysctl - \(.hvo.sysctl)"),
 		(select(.memmap.baseline_pages != null) | "hvoplan_memmap_baseline_pages - \(.memmap.baseline_pages)"),
 		(select(.memmap.realized_savings_bytes != null) | "hvoplan_realized_savings_bytes - \(.memmap.realized_savings_bytes)"),
+		(select(.reserve != null) | "hvoplan_min_free_bytes - \(.reserve.min_free_kbytes * 1024)"),
+		(select(.reserve.recommended_min_free_kbytes != null) | "hvoplan_min_free_recommended_bytes - \(.reserve.recommended_min_free_kbytes * 1024)"),
 		"hvoplan_info release=\"\(.kernel.release)\" 1",
 		(.findings[] | "hvoplan_finding id=\"\(.id)\",severity=\"\(.severity)\" 1")
 	' "$1"
