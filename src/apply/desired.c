@@ -29,6 +29,18 @@ static void size_list(const struct hv_host *h, char *buf, size_t cap)
 		snprintf(buf, cap, "none");
 }
 
+/* The pool q names (its size as boot parameters spell it in sz[32]), or an
+ * error listing the sizes this host has. */
+static int req_hstate(const struct hv_host *h, const struct hv_pool_req *q, char *sz, const struct hv_hstate **hs)
+{
+	hv_bootsize_name(q->size, sz, 32);
+	if ((*hs = find_hstate(h, q->size)))
+		return 0;
+	char sizes[256];
+	size_list(h, sizes, sizeof(sizes));
+	return hv_fail(EINVAL, "%s %s: this host has no %s hugepage pool (sizes: %s)", q->from, sz, sz, sizes);
+}
+
 int hv_desired_from_settings(const struct hv_apply_settings *s, const struct hv_host *h,
 			     const struct hv_report *r, struct hv_desired *d)
 {
@@ -42,14 +54,11 @@ int hv_desired_from_settings(const struct hv_apply_settings *s, const struct hv_
 	unsigned __int128 total = 0;
 	for (int i = 0; i < s->npools; i++) {
 		const struct hv_pool_req *q = &s->pools[i];
-		char sz[32], sizes[256];
-		hv_bootsize_name(q->size, sz, sizeof(sz));
-		const struct hv_hstate *hs = find_hstate(h, q->size);
-		if (!hs) {
-			size_list(h, sizes, sizeof(sizes));
-			return hv_fail(EINVAL, "%s %s: this host has no %s hugepage pool (sizes: %s)", q->from, sz, sz,
-					   sizes);
-		}
+		char sz[32];
+		const struct hv_hstate *hs;
+		int rc = req_hstate(h, q, sz, &hs);
+		if (rc < 0)
+			return rc;
 		/* the persistent pages as found: what a change is made to, and
 		 * what nr_hugepages takes */
 		int64_t found_pages = hs->nr - (hs->surplus > 0 ? hs->surplus : 0);
@@ -92,14 +101,11 @@ int hv_desired_from_settings(const struct hv_apply_settings *s, const struct hv_
 
 	for (int i = 0; i < s->novercommit; i++) {
 		const struct hv_pool_req *q = &s->overcommit[i];
-		char sz[32], sizes[256];
-		hv_bootsize_name(q->size, sz, sizeof(sz));
-		const struct hv_hstate *hs = find_hstate(h, q->size);
-		if (!hs) {
-			size_list(h, sizes, sizeof(sizes));
-			return hv_fail(EINVAL, "%s %s: this host has no %s hugepage pool (sizes: %s)", q->from, sz, sz,
-				       sizes);
-		}
+		char sz[32];
+		const struct hv_hstate *hs;
+		int rc = req_hstate(h, q, sz, &hs);
+		if (rc < 0)
+			return rc;
 		struct hv_pool_req res = *q;
 		if (q->relative) {
 			if (hs->overcommit == HV_UNKNOWN)
