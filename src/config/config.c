@@ -27,6 +27,21 @@ void hv_settings_init(struct hv_apply_settings *s)
 	s->bootloader = -1;
 }
 
+/* A size named by the higher layer is wholly its own: `--pages 2M:8` must
+ * not leave a config's `2M:512@1` behind. */
+static void merge_reqs(struct hv_pool_req *dst, int *ndst, const struct hv_pool_req *over, int nover)
+{
+	for (int i = 0; i < nover; i++) {
+		int k = 0;
+		for (int j = 0; j < *ndst; j++)
+			if (dst[j].size != over[i].size)
+				dst[k++] = dst[j];
+		*ndst = k;
+	}
+	for (int i = 0; i < nover && *ndst < HV_MAX_POOL_REQS; i++)
+		dst[(*ndst)++] = over[i];
+}
+
 void hv_settings_merge(struct hv_apply_settings *dst, const struct hv_apply_settings *over)
 {
 	if (over->hvo >= 0)
@@ -39,26 +54,8 @@ void hv_settings_merge(struct hv_apply_settings *dst, const struct hv_apply_sett
 		dst->bootloader = over->bootloader;
 	if (over->batch > 0)
 		dst->batch = over->batch;
-	/* A size named by the higher layer is wholly its own: `--pages 2M:8`
-	 * must not leave a config's `2M:512@1` behind. */
-	for (int i = 0; i < over->npools; i++) {
-		int k = 0;
-		for (int j = 0; j < dst->npools; j++)
-			if (dst->pools[j].size != over->pools[i].size)
-				dst->pools[k++] = dst->pools[j];
-		dst->npools = k;
-	}
-	for (int i = 0; i < over->npools && dst->npools < HV_MAX_POOL_REQS; i++)
-		dst->pools[dst->npools++] = over->pools[i];
-	for (int i = 0; i < over->novercommit; i++) {
-		int k = 0;
-		for (int j = 0; j < dst->novercommit; j++)
-			if (dst->overcommit[j].size != over->overcommit[i].size)
-				dst->overcommit[k++] = dst->overcommit[j];
-		dst->novercommit = k;
-	}
-	for (int i = 0; i < over->novercommit && dst->novercommit < HV_MAX_POOL_REQS; i++)
-		dst->overcommit[dst->novercommit++] = over->overcommit[i];
+	merge_reqs(dst->pools, &dst->npools, over->pools, over->npools);
+	merge_reqs(dst->overcommit, &dst->novercommit, over->overcommit, over->novercommit);
 }
 
 /* Values are short words: anything else (spaces inside, quotes, shell
