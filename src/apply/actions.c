@@ -505,30 +505,31 @@ static void overcommit_writers_notes(const struct hv_desired *d, const struct hv
 			/* systemd-tmpfiles keeps the first line for a path and ignores the
 			 * others ("Duplicate line for path"); lines for different paths
 			 * (a glob) are all written, in the order of their files' names */
+			char outcome[300];
 			if (w->sysctl)
-				note(p, "%s also sets the %s overcommit limit at boot, to '%s'%s: systemd-sysctl and "
-					"systemd-tmpfiles run in no fixed order, so a boot may end with either value; "
-					"remove that line to keep %lld",
-				     w->where, name, w->value, kind, want);
+				snprintf(outcome, sizeof(outcome),
+					 "systemd-sysctl and systemd-tmpfiles run in no fixed order, so a boot may end "
+					 "with either value; remove that line to keep %lld", want);
 			else if (w->exact && w->before_ours)
-				note(p, "%s also sets the %s overcommit limit at boot, to '%s': its file name sorts before "
-					"90-hvoplan.conf, so systemd-tmpfiles writes it and ignores hvoplan's line "
-					"(\"Duplicate line for path\"); remove that line to keep %lld",
-				     w->where, name, w->value, want);
+				snprintf(outcome, sizeof(outcome),
+					 "its file name sorts before 90-hvoplan.conf, so systemd-tmpfiles writes it and "
+					 "ignores hvoplan's line (\"Duplicate line for path\"); remove that line to keep %lld",
+					 want);
 			else if (w->exact)
-				note(p, "%s also sets the %s overcommit limit at boot, to '%s': systemd-tmpfiles keeps "
-					"hvoplan's line (90-hvoplan.conf sorts first) and warns \"Duplicate line for path\" "
-					"about that one; remove it to keep the boot quiet",
-				     w->where, name, w->value);
+				snprintf(outcome, sizeof(outcome),
+					 "systemd-tmpfiles keeps hvoplan's line (90-hvoplan.conf sorts first) and warns "
+					 "\"Duplicate line for path\" about that one; remove it to keep the boot quiet");
 			else if (w->before_ours)
-				note(p, "%s also sets the %s overcommit limit at boot, to '%s'%s: systemd-tmpfiles writes it "
-					"first and hvoplan's line after it, so the boot ends with %lld",
-				     w->where, name, w->value, kind, want);
+				snprintf(outcome, sizeof(outcome),
+					 "systemd-tmpfiles writes it first and hvoplan's line after it, so the boot ends "
+					 "with %lld", want);
 			else
-				note(p, "%s also sets the %s overcommit limit at boot, to '%s'%s: systemd-tmpfiles writes it "
-					"after hvoplan's line (its file name sorts after 90-hvoplan.conf), so the boot ends "
-					"with '%s'; remove that line to keep %lld",
-				     w->where, name, w->value, kind, w->value, want);
+				snprintf(outcome, sizeof(outcome),
+					 "systemd-tmpfiles writes it after hvoplan's line (its file name sorts after "
+					 "90-hvoplan.conf), so the boot ends with '%s'; remove that line to keep %lld",
+					 w->value, want);
+			note(p, "%s also sets the %s overcommit limit at boot, to '%s'%s: %s", w->where, name, w->value,
+			     kind, outcome);
 			break;
 		}
 	}
