@@ -72,9 +72,6 @@ int64_t hv_section_size(const char *arch, long page_size);
  * when it was read (only then: it is costly); HV_UNKNOWN elsewhere.
  * *source "arch"/"pagetypeinfo". */
 int64_t hv_pageblock_pages(const struct hv_host *h, const char **source);
-struct hv_report;
-/* report.reserve from the host (report.c) */
-void hv_model_reserve(const struct hv_host *h, struct hv_report *r);
 enum hv_mem_basis { HV_MEM_UNKNOWN = 0, HV_MEM_BLOCKS, HV_MEM_SECTIONS, HV_MEM_APPROX };
 const char *hv_mem_basis_name(enum hv_mem_basis b);
 enum hv_mem_basis hv_host_memmap_memory(const struct hv_host *h, uint64_t *bytes, int64_t *sections, char *why,
@@ -245,7 +242,7 @@ struct hv_report {
 	uint64_t thp_bytes;
 	struct hv_report_totals totals;
 
-	/* The free-memory reserve next to the pools (hv_model_reserve()):
+	/* The free-memory reserve next to the pools (report.c reserve()):
 	 * vm.min_free_kbytes and what set_recommended_min_free_kbytes()
 	 * (mm/khugepaged.c) makes it, in kB; HV_UNKNOWN when unread (no pools)
 	 * or when the inputs cannot tell (no zones, pageblock or 5% cap). */

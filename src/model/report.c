@@ -504,7 +504,7 @@ static void report_clear(struct hv_report *r)
  * above their high watermark (nr_free_buffer_pages() / 20). The kernel sets
  * it while THP is enabled and after memory hotplug (doc/kernel-rules.md,
  * "Reserve against fragmentation"). */
-void hv_model_reserve(const struct hv_host *h, struct hv_report *r)
+static void reserve(const struct hv_host *h, struct hv_report *r)
 {
 	const struct hv_reserve *v = &h->reserve;
 	memset(&r->reserve, 0, sizeof(r->reserve));
@@ -517,11 +517,11 @@ void hv_model_reserve(const struct hv_host *h, struct hv_report *r)
 		return;
 	const char *src;
 	int64_t block = hv_pageblock_pages(h, &src);
-	if (block > 0 && block <= (1 << 20)) {
-		r->reserve.pageblock_bytes = block * h->page_size;
-		snprintf(r->reserve.pageblock_source, sizeof(r->reserve.pageblock_source), "%s", src);
-	}
-	if (block <= 0 || block > (1 << 20) || v->low_zones < 0 || v->low_zones > (1 << 20) || v->lowmem_pages < 0)
+	if (block <= 0 || block > (1 << 20))
+		return;
+	r->reserve.pageblock_bytes = block * h->page_size;
+	snprintf(r->reserve.pageblock_source, sizeof(r->reserve.pageblock_source), "%s", src);
+	if (v->low_zones < 0 || v->low_zones > (1 << 20) || v->lowmem_pages < 0)
 		return;
 	int64_t pages = block * v->low_zones * (2 + 3 * 3); /* < 2^20 * 2^20 * 11 */
 	if (pages > v->lowmem_pages / 20) {
@@ -609,7 +609,7 @@ int hv_model_report(const struct hv_host *h, const struct hv_model_opts *opts, s
 			thp += (uint64_t)parts[i] * 1024;
 	r->thp_bytes = thp;
 
-	hv_model_reserve(h, r);
+	reserve(h, r);
 
 	int rc = realized(h, r);
 	if (rc < 0)
