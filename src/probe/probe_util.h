@@ -11,6 +11,9 @@
 
 /* A sysfs/procfs number; the error names the file and the bad value. */
 int hv_read_num(const struct hv_root *r, const char *rel, int64_t *out);
+/* rel (at most max bytes) through parse; a parse error names the file. */
+int hv_read_parsed(const struct hv_root *r, const char *rel, size_t max, int (*parse)(const char *, size_t, void *),
+		   void *ctx);
 
 /* The files the probe reads (paths.c); NULL-terminated lists. */
 struct hv_probe_file {

@@ -29,8 +29,8 @@ int hv_read_num(const struct hv_root *r, const char *rel, int64_t *out)
 	return 0;
 }
 
-static int read_parsed(const struct hv_root *r, const char *rel, size_t max,
-		       int (*parse)(const char *, size_t, void *), void *ctx)
+int hv_read_parsed(const struct hv_root *r, const char *rel, size_t max, int (*parse)(const char *, size_t, void *),
+		   void *ctx)
 {
 	char *buf;
 	size_t len;
@@ -51,7 +51,7 @@ static int meminfo_cb(const char *b, size_t l, void *c)
 
 int hv_probe_counters(const struct hv_root *r, struct hv_host *h)
 {
-	int rc = read_parsed(r, "proc/meminfo", 1 << 20, meminfo_cb, &h->meminfo);
+	int rc = hv_read_parsed(r, "proc/meminfo", 1 << 20, meminfo_cb, &h->meminfo);
 	if (rc < 0)
 		return rc;
 	static const char vmstat[] = "proc/vmstat";
@@ -213,7 +213,7 @@ int hv_probe_identity(const struct hv_root *r, struct hv_host *h)
 
 int hv_probe_cmdline(const struct hv_root *r, struct hv_host *h)
 {
-	/* read here, not through read_parsed(): the text is kept for apply */
+	/* read here, not through hv_read_parsed(): the text is kept for apply */
 	char *buf;
 	size_t len;
 	int rc = hv_root_read(r, "proc/cmdline", HV_CMDLINE_MAX, &buf, &len);

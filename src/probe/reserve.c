@@ -5,7 +5,6 @@
  * zones' managed pages come with the ZONE_DEVICE count from the one read of
  * /proc/zoneinfo (memmap.c). */
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "hv_error.h"
@@ -27,18 +26,8 @@ static bool has_pools(const struct hv_host *h)
 static int zone_file(const struct hv_root *r, const char *rel, int (*parse)(const char *, size_t, void *),
 		     void *out)
 {
-	char *buf;
-	size_t len;
-	int rc = hv_root_read(r, rel, 16 << 20, &buf, &len);
-	if (rc == -ENOENT || rc == -EACCES || rc == -EPERM)
-		return 0;
-	if (rc < 0)
-		return rc;
-	rc = parse(buf, len, out);
-	free(buf);
-	if (rc < 0)
-		return hv_fail(-rc, "%s: %s", hv_root_name(r, rel), hv_last_error());
-	return 0;
+	int rc = hv_read_parsed(r, rel, 16 << 20, parse, out);
+	return rc == -ENOENT || rc == -EACCES || rc == -EPERM ? 0 : rc;
 }
 
 static int buddyinfo(const char *buf, size_t len, void *out)
