@@ -204,7 +204,7 @@ static void print_json(struct run *x, bool yes, bool revert, int code)
 
 struct apply_opts {
 	struct hv_apply_settings *cli;
-	bool *yes, *revert, *pages_given, *json;
+	bool *yes, *revert, *json;
 	const char **config;
 };
 
@@ -223,12 +223,10 @@ static int apply_option(int c, char *arg, void *ctx)
 		/* repeated --pages add up; a size given twice is an error */
 		if (hv_parse_pages("--pages", arg, o->cli, true) < 0)
 			return hv_usage_error("apply", "%s", hv_last_error());
-		*o->pages_given = true;
 		break;
 	case OPT_OVERCOMMIT:
 		if (hv_parse_overcommit("--overcommit", arg, o->cli, true) < 0)
 			return hv_usage_error("apply", "%s", hv_last_error());
-		*o->pages_given = true;
 		break;
 	case OPT_REOPT: o->cli->reoptimize = HV_YES; break;
 	case OPT_PERSIST: o->cli->persist = HV_YES; break;
@@ -356,16 +354,17 @@ int cmd_apply(int argc, char **argv, struct hv_global *g)
 	};
 	struct hv_apply_settings cli;
 	hv_settings_init(&cli);
-	bool yes = false, revert = false, pages_given = false, json = false;
+	bool yes = false, revert = false, json = false;
 	const char *config = g->config; /* given before the command; its own --config wins */
 
 	static const struct hv_cmd_spec spec = {"apply", "yJhV", longopts, usage};
-	struct apply_opts opts = {&cli, &yes, &revert, &pages_given, &json, &config};
+	struct apply_opts opts = {&cli, &yes, &revert, &json, &config};
 	int parsed = hv_parse_options(argc, argv, g, &spec, apply_option, &opts);
 	if (parsed != HV_OPTS_RUN)
 		return parsed;
-	if (revert && (cli.hvo >= 0 || pages_given || cli.reoptimize > 0 || cli.persist > 0 || cli.batch ||
-		       cli.bootloader >= 0))
+	/* a list given on the command line has at least one item (parse_list()) */
+	if (revert && (cli.hvo >= 0 || cli.npools > 0 || cli.novercommit > 0 || cli.reoptimize > 0 ||
+		       cli.persist > 0 || cli.batch || cli.bootloader >= 0))
 		return hv_usage_error("apply", "--revert takes no desired state (only --yes, --root, --format)");
 
 	struct run x = {.lockfd = -1, .json = json};

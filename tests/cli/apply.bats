@@ -257,6 +257,12 @@ grub_cmdline() {
 	[ "$status" -eq 2 ]
 	run "$HV" --root "$R" apply --revert --hvo on
 	[ "$status" -eq 2 ]
+	for want in "--pages 2M:8" "--overcommit 2M:8"; do
+		# shellcheck disable=SC2086 # the option and its value, two words
+		run "$HV" --root "$R" apply --revert $want
+		[ "$status" -eq 2 ]
+		[[ $output == *"--revert takes no desired state"* ]]
+	done
 }
 
 @test "--yes on the live root without root privileges is refused (exit 3)" {
