@@ -338,20 +338,17 @@ static void reserve(struct hv_report *r)
 	bool never = !strcmp(r->reserve.thp, "never");
 	if (!(f = add(r, "min-free-kbytes-low", HV_SEV_INFO, false)))
 		return;
+	char why[120];
 	if (r->reserve.capped)
-		MSG(f, "vm.min_free_kbytes is %lld kB (%s), below the %lld kB (%s) the kernel keeps free against "
-		       "fragmentation while THP is enabled (5%% of the low zones' free memory, "
-		       "set_recommended_min_free_kbytes()); %s: growing a pool at run time finds fewer free "
-		       "hugepages as memory fragments",
-		    (long long)now, a, (long long)want, b,
-		    never ? "THP is never here, so the kernel keeps its smaller default" : "it was lowered since");
+		say(why, sizeof(why), "5%% of the low zones' free memory");
 	else
-		MSG(f, "vm.min_free_kbytes is %lld kB (%s), below the %lld kB (%s) the kernel keeps free against "
-		       "fragmentation while THP is enabled (11 free %s pageblocks in each of the %d populated low "
-		       "zones, set_recommended_min_free_kbytes()); %s: growing a pool at run time finds fewer free "
-		       "hugepages as memory fragments",
-		    (long long)now, a, (long long)want, b, blk, r->reserve.low_zones,
-		    never ? "THP is never here, so the kernel keeps its smaller default" : "it was lowered since");
+		say(why, sizeof(why), "11 free %s pageblocks in each of the %d populated low zones", blk,
+		    r->reserve.low_zones);
+	MSG(f, "vm.min_free_kbytes is %lld kB (%s), below the %lld kB (%s) the kernel keeps free against "
+	       "fragmentation while THP is enabled (%s, set_recommended_min_free_kbytes()); %s: growing a pool at "
+	       "run time finds fewer free hugepages as memory fragments",
+	    (long long)now, a, (long long)want, b, why,
+	    never ? "THP is never here, so the kernel keeps its smaller default" : "it was lowered since");
 	FIX(f, "sysctl -w vm.min_free_kbytes=%lld, and the same line in /etc/sysctl.d/ to keep it", (long long)want);
 }
 
