@@ -164,8 +164,13 @@ if ! grep -q 'HVOPLAN-GUEST: scenario rc=' "$work/console.log" &&
     boot_once
 fi
 [ "$qrc" = 124 ] && fail "timed out after ${timeout_s}s"
-grep -q 'HVOPLAN-GUEST: scenario rc=0' "$work/console.log" ||
+if ! grep -q 'HVOPLAN-GUEST: scenario rc=0' "$work/console.log"; then
+    # The console log stays in the work directory, which a CI run on a
+    # throw-away clone loses: the guest's own last lines say which step failed.
+    tr -d '\r' <"$work/console.log" | grep -E '^HVOPLAN-(GUEST|STEP):|WARNING:|BUG:|Call Trace' |
+        tail -n 8 | sed "s/^/  $name: /"
     fail "scenario failed in the guest (qemu rc=$qrc)"
+fi
 
 # Unpack the snapshot.
 tr -d '\r' <"$work/data.b64" >"$work/data.txt"

@@ -61,10 +61,21 @@ set_pool() {
     else
         f=/sys/kernel/mm/hugepages/hugepages-$1kB/nr_hugepages
     fi
-    echo "$2" >"$f"
-    got=$(cat "$f")
-    echo "HVOPLAN-GUEST: $f = $got (wanted $2)"
-    [ "$got" = "$2" ]
+    # A run-time allocation is best effort: under TCG on a loaded host the
+    # kernel can come back short (pages on per-cpu lists, migration still
+    # under way for a gigantic page).  Writing the same count again asks only
+    # for the rest; three tries, each logged, before the scenario fails.  What
+    # the scenarios assert is the accounting of the pages that exist.
+    try=1
+    while :; do
+        echo "$2" >"$f" || true
+        got=$(cat "$f")
+        echo "HVOPLAN-GUEST: $f = $got (wanted $2, try $try)"
+        [ "$got" = "$2" ] && return 0
+        [ "$try" -ge 3 ] && return 1
+        try=$((try + 1))
+        sleep 1
+    done
 }
 
 set_hvo() {
