@@ -32,6 +32,7 @@ put vmstat "live-$host" </proc/vmstat
 put iomem "live-iomem-$host" </proc/iomem
 put iomem "live-zoneinfo-$host" </proc/zoneinfo
 put iomem "live-buddyinfo-$host" </proc/buddyinfo
+{ cat /proc/buddyinfo; printf '\f'; cat /proc/zoneinfo; } | put iomem "live-forecast-$host"
 [ -r /proc/pagetypeinfo ] && put iomem "live-pagetypeinfo-$host" </proc/pagetypeinfo
 [ -r /sys/kernel/mm/transparent_hugepage/enabled ] && put iomem live-thp-enabled </sys/kernel/mm/transparent_hugepage/enabled
 printf '00000000-00000000 : Reserved\n00000000-00000000 : System RAM\n' | put iomem synth-nonroot
@@ -74,6 +75,8 @@ if [ -d "$FIX" ]; then
 		put meminfo "vm-$s" <"$snap/proc/meminfo"
 		put vmstat "vm-$s" <"$snap/proc/vmstat"
 		[ -f "$snap/proc/zoneinfo" ] && put iomem "vm-zoneinfo-$s" <"$snap/proc/zoneinfo"
+		[ -f "$snap/proc/zoneinfo" ] && [ -f "$snap/proc/buddyinfo" ] &&
+			{ cat "$snap/proc/buddyinfo"; printf '\f'; cat "$snap/proc/zoneinfo"; } | put iomem "vm-forecast-$s"
 		[ -f "$snap/proc/iomem" ] && put iomem "vm-iomem-$s" <"$snap/proc/iomem"
 		[ -f "$snap/proc/cpuinfo" ] && awk 'NF == 0 && n++ == 1 { exit } { print }' "$snap/proc/cpuinfo" | put cpuinfo "vm-$s"
 		put cmdline "vm-$s" <"$snap/proc/cmdline"

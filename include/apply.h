@@ -91,6 +91,8 @@ struct hv_apply_inputs {
 	char release[128];	/* the host's release, "" when unusable in a path */
 	bool kernel_image;	/* boot/vmlinuz-<release> exists */
 	enum hv_bootloader detected;
+	/* the buddy allocator's free blocks: the forecast of a growing pool */
+	struct hv_free_blocks free;
 };
 
 enum hv_act_kind {
@@ -141,6 +143,8 @@ struct hv_action {
 	/* the outcome, recorded by hv_actions_mark() or the executor */
 	enum hv_act_state state;
 	int64_t got;	  /* sysctl, pool: the value read back after the write; HV_UNKNOWN before */
+	/* pool growing by to - from: what the buddy allocator has free for it now */
+	struct hv_forecast forecast;
 	char error[1024]; /* FAILED, ROLLBACK_FAILED: why (the message the text mode prints) */
 };
 

@@ -175,6 +175,34 @@ struct hv_reserve {
 	char thp[12];		 /* transparent_hugepage/enabled: always, madvise, never; "" unknown */
 };
 
+/* What the buddy allocator has free, per node and zone, for the allocation
+ * forecast of apply's dry run and plan --from-host (probe/freeblocks.c):
+ * /proc/buddyinfo's free blocks per order (populated zones only) and
+ * /proc/zoneinfo's free pages, min watermark and lowmem protection (every
+ * zone, in the kernel's zone order). Not part of struct hv_host: only
+ * those two commands read it, and it is sized by the host. */
+#define HV_BUDDY_ORDERS 24 /* NR_PAGE_ORDERS is at most 14 (arm64 64K: MAX_PAGE_ORDER 13) */
+#define HV_ZONE_PROT 8
+struct hv_zone_free {
+	int node;
+	char name[12];
+	int idx;			  /* the zone's index in its node (zoneinfo order); -1 unknown */
+	int norders;			  /* buddyinfo columns: orders 0 .. norders-1 */
+	uint64_t blocks[HV_BUDDY_ORDERS]; /* free blocks of each order */
+	int64_t free_pages, min_pages;	  /* zoneinfo "pages free", "min"; HV_UNKNOWN */
+	int nprot;
+	int64_t protection[HV_ZONE_PROT]; /* lowmem_reserve by the allocation's highest zone */
+};
+struct hv_free_blocks {
+	bool read;     /* buddyinfo was read */
+	bool zoneinfo; /* zoneinfo was read: free pages and watermarks known */
+	int n, cap;
+	/* buddyinfo's zones, then the zones only zoneinfo lists (unpopulated:
+	 * norders 0), so that every zone's index in its node is known */
+	struct hv_zone_free *z;
+};
+void hv_free_blocks_release(struct hv_free_blocks *fb);
+
 /* A hugetlbfs mount as /proc/mounts shows it (fs/hugetlbfs/inode.c
  * hugetlbfs_show_options()) and statfs() counts it (hugetlbfs_statfs()). */
 #define HV_MAX_MOUNTS 64

@@ -305,6 +305,24 @@ enum hv_severity hv_report_max_severity(const struct hv_report *r, bool *any);
 
 void hv_hstate_name(uint64_t size, char *buf, size_t cap);
 
+/* The allocation forecast (forecast.c): how many hugepages of a size the
+ * buddy allocator could hand out on a node (or all nodes: node -1) right
+ * now, before any reclaim or compaction, from a struct hv_free_blocks. */
+enum hv_forecast_basis {
+	HV_FC_UNKNOWN,	   /* /proc/buddyinfo unread */
+	HV_FC_FREE_BLOCKS, /* free blocks of the page's order or larger (exact count) */
+	HV_FC_FREE_MEMORY, /* a gigantic page: free memory only bounds it (contiguity unseen) */
+};
+const char *hv_forecast_basis_name(enum hv_forecast_basis b);
+struct hv_forecast {
+	int64_t pages;	   /* HV_UNKNOWN with HV_FC_UNKNOWN */
+	int64_t compacted; /* at most this many after compaction: the free memory (= pages when gigantic) */
+	enum hv_forecast_basis basis;
+	bool watermarks; /* capped by the zones' min watermark and protection (zoneinfo read) */
+};
+void hv_forecast_pool(const struct hv_free_blocks *fb, long page_size, uint64_t size, int node,
+		      struct hv_forecast *out);
+
 /* A byte figure as every renderer prints it. JSON integers (jansson) and
  * Prometheus samples are signed 64-bit: a larger figure is unknown rather
  * than wrapped to a negative number. */

@@ -59,6 +59,12 @@ int hv_parse_zoneinfo_device(const char *buf, size_t len, int64_t *pages);
 /* zones.c: the populated zones up to Normal (DMA, DMA32, Normal) over the
  * nodes of /proc/buddyinfo, which lists only populated zones. */
 int hv_parse_buddyinfo_low_zones(const char *buf, size_t len, int *zones);
+/* /proc/buddyinfo's free blocks per order into fb (malloc'ed zones;
+ * hv_free_blocks_release() frees them). */
+int hv_parse_buddyinfo(const char *buf, size_t len, struct hv_free_blocks *fb);
+/* /proc/zoneinfo's free pages, min watermark and protection of each zone
+ * into the zones of fb (those buddyinfo did not list are added). */
+int hv_parse_zoneinfo_marks(const char *buf, size_t len, struct hv_free_blocks *fb);
 /* /proc/pagetypeinfo's "Pages per block:" (a power of two). */
 int hv_parse_pagetypeinfo_block(const char *buf, size_t len, int64_t *pages);
 /* The managed pages above the high watermark of the zones up to Normal in

@@ -45,6 +45,17 @@ struct hv_plan_base_pool {
 	int64_t nr[HV_MAX_NODES];
 };
 
+struct hv_plan_forecast {
+	uint64_t size;
+	struct hv_forecast total;
+	int nnodes;
+	struct {
+		int node;	   /* NUMA id */
+		int64_t pages;	   /* as total.basis says; HV_UNKNOWN */
+		int64_t compacted; /* as total.compacted */
+	} nodes[HV_MAX_NODES];
+};
+
 enum hv_plan_src { HV_PLAN_SRC_DEFAULT = 0, HV_PLAN_SRC_OPTION, HV_PLAN_SRC_HOST };
 enum hv_plan_mem_src { HV_PLAN_MEM_OPTION = 0, HV_PLAN_MEM_BLOCKS, HV_PLAN_MEM_MEMINFO, HV_PLAN_MEM_SECTIONS };
 
@@ -80,6 +91,10 @@ struct hv_plan_input {
 	uint64_t node_weight[HV_MAX_NODES];
 	int nbase;
 	struct hv_plan_base_pool base[HV_PLAN_MAX_SIZES];
+	/* --from-host: what the buddy allocator has free now for each of the
+	 * host's sizes (hv_plan_forecast_host()), whole and per NUMA node */
+	int nforecast;
+	struct hv_plan_forecast forecast[HV_PLAN_MAX_SIZES];
 
 	int nspecs;
 	struct hv_plan_pool_spec specs[HV_PLAN_MAX_SPECS];
@@ -150,6 +165,9 @@ int hv_plan_parse_compare(const char *arg, struct hv_plan_input *in);
 /* Fills in from a probed host: memory (present memory blocks x block size,
  * else MemTotal), nodes, base page, struct page, kernel and current pools. */
 int hv_plan_from_host(const struct hv_host *h, const struct hv_model_opts *o, struct hv_plan_input *in);
+/* The allocation forecast of each of the host's sizes from its free blocks
+ * (fb unread: none). */
+void hv_plan_forecast_host(const struct hv_host *h, const struct hv_free_blocks *fb, struct hv_plan_input *in);
 /* After --nodes changed the node count of a host plan: its pools keep
  * their totals, spread evenly over the new nodes. */
 void hv_plan_respread_base(struct hv_plan_input *in);

@@ -57,6 +57,11 @@ int hv_probe_pools(const struct hv_root *r, struct hv_host *h);
 /* MemTotal of each node: plans only (hv_probe_host() does not read it). */
 int hv_probe_node_mem(const struct hv_root *r, struct hv_host *h);
 int hv_probe_counters(const struct hv_root *r, struct hv_host *h);
+/* The free blocks and watermarks of every zone (proc/buddyinfo,
+ * proc/zoneinfo) for the allocation forecast: plan --from-host and apply
+ * only. Absent or unreadable files leave fb->read (or fb->zoneinfo) false;
+ * hv_free_blocks_release() frees what it holds. */
+int hv_probe_free_blocks(const struct hv_root *r, struct hv_free_blocks *fb);
 /* hugetlbfs mounts (proc/mounts) and statfs() of each: report and snapshot
  * only. A missing or unreadable list leaves h->mounts.read false. */
 int hv_probe_mounts(const struct hv_root *r, struct hv_host *h);

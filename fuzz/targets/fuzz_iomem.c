@@ -2,9 +2,61 @@
 /* /proc/iomem text -> System RAM ranges; /proc/zoneinfo -> ZONE_DEVICE
  * pages and the low zones' free pages; /proc/buddyinfo -> populated low
  * zones; /proc/pagetypeinfo -> pageblock; the THP mode (the same bytes
- * through all). */
+ * through all). Then the allocation forecast: the bytes before the first
+ * form feed as /proc/buddyinfo, those after it as /proc/zoneinfo. */
 #include "fuzz_common.h"
+#include "model.h"
 #include "parse.h"
+
+/* The forecast of every node sums to the forecast of all nodes, a count
+ * is never negative, and compaction never gives fewer pages than the free
+ * blocks. */
+static void forecast(const uint8_t *data, size_t size)
+{
+	const uint8_t *ff = memchr(data, '\f', size);
+	size_t a = ff ? (size_t)(ff - data) : size;
+	char *bi = fuzz_buf(data, a), *zi = fuzz_buf(ff ? ff + 1 : data, ff ? size - a - 1 : 0);
+	struct hv_free_blocks fb;
+	hv_clear_error();
+	int rc = hv_parse_buddyinfo(bi, a, &fb);
+	fuzz_check_error(rc, "hv_parse_buddyinfo");
+	FUZZ_ASSERT(rc == 0 ? fb.read : !fb.read && !fb.z);
+	if (rc == 0 && ff) {
+		hv_clear_error();
+		int zrc = hv_parse_zoneinfo_marks(zi, size - a - 1, &fb);
+		fuzz_check_error(zrc, "hv_parse_zoneinfo_marks");
+		if (zrc < 0)
+			fb.zoneinfo = false; /* what the probe keeps of a zoneinfo it could not read */
+	}
+	for (int i = 0; rc == 0 && i < fb.n; i++)
+		FUZZ_ASSERT(fb.z[i].norders >= 0 && fb.z[i].norders <= HV_BUDDY_ORDERS && fb.z[i].node >= 0 &&
+			    fb.z[i].node < HV_MAX_NODES);
+	static const uint64_t sizes[] = {64 << 10, 2 << 20, 32 << 20, 1 << 30, 16ULL << 30};
+	for (size_t k = 0; rc == 0 && k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		struct hv_forecast all, one;
+		hv_forecast_pool(&fb, 4096, sizes[k], -1, &all);
+		FUZZ_ASSERT(all.basis == HV_FC_UNKNOWN ? all.pages == HV_UNKNOWN && all.compacted == HV_UNKNOWN
+						       : all.pages >= 0 && all.compacted >= all.pages);
+		if (all.basis == HV_FC_UNKNOWN)
+			continue;
+		int64_t sum = 0, csum = 0;
+		bool seen[HV_MAX_NODES] = {false};
+		for (int i = 0; i < fb.n; i++) {
+			if (seen[fb.z[i].node])
+				continue;
+			seen[fb.z[i].node] = true;
+			hv_forecast_pool(&fb, 4096, sizes[k], fb.z[i].node, &one);
+			FUZZ_ASSERT(one.basis == all.basis && one.pages >= 0 && one.pages <= all.pages &&
+				    one.compacted >= one.pages);
+			sum += one.pages;
+			csum += one.compacted;
+		}
+		FUZZ_ASSERT(sum == all.pages && csum == all.compacted);
+	}
+	hv_free_blocks_release(&fb);
+	free(bi);
+	free(zi);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -56,5 +108,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(c);
 	free(rr);
 	free(b);
+	forecast(data, size);
 	return 0;
 }

@@ -28,6 +28,7 @@ struct hv_action *hv_actions_add(struct hv_actions *p, enum hv_act_kind k)
 	a->kind = k;
 	a->node = -1;
 	a->got = HV_UNKNOWN;
+	a->forecast.pages = a->forecast.compacted = HV_UNKNOWN; /* basis HV_FC_UNKNOWN: not a growing pool */
 	return a;
 }
 
@@ -40,6 +41,7 @@ struct hv_action *hv_actions_same(struct hv_actions *p, enum hv_act_kind k, cons
 	a->kind = k;
 	a->node = -1;
 	a->got = HV_UNKNOWN;
+	a->forecast.pages = a->forecast.compacted = HV_UNKNOWN;
 	a->state = HV_ST_UNCHANGED;
 	snprintf(a->rel, sizeof(a->rel), "%s", rel);
 	return a;
@@ -723,10 +725,40 @@ static int plan_reoptimize(const struct hv_desired *d, const struct hv_host *h, 
 	return 0;
 }
 
+/* A pool that grows: how many of the new pages the buddy allocator has
+ * free now and could have after compaction, and a note when that is fewer
+ * than asked. */
+static void forecast(const struct hv_apply_inputs *in, const struct hv_report *r, const char *name,
+		     const char *where, struct hv_action *a, struct hv_actions *p)
+{
+	hv_forecast_pool(&in->free, r->page_size, a->size, a->node, &a->forecast);
+	const struct hv_forecast *f = &a->forecast;
+	int64_t want = a->to - a->from;
+	if (f->basis == HV_FC_UNKNOWN)
+		return;
+	size_t len = strlen(a->text);
+	if (f->basis == HV_FC_FREE_MEMORY)
+		snprintf(a->text + len, sizeof(a->text) - len, "; free memory for at most %lld now", (long long)f->pages);
+	else
+		snprintf(a->text + len, sizeof(a->text) - len, "; %lld free now, at most %lld after compaction",
+			 (long long)f->pages, (long long)f->compacted);
+	if (f->pages >= want)
+		return;
+	const char *wm = f->watermarks ? " above the min watermark" : "";
+	if (f->basis == HV_FC_FREE_BLOCKS && f->compacted >= want)
+		note(p, "%s pool%s: %lld of the %lld new pages are free blocks now (/proc/buddyinfo); the free "
+			"memory%s holds them all, so the kernel's compaction can assemble the rest",
+		     name, where, (long long)f->pages, (long long)want, wm);
+	else
+		note(p, "%s pool%s: the free memory%s holds at most %lld of the %lld new pages; the rest needs "
+			"memory reclaimed first, and the kernel may stop short: apply reads back what it got",
+		     name, where, wm, (long long)f->compacted, (long long)want);
+}
+
 /* The step that sets one pool the user asked for (--pages), with the notes
  * on what the kernel will make of it. */
 static int plan_pool(const struct hv_desired *d, const struct hv_host *h, const struct hv_report *r,
-		     const struct hv_pool_req *q, struct hv_actions *p)
+		     const struct hv_apply_inputs *in, const struct hv_pool_req *q, struct hv_actions *p)
 {
 	const struct hv_hstate *hs = find_hs(h, q->size);
 	if (!hs)
@@ -763,6 +795,8 @@ static int plan_pool(const struct hv_desired *d, const struct hv_host *h, const 
 		snprintf(sur, sizeof(sur), " (and %lld surplus in use)", (long long)su);
 	snprintf(a->text, sizeof(a->text), "set %s pool%s %lld -> %lld page%s%s", name, where, (long long)persistent,
 		 (long long)q->count, q->count == 1 ? "" : "s", sur);
+	if (q->count > persistent)
+		forecast(in, r, name, where, a, p);
 	/* the kernel keeps pages in use and reserved, as surplus pages */
 	int64_t resv = q->node < 0 && hs->resv > 0 ? hs->resv : 0, keep = nr - fr + resv;
 	if (q->count < keep)
@@ -852,7 +886,7 @@ int hv_actions_build(const struct hv_desired *d, const struct hv_host *h, const 
 	if (d->reoptimize && (rc = plan_reoptimize(d, h, r, p)) < 0)
 		return rc;
 	for (int i = 0; i < d->npools; i++)
-		if ((rc = plan_pool(d, h, r, &d->pools[i], p)) < 0)
+		if ((rc = plan_pool(d, h, r, in, &d->pools[i], p)) < 0)
 			return rc;
 	for (int i = 0; i < d->novercommit; i++)
 		if ((rc = plan_overcommit(h, &d->overcommit[i], p)) < 0)

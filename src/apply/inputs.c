@@ -175,6 +175,8 @@ int hv_apply_read_inputs(const struct hv_root *root, const struct hv_host *h, st
 	    (rc = read_grub_dir(root, in)) < 0)
 		return rc;
 	scan_overcommit_writers(root, in);
+	if ((rc = hv_probe_free_blocks(root, &in->free)) < 0)
+		return rc;
 	/* the running command line and release: as the probe read them */
 	in->proc_cmdline = h->cmdline_read ? h->cmdline_text : NULL;
 	if (h->release[0]) {
@@ -226,4 +228,5 @@ void hv_inputs_free(struct hv_apply_inputs *in)
 	for (int i = 0; i < in->ngrub_others; i++)
 		file_free(&in->grub_others[i]);
 	in->proc_cmdline = NULL; /* the host's */
+	hv_free_blocks_release(&in->free);
 }

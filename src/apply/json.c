@@ -49,6 +49,19 @@ static json_t *value(int64_t v)
 	return v == HV_UNKNOWN ? json_null() : json_integer(v);
 }
 
+/* A growing pool's pages free now: null for any other pool step */
+static json_t *forecast(const struct hv_forecast *f)
+{
+	if (f->basis == HV_FC_UNKNOWN)
+		return json_null();
+	json_t *o = json_object();
+	json_object_set_new(o, "free_now", value(f->pages));
+	json_object_set_new(o, "after_compaction", value(f->compacted));
+	json_object_set_new(o, "basis", json_string(hv_forecast_basis_name(f->basis)));
+	json_object_set_new(o, "watermarks", json_boolean(f->watermarks));
+	return o;
+}
+
 static json_t *file_diff(const struct hv_action *a)
 {
 	char *buf = NULL;
@@ -88,6 +101,8 @@ static void target_keys(json_t *o, const struct hv_action *a)
 		json_object_set_new(o, "old", value(a->from));
 		json_object_set_new(o, "new", value(a->to));
 		json_object_set_new(o, "result", value(a->got));
+		if (a->kind == HV_ACT_POOL)
+			json_object_set_new(o, "forecast", forecast(&a->forecast));
 		if (a->kind == HV_ACT_REOPTIMIZE) {
 			json_object_set_new(o, "pages", json_integer(a->count));
 			json_object_set_new(o, "batch", json_integer(a->batch));

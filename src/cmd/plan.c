@@ -283,6 +283,13 @@ int cmd_plan(int argc, char **argv, struct hv_global *g)
 			code = hv_report_error(-EINVAL, HV_EXIT_ENV);
 			goto out;
 		}
+		struct hv_free_blocks fb;
+		if ((rc = hv_probe_free_blocks(root, &fb)) < 0) {
+			code = hv_report_error(rc, HV_EXIT_ENV);
+			goto out;
+		}
+		hv_plan_forecast_host(h, &fb, in);
+		hv_free_blocks_release(&fb);
 	}
 	apply_overrides(in, &ov);
 	if (hv_plan_compute(in, r) < 0) {

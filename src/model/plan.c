@@ -524,6 +524,36 @@ static int check_arch(const struct hv_plan_input *in, struct hv_plan_result *r, 
 	return 0;
 }
 
+/* A host plan that grows a pool beyond what is free now says so: the
+ * kernel would have to reclaim and compact for the rest. */
+static void forecast_notes(const struct hv_plan_input *in, struct hv_plan_result *r)
+{
+	for (int i = 0; i < in->nforecast; i++) {
+		const struct hv_plan_forecast *f = &in->forecast[i];
+		int64_t now = 0, planned = -1;
+		for (int b = 0; b < in->nbase; b++)
+			if (in->base[b].size == f->size)
+				for (int n = 0; n < in->nodes; n++)
+					now += in->base[b].nr[n] > 0 ? in->base[b].nr[n] : 0;
+		for (int k = 0; k < r->nrows; k++)
+			if (!r->rows[k].dax && r->rows[k].size == f->size)
+				planned = (int64_t)r->rows[k].total.pages;
+		int64_t add = planned - now;
+		if (f->total.basis == HV_FC_UNKNOWN || add <= f->total.pages)
+			continue;
+		char name[16];
+		hv_hstate_name(f->size, name, sizeof(name));
+		if (f->total.basis == HV_FC_FREE_BLOCKS && add <= f->total.compacted)
+			note(r, "%s: the plan adds %lld pages; free blocks hold %lld now, the free memory all of them: "
+				"the kernel must compact for the rest",
+			     name, (long long)add, (long long)f->total.pages);
+		else
+			note(r, "%s: the plan adds %lld pages; the free memory holds at most %lld now: the kernel must "
+				"reclaim memory for the rest",
+			     name, (long long)add, (long long)f->total.compacted);
+	}
+}
+
 int hv_plan_compute(const struct hv_plan_input *in, struct hv_plan_result *r)
 {
 	char a[32], b[32];
@@ -602,5 +632,6 @@ int hv_plan_compute(const struct hv_plan_input *in, struct hv_plan_result *r)
 	if (r->remaining < 0)
 		note(r, "the pools and the struct pages need %s more than the memory: nothing is left for the kernel",
 		     sz((uint64_t)-(left), a));
+	forecast_notes(in, r);
 	return 0;
 }

@@ -188,3 +188,28 @@ void hv_plan_respread_base(struct hv_plan_input *in)
 	}
 	in->node_ids_set = in->node_weights_set = false; /* --nodes N: nodes 0 to N-1, even */
 }
+
+void hv_plan_forecast_host(const struct hv_host *h, const struct hv_free_blocks *fb, struct hv_plan_input *in)
+{
+	in->nforecast = 0;
+	if (!fb->read)
+		return;
+	/* the host's own base page: a --page-size what-if does not change
+	 * which buddy order a hugepage is */
+	enum hv_page_src src;
+	long ps = hv_model_page_size(h, NULL, &src);
+	for (int i = 0; i < h->nhstates && in->nforecast < HV_PLAN_MAX_SIZES; i++) {
+		const struct hv_hstate *s = &h->hstates[i];
+		struct hv_plan_forecast *f = &in->forecast[in->nforecast++];
+		f->size = s->size;
+		hv_forecast_pool(fb, ps, s->size, -1, &f->total);
+		f->nnodes = 0;
+		for (int j = 0; j < s->nnodes && f->total.basis != HV_FC_UNKNOWN; j++) {
+			struct hv_forecast x;
+			hv_forecast_pool(fb, ps, s->size, s->nodes[j].node, &x);
+			f->nodes[f->nnodes].node = s->nodes[j].node;
+			f->nodes[f->nnodes].compacted = x.compacted;
+			f->nodes[f->nnodes++].pages = x.pages;
+		}
+	}
+}

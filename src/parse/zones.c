@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "host.h"
 #include "hv_error.h"
 #include "parse.h"
 
@@ -20,17 +22,21 @@ static bool low_zone(const char *name, size_t len)
 	       (len == 6 && !memcmp(name, "Normal", 6));
 }
 
-/* "Node N, zone NAME...": NAME and its length; false when the line is not a
- * zone header. */
-static bool zone_header(const char *l, size_t len, const char **name, size_t *nlen)
+/* "Node N, zone NAME...": N, NAME and its length, and where the rest of
+ * the line starts; false when the line is not a zone header. */
+static bool zone_header_at(const char *l, size_t len, int *node, const char **name, size_t *nlen, size_t *rest)
 {
 	size_t i = 5;
+	long n = 0;
 	if (len < 5 || memcmp(l, "Node ", 5) != 0)
 		return false;
 	if (i >= len || l[i] < '0' || l[i] > '9')
 		return false;
-	while (i < len && l[i] >= '0' && l[i] <= '9')
+	while (i < len && l[i] >= '0' && l[i] <= '9') {
+		n = n < 1L << 20 ? n * 10 + (l[i] - '0') : n; /* stays an int: check_zone() refuses it */
 		i++;
+	}
+	*node = (int)n;
 	if (len - i < 7 || memcmp(l + i, ", zone ", 7) != 0)
 		return false;
 	i += 7;
@@ -43,7 +49,15 @@ static bool zone_header(const char *l, size_t len, const char **name, size_t *nl
 		return false;
 	*name = l + s;
 	*nlen = i - s;
+	*rest = i;
 	return true;
+}
+
+static bool zone_header(const char *l, size_t len, const char **name, size_t *nlen)
+{
+	int node;
+	size_t rest;
+	return zone_header_at(l, len, &node, name, nlen, &rest);
 }
 
 static const char *next_line(const char **p, const char *end, size_t *len)
@@ -54,25 +68,6 @@ static const char *next_line(const char **p, const char *end, size_t *len)
 	*len = nl ? (size_t)(nl - l) : (size_t)(end - l);
 	*p = nl ? nl + 1 : end;
 	return l;
-}
-
-int hv_parse_buddyinfo_low_zones(const char *buf, size_t len, int *zones)
-{
-	const char *p = buf, *end = buf + len, *l, *name;
-	size_t ll, nlen;
-	int n = 0, line = 0;
-	*zones = -1;
-	while ((l = next_line(&p, end, &ll))) {
-		line++;
-		if (ll == 0)
-			continue;
-		if (!zone_header(l, ll, &name, &nlen))
-			return hv_fail(EINVAL, "line %d: '%.*s' is not 'Node N, zone NAME ...'", line,
-				       (int)(ll > 60 ? 60 : ll), l);
-		n += low_zone(name, nlen) && n < 1 << 20;
-	}
-	*zones = n;
-	return 0;
 }
 
 /* "KEY N" with KEY at the start of l (after blanks) and N the rest; 1 when
@@ -181,5 +176,208 @@ int hv_parse_thp_enabled(const char *buf, char *mode, size_t cap)
 		if (*c < 'a' || *c > 'z')
 			return hv_fail(EINVAL, "'%.*s' names no mode in brackets", shown, buf);
 	snprintf(mode, cap, "%.*s", (int)(b - a - 1), a + 1);
+	return 0;
+}
+
+void hv_free_blocks_release(struct hv_free_blocks *fb)
+{
+	free(fb->z);
+	*fb = (struct hv_free_blocks){0};
+}
+
+/* The zone (node, name) of fb, added when add is set; NULL when absent or
+ * when no memory is left. */
+static struct hv_zone_free *zone_of(struct hv_free_blocks *fb, int node, const char *name, size_t nlen, bool add)
+{
+	for (int i = 0; i < fb->n; i++)
+		if (fb->z[i].node == node && strlen(fb->z[i].name) == nlen && !memcmp(fb->z[i].name, name, nlen))
+			return &fb->z[i];
+	if (!add)
+		return NULL;
+	if (fb->n == fb->cap) {
+		int cap = fb->cap ? fb->cap * 2 : 16;
+		struct hv_zone_free *z = realloc(fb->z, (size_t)cap * sizeof(*z));
+		if (!z)
+			return NULL;
+		fb->z = z;
+		fb->cap = cap;
+	}
+	struct hv_zone_free *z = &fb->z[fb->n++];
+	*z = (struct hv_zone_free){.node = node, .idx = -1, .free_pages = HV_UNKNOWN, .min_pages = HV_UNKNOWN};
+	snprintf(z->name, sizeof(z->name), "%.*s", (int)nlen, name);
+	return z;
+}
+
+/* A node id the kernel can have (MAX_NUMNODES is at most 1024) and a zone
+ * name that fits: the zone names are short (mm/page_alloc.c zone_names). */
+static int check_zone(int line, int node, size_t nlen, const char *name)
+{
+	if (node < 0 || node >= HV_MAX_NODES)
+		return hv_fail(EINVAL, "line %d: node %d: node ids end at %d", line, node, HV_MAX_NODES - 1);
+	if (nlen >= sizeof(((struct hv_zone_free *)0)->name))
+		return hv_fail(EINVAL, "line %d: zone '%.*s' is not a zone name", line, (int)(nlen > 40 ? 40 : nlen),
+			       name);
+	return 0;
+}
+
+/* More than 2^36 free blocks of one order in one zone would be 256 TiB of
+ * 4K pages at order 0: a damaged file; the bound keeps the forecast's
+ * shifts (at most 23 orders up) inside 64 bits. */
+#define MAX_BLOCKS (1ULL << 36)
+
+int hv_parse_buddyinfo(const char *buf, size_t len, struct hv_free_blocks *fb)
+{
+	const char *p = buf, *end = buf + len, *l, *name;
+	size_t ll, nlen, i;
+	int line = 0, node, rc;
+	*fb = (struct hv_free_blocks){0};
+	while ((l = next_line(&p, end, &ll))) {
+		line++;
+		if (ll == 0)
+			continue;
+		if (!zone_header_at(l, ll, &node, &name, &nlen, &i)) {
+			rc = hv_fail(EINVAL, "line %d: '%.*s' is not 'Node N, zone NAME COUNTS...'", line,
+				     (int)(ll > 60 ? 60 : ll), l);
+			goto fail;
+		}
+		if ((rc = check_zone(line, node, nlen, name)) < 0)
+			goto fail;
+		if (zone_of(fb, node, name, nlen, false)) {
+			rc = hv_fail(EINVAL, "line %d: node %d zone %.*s appears twice", line, node, (int)nlen, name);
+			goto fail;
+		}
+		struct hv_zone_free *z = zone_of(fb, node, name, nlen, true);
+		if (!z) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+		for (;;) {
+			while (i < ll && (l[i] == ' ' || l[i] == '\t' || l[i] == '\r'))
+				i++;
+			if (i == ll)
+				break;
+			size_t s = i;
+			while (i < ll && l[i] != ' ' && l[i] != '\t' && l[i] != '\r')
+				i++;
+			char num[24];
+			uint64_t v;
+			if (i - s >= sizeof(num) || (memcpy(num, l + s, i - s), num[i - s] = '\0', hv_parse_u64(num, &v)) < 0 ||
+			    v > MAX_BLOCKS) {
+				rc = hv_fail(EINVAL, "line %d: free block count '%.*s' is not a count", line,
+					     (int)(i - s > 24 ? 24 : i - s), l + s);
+				goto fail;
+			}
+			if (z->norders == HV_BUDDY_ORDERS) {
+				rc = hv_fail(EINVAL, "line %d: more than %d orders", line, HV_BUDDY_ORDERS);
+				goto fail;
+			}
+			z->blocks[z->norders++] = v;
+		}
+		if (z->norders == 0) {
+			rc = hv_fail(EINVAL, "line %d: node %d zone %s without free block counts", line, node, z->name);
+			goto fail;
+		}
+	}
+	fb->read = true;
+	return 0;
+fail:
+	hv_free_blocks_release(fb);
+	return rc;
+}
+
+/* "protection: (a, b, ...)" into z; -EINVAL when malformed. */
+static int protection(const char *l, size_t len, struct hv_zone_free *z)
+{
+	size_t i = 0;
+	while (i < len && (l[i] == ' ' || l[i] == '\t'))
+		i++;
+	if (len - i < 13 || memcmp(l + i, "protection: (", 13) != 0)
+		return 0;
+	i += 13;
+	z->nprot = 0;
+	for (;;) {
+		while (i < len && l[i] == ' ')
+			i++;
+		size_t s = i;
+		while (i < len && l[i] >= '0' && l[i] <= '9')
+			i++;
+		char num[24];
+		uint64_t v;
+		if (i == s || i - s >= sizeof(num) || z->nprot == HV_ZONE_PROT)
+			return hv_fail(EINVAL, "'%.*s' is not a protection list", (int)(len > 60 ? 60 : len), l);
+		memcpy(num, l + s, i - s);
+		num[i - s] = '\0';
+		if (hv_parse_u64(num, &v) < 0 || v > MAX_BLOCKS)
+			return hv_fail(EINVAL, "protection '%s' is not a page count", num);
+		z->protection[z->nprot++] = (int64_t)v;
+		if (i < len && l[i] == ',') {
+			i++;
+			continue;
+		}
+		if (i < len && l[i] == ')')
+			return 1;
+		return hv_fail(EINVAL, "'%.*s' is not a protection list", (int)(len > 60 ? 60 : len), l);
+	}
+}
+
+int hv_parse_zoneinfo_marks(const char *buf, size_t len, struct hv_free_blocks *fb)
+{
+	const char *p = buf, *end = buf + len, *l, *name;
+	size_t ll, nlen, rest;
+	int line = 0, node, prev_node = -1, idx = 0, rc;
+	int64_t v;
+	struct hv_zone_free *z = NULL;
+	while ((l = next_line(&p, end, &ll))) {
+		line++;
+		if (zone_header_at(l, ll, &node, &name, &nlen, &rest)) {
+			if ((rc = check_zone(line, node, nlen, name)) < 0)
+				return rc;
+			idx = node == prev_node ? idx + 1 : 0;
+			prev_node = node;
+			if (!(z = zone_of(fb, node, name, nlen, true)))
+				return -ENOMEM;
+			if (z->idx >= 0)
+				return hv_fail(EINVAL, "line %d: node %d zone %s appears twice", line, node, z->name);
+			z->idx = idx;
+			continue;
+		}
+		/* the per-cpu pagesets, after a zone's own lines, have no
+		 * "pages free", "min" or "protection:" lines */
+		if (!z)
+			continue;
+		if (z->free_pages < 0 && (rc = key_num(l, ll, "pages free", &v)) != 0) {
+			if (rc < 0)
+				return hv_fail(EINVAL, "line %d: %s", line, hv_last_error());
+			z->free_pages = v;
+		} else if (z->min_pages < 0 && (rc = key_num(l, ll, "min", &v)) != 0) {
+			if (rc < 0)
+				return hv_fail(EINVAL, "line %d: %s", line, hv_last_error());
+			z->min_pages = v;
+		} else if (z->nprot == 0 && (rc = protection(l, ll, z)) != 0) {
+			if (rc < 0)
+				return hv_fail(EINVAL, "line %d: %s", line, hv_last_error());
+		}
+	}
+	for (int i = 0; i < fb->n; i++)
+		if (fb->z[i].idx < 0 || fb->z[i].free_pages < 0 || fb->z[i].min_pages < 0)
+			return hv_fail(EINVAL, "node %d zone %s: %s", fb->z[i].node, fb->z[i].name,
+				       fb->z[i].idx < 0 ? "in buddyinfo but not in zoneinfo"
+						       : "no 'pages free' or 'min' line");
+	fb->zoneinfo = true;
+	return 0;
+}
+
+int hv_parse_buddyinfo_low_zones(const char *buf, size_t len, int *zones)
+{
+	struct hv_free_blocks fb;
+	*zones = -1;
+	int rc = hv_parse_buddyinfo(buf, len, &fb);
+	if (rc < 0)
+		return rc;
+	int n = 0;
+	for (int i = 0; i < fb.n; i++)
+		n += low_zone(fb.z[i].name, strlen(fb.z[i].name));
+	hv_free_blocks_release(&fb);
+	*zones = n;
 	return 0;
 }

@@ -49,6 +49,41 @@ static json_t *row_obj(const struct hv_plan_input *in, const struct hv_plan_row 
 	return o;
 }
 
+/* --from-host: each size's pages free now, whole and per node */
+static json_t *forecast(const struct hv_plan_input *in)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < in->nforecast; i++) {
+		const struct hv_plan_forecast *f = &in->forecast[i];
+		json_t *o = json_object(), *nodes = json_array();
+		char name[16];
+		hv_hstate_name(f->size, name, sizeof(name));
+		json_object_set_new(o, "size", u64(f->size));
+		json_object_set_new(o, "name", json_string(name));
+		json_object_set_new(o, "basis", json_string(hv_forecast_basis_name(f->total.basis)));
+		json_object_set_new(o, "watermarks", json_boolean(f->total.watermarks));
+		json_object_set_new(o, "free_now",
+				    f->total.pages == HV_UNKNOWN ? json_null() : json_integer(f->total.pages));
+		json_object_set_new(o, "after_compaction", f->total.compacted == HV_UNKNOWN
+								   ? json_null()
+								   : json_integer(f->total.compacted));
+		for (int n = 0; n < f->nnodes; n++) {
+			json_t *no = json_object();
+			json_object_set_new(no, "node", json_integer(f->nodes[n].node));
+			json_object_set_new(no, "free_now", f->nodes[n].pages == HV_UNKNOWN
+								 ? json_null()
+								 : json_integer(f->nodes[n].pages));
+			json_object_set_new(no, "after_compaction", f->nodes[n].compacted == HV_UNKNOWN
+									 ? json_null()
+									 : json_integer(f->nodes[n].compacted));
+			json_array_append_new(nodes, no);
+		}
+		json_object_set_new(o, "nodes", nodes);
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 int hv_plan_render_json(FILE *out, const struct hv_plan_result *r)
 {
 	int lrc = hv_jansson_load();
@@ -115,6 +150,7 @@ int hv_plan_render_json(FILE *out, const struct hv_plan_result *r)
 		json_array_append_new(cmp, o);
 	}
 	json_object_set_new(root, "compare", cmp);
+	json_object_set_new(root, "forecast", in->from_host ? forecast(in) : json_null());
 
 	for (int i = 0; i < r->nnotes; i++)
 		json_array_append_new(notes, json_string(r->notes[i]));

@@ -238,6 +238,24 @@ static void summary(FILE *out, const struct hv_plan_result *r, const struct hv_t
 		snprintf(b, sizeof(b), "-%s", c);
 	}
 	fprintf(out, "Left:            %s of memory outside the pools and the memmap\n", b);
+	for (int i = 0, shown = 0; i < in->nforecast; i++) {
+		const struct hv_plan_forecast *f = &in->forecast[i];
+		if (f->total.basis == HV_FC_UNKNOWN)
+			continue;
+		char name[16];
+		hv_hstate_name(f->size, name, sizeof(name));
+		fprintf(out, "%-17s", shown++ ? "" : "Free now:");
+		const char *pl = f->total.pages == 1 ? "" : "s";
+		if (f->total.basis == HV_FC_FREE_MEMORY)
+			fprintf(out, "%s: at most %lld page%s (free memory; contiguity unknown)", name,
+				(long long)f->total.pages, pl);
+		else
+			fprintf(out, "%s: %lld page%s in free blocks, at most %lld after compaction", name,
+				(long long)f->total.pages, pl, (long long)f->total.compacted);
+		for (int n = 0; n < f->nnodes && f->nnodes > 1; n++)
+			fprintf(out, "%s node %d %lld", n ? "," : ";", f->nodes[n].node, (long long)f->nodes[n].pages);
+		fputc('\n', out);
+	}
 	for (int i = 0; i < r->ncompare; i++) {
 		const struct hv_plan_alt *alt = &r->compare[i];
 		int64_t d = (int64_t)alt->cell.savings - (int64_t)r->hugetlb.savings;

@@ -63,7 +63,7 @@ setup() {
 	echo "zone Normal 3" >>"$R/proc/buddyinfo"
 	run "$HV" --root "$R" report
 	[ "$status" -eq 3 ]
-	[[ $output == *"proc/buddyinfo: line 2: 'zone Normal 3' is not 'Node N, zone NAME ...'"* ]]
+	[[ $output == *"proc/buddyinfo: line 2: 'zone Normal 3' is not 'Node N, zone NAME COUNTS...'"* ]]
 	cp "$TOPDIR/tests/fixtures/vm/6.12-stale/proc/buddyinfo" "$R/proc/buddyinfo"
 	sed -i 's/ x86_64 GNU/ riscv64 GNU/' "$R/uname.txt"
 	printf 'Pages per block: 3\n' >"$R/proc/pagetypeinfo"

@@ -339,6 +339,96 @@ static void test_zone_files(void **state)
 	assert_int_equal(hv_parse_thp_enabled("[Always] x\n", mode, sizeof(mode)), -EINVAL);
 }
 
+/* The allocation forecast's inputs and its arithmetic: zone by zone, the
+ * free blocks of the order or larger, capped by what the min watermark and
+ * the protection of the allocation's highest zone leave. */
+static void test_free_blocks_forecast(void **state)
+{
+	(void)state;
+	static const char buddy[] = "Node 0, zone      DMA      0 0 0 0 0 0 0 0 1 1 2\n"
+				    "Node 0, zone   Normal      4 0 0 0 0 0 0 0 0 3 600 \n"
+				    "Node 1, zone   Normal      0 0 0 0 0 0 0 0 0 0 8\n";
+	static const char zi[] = "Node 0, zone      DMA\n  pages free     2816\n        min      10\n"
+				 "        high     12\n        protection: (0, 1000, 1500, 1500)\n"
+				 "Node 0, zone   Normal\n  pages free     615940\n        min      100\n"
+				 "        protection: (0, 0, 0, 0)\n  pagesets\n    cpu: 0\n              high:  378\n"
+				 "Node 0, zone  Movable\n  pages free     0\n        min      0\n"
+				 "        protection: (0, 0, 0, 0)\n"
+				 "Node 0, zone   Device\n  pages free     0\n        min      0\n"
+				 "        protection: (0, 0, 0, 0)\n"
+				 "Node 1, zone   Normal\n  pages free     8192\n        min      8192\n"
+				 "        protection: (0, 0, 0, 0)\n"
+				 "Node 1, zone  Movable\n  pages free     0\n        min      0\n"
+				 "        protection: (0, 0, 0, 0)\n";
+	struct hv_free_blocks fb;
+	struct hv_forecast f;
+	assert_int_equal(hv_parse_buddyinfo(buddy, strlen(buddy), &fb), 0);
+	assert_int_equal(fb.n, 3);
+	assert_int_equal(fb.z[1].norders, 11);
+	assert_int_equal((int)fb.z[1].blocks[10], 600);
+	/* buddyinfo alone: every free block of order 9 or more */
+	hv_forecast_pool(&fb, 4096, 2 << 20, -1, &f);
+	assert_int_equal(f.pages, (1 + 4) + (3 + 1200) + 16);
+	assert_int_equal(f.basis, HV_FC_FREE_BLOCKS);
+	assert_false(f.watermarks);
+	/* after compaction: each zone's free pages, as 2M pages (2816 >> 9,
+	 * 615940 >> 9, 8192 >> 9) */
+	assert_int_equal(f.compacted, 5 + 1203 + 16);
+	assert_int_equal(hv_parse_zoneinfo_marks(zi, strlen(zi), &fb), 0);
+	assert_int_equal(fb.n, 6); /* Movable and Device of node 0, Movable of node 1 added */
+	assert_int_equal(fb.z[1].idx, 1);
+	assert_int_equal(fb.z[0].protection[2], 1500);
+	/* DMA: 5 blocks, but 2816 - (10 + 1500 for a Movable-class allocation)
+	 * leaves 2 pages; Normal: 1203 blocks, 615840 above min: 1202; node 1
+	 * is at its min watermark */
+	hv_forecast_pool(&fb, 4096, 2 << 20, -1, &f);
+	assert_int_equal(f.pages, 2 + 1202);
+	assert_int_equal(f.compacted, 2 + 1202);
+	assert_true(f.watermarks);
+	hv_forecast_pool(&fb, 4096, 2 << 20, 1, &f);
+	assert_int_equal(f.pages, 0);
+	/* 1G is above the largest order: the free memory of the zones below
+	 * Movable bounds it (DMA: 2816 - 1010; Normal: 615840 / 262144) */
+	hv_forecast_pool(&fb, 4096, 1 << 30, 0, &f);
+	assert_int_equal(f.pages, 2);
+	assert_int_equal(f.compacted, 2);
+	assert_int_equal(f.basis, HV_FC_FREE_MEMORY);
+	/* a size that is no order of the page size */
+	hv_forecast_pool(&fb, 4096, 3 << 20, 0, &f);
+	assert_int_equal(f.basis, HV_FC_UNKNOWN);
+	assert_int_equal(f.pages, HV_UNKNOWN);
+	assert_int_equal(f.compacted, HV_UNKNOWN);
+	hv_free_blocks_release(&fb);
+
+	static const char *const bad[] = {
+		"Node 0, zone Normal 1 2 x\n",
+		"Node 0, zone Normal\n",
+		"Node 0, zone Normal 1\nNode 0, zone Normal 2\n",
+		"Node 4096, zone Normal 1\n",
+		"Node 33333333333333, zone Normal 1\n", /* found by fuzz_iomem: wrapped into a negative id */
+		"Node 0, zone Normal 68719476737\n",
+		"Node 0, zone Normal 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(hv_parse_buddyinfo(bad[i], strlen(bad[i]), &fb), -EINVAL);
+		assert_null(fb.z);
+		assert_false(fb.read);
+	}
+	assert_int_equal(hv_parse_buddyinfo("Node 0, zone Normal 1 2 x\n", 26, &fb), -EINVAL);
+	assert_non_null(strstr(hv_last_error(), "line 1: free block count 'x' is not a count"));
+	/* a zone of buddyinfo that zoneinfo does not list, a bad protection */
+	static const char one[] = "Node 0, zone Normal 1 2\n";
+	assert_int_equal(hv_parse_buddyinfo(one, strlen(one), &fb), 0);
+	assert_int_equal(hv_parse_zoneinfo_marks("Node 0, zone DMA\n pages free 1\n min 1\n", 38, &fb), -EINVAL);
+	assert_non_null(strstr(hv_last_error(), "node 0 zone Normal: in buddyinfo but not in zoneinfo"));
+	hv_free_blocks_release(&fb);
+	assert_int_equal(hv_parse_buddyinfo(one, strlen(one), &fb), 0);
+	static const char prot[] = "Node 0, zone Normal\n pages free 1\n min 1\n protection: (0, x)\n";
+	assert_int_equal(hv_parse_zoneinfo_marks(prot, strlen(prot), &fb), -EINVAL);
+	assert_non_null(strstr(hv_last_error(), "line 4:"));
+	hv_free_blocks_release(&fb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_btf_libbpf_blobs),
 		cmocka_unit_test(test_model_realized_overflow),
 		cmocka_unit_test(test_zone_files),
+		cmocka_unit_test(test_free_blocks_forecast),
 	};
 	return cmocka_run_group_tests_name("parse_robust", tests, NULL, NULL);
 }
