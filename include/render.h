@@ -22,6 +22,10 @@ int hv_parse_summary(const char *arg, enum hv_summary *out);
 /* Column names for --help, man page and completions. */
 void hv_table_list_columns(FILE *out);
 int hv_render_table(FILE *out, const struct hv_report *r, const struct hv_table_opts *o);
+/* Whether the table draws the node tree, whose lines need the user's
+ * LC_CTYPE (UTF-8 box drawing): its cells are otherwise ASCII, and a report
+ * without the tree spares the locale's dozen system calls. */
+bool hv_render_table_needs_locale(const struct hv_report *r, const struct hv_table_opts *o);
 int hv_render_json(FILE *out, const struct hv_report *r);
 int hv_render_prometheus(FILE *out, const struct hv_report *r);
 

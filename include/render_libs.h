@@ -14,7 +14,7 @@
 
 #define HV_JANSSON_FUNCS(X)                                                                                            \
 	X(json_object) X(json_array) X(json_array_append_new) X(json_object_set_new) X(json_string) X(json_integer)    \
-	X(json_null) X(json_true) X(json_false) X(json_delete) X(json_dumpf) X(json_stringn)
+	X(json_null) X(json_true) X(json_false) X(json_delete) X(json_dumpf) X(json_stringn) X(json_object_seed)
 #define HV_SCOLS_FUNCS(X)                                                                                              \
 	X(scols_new_table) X(scols_unref_table) X(scols_print_table) X(scols_table_enable_colors)                     \
 	X(scols_table_enable_noheadings) X(scols_table_enable_raw) X(scols_table_new_column) X(scols_table_new_line) \

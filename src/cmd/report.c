@@ -131,7 +131,7 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 		goto out;
 	}
 	t.color = hv_use_color(g, stdout);
-	if (fmt == FMT_TABLE)
+	if (fmt == FMT_TABLE && hv_render_table_needs_locale(r, &t))
 		hv_setup_locale(); /* the tree's line drawing; JSON and Prometheus are ASCII */
 	if (fmt == FMT_JSON)
 		rc = hv_render_json(stdout, r);

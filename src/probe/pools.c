@@ -55,6 +55,14 @@ static int read_hstate(const struct hv_root *r, const char *dir, struct hv_hstat
 	};
 	char rel[512];
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		/* On the live kernel an empty pool has no free, reserved or
+		 * surplus page (each is a page of the pool, and every
+		 * reservation is backed by one): 9 system calls fewer per empty
+		 * size. A snapshot's files are read and checked all the same. */
+		if (i > 0 && r->live && hs->nr == 0 && files[i].off != offsetof(struct hv_hstate, overcommit)) {
+			*(int64_t *)((char *)hs + files[i].off) = 0;
+			continue;
+		}
 		snprintf(rel, sizeof(rel), "%s/%s", dir, files[i].file);
 		int rc = hv_read_num(r, rel, (int64_t *)((char *)hs + files[i].off));
 		if (rc < 0)
@@ -183,6 +191,11 @@ static int read_node_pools(const struct hv_root *r, struct hv_host *h)
 				return hv_fail(ENOENT, "%s: missing (the node's pool directory exists)", hv_root_name(r, f));
 			if (rc < 0)
 				return rc;
+			nd->free = nd->surplus = 0;
+			if (r->live && nd->nr == 0) { /* as for the whole pool (read_hstate()) */
+				hs->nnodes++;
+				continue;
+			}
 			snprintf(f, sizeof(f), "%s/free_hugepages", rel);
 			if ((rc = hv_read_num(r, f, &nd->free)) < 0)
 				return rc;

@@ -171,12 +171,18 @@ static void note_sosreport(const struct hv_root *r, const struct hv_host *h)
 int hv_probe_identity(const struct hv_root *r, struct hv_host *h)
 {
 	char buf[256];
+	bool uname_release = false;
 	if (r->live) {
+		/* the release uname(2) gives is the one osrelease shows
+		 * (init_uts_ns): one system call instead of three */
 		struct utsname u;
-		if (uname(&u) == 0)
+		if (uname(&u) == 0) {
 			hv_copy(h->arch, sizeof(h->arch), u.machine);
+			hv_copy(h->release, sizeof(h->release), u.release);
+			uname_release = u.release[0] != '\0';
+		}
 	}
-	int rc = hv_root_read_small(r, "proc/sys/kernel/osrelease", buf, sizeof(buf));
+	int rc = uname_release ? 1 : hv_root_read_small(r, "proc/sys/kernel/osrelease", buf, sizeof(buf));
 	if (rc == 0) {
 		buf[strcspn(buf, "\n")] = '\0';
 		hv_copy(h->release, sizeof(h->release), buf);

@@ -243,8 +243,14 @@ int hv_root_read_small(const struct hv_root *r, const char *rel, char *buf, size
 struct hv_dir {
 	int fd;
 	size_t pos, len;
+	/* sysfs of the live kernel: kernfs_fop_readdir() stops early only when
+	 * the buffer is full, so a read that left room for the longest entry
+	 * (a 255-byte name: 280 bytes) was the last, and the getdents64 that
+	 * would return 0 is not made (one system call per directory) */
+	bool kernfs, eof;
 	_Alignas(struct dirent64) char buf[32768];
 };
+#define HV_DIRENT_MAX 280
 
 struct hv_dir *hv_dir_open(const struct hv_root *r, const char *rel, int *err)
 {
@@ -259,6 +265,8 @@ struct hv_dir *hv_dir_open(const struct hv_root *r, const char *rel, int *err)
 		return NULL;
 	}
 	d->pos = d->len = 0;
+	d->kernfs = r->live && strncmp(rel, "sys/", 4) == 0;
+	d->eof = false;
 	return d;
 }
 
@@ -266,11 +274,14 @@ const char *hv_dir_next(struct hv_dir *d)
 {
 	for (;;) {
 		if (d->pos >= d->len) {
+			if (d->eof)
+				return NULL;
 			ssize_t n = getdents64(d->fd, d->buf, sizeof(d->buf));
 			if (n <= 0)
 				return NULL; /* the end, or an error: as readdir() */
 			d->pos = 0;
 			d->len = (size_t)n;
+			d->eof = d->kernfs && d->len + HV_DIRENT_MAX <= sizeof(d->buf);
 		}
 		struct dirent64 *e = (struct dirent64 *)(void *)(d->buf + d->pos);
 		d->pos += e->d_reclen;
@@ -284,6 +295,7 @@ void hv_dir_rewind(struct hv_dir *d)
 {
 	lseek(d->fd, 0, SEEK_SET);
 	d->pos = d->len = 0;
+	d->eof = false;
 }
 
 void hv_dir_close(struct hv_dir *d)

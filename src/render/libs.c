@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The renderers' libraries, opened when first needed (render_libs.h). */
 #define HV_RENDER_LIBS_IMPL
+#include <stdbool.h>
+
 #include "render_libs.h"
 
 #include "dl.h"
@@ -14,7 +16,15 @@ int hv_jansson_load(void)
 	static const struct hv_dlsym syms[] = {
 #define HV_J_SYM(name) HV_DLSYM(hv_jansson, name),
 		HV_JANSSON_FUNCS(HV_J_SYM)};
-	return hv_dlopen("libjansson.so.4", "libjansson4", &lib, syms, sizeof(syms) / sizeof(syms[0]));
+	bool first = !lib;
+	int rc = hv_dlopen("libjansson.so.4", "libjansson4", &lib, syms, sizeof(syms) / sizeof(syms[0]));
+	/* The hash seed only guards a parser against keys chosen to collide;
+	 * hvoplan parses no JSON and writes only its own keys, so a fixed
+	 * seed spares the open, read and close of /dev/urandom jansson would
+	 * make for the first object. */
+	if (rc == 0 && first)
+		hv_jansson.p_json_object_seed(1);
+	return rc;
 }
 
 int hv_scols_load(void)

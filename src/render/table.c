@@ -93,13 +93,23 @@ static void cell(char *buf, size_t cap, int id, struct row rw, const struct hv_t
 	}
 }
 
+static bool multinode_of(const struct hv_report *r)
+{
+	for (int i = 0; i < r->nhstates; i++)
+		if (r->hstates[i].nnodes > 1)
+			return true;
+	return false;
+}
+
+bool hv_render_table_needs_locale(const struct hv_report *r, const struct hv_table_opts *o)
+{
+	return o->summary != HV_SUMMARY_ONLY && !o->raw && multinode_of(r);
+}
+
 static int print_pools(FILE *out, const struct hv_report *r, const struct hv_table_opts *o)
 {
 	int ids[NCOLS * 2], n = 0;
-	bool multinode = false;
-	for (int i = 0; i < r->nhstates; i++)
-		if (r->hstates[i].nnodes > 1)
-			multinode = true;
+	bool multinode = multinode_of(r);
 	if (o->columns) {
 		int rc = hv_columns_parse(o->columns, cols, NCOLS, ids, NCOLS * 2, &n, "report");
 		if (rc < 0)
