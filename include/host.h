@@ -169,7 +169,7 @@ struct hv_extra_memmap {
 struct hv_reserve {
 	bool read;		 /* there were pools, and min_free_kbytes was read */
 	int64_t min_free_kbytes; /* HV_UNKNOWN unread */
-	int low_zones;		 /* populated DMA, DMA32, Normal zones (buddyinfo); -1 unknown */
+	int low_zones;		 /* populated DMA, DMA32, Normal zones (zoneinfo "present"); -1 unknown */
 	int64_t pageblock_pages; /* pagetypeinfo "Pages per block" (root only); HV_UNKNOWN */
 	int64_t lowmem_pages;	 /* zoneinfo: those zones' managed pages above high; HV_UNKNOWN */
 	char thp[12];		 /* transparent_hugepage/enabled: always, madvise, never; "" unknown */

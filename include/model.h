@@ -322,6 +322,13 @@ struct hv_forecast {
 };
 void hv_forecast_pool(const struct hv_free_blocks *fb, long page_size, uint64_t size, int node,
 		      struct hv_forecast *out);
+/* The same for all nodes at once (one pass): *all, and per[id] for each
+ * node id with zones (a node's counts saturate to INT64_MAX, never wrap). */
+struct hv_forecast_node {
+	int64_t pages, compacted;
+};
+void hv_forecast_pool_nodes(const struct hv_free_blocks *fb, long page_size, uint64_t size, struct hv_forecast *all,
+			    struct hv_forecast_node per[HV_MAX_NODES]);
 
 /* A byte figure as every renderer prints it. JSON integers (jansson) and
  * Prometheus samples are signed 64-bit: a larger figure is unknown rather

@@ -56,9 +56,6 @@ int hv_ram_add(struct hv_ram_ranges *rr, uint64_t start, uint64_t end);
 void hv_ram_sort(struct hv_ram_ranges *rr);
 /* The sum of "zone Device" spanned pages over the nodes of /proc/zoneinfo. */
 int hv_parse_zoneinfo_device(const char *buf, size_t len, int64_t *pages);
-/* zones.c: the populated zones up to Normal (DMA, DMA32, Normal) over the
- * nodes of /proc/buddyinfo, which lists only populated zones. */
-int hv_parse_buddyinfo_low_zones(const char *buf, size_t len, int *zones);
 /* /proc/buddyinfo's free blocks per order into fb (malloc'ed zones;
  * hv_free_blocks_release() frees them). */
 int hv_parse_buddyinfo(const char *buf, size_t len, struct hv_free_blocks *fb);
@@ -68,8 +65,9 @@ int hv_parse_zoneinfo_marks(const char *buf, size_t len, struct hv_free_blocks *
 /* /proc/pagetypeinfo's "Pages per block:" (a power of two). */
 int hv_parse_pagetypeinfo_block(const char *buf, size_t len, int64_t *pages);
 /* The managed pages above the high watermark of the zones up to Normal in
- * /proc/zoneinfo (nr_free_buffer_pages()). */
-int hv_parse_zoneinfo_lowmem(const char *buf, size_t len, int64_t *pages);
+ * /proc/zoneinfo (nr_free_buffer_pages()), and how many of those zones are
+ * populated (present pages) over all nodes. */
+int hv_parse_zoneinfo_lowmem(const char *buf, size_t len, int64_t *pages, int *zones);
 /* The bracketed mode of /sys/kernel/mm/transparent_hugepage/enabled into
  * mode (NUL-terminated buf). */
 int hv_parse_thp_enabled(const char *buf, char *mode, size_t cap);

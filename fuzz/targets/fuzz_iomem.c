@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* /proc/iomem text -> System RAM ranges; /proc/zoneinfo -> ZONE_DEVICE
- * pages and the low zones' free pages; /proc/buddyinfo -> populated low
- * zones; /proc/pagetypeinfo -> pageblock; the THP mode (the same bytes
+ * pages, the low zones' free pages and how many are populated;
+ * /proc/pagetypeinfo -> pageblock; the THP mode (the same bytes
  * through all). Then the allocation forecast: the bytes before the first
  * form feed as /proc/buddyinfo, those after it as /proc/zoneinfo. */
 #include "fuzz_common.h"
 #include "model.h"
 #include "parse.h"
 
-/* The forecast of every node sums to the forecast of all nodes, a count
- * is never negative, and compaction never gives fewer pages than the free
- * blocks. */
+/* The forecast of every node sums to the forecast of all nodes (one node
+ * at a time, or all in one pass), a count is never negative, and
+ * compaction never gives fewer pages than the free blocks. */
 static void forecast(const uint8_t *data, size_t size)
 {
 	const uint8_t *ff = memchr(data, '\f', size);
@@ -41,6 +41,10 @@ static void forecast(const uint8_t *data, size_t size)
 			continue;
 		int64_t sum = 0, csum = 0;
 		bool seen[HV_MAX_NODES] = {false};
+		static struct hv_forecast_node per[HV_MAX_NODES];
+		struct hv_forecast all2;
+		hv_forecast_pool_nodes(&fb, 4096, sizes[k], &all2, per);
+		FUZZ_ASSERT(all2.pages == all.pages && all2.compacted == all.compacted);
 		for (int i = 0; i < fb.n; i++) {
 			if (seen[fb.z[i].node])
 				continue;
@@ -48,6 +52,7 @@ static void forecast(const uint8_t *data, size_t size)
 			hv_forecast_pool(&fb, 4096, sizes[k], fb.z[i].node, &one);
 			FUZZ_ASSERT(one.basis == all.basis && one.pages >= 0 && one.pages <= all.pages &&
 				    one.compacted >= one.pages);
+			FUZZ_ASSERT(per[fb.z[i].node].pages == one.pages && per[fb.z[i].node].compacted == one.compacted);
 			sum += one.pages;
 			csum += one.compacted;
 		}
@@ -81,14 +86,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0)
 		FUZZ_ASSERT(dev >= 0);
 	int64_t low = 12345;
-	hv_clear_error();
-	rc = hv_parse_zoneinfo_lowmem(b, size, &low);
-	fuzz_check_error(rc, "hv_parse_zoneinfo_lowmem");
-	FUZZ_ASSERT(rc == 0 ? low >= 0 && low <= INT64_MAX / 4 + INT64_MAX / 4 : low == -1);
 	int zones = 12345;
 	hv_clear_error();
-	rc = hv_parse_buddyinfo_low_zones(b, size, &zones);
-	fuzz_check_error(rc, "hv_parse_buddyinfo_low_zones");
+	rc = hv_parse_zoneinfo_lowmem(b, size, &low, &zones);
+	fuzz_check_error(rc, "hv_parse_zoneinfo_lowmem");
+	FUZZ_ASSERT(rc == 0 ? low >= 0 && low <= INT64_MAX / 4 + INT64_MAX / 4 : low == -1);
 	FUZZ_ASSERT(rc == 0 ? zones >= 0 && zones <= 1 << 20 : zones == -1);
 	int64_t block = 12345;
 	hv_clear_error();

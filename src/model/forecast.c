@@ -40,27 +40,15 @@ static bool named(const struct hv_zone_free *z, const char *name)
 	return strcmp(z->name, name) == 0;
 }
 
-/* The index of the zone an allocation may reach at most in z's node: the
- * node's Movable zone (or Normal, for a gigantic page); -1 when zoneinfo
- * does not list it. */
-static int highest_zone(const struct hv_free_blocks *fb, int node, bool gigantic)
-{
-	for (int i = 0; i < fb->n; i++)
-		if (fb->z[i].node == node && named(&fb->z[i], gigantic ? "Normal" : "Movable"))
-			return fb->z[i].idx;
-	return -1;
-}
-
 /* Pages of order k zone z could give without reclaim: *now from its free
  * blocks, *bound from its free memory, which is what compaction (moving
  * pages, freeing none) could at best assemble; a gigantic page is in no
  * free list, so the bound is all there is for it. */
 static void zone_pages(const struct hv_free_blocks *fb, const struct hv_zone_free *z, int k, bool gigantic,
-		       bool *marks, int64_t *now, int64_t *bound)
+		       int hz, bool *marks, int64_t *now, int64_t *bound)
 {
 	int64_t avail = -1;
 	if (fb->zoneinfo && z->free_pages >= 0 && z->min_pages >= 0) {
-		int hz = highest_zone(fb, z->node, gigantic);
 		int64_t mark = z->min_pages + (hz >= 0 && hz < z->nprot ? z->protection[hz] : 0);
 		avail = z->free_pages > mark ? z->free_pages - mark : 0;
 	} else {
@@ -80,8 +68,11 @@ static void zone_pages(const struct hv_free_blocks *fb, const struct hv_zone_fre
 	*now = n < *bound ? n : *bound;
 }
 
-void hv_forecast_pool(const struct hv_free_blocks *fb, long page_size, uint64_t size, int node,
-		      struct hv_forecast *out)
+/* One pass over the zones: all nodes (node -1) or one into out, and with
+ * per every node's figures by node id; linear in zones, 1,024 nodes
+ * included. */
+static void forecast(const struct hv_free_blocks *fb, long page_size, uint64_t size, int node,
+		     struct hv_forecast *out, struct hv_forecast_node *per)
 {
 	*out = (struct hv_forecast){.pages = HV_UNKNOWN, .compacted = HV_UNKNOWN, .basis = HV_FC_UNKNOWN};
 	if (!fb->read || page_size <= 0 || size < (uint64_t)page_size || size % (uint64_t)page_size)
@@ -98,15 +89,30 @@ void hv_forecast_pool(const struct hv_free_blocks *fb, long page_size, uint64_t 
 	if (orders == 0 || k >= 62)
 		return;
 	bool gigantic = k >= orders, marks = fb->zoneinfo;
+	/* the index of the highest zone the allocation may use in each node
+	 * (its lowmem_reserve entry): Movable, or Normal for a gigantic page;
+	 * -1 where zoneinfo does not list it */
+	int high[HV_MAX_NODES];
+	for (int i = 0; i < fb->n; i++)
+		high[fb->z[i].node] = -1;
+	for (int i = 0; i < fb->n; i++)
+		if (named(&fb->z[i], gigantic ? "Normal" : "Movable"))
+			high[fb->z[i].node] = fb->z[i].idx;
+	for (int i = 0; per && i < fb->n; i++)
+		per[fb->z[i].node] = (struct hv_forecast_node){0};
 	int64_t total = 0, bound = 0, zn, zb;
 	for (int i = 0; i < fb->n; i++) {
 		const struct hv_zone_free *z = &fb->z[i];
 		if ((node >= 0 && z->node != node) || z->norders == 0 || named(z, "Device") ||
 		    (gigantic && named(z, "Movable")))
 			continue;
-		zone_pages(fb, z, k, gigantic, &marks, &zn, &zb);
+		zone_pages(fb, z, k, gigantic, high[z->node], &marks, &zn, &zb);
 		total = sat_add(total, zn);
 		bound = sat_add(bound, zb);
+		if (per) {
+			per[z->node].pages = sat_add(per[z->node].pages, zn);
+			per[z->node].compacted = sat_add(per[z->node].compacted, zb);
+		}
 	}
 	if (total == INT64_MAX || bound == INT64_MAX)
 		return;
@@ -114,4 +120,16 @@ void hv_forecast_pool(const struct hv_free_blocks *fb, long page_size, uint64_t 
 	out->compacted = bound;
 	out->basis = gigantic ? HV_FC_FREE_MEMORY : HV_FC_FREE_BLOCKS;
 	out->watermarks = marks;
+}
+
+void hv_forecast_pool(const struct hv_free_blocks *fb, long page_size, uint64_t size, int node,
+		      struct hv_forecast *out)
+{
+	forecast(fb, page_size, size, node, out, NULL);
+}
+
+void hv_forecast_pool_nodes(const struct hv_free_blocks *fb, long page_size, uint64_t size, struct hv_forecast *all,
+			    struct hv_forecast_node per[HV_MAX_NODES])
+{
+	forecast(fb, page_size, size, -1, all, per);
 }

@@ -5,6 +5,7 @@
  * memory reserved at boot and so understates the memmap. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hv_error.h"
@@ -198,18 +199,23 @@ void hv_plan_forecast_host(const struct hv_host *h, const struct hv_free_blocks 
 	 * which buddy order a hugepage is */
 	enum hv_page_src src;
 	long ps = hv_model_page_size(h, NULL, &src);
+	struct hv_forecast_node *per = malloc(sizeof(*per) * HV_MAX_NODES);
+	if (!per)
+		return; /* no forecast rather than a failed plan */
 	for (int i = 0; i < h->nhstates && in->nforecast < HV_PLAN_MAX_SIZES; i++) {
 		const struct hv_hstate *s = &h->hstates[i];
 		struct hv_plan_forecast *f = &in->forecast[in->nforecast++];
 		f->size = s->size;
-		hv_forecast_pool(fb, ps, s->size, -1, &f->total);
+		/* a node buddyinfo does not list has nothing free */
+		memset(per, 0, sizeof(*per) * HV_MAX_NODES);
+		hv_forecast_pool_nodes(fb, ps, s->size, &f->total, per);
 		f->nnodes = 0;
 		for (int j = 0; j < s->nnodes && f->total.basis != HV_FC_UNKNOWN; j++) {
-			struct hv_forecast x;
-			hv_forecast_pool(fb, ps, s->size, s->nodes[j].node, &x);
-			f->nodes[f->nnodes].node = s->nodes[j].node;
-			f->nodes[f->nnodes].compacted = x.compacted;
-			f->nodes[f->nnodes++].pages = x.pages;
+			int id = s->nodes[j].node;
+			f->nodes[f->nnodes].node = id;
+			f->nodes[f->nnodes].pages = id >= 0 && id < HV_MAX_NODES ? per[id].pages : 0;
+			f->nodes[f->nnodes++].compacted = id >= 0 && id < HV_MAX_NODES ? per[id].compacted : 0;
 		}
 	}
+	free(per);
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The zone files behind the free-memory reserve check (doc/kernel-rules.md,
- * "Reserve against fragmentation"): which zones are populated
- * (/proc/buddyinfo lists only those, mm/vmstat.c frag_show()), the
- * pageblock size (/proc/pagetypeinfo, root only), the low zones' managed
- * pages less their high watermark (/proc/zoneinfo), and the THP mode. */
+ * "Reserve against fragmentation"): the pageblock size (/proc/pagetypeinfo,
+ * root only), the populated low zones and their managed pages less their
+ * high watermark (/proc/zoneinfo), and the THP mode; and behind the
+ * allocation forecast ("Allocation forecast"): the free blocks of every
+ * zone (/proc/buddyinfo) and its watermarks (/proc/zoneinfo). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -118,35 +119,46 @@ int hv_parse_pagetypeinfo_block(const char *buf, size_t len, int64_t *pages)
 
 /* nr_free_zone_pages(ZONE_NORMAL), as nr_free_buffer_pages() counts it: the
  * managed pages above the high watermark of every zone up to Normal. */
-int hv_parse_zoneinfo_lowmem(const char *buf, size_t len, int64_t *pages)
+int hv_parse_zoneinfo_lowmem(const char *buf, size_t len, int64_t *pages, int *zones)
 {
 	const char *p = buf, *end = buf + len, *l, *name;
 	size_t ll, nlen;
-	int64_t sum = 0, managed = -1, high = -1, v;
+	int64_t sum = 0, managed = -1, high = -1, present = -1, v;
+	int populated = 0;
 	bool in_low = false;
 	*pages = -1;
+	*zones = -1;
 	for (;;) {
 		l = next_line(&p, end, &ll);
 		bool header = l && zone_header(l, ll, &name, &nlen);
 		if (!l || header) {
 			/* the zone before ends here */
 			if (in_low) {
-				if (managed < 0 || high < 0)
-					return hv_fail(EINVAL, "a %s zone without its managed or high line",
+				if (managed < 0 || high < 0 || present < 0)
+					return hv_fail(EINVAL, "a %s zone without its present, managed or high line",
 						       "DMA/DMA32/Normal");
 				if (managed > high)
 					sum += managed - high;
 				if (sum > INT64_MAX / 4)
 					return hv_fail(EINVAL, "managed pages beyond any memory");
+				/* populated_zone(): present pages; what buddyinfo lists */
+				populated += present > 0 && populated < 1 << 20;
 			}
 			if (!l)
 				break;
 			in_low = low_zone(name, nlen);
-			managed = high = -1;
+			managed = high = present = -1;
 			continue;
 		}
 		if (!in_low)
 			continue;
+		int prc = present < 0 ? key_num(l, ll, "present", &v) : 0;
+		if (prc < 0)
+			return prc;
+		if (prc == 1) {
+			present = v;
+			continue;
+		}
 		/* the per-cpu pagesets have "high:" lines: the colon tells them apart */
 		int rc = managed < 0 ? key_num(l, ll, "managed", &v) : 0;
 		if (rc < 0)
@@ -162,6 +174,7 @@ int hv_parse_zoneinfo_lowmem(const char *buf, size_t len, int64_t *pages)
 			high = v;
 	}
 	*pages = sum;
+	*zones = populated;
 	return 0;
 }
 
@@ -185,15 +198,14 @@ void hv_free_blocks_release(struct hv_free_blocks *fb)
 	*fb = (struct hv_free_blocks){0};
 }
 
-/* The zone (node, name) of fb, added when add is set; NULL when absent or
- * when no memory is left. */
-static struct hv_zone_free *zone_of(struct hv_free_blocks *fb, int node, const char *name, size_t nlen, bool add)
+static bool same_zone(const struct hv_zone_free *z, int node, const char *name, size_t nlen)
 {
-	for (int i = 0; i < fb->n; i++)
-		if (fb->z[i].node == node && strlen(fb->z[i].name) == nlen && !memcmp(fb->z[i].name, name, nlen))
-			return &fb->z[i];
-	if (!add)
-		return NULL;
+	return z->node == node && strlen(z->name) == nlen && !memcmp(z->name, name, nlen);
+}
+
+/* A new zone (node, name) at the end of fb; NULL when no memory is left. */
+static struct hv_zone_free *append_zone(struct hv_free_blocks *fb, int node, const char *name, size_t nlen)
+{
 	if (fb->n == fb->cap) {
 		int cap = fb->cap ? fb->cap * 2 : 16;
 		struct hv_zone_free *z = realloc(fb->z, (size_t)cap * sizeof(*z));
@@ -206,6 +218,28 @@ static struct hv_zone_free *zone_of(struct hv_free_blocks *fb, int node, const c
 	*z = (struct hv_zone_free){.node = node, .idx = -1, .free_pages = HV_UNKNOWN, .min_pages = HV_UNKNOWN};
 	snprintf(z->name, sizeof(z->name), "%.*s", (int)nlen, name);
 	return z;
+}
+
+/* Both files list the nodes in ascending order (for_each_online_pgdat()),
+ * so a zone is looked for among its node's few zones only: the parse stays
+ * linear at 1,024 nodes. The zones of fb from index from on that belong to
+ * node, searched backwards from the end: those of the node being read. */
+static struct hv_zone_free *last_node_zone(struct hv_free_blocks *fb, int from, int node, const char *name,
+					   size_t nlen)
+{
+	for (int j = fb->n - 1; j >= from && fb->z[j].node == node; j--)
+		if (same_zone(&fb->z[j], node, name, nlen))
+			return &fb->z[j];
+	return NULL;
+}
+
+static int node_order(int line, int node, int *prev)
+{
+	if (node < *prev)
+		return hv_fail(EINVAL, "line %d: node %d after node %d: not the kernel's ascending order", line, node,
+			       *prev);
+	*prev = node;
+	return 0;
 }
 
 /* A node id the kernel can have (MAX_NUMNODES is at most 1024) and a zone
@@ -229,7 +263,7 @@ int hv_parse_buddyinfo(const char *buf, size_t len, struct hv_free_blocks *fb)
 {
 	const char *p = buf, *end = buf + len, *l, *name;
 	size_t ll, nlen, i;
-	int line = 0, node, rc;
+	int line = 0, node, prev = 0, rc;
 	*fb = (struct hv_free_blocks){0};
 	while ((l = next_line(&p, end, &ll))) {
 		line++;
@@ -240,13 +274,13 @@ int hv_parse_buddyinfo(const char *buf, size_t len, struct hv_free_blocks *fb)
 				     (int)(ll > 60 ? 60 : ll), l);
 			goto fail;
 		}
-		if ((rc = check_zone(line, node, nlen, name)) < 0)
+		if ((rc = check_zone(line, node, nlen, name)) < 0 || (rc = node_order(line, node, &prev)) < 0)
 			goto fail;
-		if (zone_of(fb, node, name, nlen, false)) {
+		if (last_node_zone(fb, 0, node, name, nlen)) {
 			rc = hv_fail(EINVAL, "line %d: node %d zone %.*s appears twice", line, node, (int)nlen, name);
 			goto fail;
 		}
-		struct hv_zone_free *z = zone_of(fb, node, name, nlen, true);
+		struct hv_zone_free *z = append_zone(fb, node, name, nlen);
 		if (!z) {
 			rc = -ENOMEM;
 			goto fail;
@@ -324,17 +358,26 @@ int hv_parse_zoneinfo_marks(const char *buf, size_t len, struct hv_free_blocks *
 {
 	const char *p = buf, *end = buf + len, *l, *name;
 	size_t ll, nlen, rest;
-	int line = 0, node, prev_node = -1, idx = 0, rc;
+	int line = 0, node, prev_node = -1, order = 0, idx = 0, rc;
 	int64_t v;
+	/* buddyinfo's zones, in node order: a cursor walks them with the file */
+	int listed = fb->n, cur = 0;
 	struct hv_zone_free *z = NULL;
 	while ((l = next_line(&p, end, &ll))) {
 		line++;
 		if (zone_header_at(l, ll, &node, &name, &nlen, &rest)) {
-			if ((rc = check_zone(line, node, nlen, name)) < 0)
+			if ((rc = check_zone(line, node, nlen, name)) < 0 || (rc = node_order(line, node, &order)) < 0)
 				return rc;
 			idx = node == prev_node ? idx + 1 : 0;
 			prev_node = node;
-			if (!(z = zone_of(fb, node, name, nlen, true)))
+			while (cur < listed && fb->z[cur].node < node)
+				cur++;
+			z = NULL;
+			for (int j = cur; j < listed && fb->z[j].node == node && !z; j++)
+				if (same_zone(&fb->z[j], node, name, nlen))
+					z = &fb->z[j];
+			if (!z && !(z = last_node_zone(fb, listed, node, name, nlen)) &&
+			    !(z = append_zone(fb, node, name, nlen)))
 				return -ENOMEM;
 			if (z->idx >= 0)
 				return hv_fail(EINVAL, "line %d: node %d zone %s appears twice", line, node, z->name);
@@ -364,20 +407,5 @@ int hv_parse_zoneinfo_marks(const char *buf, size_t len, struct hv_free_blocks *
 				       fb->z[i].idx < 0 ? "in buddyinfo but not in zoneinfo"
 						       : "no 'pages free' or 'min' line");
 	fb->zoneinfo = true;
-	return 0;
-}
-
-int hv_parse_buddyinfo_low_zones(const char *buf, size_t len, int *zones)
-{
-	struct hv_free_blocks fb;
-	*zones = -1;
-	int rc = hv_parse_buddyinfo(buf, len, &fb);
-	if (rc < 0)
-		return rc;
-	int n = 0;
-	for (int i = 0; i < fb.n; i++)
-		n += low_zone(fb.z[i].name, strlen(fb.z[i].name));
-	hv_free_blocks_release(&fb);
-	*zones = n;
 	return 0;
 }

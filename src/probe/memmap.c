@@ -16,8 +16,8 @@
 #include "probe_util.h"
 
 /* One read of /proc/zoneinfo for its two users: the ZONE_DEVICE pages next
- * to the memmap counters, the low zones' managed pages next to the pools
- * (reserve.c) */
+ * to the memmap counters, the populated low zones and their managed pages
+ * next to the pools (reserve.c) */
 static int zoneinfo(const struct hv_root *r, struct hv_host *h)
 {
 	static const char rel[] = "proc/zoneinfo";
@@ -35,7 +35,7 @@ static int zoneinfo(const struct hv_root *r, struct hv_host *h)
 	if (device)
 		rc = hv_parse_zoneinfo_device(buf, len, &h->extra.zone_device_pages);
 	if (rc == 0 && low)
-		rc = hv_parse_zoneinfo_lowmem(buf, len, &h->reserve.lowmem_pages);
+		rc = hv_parse_zoneinfo_lowmem(buf, len, &h->reserve.lowmem_pages, &h->reserve.low_zones);
 	free(buf);
 	if (rc < 0)
 		return hv_fail(-rc, "%s: %s", hv_root_name(r, rel), hv_last_error());

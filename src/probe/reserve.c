@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The free-memory reserve next to the pools: vm.min_free_kbytes, the
- * populated low zones, the pageblock size and the THP mode, read only on a
- * host with pools (a report without pools stays a handful of reads). The
- * zones' managed pages come with the ZONE_DEVICE count from the one read of
+ * pageblock size and the THP mode, read only on a host with pools (a report
+ * without pools stays a handful of reads). The populated low zones and their
+ * managed pages come with the ZONE_DEVICE count from the one read of
  * /proc/zoneinfo (memmap.c). */
 #include <errno.h>
 #include <string.h>
@@ -30,11 +30,6 @@ static int zone_file(const struct hv_root *r, const char *rel, int (*parse)(cons
 	return rc == -ENOENT || rc == -EACCES || rc == -EPERM ? 0 : rc;
 }
 
-static int buddyinfo(const char *buf, size_t len, void *out)
-{
-	return hv_parse_buddyinfo_low_zones(buf, len, out);
-}
-
 static int pagetypeinfo(const char *buf, size_t len, void *out)
 {
 	return hv_parse_pagetypeinfo_block(buf, len, out);
@@ -54,8 +49,6 @@ int hv_probe_reserve(const struct hv_root *r, struct hv_host *h)
 	if (rc < 0)
 		return rc;
 	v->read = true;
-	if ((rc = zone_file(r, "proc/buddyinfo", buddyinfo, &v->low_zones)) < 0)
-		return rc;
 	/* pagetypeinfo counts the migrate type of every pageblock as it is
 	 * read (mm/vmstat.c pagetypeinfo_showblockcount()): milliseconds on a
 	 * big host, so only where the architecture does not tell the size */

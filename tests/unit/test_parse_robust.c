@@ -297,18 +297,7 @@ static void test_model_realized_overflow(void **state)
 static void test_zone_files(void **state)
 {
 	(void)state;
-	static const char buddy[] = "Node 0, zone      DMA      0      0      0      1      3 \n"
-				    "Node 0, zone    DMA32     31      2     11    179 \n"
-				    "Node 1, zone   Normal     14      5      4    246 \n"
-				    "Node 1, zone  Movable      0      0      1    123 \n";
 	int zones;
-	assert_int_equal(hv_parse_buddyinfo_low_zones(buddy, strlen(buddy), &zones), 0);
-	assert_int_equal(zones, 3); /* the movable zone is not counted */
-	static const char bad[] = "Node 0, zone DMA 1\nNode x, zone DMA 1\n";
-	assert_int_equal(hv_parse_buddyinfo_low_zones(bad, strlen(bad), &zones), -EINVAL);
-	assert_non_null(strstr(hv_last_error(), "line 2: 'Node x, zone DMA 1'"));
-	assert_int_equal(zones, -1);
-
 	static const char pti[] = "Page block order: 9\nPages per block:  512\n\nFree pages count per migrate type\n";
 	int64_t block;
 	assert_int_equal(hv_parse_pagetypeinfo_block(pti, strlen(pti), &block), 0);
@@ -316,20 +305,27 @@ static void test_zone_files(void **state)
 	assert_int_equal(hv_parse_pagetypeinfo_block("Pages per block: 500\n", 21, &block), -EINVAL);
 	assert_int_equal(hv_parse_pagetypeinfo_block("x\n", 2, &block), -EINVAL);
 
-	/* the pagesets' "high:" lines are not the zone's watermark */
+	/* the pagesets' "high:" lines are not the zone's watermark; the
+	 * populated low zones are those with present pages (node 1's DMA has
+	 * none), not Movable */
 	static const char zi[] = "Node 0, zone      DMA\n  pages free     3840\n        min      30\n"
 				 "        high     36\n        spanned  4095\n        present  3998\n"
 				 "        managed  3840\n  pagesets\n    cpu: 0\n              high:  378\n"
-				 "Node 0, zone  Movable\n        high     100\n        managed  258048\n"
+				 "Node 0, zone  Movable\n        high     100\n        present  262144\n"
+				 "        managed  258048\n"
+				 "Node 1, zone      DMA\n  pages free 0\n        high 0\n        present 0\n"
+				 "        managed 0\n"
 				 "Node 1, zone   Normal\n  pages free 1\n              high:  9\n"
-				 "        high     4596\n        managed  256077\n";
+				 "        high     4596\n        present 262144\n        managed  256077\n";
 	int64_t low;
-	assert_int_equal(hv_parse_zoneinfo_lowmem(zi, strlen(zi), &low), 0);
+	assert_int_equal(hv_parse_zoneinfo_lowmem(zi, strlen(zi), &low, &zones), 0);
 	assert_int_equal(low, (3840 - 36) + (256077 - 4596));
+	assert_int_equal(zones, 2);
 	static const char zbad[] = "Node 0, zone Normal\n        managed 12\n";
-	assert_int_equal(hv_parse_zoneinfo_lowmem(zbad, strlen(zbad), &low), -EINVAL);
+	assert_int_equal(hv_parse_zoneinfo_lowmem(zbad, strlen(zbad), &low, &zones), -EINVAL);
+	assert_int_equal(zones, -1);
 	static const char znum[] = "Node 0, zone Normal\n        managed 1x\n        high 1\n";
-	assert_int_equal(hv_parse_zoneinfo_lowmem(znum, strlen(znum), &low), -EINVAL);
+	assert_int_equal(hv_parse_zoneinfo_lowmem(znum, strlen(znum), &low, &zones), -EINVAL);
 	assert_non_null(strstr(hv_last_error(), "managed '1x'"));
 
 	char mode[12];
@@ -406,6 +402,7 @@ static void test_free_blocks_forecast(void **state)
 		"Node 0, zone Normal 1\nNode 0, zone Normal 2\n",
 		"Node 4096, zone Normal 1\n",
 		"Node 33333333333333, zone Normal 1\n", /* found by fuzz_iomem: wrapped into a negative id */
+		"Node 1, zone Normal 1\nNode 0, zone Normal 1\n", /* not the kernel's node order */
 		"Node 0, zone Normal 68719476737\n",
 		"Node 0, zone Normal 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n",
 	};
@@ -421,6 +418,12 @@ static void test_free_blocks_forecast(void **state)
 	assert_int_equal(hv_parse_buddyinfo(one, strlen(one), &fb), 0);
 	assert_int_equal(hv_parse_zoneinfo_marks("Node 0, zone DMA\n pages free 1\n min 1\n", 38, &fb), -EINVAL);
 	assert_non_null(strstr(hv_last_error(), "node 0 zone Normal: in buddyinfo but not in zoneinfo"));
+	hv_free_blocks_release(&fb);
+	assert_int_equal(hv_parse_buddyinfo(one, strlen(one), &fb), 0);
+	static const char twice[] = "Node 0, zone Normal\n pages free 1\n min 1\nNode 0, zone Movable\n pages free 0\n"
+				    " min 0\nNode 0, zone Movable\n";
+	assert_int_equal(hv_parse_zoneinfo_marks(twice, strlen(twice), &fb), -EINVAL);
+	assert_non_null(strstr(hv_last_error(), "line 7: node 0 zone Movable appears twice"));
 	hv_free_blocks_release(&fb);
 	assert_int_equal(hv_parse_buddyinfo(one, strlen(one), &fb), 0);
 	static const char prot[] = "Node 0, zone Normal\n pages free 1\n min 1\n protection: (0, x)\n";
