@@ -2,9 +2,7 @@
 /* The buddy allocator's free blocks and the zones' watermarks, for the
  * allocation forecast (apply's dry run, plan --from-host). Two reads, done
  * only by those commands: a report does not pay for them. */
-#include <errno.h>
 
-#include "hv_error.h"
 #include "parse.h"
 #include "probe.h"
 #include "probe_util.h"
@@ -19,24 +17,15 @@ static int zoneinfo(const char *buf, size_t len, void *out)
 	return hv_parse_zoneinfo_marks(buf, len, out);
 }
 
-static bool unreadable(int rc)
-{
-	return rc == -ENOENT || rc == -EACCES || rc == -EPERM;
-}
-
 int hv_probe_free_blocks(const struct hv_root *r, struct hv_free_blocks *fb)
 {
 	*fb = (struct hv_free_blocks){0};
-	int rc = hv_read_parsed(r, "proc/buddyinfo", 16 << 20, buddyinfo, fb);
-	if (rc < 0) {
-		hv_free_blocks_release(fb);
-		return unreadable(rc) ? 0 : rc;
-	}
-	/* the limit memmap.c reads zoneinfo with */
-	rc = hv_read_parsed(r, "proc/zoneinfo", 16 << 20, zoneinfo, fb);
-	if (rc < 0 && !unreadable(rc)) {
-		hv_free_blocks_release(fb);
+	/* a buddyinfo that fails to parse leaves fb released */
+	int rc = hv_read_parsed_optional(r, "proc/buddyinfo", 16 << 20, buddyinfo, fb);
+	if (rc < 0 || !fb->read)
 		return rc;
-	}
-	return 0;
+	rc = hv_read_parsed_optional(r, "proc/zoneinfo", HV_ZONEINFO_MAX, zoneinfo, fb);
+	if (rc < 0)
+		hv_free_blocks_release(fb);
+	return rc;
 }

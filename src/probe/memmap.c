@@ -27,7 +27,7 @@ static int zoneinfo(const struct hv_root *r, struct hv_host *h)
 	h->extra.zone_device_pages = HV_UNKNOWN;
 	if (!device && !low)
 		return 0;
-	int rc = hv_root_read(r, rel, 64 << 20, &buf, &len);
+	int rc = hv_root_read(r, rel, HV_ZONEINFO_MAX, &buf, &len);
 	if (rc == -ENOENT || rc == -EACCES)
 		return 0;
 	if (rc < 0)

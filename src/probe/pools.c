@@ -43,15 +43,18 @@ static int cmp_int(const void *a, const void *b)
 
 static int read_hstate(const struct hv_root *r, const char *dir, struct hv_hstate *hs)
 {
+	/* pool_pages: a count of pages of the pool (nr_hugepages, read first,
+	 * bounds it) */
 	static const struct {
 		const char *file;
 		size_t off;
+		bool pool_pages;
 	} files[] = {
-		{"nr_hugepages", offsetof(struct hv_hstate, nr)},
-		{"free_hugepages", offsetof(struct hv_hstate, free)},
-		{"resv_hugepages", offsetof(struct hv_hstate, resv)},
-		{"surplus_hugepages", offsetof(struct hv_hstate, surplus)},
-		{"nr_overcommit_hugepages", offsetof(struct hv_hstate, overcommit)},
+		{"nr_hugepages", offsetof(struct hv_hstate, nr), false},
+		{"free_hugepages", offsetof(struct hv_hstate, free), true},
+		{"resv_hugepages", offsetof(struct hv_hstate, resv), true},
+		{"surplus_hugepages", offsetof(struct hv_hstate, surplus), true},
+		{"nr_overcommit_hugepages", offsetof(struct hv_hstate, overcommit), false},
 	};
 	char rel[512];
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -59,7 +62,7 @@ static int read_hstate(const struct hv_root *r, const char *dir, struct hv_hstat
 		 * surplus page (each is a page of the pool, and every
 		 * reservation is backed by one): 9 system calls fewer per empty
 		 * size. A snapshot's files are read and checked all the same. */
-		if (i > 0 && r->live && hs->nr == 0 && files[i].off != offsetof(struct hv_hstate, overcommit)) {
+		if (files[i].pool_pages && r->live && hs->nr == 0) {
 			*(int64_t *)((char *)hs + files[i].off) = 0;
 			continue;
 		}

@@ -14,6 +14,13 @@ int hv_read_num(const struct hv_root *r, const char *rel, int64_t *out);
 /* rel (at most max bytes) through parse; a parse error names the file. */
 int hv_read_parsed(const struct hv_root *r, const char *rel, size_t max, int (*parse)(const char *, size_t, void *),
 		   void *ctx);
+/* The same for a file the figures can do without: absent or unreadable
+ * (pagetypeinfo is root's) returns 0 with parse not called. */
+int hv_read_parsed_optional(const struct hv_root *r, const char *rel, size_t max,
+			    int (*parse)(const char *, size_t, void *), void *ctx);
+/* /proc/zoneinfo is some 150 lines a zone, more with many CPUs: what its
+ * readers (memmap.c, freeblocks.c) accept */
+#define HV_ZONEINFO_MAX (64 << 20)
 
 /* The files the probe reads (paths.c); NULL-terminated lists. */
 struct hv_probe_file {

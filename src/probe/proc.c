@@ -44,6 +44,13 @@ int hv_read_parsed(const struct hv_root *r, const char *rel, size_t max, int (*p
 	return 0;
 }
 
+int hv_read_parsed_optional(const struct hv_root *r, const char *rel, size_t max,
+			    int (*parse)(const char *, size_t, void *), void *ctx)
+{
+	int rc = hv_read_parsed(r, rel, max, parse, ctx);
+	return rc == -ENOENT || rc == -EACCES || rc == -EPERM ? 0 : rc;
+}
+
 static int meminfo_cb(const char *b, size_t l, void *c)
 {
 	return hv_parse_meminfo(b, l, c);

@@ -21,15 +21,6 @@ static bool has_pools(const struct hv_host *h)
 	return false;
 }
 
-/* rel parsed by parse into out; absent or unreadable (pagetypeinfo is
- * root's) leaves out unknown, a bad file is an error naming it */
-static int zone_file(const struct hv_root *r, const char *rel, int (*parse)(const char *, size_t, void *),
-		     void *out)
-{
-	int rc = hv_read_parsed(r, rel, 16 << 20, parse, out);
-	return rc == -ENOENT || rc == -EACCES || rc == -EPERM ? 0 : rc;
-}
-
 static int pagetypeinfo(const char *buf, size_t len, void *out)
 {
 	return hv_parse_pagetypeinfo_block(buf, len, out);
@@ -54,7 +45,7 @@ int hv_probe_reserve(const struct hv_root *r, struct hv_host *h)
 	 * big host, so only where the architecture does not tell the size */
 	const char *src;
 	if (hv_pageblock_pages(h, &src) == HV_UNKNOWN &&
-	    (rc = zone_file(r, "proc/pagetypeinfo", pagetypeinfo, &v->pageblock_pages)) < 0)
+	    (rc = hv_read_parsed_optional(r, "proc/pagetypeinfo", 16 << 20, pagetypeinfo, &v->pageblock_pages)) < 0)
 		return rc;
 	if (v->pageblock_pages < 0)
 		v->pageblock_pages = HV_UNKNOWN;
