@@ -193,7 +193,7 @@ int hv_probe_identity(const struct hv_root *r, struct hv_host *h)
 	if (rc == 0) {
 		buf[strcspn(buf, "\n")] = '\0';
 		hv_copy(h->release, sizeof(h->release), buf);
-	} else if (rc != -ENOENT) {
+	} else if (rc < 0 && rc != -ENOENT) {
 		hv_note("%s", hv_last_error());
 	}
 	if (!r->live) /* only a snapshot has one; the live host is measured */

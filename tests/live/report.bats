@@ -135,3 +135,20 @@ json() { "$HV" report --format json | jq -r "$1"; }
 	# settled: the counters are back at the baseline
 	[ "$(json '.memmap.realized_savings_bytes')" = 0 ]
 }
+
+# Every note names what it is about: a probe step that succeeded must not
+# add one (the uname(2) release once added "(null)" to every live report).
+@test "live: a report on a host where every file is readable has no note, in any command" {
+	set_pool 2048kB 2
+	run "$HV" report -J
+	[ "$status" -eq 0 ]
+	[ "$(jq '.notes | length' <<<"$output")" -eq 0 ] || { jq .notes <<<"$output"; false; }
+	run "$HV" report
+	[ "$status" -eq 0 ]
+	! grep -q '(null)\|^Notes:' <<<"$output" || { echo "$output"; false; }
+	run "$HV" plan --from-host --pool 2M:4
+	[ "$status" -eq 0 ]
+	! grep -q '(null)' <<<"$output" || { echo "$output"; false; }
+	run "$HV" apply --pages 2M:2
+	! grep -q '(null)' <<<"$output" || { echo "$output"; false; }
+}
