@@ -107,6 +107,9 @@ for d in tests/fixtures/top-procs/root/proc/[0-9]*/; do
 	put procfs "top-status-$p" <"$d/status"
 	[ -f "$d/smaps" ] && head -c 4096 "$d/smaps" | put procfs "top-smaps-$p"
 done
+# the holder count's inputs (captures, tests/fixtures/holders/SOURCE)
+put procfs sysvipc-shm-6.18 <tests/fixtures/holders/sysvipc-shm-6.18
+awk '/SYSV/ { f = 1 } f { print } f && /^VmFlags/ { exit }' tests/fixtures/holders/smaps-sysv-6.18 | put procfs smaps-sysv-6.18
 printf 'Name:\ta\\nb\\\\c\nUid:\t1000\t1001\t1001\t1001\nHugetlbPages:\t 4096 kB\n' | put procfs synth-status-escaped
 
 # --- BTF: tiny blobs from libbpf's writer (the real vmlinux BTF is ~5 MB) ---

@@ -84,6 +84,12 @@ void hv_procs_set_rescan(struct hv_procs_ctx *ctx, int refreshes);
 int hv_procs_scan(struct hv_procs_ctx *ctx, struct hv_procs *out, bool smaps, int64_t pages_in_use,
 		  int64_t pages_reserved);
 void hv_procs_sort(struct hv_procs *p, enum hv_proc_sort by);
+/* Every hugetlb mapping of every process with pages in use (HugetlbPages
+ * > 0) into a malloc'ed *v (free(*v) also when *n is 0), for the holder
+ * count (include/holders.h). *nunreadable: processes whose status or smaps
+ * was refused. 0 or -ENOMEM. */
+struct hv_pid_vma;
+int hv_procs_hugetlb_vmas(struct hv_procs_ctx *ctx, struct hv_pid_vma **v, int *n, int *nunreadable);
 void hv_procs_free(struct hv_procs *p);
 void hv_procs_close(struct hv_procs_ctx **ctx);
 
@@ -102,6 +108,8 @@ struct hv_htlb_vma {
 	unsigned dev_major, dev_minor;
 	uint64_t ino, offset; /* offset in bytes into the file */
 	int64_t size_kib, private_kib, shared_kib;
+	int64_t page_kib; /* KernelPageSize; 0 when absent */
+	bool sysv;	  /* named "/SYSV%08x (deleted)": a SysV segment, ino its shmid */
 };
 /* Pure: the hugetlb mappings of smaps text into a malloc'ed array (*v, *n;
  * free(*v) also when *n is 0). -EINVAL for a malformed mapping header or

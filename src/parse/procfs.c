@@ -91,6 +91,14 @@ static int vma_header(const char *p, const char *end, struct hv_htlb_vma *v)
 	    min > 0xfffff || dec(&p, end, &ino) < 0)
 		return -EINVAL;
 	memset(v, 0, sizeof(*v));
+	while (p < end && *p == ' ')
+		p++;
+	/* ipc/shm.c names a segment's file "SYSV%08x" and the segment's
+	 * removal (or shm_file's lack of a dentry in the mount) adds
+	 * " (deleted)" */
+	v->sysv = end - p >= 13 && !memcmp(p, "/SYSV", 5);
+	for (int i = 5; v->sysv && i < 13; i++)
+		v->sysv = (p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'f');
 	v->dev_major = (unsigned)maj;
 	v->dev_minor = (unsigned)min;
 	v->ino = (uint64_t)ino;
@@ -154,7 +162,8 @@ int hv_parse_smaps_hugetlb(const char *buf, size_t len, struct hv_htlb_vma **vp,
 		} else if (in_vma) {
 			if ((rc = kb_field(p, eol, "Size", &cur.size_kib, &hit)) < 0 ||
 			    (!hit && (rc = kb_field(p, eol, "Private_Hugetlb", &cur.private_kib, &hit)) < 0) ||
-			    (!hit && (rc = kb_field(p, eol, "Shared_Hugetlb", &cur.shared_kib, &hit)) < 0))
+			    (!hit && (rc = kb_field(p, eol, "Shared_Hugetlb", &cur.shared_kib, &hit)) < 0) ||
+			    (!hit && (rc = kb_field(p, eol, "KernelPageSize", &cur.page_kib, &hit)) < 0))
 				goto bad;
 			/* VmFlags closes a mapping; "ht" marks hugetlb (kernel 3.8+). */
 			if (!hit && eol - p > 8 && !memcmp(p, "VmFlags:", 8)) {
