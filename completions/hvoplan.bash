@@ -20,7 +20,7 @@ _hvoplan_global_opts()
 
 _hvoplan_report_opts()
 {
-	echo "--format -J --json -o --output -r --raw -n --noheadings -b --bytes --summary --fail-on --struct-page-size --page-size --root --color -h --help -V --version"
+	echo "--format -J --json -o --output -r --raw -n --noheadings -b --bytes --summary --fail-on --struct-page-size --page-size --holders --root --color -h --help -V --version"
 }
 
 _hvoplan_plan_opts()
@@ -181,6 +181,10 @@ _hvoplan()
 				COMPREPLY=($(compgen -W "always never only" -- "$cur"))
 				return
 			fi
+			;;
+		report:--holders)
+			COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+			return
 			;;
 		report:--fail-on | fleet:--fail-on)
 			COMPREPLY=($(compgen -W "info warning error" -- "$cur"))

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "holders.h"
 #include "host.h"
 #include "hv_error.h"
 
@@ -260,6 +261,10 @@ struct hv_report {
 	int nmounts;
 	struct hv_mount_result mounts[HV_MAX_MOUNTS];
 
+	/* who holds the pages in use (report only: hv_report_holders());
+	 * holders.scanned false otherwise */
+	struct hv_holders holders;
+
 	/* hv_note()s of the probe and the model, as the report was built */
 	int nnotes;
 	char notes[HV_MAX_NOTES][512];
@@ -289,6 +294,9 @@ uint64_t hv_default_hugepage_size(const struct hv_host *h);
 /* Builds the whole report. Returns 0, or a negative errno when a figure
  * would overflow 64 bits (hostile input), with hv_fail() text. */
 int hv_model_report(const struct hv_host *h, const struct hv_model_opts *o, struct hv_report *r);
+/* The holders of the pages in use into r->holders, with their findings
+ * (orphaned-hugepages, hugepages-unattributed); after hv_model_report(). */
+void hv_report_holders(const struct hv_host *h, const struct hv_holders_input *in, struct hv_report *r);
 /* The hugetlbfs mounts of h into r (part of hv_model_report()). */
 void hv_model_mounts(const struct hv_host *h, struct hv_report *r);
 

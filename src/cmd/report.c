@@ -31,6 +31,9 @@ static void usage(FILE *out)
 		"     --fail-on SEVERITY   exit 1 if a finding is at least info, warning or error\n"
 		"     --struct-page-size N sizeof(struct page) in bytes, over what the kernel tells\n"
 		"     --page-size SIZE     base page size of the target kernel (snapshots without it)\n"
+		"     --holders WHEN       count who holds the pages in use (files, SysV segments,\n"
+		"                          processes) and find orphans: auto (default: table and\n"
+		"                          json), always (prometheus too) or never\n"
 		"     --root DIR           read a snapshot (directory or FILE.tar) or an extracted\n"
 		"                          sosreport instead of /\n"
 		"     --color[=WHEN]       colorize findings: auto, always or never\n"
@@ -43,6 +46,7 @@ static void usage(FILE *out)
 }
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_PROM };
+enum holders_when { HOLDERS_AUTO, HOLDERS_ALWAYS, HOLDERS_NEVER };
 
 struct report_opts {
 	struct hv_table_opts *t;
@@ -50,6 +54,7 @@ struct report_opts {
 	enum fmt *fmt;
 	bool *fail_on_set;
 	enum hv_severity *fail_on;
+	enum holders_when *holders;
 };
 
 static int report_option(int c, char *arg, void *ctx)
@@ -84,6 +89,16 @@ static int report_option(int c, char *arg, void *ctx)
 			return hv_usage_error("report", "--page-size takes 4K, 16K, 64K or 256K, not '%s'", arg);
 		o->mo->page_size = (long)v;
 		break;
+	case OPT_HOLDERS:
+		if (!strcmp(arg, "auto"))
+			*o->holders = HOLDERS_AUTO;
+		else if (!strcmp(arg, "always"))
+			*o->holders = HOLDERS_ALWAYS;
+		else if (!strcmp(arg, "never"))
+			*o->holders = HOLDERS_NEVER;
+		else
+			return hv_usage_error("report", "--holders takes auto, always or never, not '%s'", arg);
+		break;
 	default: return hv_table_option("report", c, arg, o->t);
 	}
 	return 0;
@@ -99,6 +114,7 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 		{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 		{"struct-page-size", required_argument, NULL, OPT_STRUCT_PAGE},
 		{"page-size", required_argument, NULL, OPT_PAGE_SIZE},
+		{"holders", required_argument, NULL, OPT_HOLDERS},
 		{NULL, 0, NULL, 0},
 	};
 	struct hv_table_opts t = {.summary = HV_SUMMARY_ALWAYS};
@@ -106,9 +122,10 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 	enum fmt fmt = FMT_TABLE;
 	bool fail_on_set = false;
 	enum hv_severity fail_on = HV_SEV_ERROR;
+	enum holders_when holders = HOLDERS_AUTO;
 
 	static const struct hv_cmd_spec spec = {"report", "Jo:rnbhV", longopts, usage};
-	struct report_opts ro = {&t, &mo, &fmt, &fail_on_set, &fail_on};
+	struct report_opts ro = {&t, &mo, &fmt, &fail_on_set, &fail_on, &holders};
 	int parsed = hv_parse_options(argc, argv, g, &spec, report_option, &ro);
 	if (parsed != HV_OPTS_RUN)
 		return parsed;
@@ -129,6 +146,22 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 	if ((rc = hv_observe(root, h, &mo, r)) < 0) {
 		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;
+	}
+	/* Prometheus is scraped every few seconds: the walk of every
+	 * process is left to those who ask for it there */
+	if (holders == HOLDERS_ALWAYS || (holders == HOLDERS_AUTO && fmt != FMT_PROM)) {
+		struct hv_holders_input in;
+		rc = hv_probe_holders(root, h, &in);
+		if (rc == 0)
+			hv_report_holders(h, &in, r);
+		hv_holders_input_free(&in);
+		if (rc < 0) {
+			code = hv_report_error(rc, HV_EXIT_ENV);
+			goto out;
+		}
+	} else {
+		snprintf(r->holders.why, sizeof(r->holders.why), "--holders %s",
+			 holders == HOLDERS_NEVER ? "never" : "auto with --format prometheus");
 	}
 	t.color = hv_use_color(g, stdout);
 	if (fmt == FMT_TABLE && hv_render_table_needs_locale(r, &t))

@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "holders.h"
 #include "model.h"
 #include "parse.h"
+#include "strutil.h"
 
 static struct hv_finding *add(struct hv_report *r, const char *id, enum hv_severity sev, bool blocker)
 {
@@ -593,4 +595,129 @@ enum hv_severity hv_report_max_severity(const struct hv_report *r, bool *any)
 		if (r->findings[i].severity > m)
 			m = r->findings[i].severity;
 	return m;
+}
+
+/* A path as a shell word, for a fix line the operator may paste. */
+static void shell_word(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	bool plain = in[0] != '\0';
+	for (const char *p = in; *p; p++)
+		plain &= (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+			 strchr("/._-+:,@%=", *p);
+	if (plain) {
+		hv_copy(out, cap, in);
+		return;
+	}
+	if (cap < 3)
+		return;
+	out[o++] = '\'';
+	for (const char *p = in; *p && o + 5 < cap; p++) {
+		if (*p == '\'') {
+			memcpy(out + o, "'\\''", 4);
+			o += 4;
+		} else {
+			out[o++] = *p;
+		}
+	}
+	out[o++] = '\'';
+	out[o] = '\0';
+}
+
+static void append(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void append(char *buf, size_t cap, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	if (n + 1 >= cap)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf + n, cap - n, fmt, ap);
+	va_end(ap);
+}
+
+static void orphan_findings(struct hv_report *r)
+{
+	const struct hv_holders *o = &r->holders;
+	int64_t pages = 0, bytes = 0;
+	int nsure = 0, nmaybe = 0;
+	for (int i = 0; i < o->norphans; i++) {
+		const struct hv_orphan *x = &o->orphans[i];
+		if (x->kind == HV_ORPHAN_SHM_MAYBE) {
+			nmaybe++;
+			continue;
+		}
+		nsure++;
+		pages += x->pages;
+		bytes += x->pages * (int64_t)x->page_size;
+	}
+	struct hv_finding *f;
+	if (nsure + nmaybe == 0 || !(f = add(r, "orphaned-hugepages", nsure ? HV_SEV_WARNING : HV_SEV_INFO, false)))
+		return;
+	char b[16], w[520];
+	sz((uint64_t)bytes, b);
+	if (nsure)
+		MSG(f, "%lld hugepage%s (%s) held where no process maps them:", (long long)pages, plural(pages), b);
+	else
+		MSG(f, "SysV segments with no process attached may hold hugepages:");
+	for (int i = 0; i < o->norphans; i++) {
+		const struct hv_orphan *x = &o->orphans[i];
+		char ps[16];
+		hv_hstate_name(x->page_size, ps, sizeof(ps));
+		if (x->kind == HV_ORPHAN_FILE)
+			append(f->message, sizeof(f->message), "%s %s (%lld x %s)", i ? "," : "", x->path,
+			       (long long)x->pages, ps);
+		else if (x->kind == HV_ORPHAN_SHM)
+			append(f->message, sizeof(f->message), "%s SysV segment %d (%lld x %s, no process attached)",
+			       i ? "," : "", x->shmid, (long long)x->pages, ps);
+		else if (x->page_size)
+			append(f->message, sizeof(f->message), "%s SysV segment %d (%lld x %s if hugetlb-backed)",
+			       i ? "," : "", x->shmid, (long long)x->pages, ps);
+		else
+			append(f->message, sizeof(f->message), "%s SysV segment %d (hugetlb backing unknown)",
+			       i ? "," : "", x->shmid);
+		if (x->kind == HV_ORPHAN_FILE) {
+			shell_word(x->path, w, sizeof(w));
+			append(f->fix, sizeof(f->fix), "%srm %s", f->fix[0] ? "; " : "", w);
+		} else {
+			append(f->fix, sizeof(f->fix), "%sipcrm -m %d", f->fix[0] ? "; " : "", x->shmid);
+		}
+	}
+	if (o->norphans_total > o->norphans)
+		append(f->message, sizeof(f->message), " and %d more", o->norphans_total - o->norphans);
+	append(f->fix, sizeof(f->fix), " (once no program will open or attach them again: the pages return to the pool)");
+}
+
+void hv_report_holders(const struct hv_host *h, const struct hv_holders_input *in, struct hv_report *r)
+{
+	hv_model_holders(h, in, &r->holders);
+	const struct hv_holders *o = &r->holders;
+	if (!o->scanned)
+		return;
+	if (in->shm_error[0] && r->nnotes < HV_MAX_NOTES)
+		snprintf(r->notes[r->nnotes++], sizeof(r->notes[0]), "%s: SysV segments are not counted", in->shm_error);
+	orphan_findings(r);
+	int64_t pages = 0, bytes = 0;
+	bool lower = false;
+	for (int i = 0; i < o->nsizes; i++) {
+		pages += o->sizes[i].unattributed;
+		bytes += o->sizes[i].unattributed * (int64_t)o->sizes[i].size;
+		lower |= o->sizes[i].unattributed > 0 && o->sizes[i].lower_bound;
+	}
+	struct hv_finding *f;
+	if (pages == 0 || !(f = add(r, "hugepages-unattributed", HV_SEV_INFO, false)))
+		return;
+	char b[16];
+	sz((uint64_t)bytes, b);
+	MSG(f, "%s%lld hugepage%s (%s) in use that no hugetlbfs file, SysV segment or process mapping here accounts "
+	       "for: held by a descriptor only (a memfd or deleted hugetlbfs file), by a mount in another mount "
+	       "namespace (a container), or being freed right now",
+	    lower ? "up to " : "", (long long)pages, plural(pages), b);
+	if (o->nprocs_unreadable)
+		append(f->message, sizeof(f->message), "; %d process%s could not be read", o->nprocs_unreadable,
+		       o->nprocs_unreadable == 1 ? "" : "es");
+	if (o->nprocs_unreadable)
+		FIX(f, "run hvoplan report as root, which reads every process's mappings");
+	else
+		FIX(f, "ls -l /proc/[0-9]*/fd 2>/dev/null | grep -e 'memfd:' -e '(deleted)' (descriptors that keep them)");
 }

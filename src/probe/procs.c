@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "holders.h"
 #include "hv_error.h"
 #include "procs.h"
 #include "strutil.h"
@@ -754,6 +755,84 @@ int hv_procs_scan(struct hv_procs_ctx *c, struct hv_procs *p, bool smaps, int64_
 out:
 	free(s.sh);
 	return rc;
+}
+
+/* Appends the hugetlb mappings of one process's smaps to *v. -EACCES,
+ * -ENOENT (gone or damaged), -ENOMEM. */
+static int append_vmas(struct hv_procs_ctx *c, const char *pid, struct hv_pid_vma **v, int *n, int *cap)
+{
+	int fd = open_pid(c, pid, "smaps");
+	if (fd < 0)
+		return fd == -EACCES || fd == -EPERM ? -EACCES : -ENOENT;
+	char *buf;
+	size_t len;
+	int rc = hv_read_fd(fd, (size_t)1 << 30, &buf, &len);
+	close(fd);
+	if (rc < 0)
+		return rc == -EACCES || rc == -EPERM ? -EACCES : rc == -ENOMEM ? -ENOMEM : -ENOENT;
+	struct hv_htlb_vma *m;
+	int nm;
+	rc = hv_parse_smaps_hugetlb(buf, len, &m, &nm);
+	free(buf);
+	if (rc < 0)
+		return rc == -ENOMEM ? -ENOMEM : -ENOENT;
+	if (*n + nm > *cap) {
+		int nc = *cap ? *cap : 64;
+		while (nc < *n + nm)
+			nc *= 2;
+		struct hv_pid_vma *nv = realloc(*v, (size_t)nc * sizeof(*nv));
+		if (!nv) {
+			free(m);
+			return -ENOMEM;
+		}
+		*v = nv;
+		*cap = nc;
+	}
+	for (int i = 0; i < nm; i++)
+		(*v)[(*n)++] = (struct hv_pid_vma){
+			.pid = atoi(pid),
+			.dev_major = m[i].dev_major,
+			.dev_minor = m[i].dev_minor,
+			.ino = m[i].ino,
+			.page_size = m[i].page_kib > 0 ? (uint64_t)m[i].page_kib << 10 : 0,
+			.private_kib = m[i].private_kib,
+			.shared_kib = m[i].shared_kib,
+			.sysv = m[i].sysv,
+		};
+	free(m);
+	return 0;
+}
+
+int hv_procs_hugetlb_vmas(struct hv_procs_ctx *c, struct hv_pid_vma **v, int *n, int *nunreadable)
+{
+	int cap = 0;
+	*v = NULL;
+	*n = *nunreadable = 0;
+	if (!c->proc)
+		return 0;
+	rewinddir(c->proc);
+	struct dirent *d;
+	while ((d = readdir(c->proc))) {
+		if (!is_pid(d->d_name))
+			continue;
+		int64_t kib;
+		long uid;
+		int rc = read_status(c, d->d_name, &kib, &uid, NULL, 0);
+		if (rc == -EACCES)
+			(*nunreadable)++;
+		if (rc < 0 || kib == 0)
+			continue; /* a holder of reservations only holds no page in use */
+		rc = append_vmas(c, d->d_name, v, n, &cap);
+		if (rc == -ENOMEM) {
+			free(*v);
+			*v = NULL;
+			*n = 0;
+			return hv_fail(ENOMEM, "out of memory");
+		}
+		if (rc == -EACCES)
+			(*nunreadable)++;
+	}
+	return 0;
 }
 
 static enum hv_proc_sort sort_by;

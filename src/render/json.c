@@ -177,6 +177,56 @@ static json_t *mounts_arr(const struct hv_report *r)
 	return a;
 }
 
+/* Who holds the pages in use: {"scanned": false, "why"} when not counted. */
+static json_t *holders_obj(const struct hv_report *r)
+{
+	const struct hv_holders *o = &r->holders;
+	static const char *const unit[] = {"bytes", "scaled", NULL};
+	static const char *const kind[] = {"file", "sysv", "sysv-maybe"};
+	json_t *h = json_object();
+	json_object_set_new(h, "scanned", json_boolean(o->scanned));
+	json_object_set_new(h, "why", o->why[0] ? str(o->why) : json_null());
+	if (!o->scanned)
+		return h;
+	json_object_set_new(h, "sysv_read", json_boolean(o->shm_read));
+	json_object_set_new(h, "sysv_rss_unit", unit[o->shm_rss] ? json_string(unit[o->shm_rss]) : json_null());
+	json_object_set_new(h, "sysv_rss_unit_basis", o->shm_rss_basis[0] ? str(o->shm_rss_basis) : json_null());
+	json_object_set_new(h, "mounts_unread", json_integer(o->nmounts_unread));
+	json_object_set_new(h, "processes_unreadable", json_integer(o->nprocs_unreadable));
+	json_object_set_new(h, "files_truncated", json_boolean(o->files_truncated));
+	json_t *a = json_array();
+	for (int i = 0; i < o->nsizes; i++) {
+		const struct hv_holder_size *z = &o->sizes[i];
+		json_t *e = json_object();
+		json_object_set_new(e, "size", json_integer((json_int_t)z->size));
+		json_object_set_new(e, "in_use", json_integer(z->in_use));
+		json_object_set_new(e, "files", json_integer(z->files));
+		json_object_set_new(e, "sysv", json_integer(z->sysv));
+		json_object_set_new(e, "mapped", json_integer(z->mapped));
+		json_object_set_new(e, "unattributed", json_integer(z->unattributed));
+		json_object_set_new(e, "orphaned", json_integer(z->orphaned));
+		json_object_set_new(e, "unattributed_basis", json_string(z->lower_bound ? "at-most" : "exact"));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(h, "sizes", a);
+	a = json_array();
+	for (int i = 0; i < o->norphans; i++) {
+		const struct hv_orphan *x = &o->orphans[i];
+		json_t *e = json_object();
+		json_object_set_new(e, "kind", json_string(kind[x->kind]));
+		json_object_set_new(e, "path", x->kind == HV_ORPHAN_FILE ? str(x->path) : json_null());
+		json_object_set_new(e, "shmid", x->kind == HV_ORPHAN_FILE ? json_null() : json_integer(x->shmid));
+		json_object_set_new(e, "key", x->kind == HV_ORPHAN_FILE ? json_null() : json_integer(x->key));
+		json_object_set_new(e, "uid", json_integer(x->uid));
+		json_object_set_new(e, "page_size", x->page_size ? json_integer((json_int_t)x->page_size) : json_null());
+		json_object_set_new(e, "pages", num_or_null(x->pages));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(h, "orphans", a);
+	json_object_set_new(h, "orphans_total", json_integer(o->norphans_total));
+	return h;
+}
+
 int hv_render_json(FILE *out, const struct hv_report *r)
 {
 	int lrc = hv_jansson_load();
@@ -212,6 +262,7 @@ int hv_render_json(FILE *out, const struct hv_report *r)
 	json_object_set_new(tot, "thp_bytes", num_or_null(r->totals.thp_bytes));
 	json_object_set_new(root, "totals", tot);
 	json_object_set_new(root, "hugetlbfs_mounts", mounts_arr(r));
+	json_object_set_new(root, "holders", holders_obj(r));
 	json_object_set_new(root, "reserve", reserve_obj(r));
 	for (int i = 0; i < r->nfindings; i++) {
 		const struct hv_finding *f = &r->findings[i];

@@ -123,6 +123,27 @@ int hv_render_prometheus(FILE *out, const struct hv_report *r)
 	       "What the kernel keeps free against fragmentation while THP is on (set_recommended_min_free_kbytes())",
 	       rec == HV_UNKNOWN || rec > INT64_MAX / 1024 ? HV_UNKNOWN : rec * 1024);
 
+	/* --holders=always: who holds the pages in use */
+	const struct hv_holders *o = &r->holders;
+	if (o->scanned) {
+		static const char *const holder[] = {"files", "sysv", "mapped", "unattributed"};
+		head(out, "hugetlb_held_pages", "Pages in use by holder: hugetlbfs files, SysV segments, only mappings, none seen");
+		for (int i = 0; i < o->nsizes; i++) {
+			const struct hv_holder_size *z = &o->sizes[i];
+			const int64_t v[] = {z->files, z->sysv, z->mapped, z->unattributed};
+			char n[16];
+			hv_hstate_name(z->size, n, sizeof(n));
+			for (int k = 0; k < 4; k++)
+				fprintf(out, "hvoplan_hugetlb_held_pages{size=\"%s\",holder=\"%s\"} %" PRId64 "\n", n,
+					holder[k], v[k]);
+		}
+		head(out, "hugetlb_orphaned_pages", "Pages in files and SysV segments no process maps or attaches");
+		for (int i = 0; i < o->nsizes; i++) {
+			char n[16];
+			hv_hstate_name(o->sizes[i].size, n, sizeof(n));
+			fprintf(out, "hvoplan_hugetlb_orphaned_pages{size=\"%s\"} %" PRId64 "\n", n, o->sizes[i].orphaned);
+		}
+	}
 	head(out, "finding", "A finding of the report (always 1)");
 	for (int i = 0; i < r->nfindings; i++) {
 		bool dup = false; /* one sample per label set: a finding may recur per size */

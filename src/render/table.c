@@ -191,6 +191,53 @@ static void mounts(FILE *out, const struct hv_report *r, const struct hv_table_o
 	}
 }
 
+/* Who holds the pages in use, and what no process maps (hv_report_holders()). */
+static void holders(FILE *out, const struct hv_report *r)
+{
+	const struct hv_holders *o = &r->holders;
+	bool used = false;
+	for (int i = 0; i < r->nhstates; i++)
+		used |= r->hstates[i].nr > r->hstates[i].free && r->hstates[i].free >= 0;
+	if (!o->scanned) {
+		if (used && o->why[0])
+			fprintf(out, "Holders:               not counted (%s)\n", o->why);
+		return;
+	}
+	bool first = true;
+	for (int i = 0; i < o->nsizes; i++) {
+		const struct hv_holder_size *z = &o->sizes[i];
+		char n[16];
+		if (z->in_use == 0)
+			continue;
+		hv_hstate_name(z->size, n, sizeof(n));
+		fprintf(out, "%s%s: %lld in use: %lld in hugetlbfs files, %lld in SysV segments, %lld only in mappings, "
+			     "%s%lld unattributed\n",
+			first ? "Holders:               " : "                       ", n, (long long)z->in_use,
+			(long long)z->files, (long long)z->sysv, (long long)z->mapped, z->lower_bound ? "at most " : "",
+			(long long)z->unattributed);
+		first = false;
+	}
+	for (int i = 0; i < o->norphans; i++) {
+		const struct hv_orphan *x = &o->orphans[i];
+		char n[16];
+		hv_hstate_name(x->page_size, n, sizeof(n));
+		fputs(i == 0 ? "Not mapped:            " : "                       ", out);
+		if (x->kind == HV_ORPHAN_FILE)
+			fprintf(out, "%s: %lld x %s, no process maps it, uid %ld\n", x->path, (long long)x->pages, n, x->uid);
+		else if (x->kind == HV_ORPHAN_SHM)
+			fprintf(out, "SysV segment %d (key 0x%08llx, uid %ld): %lld x %s, no process attached\n", x->shmid,
+				(unsigned long long)(uint32_t)x->key, x->uid, (long long)x->pages, n);
+		else if (x->page_size)
+			fprintf(out, "SysV segment %d (key 0x%08llx, uid %ld): %lld x %s if hugetlb-backed, no process attached\n",
+				x->shmid, (unsigned long long)(uint32_t)x->key, x->uid, (long long)x->pages, n);
+		else
+			fprintf(out, "SysV segment %d (key 0x%08llx, uid %ld): hugetlb backing unknown, no process attached\n",
+				x->shmid, (unsigned long long)(uint32_t)x->key, x->uid);
+	}
+	if (o->norphans_total > o->norphans)
+		fprintf(out, "                       and %d more\n", o->norphans_total - o->norphans);
+}
+
 static void summary(FILE *out, const struct hv_report *r, const struct hv_table_opts *o)
 {
 	const struct hv_report_source *h = &r->src;
@@ -271,6 +318,7 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 		}
 	}
 	mounts(out, r, o);
+	holders(out, r);
 #undef SZ
 }
 
