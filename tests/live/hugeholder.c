@@ -22,6 +22,15 @@
  *                (-d, default 2000), until N are held; a page the kernel
  *                refuses is retried, so it competes with whatever changes
  *                the pool meanwhile
+ *   sysv N [T]   a SysV segment of N pages (shmget with SHM_HUGETLB),
+ *                attached and T of them (default all) written, as Oracle
+ *                and PostgreSQL's shared_memory_type=sysv do; with -D it
+ *                is detached and hugeholder exits at once: the segment
+ *                and its pages stay with no process attached (its shmid
+ *                is in the -r file: "ready K SHMID")
+ *   fdonly N     a memfd of N pages, written, unmapped and kept open: pages
+ *                that only a file descriptor holds (no mapping, no file
+ *                name), as a process that passes memfds to another does
  *   share N K    memfd_create(MFD_HUGETLB) of N pages, written by this
  *                process and mapped and read by K - 1 children: K
  *                processes each with N pages in HugetlbPages, N pages
@@ -43,6 +52,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +62,12 @@
 #endif
 #ifndef MFD_HUGETLB
 #define MFD_HUGETLB 4U
+#endif
+#ifndef SHM_HUGETLB
+#define SHM_HUGETLB 04000
+#endif
+#ifndef SHM_HUGE_SHIFT
+#define SHM_HUGE_SHIFT 26
 #endif
 #ifndef MFD_HUGE_SHIFT
 #define MFD_HUGE_SHIFT 26
@@ -182,20 +198,21 @@ int main(int argc, char **argv)
 	unsigned long kb = 2048;
 	const char *ready = NULL, *path = NULL;
 	long delay_us = 2000;
-	bool wait_go = false;
+	bool wait_go = false, detach = false;
 	int c;
-	while ((c = getopt(argc, argv, "s:r:d:f:W")) != -1) {
+	while ((c = getopt(argc, argv, "s:r:d:f:WD")) != -1) {
 		switch (c) {
 		case 's': kb = strtoul(optarg, NULL, 10); break;
 		case 'r': ready = optarg; break;
 		case 'd': delay_us = strtol(optarg, NULL, 10); break;
 		case 'f': path = optarg; break;
 		case 'W': wait_go = true; break;
+		case 'D': detach = true; break;
 		default: return 2;
 		}
 	}
 	if (argc - optind < 2 || kb < 64 || (kb & (kb - 1))) {
-		fprintf(stderr, "usage: hugeholder [-s KB] [-r FILE] [-d USEC] [-f PATH] [-W] reserve|touch|memfd|file|grow|share N [T]\n");
+		fprintf(stderr, "usage: hugeholder [-s KB] [-r FILE] [-d USEC] [-f PATH] [-W] reserve|touch|memfd|file|sysv|fdonly|grow|share N [T]\n");
 		return 2;
 	}
 	const char *mode = argv[optind];
@@ -242,6 +259,46 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		return touch_and_hold(p, t, page, ready, n);
+	}
+	if (!strcmp(mode, "sysv")) {
+		int id = shmget(IPC_PRIVATE, (size_t)n * page, IPC_CREAT | SHM_HUGETLB | ((unsigned)shift << SHM_HUGE_SHIFT) | 0600);
+		char *p = id < 0 ? (char *)-1 : shmat(id, NULL, 0);
+		if (p == (char *)-1) {
+			fprintf(stderr, "hugeholder: SysV segment of %ld x %lu KiB pages: %s\n", n, kb, strerror(errno));
+			if (id >= 0)
+				shmctl(id, IPC_RMID, NULL);
+			return 1;
+		}
+		for (long i = 0; i < t; i++)
+			p[(size_t)i * page] = 1;
+		if (ready) {
+			FILE *f = fopen(ready, "w");
+			if (!f || fprintf(f, "ready %ld %d\n", n, id) < 0 || fclose(f) != 0)
+				return 1;
+		}
+		if (detach)
+			return shmdt(p) == 0 ? 0 : 1;
+		hold();
+		shmdt(p);
+		shmctl(id, IPC_RMID, NULL);
+		return 0;
+	}
+	if (!strcmp(mode, "fdonly")) {
+		int fd = memfd_create("hugeholder-fd", MFD_HUGETLB | ((unsigned)shift << MFD_HUGE_SHIFT));
+		char *p = fd < 0 || ftruncate(fd, (off_t)((size_t)n * page)) < 0
+				  ? MAP_FAILED
+				  : mmap(NULL, (size_t)n * page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED) {
+			fprintf(stderr, "hugeholder: memfd of %ld x %lu KiB pages: %s\n", n, kb, strerror(errno));
+			return 1;
+		}
+		for (long i = 0; i < n; i++)
+			p[(size_t)i * page] = 1;
+		munmap(p, (size_t)n * page);
+		say_ready(ready, n);
+		hold();
+		close(fd);
+		return 0;
 	}
 	if (!strcmp(mode, "memfd")) {
 		int fd = memfd_create("hugeholder", MFD_HUGETLB | ((unsigned)shift << MFD_HUGE_SHIFT));
