@@ -261,8 +261,8 @@ struct hv_report {
 	int nmounts;
 	struct hv_mount_result mounts[HV_MAX_MOUNTS];
 
-	/* who holds the pages in use (report only: hv_report_holders());
-	 * holders.scanned false otherwise */
+	/* who holds the pages in use (hv_report_holders(): report, and top
+	 * with the smaps split); holders.scanned false otherwise */
 	struct hv_holders holders;
 
 	/* hv_note()s of the probe and the model, as the report was built */

@@ -97,6 +97,12 @@ struct hv_top {
 	bool color;
 	long iterations; /* -n; 0: unlimited */
 	int rescan;	 /* --rescan: every process re-read at least every N refreshes */
+	/* the holder count's input (live only), read again when the pages in
+	 * use change and at least every rescan refreshes */
+	struct hv_holders_input holders;
+	int64_t holders_used; /* pages in use when it was read */
+	int holders_age;      /* refreshes since */
+	bool holders_read;
 };
 
 /* Set by SIGINT/SIGTERM; every loop checks it and leaves cleanly. */

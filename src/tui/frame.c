@@ -510,6 +510,61 @@ static void pools(struct hv_frame *f, const struct hv_report *r, const struct hv
 		put(l, HV_A_DIM, "  no hugepage pools (no HugeTLB support in this kernel)");
 }
 
+/* One line per size with pages in use, and the largest orphans: what
+ * report's "Holders:" and "Not mapped:" say, in the dashboard's form. */
+static void holders(struct hv_frame *f, const struct hv_report *r)
+{
+	const struct hv_holders *o = &r->holders;
+	struct hv_fline *l;
+	bool any = false;
+	for (int i = 0; i < o->nsizes; i++)
+		any |= o->sizes[i].in_use > 0;
+	bool used = false;
+	for (int i = 0; i < r->nhstates; i++)
+		used |= r->hstates[i].nr > r->hstates[i].free && r->hstates[i].free >= 0;
+	if (!o->scanned) {
+		if (used && o->why[0] && (l = newline(f)) && (l = newline(f))) {
+			put(l, HV_A_HEADER, "HOLDERS");
+			put(l, HV_A_DIM, "  not counted: %s", o->why);
+		}
+		return;
+	}
+	if (!any || !(l = newline(f)) || !(l = newline(f)))
+		return;
+	put(l, HV_A_HEADER, "HOLDERS");
+	for (int i = 0; i < o->nsizes; i++) {
+		const struct hv_holder_size *z = &o->sizes[i];
+		char n[16];
+		if (z->in_use == 0 || !(l = newline(f)))
+			continue;
+		hv_hstate_name(z->size, n, sizeof(n));
+		l->indent = 8;
+		put(l, HV_A_NORMAL, "  %4s  %lld in use: %lld in files, %lld in SysV segments, %lld only mapped, ", n,
+		    (long long)z->in_use, (long long)z->files, (long long)z->sysv, (long long)z->mapped);
+		put(l, z->unattributed ? HV_A_WARN : HV_A_NORMAL, "%s%lld unattributed", z->lower_bound ? "at most " : "",
+		    (long long)z->unattributed);
+		if (z->orphaned)
+			put(l, HV_A_WARN, ", %lld not mapped", (long long)z->orphaned);
+	}
+	int shown = o->norphans < 5 ? o->norphans : 5; /* the findings carry the fix */
+	for (int i = 0; i < shown && (l = newline(f)); i++) {
+		const struct hv_orphan *x = &o->orphans[i];
+		char n[16];
+		hv_hstate_name(x->page_size, n, sizeof(n));
+		l->indent = 8;
+		if (x->kind == HV_ORPHAN_FILE)
+			put(l, HV_A_DIM, "        %s: %lld x %s, not mapped", x->path, (long long)x->pages, n);
+		else if (x->kind == HV_ORPHAN_SHM || x->page_size)
+			put(l, HV_A_DIM, "        SysV segment %d: %lld x %s%s, not attached", x->shmid, (long long)x->pages, n,
+			    x->kind == HV_ORPHAN_SHM ? "" : " if hugetlb-backed");
+		else
+			put(l, HV_A_DIM, "        SysV segment %d: hugetlb backing unknown, not attached", x->shmid);
+	}
+	if (o->norphans_total > shown && (l = newline(f)))
+		put(l, HV_A_DIM, "        and %d more (hvoplan report lists %d)", o->norphans_total - shown,
+		    o->norphans_total < HV_MAX_ORPHANS ? o->norphans_total : HV_MAX_ORPHANS);
+}
+
 static void findings(struct hv_frame *f, const struct hv_report *r)
 {
 	struct hv_fline *l = newline(f);
@@ -694,6 +749,7 @@ int hv_top_build(struct hv_frame *f, const struct hv_report *r, const struct hv_
 	hv_frame_reset(f);
 	header(f, r, v, info);
 	pools(f, r, prev, v);
+	holders(f, r);
 	findings(f, r);
 	if (v->procs)
 		processes(f, r, procs, v);
@@ -716,8 +772,8 @@ int hv_top_build_help(struct hv_frame *f, const struct hv_top_view *v)
 		"  p            show or hide the processes panel",
 		"  s            cycle the process sort: hugetlb, private, shared, pid, user, command",
 		"  m            read the private/shared hugetlb split from smaps, count shared pages",
-		"               once and find processes holding only reservations (costly: walks",
-		"               page tables under mmap_lock)",
+		"               once, find processes holding only reservations and count who holds",
+		"               the pages in use (costly: walks page tables under mmap_lock)",
 		"  u            cycle units: human, bytes, KiB, MiB, GiB",
 		"",
 		"Changed figures since the last refresh are highlighted and listed under CHANGE.",

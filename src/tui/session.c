@@ -69,6 +69,39 @@ static int read_procs(struct hv_top *t)
 	return 0;
 }
 
+/* Who holds the pages in use, as report counts them. It reads smaps, so
+ * only with the smaps split asked for (m, --smaps) and the processes shown;
+ * then again only when the pages in use changed (a file removed, a segment
+ * freed, a process gone) or every rescan refreshes (a file mapped or
+ * unmapped keeps the count): a steady host pays for the mount walk and the
+ * smaps reads once per rescan period; the model runs every frame on what
+ * was read. */
+static int count_holders(struct hv_top *t)
+{
+	if (!t->live || !t->view.procs || !t->view.smaps) {
+		t->holders_read = false; /* asked again later: read afresh */
+		snprintf(t->cur->holders.why, sizeof(t->cur->holders.why), "%s",
+			 !t->live ? "" : !t->view.procs ? "processes not shown (p)" : "needs the smaps split (m or --smaps)");
+		return 0;
+	}
+	int64_t used = t->cur->totals.used_pages;
+	int every = t->rescan > 0 ? t->rescan : HV_PROCS_RESCAN_DEFAULT;
+	if (!t->holders_read || used != t->holders_used || ++t->holders_age >= every) {
+		hv_holders_input_free(&t->holders);
+		/* mounts come and go while top runs: read again with the trees */
+		int rc = hv_probe_mounts(t->root, t->host);
+		if (rc == 0)
+			rc = hv_probe_holders(t->root, t->host, &t->holders);
+		if (rc < 0)
+			return rc;
+		t->holders_read = true;
+		t->holders_used = used;
+		t->holders_age = 0;
+	}
+	hv_report_holders(t->host, &t->holders, t->cur);
+	return 0;
+}
+
 int hv_top_init(struct hv_top *t, const struct hv_root *root)
 {
 	int rc;
@@ -81,13 +114,15 @@ int hv_top_init(struct hv_top *t, const struct hv_root *root)
 		return hv_fail(ENOMEM, "out of memory");
 	/* an archive is extracted once (by main): the frame and the process
 	 * scan read the same root */
-	if ((rc = hv_probe_host(root, t->host)) < 0)
+	/* the mounts too, as report reads them: the same findings, and the
+	 * trees the holder count walks */
+	if ((rc = hv_probe_host(root, t->host)) < 0 || (rc = hv_probe_mounts(root, t->host)) < 0)
 		return rc;
 	t->live = root->live;
 	hv_probe_hostname(root, t->hostname, sizeof(t->hostname));
 	if ((rc = hv_model_report(t->host, &t->model, t->cur)) < 0)
 		return rc;
-	if ((rc = hv_procs_open(&t->pctx, root)) < 0)
+	if ((rc = hv_procs_open(&t->pctx, root)) < 0 || (rc = count_holders(t)) < 0)
 		return rc;
 	hv_procs_set_rescan(t->pctx, t->rescan > 0 ? t->rescan : HV_PROCS_RESCAN_DEFAULT);
 	stamp(t);
@@ -121,6 +156,8 @@ int hv_top_refresh(struct hv_top *t)
 			     h->nr_memmap_boot_pages != t->next_host->nr_memmap_boot_pages;
 	if (h->counters_moving && (rc = hv_model_report(t->host, &t->model, t->cur)) < 0)
 		return rc;
+	if ((rc = count_holders(t)) < 0)
+		return rc;
 	stamp(t);
 	return read_procs(t);
 }
@@ -129,6 +166,7 @@ void hv_top_close(struct hv_top *t)
 {
 	hv_procs_close(&t->pctx);
 	hv_procs_free(&t->procs);
+	hv_holders_input_free(&t->holders);
 	t->root = NULL;
 	free(t->host);
 	free(t->next_host);

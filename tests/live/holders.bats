@@ -159,3 +159,34 @@ size2m() { jq -c '.holders.sizes[] | select(.size == 2097152)' <<<"$1"; }
 	run strace -f -e trace=openat -o "$T/trace" "$HV" report --format json
 	! grep -q 'smaps\|sysvipc' "$T/trace" || false
 }
+
+@test "live: top shows who holds the pages and follows them when an orphan is removed" {
+	set_pool 2048kB 8
+	mnt "$M" pagesize=2M
+	"$HOLDER" -f "$M/orphan" -r "$T/o.ready" file 3 &
+	o=$!
+	for i in $(seq 200); do [ -s "$T/o.ready" ] && break; sleep 0.05; done
+	kill "$o"; wait "$o" || true
+	holder anon touch 2
+	[ "$(in_use)" -eq 5 ]
+	# two frames 3 s apart; the orphan is removed after the first
+	"$HV" top -b -n 2 -d 3 --smaps >"$T/top.out" 2>"$T/top.err" &
+	top=$!
+	for i in $(seq 100); do grep -q '^FINDINGS' "$T/top.out" && break; sleep 0.05; done
+	rm "$M/orphan"
+	wait "$top"
+	[ ! -s "$T/top.err" ]
+	first=$(awk '/^hvoplan top/ { n++ } n == 1' "$T/top.out")
+	second=$(awk '/^hvoplan top/ { n++ } n == 2' "$T/top.out")
+	grep -qx '    2M  5 in use: 3 in files, 0 in SysV segments, 2 only mapped, 0 unattributed, 3 not mapped' <<<"$first"
+	grep -qx "        $M/orphan: 3 x 2M, not mapped" <<<"$first"
+	grep -q '^  warning orphaned-hugepages: ' <<<"$first"
+	# the pages in use changed: the holders are read again, not kept from the first frame
+	grep -qx '    2M  2 in use: 0 in files, 0 in SysV segments, 2 only mapped, 0 unattributed' <<<"$second"
+	! grep -q 'orphan' <<<"$second" || false
+	# without the smaps split, top reads no mapping and says so
+	run "$HV" top -b -n 1
+	[ "$status" -eq 0 ]
+	grep -qx 'HOLDERS  not counted: needs the smaps split (m or --smaps)' <<<"$output"
+	! grep -q 'only mapped' <<<"$output" || false
+}

@@ -242,6 +242,54 @@ static void test_frame_processes(void **state)
 
 #define FIX "tests/fixtures/top-procs/root"
 
+/* The HOLDERS panel: the report's holder figures per size, the five
+ * largest orphans and how many more; "not counted" with the reason when
+ * pages are in use and the holders were not read. */
+static void test_frame_holders(void **state)
+{
+	(void)state;
+	struct hv_host *h = host(16, 4); /* 12 in use */
+	struct hv_report *r = calloc(1, sizeof(*r));
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
+	struct hv_htlb_file files[7];
+	memset(files, 0, sizeof(files));
+	for (int i = 0; i < 7; i++) {
+		snprintf(files[i].path, sizeof(files[i].path), "/dev/hugepages/f%d", i);
+		files[i].ino = (uint64_t)i + 10;
+		files[i].page_size = 2 * M;
+		files[i].bytes = (uint64_t)(i == 6 ? 4 : 1) * 2 * M; /* 10 pages in files, none mapped */
+	}
+	struct hv_holders_input in = {.scanned = true, .shm_read = true, .nfiles = 7, .files = files};
+	hv_report_holders(h, &in, r);
+	struct hv_top_view v = {.procs = false, .delay = 2, .units = HV_UNITS_BYTES};
+	struct hv_top_info info = {"box", "12:00:00", false};
+	struct hv_frame f = {0};
+	assert_int_equal(hv_top_build(&f, r, NULL, NULL, &v, &info), 0);
+	assert_non_null(line_starting(&f, "HOLDERS"));
+	assert_string_equal(txt(line_starting(&f, "    2M  12 in use")),
+			    "    2M  12 in use: 10 in files, 0 in SysV segments, 0 only mapped, 2 unattributed, 10 not mapped");
+	assert_string_equal(txt(line_starting(&f, "        /dev/hugepages/f6")), "        /dev/hugepages/f6: 4 x 2M, not mapped");
+	assert_non_null(line_starting(&f, "        and 2 more (hvoplan report lists 7)"));
+	assert_true(frame_has(&f, "orphaned-hugepages"));
+
+	/* not read: the reason, and no figure */
+	assert_int_equal(hv_model_report(h, NULL, r), 0);
+	snprintf(r->holders.why, sizeof(r->holders.why), "needs the smaps split (m or --smaps)");
+	assert_int_equal(hv_top_build(&f, r, NULL, NULL, &v, &info), 0);
+	assert_string_equal(txt(line_starting(&f, "HOLDERS")), "HOLDERS  not counted: needs the smaps split (m or --smaps)");
+	assert_false(frame_has(&f, "in use:"));
+	/* no page in use: no panel at all */
+	struct hv_host *idle = host(16, 16);
+	assert_int_equal(hv_model_report(idle, NULL, r), 0);
+	snprintf(r->holders.why, sizeof(r->holders.why), "needs the smaps split (m or --smaps)");
+	assert_int_equal(hv_top_build(&f, r, NULL, NULL, &v, &info), 0);
+	assert_null(line_starting(&f, "HOLDERS"));
+	hv_frame_free(&f);
+	free(idle);
+	free(h);
+	free(r);
+}
+
 static char *slurp_file(const char *path, size_t *len)
 {
 	FILE *fp = fopen(path, "r");
@@ -730,6 +778,7 @@ int main(void)
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_frame_pools_and_changes),
 		cmocka_unit_test(test_frame_processes),
+		cmocka_unit_test(test_frame_holders),
 		cmocka_unit_test(test_status_euid),
 		cmocka_unit_test(test_smaps_parse),
 		cmocka_unit_test(test_scan_root),
