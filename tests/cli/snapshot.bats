@@ -15,12 +15,13 @@ setup() {
 }
 
 # What must match between two reports of the same system: everything but where
-# it was read from (source, file paths, notes).  On a live host the THP total
+# it was read from (source, file paths, notes) and who holds the pages in use
+# (a snapshot keeps no mount trees or processes).  On a live host the THP total
 # and the split of memmap pages between nr_memmap_pages and
 # nr_memmap_boot_pages move on their own between two reads; their sum (and the
 # realized savings) does not, and finding messages quote the THP size.
 norm() {
-	jq -S 'del(.source, .notes, .kernel.boot_log_source, .kernel.config_source, .totals.thp_bytes)
+	jq -S 'del(.source, .notes, .kernel.boot_log_source, .kernel.config_source, .totals.thp_bytes, .holders)
 		| .memmap.pages_sum = (if .memmap.pages == null then null else .memmap.pages + .memmap.boot_pages end)
 		| del(.memmap.pages, .memmap.boot_pages)
 		| .findings |= map(if .id == "thp-not-eligible" then {id} else . end)' "$@"

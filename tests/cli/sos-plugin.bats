@@ -11,7 +11,8 @@
 # "live" on the host, "config" from the archive; the paths), the CPU codename
 # (libcpuid, live only), and transparent hugepage use (AnonHugePages moves
 # from one moment to the next on a busy host: only its finding's presence is
-# compared). Needs root, as sos does. About 8 s.
+# compared), and who holds the pages in use (counted on the live host only:
+# an archive keeps no mount trees or processes). Needs root, as sos does. About 8 s.
 
 PLUGINS=kernel,memory,numa,processor,hvoplan
 
@@ -111,7 +112,7 @@ report() {
 # the report without what cannot match (see the top of this file)
 figures() {
 	jq -S 'del(.source, .notes, .kernel.config_source, .kernel.boot_log_source,
-		.kernel.page_size_source, .cpu.codename, .totals.thp_bytes)
+		.kernel.page_size_source, .cpu.codename, .totals.thp_bytes, .holders)
 		| .findings |= map(if .id == "thp-not-eligible" then del(.message) else . end)' "$@"
 }
 

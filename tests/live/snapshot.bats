@@ -32,10 +32,11 @@ teardown() {
 	[ "$(cat "$SYSCTL")" = "$ORIG_HVO" ]
 }
 
-# Everything but where it was read from; THP and the pages/boot_pages split of
+# Everything but where it was read from and the holders (a snapshot keeps no
+# mount trees or processes); THP and the pages/boot_pages split of
 # the memmap counters move on their own on a live host (their sum does not).
 norm() {
-	jq -S 'del(.source, .notes, .kernel.boot_log_source, .kernel.config_source, .totals.thp_bytes)
+	jq -S 'del(.source, .notes, .kernel.boot_log_source, .kernel.config_source, .totals.thp_bytes, .holders)
 		| .memmap.pages_sum = (if .memmap.pages == null then null else .memmap.pages + .memmap.boot_pages end)
 		| del(.memmap.pages, .memmap.boot_pages)
 		| .findings |= map(if .id == "thp-not-eligible" then {id} else . end)' "$@"
