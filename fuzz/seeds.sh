@@ -10,8 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 C=fuzz/corpus
 FIX=tests/fixtures/vm
-# the targets whose corpora this script makes; the others' (config, mounts:
-# the shipped file and inputs fuzzing found) are kept as they are
+# the targets whose corpora this script makes; the others' (config, mounts, bootcfg:
+# the shipped file, captures of grub-mkconfig and kernel-install output, and
+# inputs fuzzing found) are kept as they are
 made="meminfo vmstat cpuinfo numbers hstate size nodelist release cmdline kconfig kconfig_gz dmesg btf model manifest iomem procfs grub_filter cmdline_filter tmpfiles"
 for t in $made; do
 	rm -rf "${C:?}/$t"
