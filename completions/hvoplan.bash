@@ -10,7 +10,7 @@
 
 _hvoplan_commands()
 {
-	echo "report plan apply top snapshot fleet"
+	echo "report plan apply top verify snapshot fleet"
 }
 
 _hvoplan_global_opts()
@@ -41,6 +41,11 @@ _hvoplan_top_opts()
 _hvoplan_fleet_opts()
 {
 	echo "--format -J --json -o --output -r --raw -n --noheadings -b --bytes --summary --sort --reverse -j --jobs --fail-on --struct-page-size --page-size --color -h --help -V --version"
+}
+
+_hvoplan_verify_opts()
+{
+	echo "--format -J --json --root --color -h --help -V --version"
 }
 
 _hvoplan_snapshot_opts()
@@ -148,7 +153,7 @@ _hvoplan()
 			COMPREPLY=($(compgen -W "table json" -- "$cur"))
 			return
 			;;
-		apply:--format)
+		apply:--format | verify:--format)
 			COMPREPLY=($(compgen -W "text json" -- "$cur"))
 			return
 			;;
@@ -246,7 +251,7 @@ _hvoplan()
 
 	local opts
 	case $cmd in
-	report | plan | apply | top | snapshot | fleet) opts=$(_hvoplan_${cmd}_opts) ;;
+	report | plan | apply | top | verify | snapshot | fleet) opts=$(_hvoplan_${cmd}_opts) ;;
 	*) return ;;
 	esac
 	if [[ $cur == -* ]]; then

@@ -4,7 +4,7 @@
 # tests/cli/completion.bats checks that every option of `hvoplan CMD --help`
 # is listed here.
 
-set -l commands report plan apply top snapshot fleet
+set -l commands report plan apply top verify snapshot fleet
 
 # Hugepage sizes of this host, as hvoplan names them (2M, 1G, 64K, 16G).
 function __hvoplan_host_sizes
@@ -59,6 +59,7 @@ complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a report -d 
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a plan -d 'What-if vmemmap cost and savings for any host, kernel and page size'
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a apply -d 'Bring HVO and pool sizes to a desired state'
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a top -d 'Live dashboard of pools, savings and hugetlb processes'
+complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a verify -d 'Compare what the next boot sets with the running state'
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a snapshot -d 'Capture the files hvoplan reads, for --root'
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a fleet -d 'Many snapshots and sosreports at once: a row per host'
 
@@ -69,7 +70,7 @@ for cmd in $commands
     complete -c hvoplan -n "__hvoplan_using $cmd" -s h -l help -d 'Display help'
     complete -c hvoplan -n "__hvoplan_using $cmd" -s V -l version -d 'Display version'
 end
-for cmd in report plan apply top fleet
+for cmd in report plan apply top verify fleet
     complete -c hvoplan -n "__hvoplan_using $cmd" -l color -d 'Colorize: --color=auto, always or never'
 end
 
@@ -127,6 +128,10 @@ complete -c hvoplan -n '__hvoplan_using top' -l rescan -x -d 'Read every process
 complete -c hvoplan -n '__hvoplan_using top' -l smaps -d 'Private/shared hugetlb split from smaps, shared pages once'
 complete -c hvoplan -n '__hvoplan_using top' -s s -l sort -x -a 'hugetlb private shared pid user command' -d 'Process order'
 complete -c hvoplan -n '__hvoplan_using top' -s u -l units -x -a 'human bytes KiB MiB GiB' -d 'Sizes as'
+
+# verify
+complete -c hvoplan -n '__hvoplan_using verify' -l format -x -a 'text json' -d 'Output format'
+complete -c hvoplan -n '__hvoplan_using verify' -s J -l json -d 'Same as --format json'
 
 # snapshot
 complete -c hvoplan -n '__hvoplan_using snapshot' -s o -l output -r -F -d 'Directory to create, or FILE.tar'

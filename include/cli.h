@@ -25,6 +25,7 @@ struct hv_global {
  * text) that main reports as an environment error (exit 3). */
 int cmd_report(int argc, char **argv, struct hv_global *g);
 int cmd_snapshot(int argc, char **argv, struct hv_global *g);
+int cmd_verify(int argc, char **argv, struct hv_global *g);
 int cmd_plan(int argc, char **argv, struct hv_global *g);
 int cmd_apply(int argc, char **argv, struct hv_global *g);
 int cmd_top(int argc, char **argv, struct hv_global *g);
