@@ -20,6 +20,7 @@
 #include "parse.h"
 #include "probe_util.h"
 #include "snapshot.h"
+#include "verify.h"
 
 static int add(struct hv_snapshot *s, const char *path, char *data, size_t len)
 {
@@ -281,6 +282,43 @@ static int statfs_record(const struct hv_root *r, struct hv_snapshot *s)
 	return rc;
 }
 
+struct persisted_ctx {
+	const struct hv_root *r;
+	struct hv_snapshot *s;
+};
+
+/* What hvoplan verify reads of the boot configuration (hv_persisted_files()):
+ * grub.cfg without its password lines, sysctl.d and tmpfiles.d files only
+ * when they name hugepages. */
+static int persisted_file(void *arg, const char *rel, enum hv_persisted_kind kind)
+{
+	struct persisted_ctx *c = arg;
+	size_t before = c->s->n;
+	int rc = grab(c->r, c->s, rel, 1 << 20);
+	if (rc < 0 || c->s->n == before)
+		return rc;
+	struct hv_snap_file *f = &c->s->files[c->s->n - 1];
+	if (kind == HV_PF_HUGEPAGES_ONLY && !memmem(f->data, f->len, "hugepages", 9) &&
+	    !memmem(f->data, f->len, "hugetlb", 7)) {
+		free(f->path);
+		free(f->data);
+		c->s->n--;
+	} else if (kind == HV_PF_GRUB_CFG) {
+		size_t o = 0;
+		for (size_t i = 0; i < f->len;) {
+			const char *nl = memchr(f->data + i, '\n', f->len - i);
+			size_t l = nl ? (size_t)(nl - (f->data + i)) + 1 : f->len - i;
+			if (!memmem(f->data + i, l, "password", 8)) {
+				memmove(f->data + o, f->data + i, l);
+				o += l;
+			}
+			i += l;
+		}
+		f->len = o;
+	}
+	return 0;
+}
+
 int hv_snapshot_collect(const struct hv_root *r, struct hv_snapshot *s)
 {
 	int rc;
@@ -317,6 +355,9 @@ int hv_snapshot_collect(const struct hv_root *r, struct hv_snapshot *s)
 	if (rc < 0)
 		return rc;
 	if ((rc = statfs_record(r, s)) < 0)
+		return rc;
+	struct persisted_ctx pc = {r, s};
+	if ((rc = hv_persisted_files(r, persisted_file, &pc)) < 0)
 		return rc;
 	rc = meta(r, s);
 	hv_clear_error();
