@@ -7,6 +7,8 @@
 # grub-mkconfig runs on the scratch tree in a private mount namespace and
 # its `linux` line is checked. Any user; the grub-mkconfig tests need root.
 
+load grub.bash
+
 setup_file() {
 	HV=${HVOPLAN:-$BATS_TEST_DIRNAME/../../hvoplan}
 	export SNAP=$BATS_FILE_TMPDIR/snap
@@ -48,60 +50,11 @@ grub() { printf '%s\n' "GRUB_DEFAULT=0" "GRUB_DISTRIBUTOR=Debian" "$@" >"$R/etc/
 
 apply_persist() { HVOPLAN_TOOL_DIR=$FAKE run "$HV" --root "$R" apply --hvo on --pages 2M:64 --persist --bootloader grub --yes; }
 
-# The grub-common tree to run: HVOPLAN_GRUB_COMMON (an unpacked .deb) or /.
-grub_common() {
-	local g
-	for g in "${HVOPLAN_GRUB_COMMON:-}" /; do
-		[ -n "$g" ] && [ -x "$g/usr/sbin/grub-mkconfig" ] && [ -x "$g/etc/grub.d/10_linux" ] && { echo "$g"; return; }
-	done
-	return 1
-}
-
-need_mkconfig() {
-	[ "$(id -u)" -eq 0 ] || skip "grub-mkconfig in a mount namespace needs root"
-	command -v unshare >/dev/null || skip "no unshare"
-	GC=$(grub_common) || skip "grub-common not installed (or set HVOPLAN_GRUB_COMMON to an unpacked grub-common .deb)"
-}
-
-# Runs the real grub-mkconfig over $R/etc/default in a throw-away root
-# (tmpfs, /usr as a read-only overlay of grub-common and the host) and
-# prints the kernel arguments of the first menu entry. grub-probe is the
-# only stand-in: a scratch tree has no block device for it to probe.
+# The first menu entry's kernel arguments of what the real grub-mkconfig
+# writes from $R/etc/default (tests/cli/grub.bash).
 mkconfig_linux() {
-	local P=$BATS_TEST_TMPDIR/probe C=$BATS_TEST_TMPDIR/chroot out=$BATS_TEST_TMPDIR/grub.cfg lower
-	mkdir -p "$P/usr/sbin" "$C"
-	cat >"$P/usr/sbin/grub-probe" <<'PROBE'
-#!/bin/sh
-for a; do case $a in --target=*) t=${a#--target=};; esac; done
-case $t in
-device) echo /dev/vda1;;
-fs) echo ext2;;
-fs_uuid) echo 0a1b2c3d-0000-4000-8000-000000000001;;
-partmap) echo msdos;;
-hints_string) echo --hint=hd0,msdos1;;
-drive) echo "(hd0,msdos1)";;
-abstraction|fs_label|compatibility_hint) ;;
-*) exit 1;;
-esac
-PROBE
-	chmod +x "$P/usr/sbin/grub-probe"
-	lower=$P/usr:/usr
-	[ "$GC" != / ] && lower=$P/usr:$GC/usr:/usr
-	rm -f "$out"
-	unshare -m sh -euc '
-		C=$1 lower=$2 R=$3 GC=$4 out=$5
-		mount -t tmpfs none "$C"
-		mkdir -p "$C/usr" "$C/etc" "$C/boot/grub" "$C/dev" "$C/proc" "$C/tmp"
-		mount -t overlay overlay -o "lowerdir=$lower" "$C/usr"
-		for d in bin sbin lib lib64; do ln -s "usr/$d" "$C/$d"; done
-		cp -a "$R/etc/default" "$C/etc/default"
-		cp -a "$GC/etc/grub.d" "$C/etc/grub.d"
-		: >"$C/boot/vmlinuz-6.1.0-test"
-		mount --rbind /dev "$C/dev"
-		mount -t proc proc "$C/proc"
-		chroot "$C" /usr/sbin/grub-mkconfig -o /boot/grub/grub.cfg >/dev/null 2>&1
-		cp "$C/boot/grub/grub.cfg" "$out"
-	' sh "$C" "$lower" "$R" "$GC" "$out" || return 1
+	local out=$BATS_TEST_TMPDIR/grub.cfg
+	grub_mkconfig "$R" "$out" 6.1.0-test || return 1
 	awk '$1 == "linux" { $1 = ""; $2 = ""; sub(/^ +/, ""); print; exit }' "$out"
 }
 

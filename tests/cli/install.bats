@@ -33,7 +33,7 @@ expected() {
 	diff <(expected | sort) <(cd "$D" && find . -type f -o -type l | sed 's|^\./||' | sort)
 	# at least the pages the commands refer to
 	for p in man8/hvoplan.8 man8/hvoplan-report.8 man8/hvoplan-plan.8 man8/hvoplan-apply.8 \
-		man8/hvoplan-top.8 man8/hvoplan-snapshot.8 man8/hvoplan-fleet.8 man5/hvoplan.conf.5; do
+		man8/hvoplan-top.8 man8/hvoplan-snapshot.8 man8/hvoplan-fleet.8 man8/hvoplan-verify.8 man5/hvoplan.conf.5; do
 		[ -f "$D/usr/share/man/$p" ] || { echo "missing $p"; false; }
 	done
 	[ -x "$D/usr/bin/hvoplan" ]
