@@ -2,9 +2,9 @@
 /* The checks of hvoplan verify (include/verify.h; doc/kernel-rules.md,
  * "What the next boot sets"). Each setting the next boot decides — the
  * HVO sysctl, every pool, every overcommit limit, the command line — is
- * worked out the way the boot goes (kernel command line, then
- * systemd-sysctl, then systemd-tmpfiles, each overriding the one before)
- * and compared with what runs now; what this boot asked and the kernel
+ * worked out the way the boot goes (the kernel command line, then
+ * systemd-sysctl and systemd-tmpfiles, which override it, in no fixed order
+ * between them) and compared with what runs now; what this boot asked and the kernel
  * did not do comes from the report's boot findings. Pure. */
 #include <inttypes.h>
 #include <stdarg.h>
@@ -331,15 +331,16 @@ static void check_hvo(const struct hv_host *h, const struct hv_report *r, const 
 	}
 }
 
-/* The last tmpfiles.d write of a size's file (node -1: the global one). */
+/* The tmpfiles.d write of a size's file (node -1: the global one) that
+ * counts: the first, as systemd-tmpfiles ignores later lines for a path it
+ * has ("Duplicate line for path"). */
 static const struct hv_tmpfiles_write *tmpfiles_write(const struct hv_persisted *p, uint64_t size, int node,
 						      bool overcommit)
 {
-	const struct hv_tmpfiles_write *w = NULL;
 	for (int i = 0; i < p->nwrites; i++)
 		if (p->writes[i].size == size && p->writes[i].node == node && p->writes[i].overcommit == overcommit)
-			w = &p->writes[i];
-	return w;
+			return &p->writes[i];
+	return NULL;
 }
 
 static bool sysctl_count(const struct hv_sysctl_setting *s, int64_t *v)
@@ -351,6 +352,26 @@ static bool sysctl_count(const struct hv_sysctl_setting *s, int64_t *v)
 	if (end == s->value || *end || x < 0)
 		return false;
 	*v = x;
+	return true;
+}
+
+/* A tmpfiles.d write and a sysctl.d setting of the same file with other
+ * values: systemd-tmpfiles-setup.service and systemd-sysctl.service have no
+ * order between them (neither unit names the other), so a boot ends with
+ * either. One drift check says so; true when it was added. */
+static bool race(struct hv_verify *v, const char *id, const char *name, const struct hv_tmpfiles_write *w,
+		 const struct hv_sysctl_setting *s, const char *key, int64_t sysctl_value)
+{
+	if (!w || w->value < 0 || w->value == sysctl_value)
+		return false;
+	struct hv_check *c = add(v, id, name, HV_CHECK_DRIFT);
+	if (!c)
+		return true;
+	put(c->source, sizeof(c->source), "%s and %s", w->where, s->where);
+	MSG(c, "%s writes %" PRId64 " and %s in %s sets %" PRId64 ": systemd-tmpfiles and systemd-sysctl run in no fixed "
+	       "order at boot, so the boot ends with either",
+	    w->where, w->value, key, s->where, sysctl_value);
+	FIX(c, "keep one of them: remove the line at %s or at %s", w->where, s->where);
 	return true;
 }
 
@@ -415,6 +436,9 @@ static void check_pools(const struct hv_host *h, const struct hv_report *r, cons
 		if (o->nr < 0 || o->surplus < 0)
 			continue; /* unread: the report says so */
 		const struct hv_tmpfiles_write *w = tmpfiles_write(p, o->size, -1, false);
+		if (o->size == nb->default_size && sysctl_count(&p->nr_hugepages, &x) &&
+		    race(v, "pool", o->name, w, &p->nr_hugepages, "vm.nr_hugepages", x))
+			continue;
 		if (w && w->value >= 0) {
 			next = w->value;
 			hv_copy(src, sizeof(src), w->where);
@@ -469,6 +493,9 @@ static void check_overcommit(const struct hv_host *h, const struct hv_report *r,
 		int64_t next = 0, x;
 		char src[340] = "nothing (the kernel starts with 0)";
 		const struct hv_tmpfiles_write *w = tmpfiles_write(p, o->size, -1, true);
+		if (o->size == nb->default_size && sysctl_count(&p->nr_overcommit, &x) &&
+		    race(v, "overcommit", o->name, w, &p->nr_overcommit, "vm.nr_overcommit_hugepages", x))
+			continue;
 		if (w && w->value >= 0) {
 			next = w->value;
 			hv_copy(src, sizeof(src), w->where);

@@ -348,6 +348,38 @@ static void test_model_pending_and_stale_entry(void **state)
 	free(h);
 }
 
+/* tmpfiles.d: the first line for a path counts; against a sysctl.d value
+ * of the same pool the boot may end with either */
+static void test_model_tmpfiles_and_sysctl(void **state)
+{
+	(void)state;
+	struct hv_host *h = host(32, 1, "BOOT_IMAGE=/boot/vmlinuz-6.12.12-amd64 root=/dev/vda1 ro");
+	struct hv_persisted p;
+	memset(&p, 0, sizeof(p));
+	const char *tf = "w /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages - - - - 32\n"
+			 "w /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages - - - - 64\n";
+	assert_int_equal(hv_tmpfiles_hugepage_writes("etc/tmpfiles.d/a.conf", tf, strlen(tf), p.writes, &p.nwrites,
+						     HV_MAX_TMPFILES_WRITES),
+			 0);
+	struct hv_verify *v = calloc(1, sizeof(*v));
+	run(h, &p, v);
+	const struct hv_check *c = find(v, "pool", "2M");
+	assert_int_equal(c->state, HV_CHECK_OK);
+	assert_string_equal(c->source, "etc/tmpfiles.d/a.conf:1");
+	p.nr_hugepages = (struct hv_sysctl_setting){.set = true, .value = "16", .where = "etc/sysctl.conf:7"};
+	run(h, &p, v);
+	c = find(v, "pool", "2M");
+	assert_int_equal(c->state, HV_CHECK_DRIFT);
+	assert_non_null(strstr(c->message, "run in no fixed order at boot, so the boot ends with either"));
+	assert_string_equal(c->fix, "keep one of them: remove the line at etc/tmpfiles.d/a.conf:1 or at etc/sysctl.conf:7");
+	/* the same value in both: no race */
+	strcpy(p.nr_hugepages.value, "32");
+	run(h, &p, v);
+	assert_int_equal(find(v, "pool", "2M")->state, HV_CHECK_OK);
+	free(v);
+	free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -356,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_sysctl_tmpfiles),
 		cmocka_unit_test(test_model_holds_then_drifts),
 		cmocka_unit_test(test_model_pending_and_stale_entry),
+		cmocka_unit_test(test_model_tmpfiles_and_sysctl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
