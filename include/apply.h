@@ -16,6 +16,7 @@
 #include "model.h"
 
 struct hv_root; /* probe.h: the run's root, its fd and display name */
+struct hv_persisted; /* verify.h */
 
 #define HV_MAX_ACTIONS 256
 #define HV_MAX_ARGV 8
@@ -93,6 +94,9 @@ struct hv_apply_inputs {
 	enum hv_bootloader detected;
 	/* the buddy allocator's free blocks: the forecast of a growing pool */
 	struct hv_free_blocks free;
+	/* what the other boot-time writers set (hvoplan verify's reading), for
+	 * the --persist checks; NULL when not read */
+	const struct hv_persisted *persisted;
 };
 
 enum hv_act_kind {

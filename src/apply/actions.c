@@ -12,6 +12,7 @@
 #include "apply.h"
 #include "hv_error.h"
 #include "parse.h"
+#include "verify.h"
 
 const char *hv_act_kind_name(enum hv_act_kind k)
 {
@@ -537,9 +538,66 @@ static void overcommit_writers_notes(const struct hv_desired *d, const struct hv
 	}
 }
 
+/* Whether the file of "DIR/NAME:LINE" is read after hvoplan's drop-in:
+ * systemd-sysctl reads the files in the order of their names. */
+static bool sorts_after_ours(const char *where)
+{
+	const char *b = strrchr(where, '/');
+	char name[256];
+	b = b ? b + 1 : where;
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(b, ":"), b);
+	return strcmp(name, "90-hvoplan.conf") > 0;
+}
+
+/* What the other boot-time writers would make of the persisted state, as
+ * hvoplan verify reads them (doc/kernel-rules.md, "What the next boot
+ * sets"): said before anything is written. */
+static void persist_lint(const struct hv_desired *d, const struct hv_host *h, const struct hv_apply_inputs *in,
+			 struct hv_actions *p)
+{
+	const struct hv_persisted *ps = in->persisted;
+	if (!ps)
+		return;
+	if (d->hvo >= 0 && h->sysctl_hvo != HV_UNKNOWN && ps->hvo.set && strncmp(ps->hvo.where, HV_SYSCTL_DROPIN ":",
+										 strlen(HV_SYSCTL_DROPIN) + 1)) {
+		char *end;
+		long v = strtol(ps->hvo.value, &end, 10);
+		if (end != ps->hvo.value && !*end && (v != 0) != (d->hvo != 0) && sorts_after_ours(ps->hvo.where))
+			note(p, "%s sets vm.hugetlb_optimize_vmemmap = %s and systemd-sysctl reads it after 90-hvoplan.conf: "
+				"the next boot gets %s, not %d; remove that line",
+			     ps->hvo.where, ps->hvo.value, ps->hvo.value, d->hvo != 0);
+	}
+	uint64_t defsz = hv_default_hugepage_size(h);
+	for (int j = 0; j < d->npools; j++) {
+		const struct hv_pool_req *q = &d->pools[j];
+		if (q->node >= 0)
+			continue;
+		char name[16];
+		hv_hstate_name(q->size, name, sizeof(name));
+		for (int i = 0; i < ps->nwrites; i++) {
+			const struct hv_tmpfiles_write *w = &ps->writes[i];
+			if (w->size != q->size || w->node >= 0 || w->overcommit || w->value < 0 || w->value == q->count)
+				continue;
+			note(p, "%s writes %lld to the %s pool at every boot (systemd-tmpfiles), after the kernel allocated the "
+				"%lld of hugepages=: the pool ends at %lld; remove that line to keep %lld",
+			     w->where, (long long)w->value, name, (long long)q->count, (long long)w->value,
+			     (long long)q->count);
+			break; /* the first line for a path is the one systemd-tmpfiles writes */
+		}
+		char *end;
+		long long v = ps->nr_hugepages.set ? strtoll(ps->nr_hugepages.value, &end, 10) : -1;
+		if (ps->nr_hugepages.set && q->size == defsz && end != ps->nr_hugepages.value && !*end && v >= 0 &&
+		    v != q->count)
+			note(p, "%s sets vm.nr_hugepages = %lld: systemd-sysctl sets the %s pool to it at every boot, after the "
+				"kernel allocated the %lld of hugepages=; remove that line to keep %lld",
+			     ps->nr_hugepages.where, v, name, (long long)q->count, (long long)q->count);
+	}
+}
+
 static int plan_persist(const struct hv_desired *d, const struct hv_host *h, const struct hv_apply_inputs *in,
 			struct hv_actions *p)
 {
+	persist_lint(d, h, in, p);
 	int rc;
 	if (d->hvo >= 0) {
 		char *t = hv_sysctl_dropin_text(d->hvo);

@@ -16,6 +16,7 @@
 #include "observe.h"
 #include "parse.h"
 #include "probe.h"
+#include "verify.h"
 
 static void usage(FILE *out)
 {
@@ -81,6 +82,7 @@ struct run {
 	struct hv_report *r;
 	struct hv_actions *p;
 	struct hv_apply_inputs in;
+	struct hv_persisted *persisted; /* the other boot-time writers, with --persist */
 	const char *tool_dir; /* HVOPLAN_TOOL_DIR, under --root only */
 };
 
@@ -296,8 +298,15 @@ static int plan_and_apply(struct run *x, const struct hv_apply_settings *conf, b
 		record_error(x, nothing);
 		return hv_usage_error("apply", "%s", nothing);
 	}
-	if ((rc = hv_apply_read_inputs(x->root, x->h, &x->in)) < 0 ||
-	    (rc = hv_actions_build(&d, x->h, x->r, &x->in, x->p)) < 0) {
+	if ((rc = hv_apply_read_inputs(x->root, x->h, &x->in)) < 0)
+		return fail(x, rc, HV_EXIT_ENV);
+	/* what else sets HVO and the pools at boot, as verify reads it */
+	if (d.persist && !(x->persisted = calloc(1, sizeof(*x->persisted))))
+		return fail(x, hv_fail(ENOMEM, "out of memory"), HV_EXIT_ENV);
+	if (d.persist && (rc = hv_probe_persisted(x->root, x->persisted)) < 0)
+		return fail(x, rc, HV_EXIT_ENV);
+	x->in.persisted = x->persisted;
+	if ((rc = hv_actions_build(&d, x->h, x->r, &x->in, x->p)) < 0) {
 		hv_actions_free(x->p); /* half built: nothing of it is reported */
 		return fail(x, rc, HV_EXIT_ENV);
 	}
@@ -385,6 +394,9 @@ out:
 		free(x.p);
 	}
 	hv_inputs_free(&x.in);
+	if (x.persisted)
+		hv_persisted_free(x.persisted);
+	free(x.persisted);
 	free(x.h);
 	free(x.r);
 	if (x.lockfd >= 0)

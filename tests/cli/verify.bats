@@ -235,3 +235,27 @@ pool() {
 	jq -e . <<<"$output" >/dev/null
 	[[ $(jq -r '.notes | join(" ")' <<<"$output") == *"50-bin.conf: contains a NUL byte"* ]]
 }
+
+@test "apply --persist says before writing what another boot-time writer would undo" {
+	mkdir -p "$R/etc/sysctl.d" "$R/usr/lib/sysctl.d" "$R/etc/tmpfiles.d"
+	# Debian's link: systemd-sysctl reads /etc/sysctl.conf through it
+	echo 'vm.nr_hugepages = 512' >"$R/etc/sysctl.conf"
+	ln -s ../sysctl.conf "$R/etc/sysctl.d/99-sysctl.conf"
+	echo 'vm.hugetlb_optimize_vmemmap = 0' >"$R/usr/lib/sysctl.d/95-vendor.conf"
+	echo 'vm.hugetlb_optimize_vmemmap = 0' >"$R/usr/lib/sysctl.d/10-early.conf"
+	echo 'w /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages - - - - 2' >"$R/etc/tmpfiles.d/50-gig.conf"
+	before=$(cd "$R" && find . -type f -exec sha256sum {} + | sort)
+	run "$HV" --root "$R" apply --hvo on --pages 2M:1024,1G:1 --persist --bootloader manual --format json
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	notes=$(jq -r '.notes[]' <<<"$output")
+	grep -qxF "usr/lib/sysctl.d/95-vendor.conf:1 sets vm.hugetlb_optimize_vmemmap = 0 and systemd-sysctl reads it after 90-hvoplan.conf: the next boot gets 0, not 1; remove that line" <<<"$notes"
+	grep -qxF "etc/sysctl.d/99-sysctl.conf:1 sets vm.nr_hugepages = 512: systemd-sysctl sets the 2M pool to it at every boot, after the kernel allocated the 1024 of hugepages=; remove that line to keep 1024" <<<"$notes"
+	grep -qxF "etc/tmpfiles.d/50-gig.conf:1 writes 2 to the 1G pool at every boot (systemd-tmpfiles), after the kernel allocated the 1 of hugepages=: the pool ends at 2; remove that line to keep 1" <<<"$notes"
+	# a file read before hvoplan's is overridden by it: no note
+	! grep -q 10-early <<<"$notes" || false
+	# the dry run wrote nothing
+	[ "$(cd "$R" && find . -type f -exec sha256sum {} + | sort)" = "$before" ]
+	# the values asked for are the ones those files already set: nothing to say
+	run "$HV" --root "$R" apply --pages 2M:512,1G:2 --persist --bootloader manual --format json
+	[ "$(jq '[.notes[] | select(test("remove that line"))] | length' <<<"$output")" -eq 0 ]
+}
