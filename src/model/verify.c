@@ -614,11 +614,14 @@ static void check_boot(const struct hv_report *r, struct hv_verify *v)
 		}
 }
 
-/* default_hugepagesz= other than 2M with a 2M pool: meminfo's HugePages_*
- * lines count the default size only. */
+/* default_hugepagesz= on this boot's command line with a pool of another
+ * size (1G with the 2M pool hidden, the common case): meminfo's
+ * HugePages_* lines count the default size only. */
 static void check_default_size(const struct hv_host *h, const struct hv_report *r, struct hv_verify *v)
 {
 	uint64_t def = hv_default_hugepage_size(h);
+	if (!h->cmdline.present || !h->cmdline.default_hugepagesz)
+		return;
 	for (int i = 0; i < r->nhstates; i++) {
 		const struct hv_hstate_result *o = &r->hstates[i];
 		if (o->size == def || o->nr <= 0)
@@ -628,10 +631,10 @@ static void check_default_size(const struct hv_host *h, const struct hv_report *
 		struct hv_check *c = add(v, "default-size", o->name, HV_CHECK_INFO);
 		if (!c)
 			continue;
-		MSG(c, "the default hugepage size is %s: /proc/meminfo's HugePages_* lines (node_exporter's "
-		       "node_memory_HugePages_*, free, most monitoring) count the %s pool only, not the %" PRId64
-		       " pages of %s",
-		    d, d, o->nr, o->name);
+		MSG(c, "default_hugepagesz=%s makes %s the default size: /proc/meminfo's HugePages_* lines "
+		       "(node_exporter's node_memory_HugePages_*, free, most monitoring) count the %s pool only, not "
+		       "the %" PRId64 " page%s of %s",
+		    d, d, d, o->nr, o->nr == 1 ? "" : "s", o->name);
 		FIX(c, "monitor every size from /sys/kernel/mm/hugepages (hvoplan report --format prometheus)");
 	}
 }

@@ -22,9 +22,9 @@ int hv_render_verify_text(FILE *out, const struct hv_verify *v, bool verbose)
 	fprintf(out, "Next boot:  %s\n", v->entry_basis[0] ? v->entry_basis : "no boot entry and no command line");
 	for (int i = 0; i < v->nchecks; i++) {
 		const struct hv_check *c = &v->checks[i];
-		fprintf(out, "%-8s %-18s %s: %s\n", hv_check_state_name(c->state), c->id, c->subject, c->message);
+		fprintf(out, "%-8s %-22s %s: %s\n", hv_check_state_name(c->state), c->id, c->subject, c->message);
 		if (c->fix[0])
-			fprintf(out, "%-8s %-18s fix: %s\n", "", "", c->fix);
+			fprintf(out, "%-8s %-22s fix: %s\n", "", "", c->fix);
 	}
 	if (v->truncated)
 		fprintf(out, "(more checks than are listed: %d shown)\n", v->nchecks);

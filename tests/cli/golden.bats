@@ -67,6 +67,8 @@ golden() {
 @test "golden: top smaps" { golden top smaps; }
 @test "golden: apply dry-run" { golden apply dry-run; }
 @test "golden: apply json" { golden apply json; }
+@test "golden: verify text" { golden verify text; }
+@test "golden: verify json" { golden verify json; }
 @test "golden: fleet table" { golden fleet table; }
 @test "golden: fleet json" { golden fleet json; }
 @test "golden: fleet csv" { golden fleet csv; }
