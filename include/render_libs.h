@@ -32,6 +32,13 @@ extern struct hv_scols_fns {
 int hv_jansson_load(void);
 int hv_scols_load(void);
 void hv_json_decref(json_t *j);
+/* json_string(s), or s with what is not printable ASCII as '?' when it is
+ * not valid UTF-8; the second gives null for "" and NULL */
+json_t *hv_json_str(const char *s);
+json_t *hv_json_str_or_null(const char *s);
+/* Writes root (indented, ASCII) and a newline to out, and frees it: 0, or
+ * an error naming why the write failed. */
+int hv_json_dump(FILE *out, json_t *root);
 
 #ifndef HV_RENDER_LIBS_IMPL
 #define json_object hv_jansson.p_json_object

@@ -121,10 +121,12 @@ static void sysctl_key(const char *rel, const char *text, size_t len, const char
 	}
 }
 
-static int read_sysctl(const struct hv_root *r, struct hv_persisted *p)
+/* Calls fn with the text of each file of dirs (a systemd configuration
+ * directory set) in the order its consumer reads them; masked ones are
+ * none. */
+static int each_conf(const struct hv_root *r, const char *const *dirs, struct hv_persisted *p,
+		     int (*fn)(const char *rel, const char *text, size_t len, struct hv_persisted *p))
 {
-	static const char *const dirs[] = {"etc/sysctl.d", "run/sysctl.d", "usr/local/lib/sysctl.d", "usr/lib/sysctl.d",
-					   "lib/sysctl.d", NULL};
 	struct conf_file *v;
 	int n, rc = conf_files(r, dirs, ".conf", p, &v, &n);
 	for (int i = 0; rc == 0 && i < n; i++) {
@@ -132,34 +134,32 @@ static int read_sysctl(const struct hv_root *r, struct hv_persisted *p)
 		char *t = v[i].masked ? NULL : read_conf(r, v[i].rel, &len, p);
 		if (!t)
 			continue;
-		sysctl_key(v[i].rel, t, len, "vm.hugetlb_optimize_vmemmap", &p->hvo);
-		sysctl_key(v[i].rel, t, len, "vm.nr_hugepages", &p->nr_hugepages);
-		sysctl_key(v[i].rel, t, len, "vm.nr_overcommit_hugepages", &p->nr_overcommit);
-		if (!strcmp(v[i].rel, HV_SYSCTL_DROPIN))
-			sysctl_key(v[i].rel, t, len, "vm.hugetlb_optimize_vmemmap", &p->hvo_ours);
+		rc = fn(v[i].rel, t, len, p);
 		free(t);
 	}
 	free(v);
 	return rc;
 }
 
-static int read_tmpfiles(const struct hv_root *r, struct hv_persisted *p)
+static int sysctl_file(const char *rel, const char *t, size_t len, struct hv_persisted *p)
 {
-	static const char *const dirs[] = {"etc/tmpfiles.d", "run/tmpfiles.d", "usr/local/lib/tmpfiles.d",
-					   "usr/lib/tmpfiles.d", "lib/tmpfiles.d", NULL};
-	struct conf_file *v;
-	int n, rc = conf_files(r, dirs, ".conf", p, &v, &n);
-	for (int i = 0; rc == 0 && i < n; i++) {
-		size_t len;
-		char *t = v[i].masked ? NULL : read_conf(r, v[i].rel, &len, p);
-		if (!t)
-			continue;
-		rc = hv_tmpfiles_hugepage_writes(v[i].rel, t, len, p->writes, &p->nwrites, HV_MAX_TMPFILES_WRITES);
-		free(t);
-	}
-	free(v);
-	return rc;
+	sysctl_key(rel, t, len, "vm.hugetlb_optimize_vmemmap", &p->hvo);
+	sysctl_key(rel, t, len, "vm.nr_hugepages", &p->nr_hugepages);
+	sysctl_key(rel, t, len, "vm.nr_overcommit_hugepages", &p->nr_overcommit);
+	if (!strcmp(rel, HV_SYSCTL_DROPIN))
+		sysctl_key(rel, t, len, "vm.hugetlb_optimize_vmemmap", &p->hvo_ours);
+	return 0;
 }
+
+static int tmpfiles_file(const char *rel, const char *t, size_t len, struct hv_persisted *p)
+{
+	return hv_tmpfiles_hugepage_writes(rel, t, len, p->writes, &p->nwrites, HV_MAX_TMPFILES_WRITES);
+}
+
+static const char *const sysctl_dirs[] = {"etc/sysctl.d", "run/sysctl.d", "usr/local/lib/sysctl.d", "usr/lib/sysctl.d",
+					  "lib/sysctl.d", NULL};
+static const char *const tmpfiles_dirs[] = {"etc/tmpfiles.d", "run/tmpfiles.d", "usr/local/lib/tmpfiles.d",
+					    "usr/lib/tmpfiles.d", "lib/tmpfiles.d", NULL};
 
 static int set_source(struct hv_cmdline_source *s, const char *where, const char *text)
 {
@@ -280,7 +280,8 @@ int hv_probe_persisted(const struct hv_root *r, struct hv_persisted *p)
 {
 	memset(p, 0, sizeof(*p));
 	int rc;
-	if ((rc = read_sysctl(r, p)) < 0 || (rc = read_tmpfiles(r, p)) < 0 || (rc = read_grub_defaults(r, p)) < 0)
+	if ((rc = each_conf(r, sysctl_dirs, p, sysctl_file)) < 0 || (rc = each_conf(r, tmpfiles_dirs, p, tmpfiles_file)) < 0 ||
+	    (rc = read_grub_defaults(r, p)) < 0)
 		return rc;
 	size_t len;
 	char *t = read_conf(r, HV_KERNEL_CMDLINE, &len, p);
@@ -318,10 +319,6 @@ int hv_persisted_files(const struct hv_root *r, hv_persisted_file_fn fn, void *a
 	struct hv_persisted *p = calloc(1, sizeof(*p)); /* for conf_files()' notes only */
 	if (!p)
 		return hv_fail(ENOMEM, "out of memory");
-	static const char *const sysctl_dirs[] = {"etc/sysctl.d", "run/sysctl.d", "usr/local/lib/sysctl.d",
-						  "usr/lib/sysctl.d", "lib/sysctl.d", NULL};
-	static const char *const tmpfiles_dirs[] = {"etc/tmpfiles.d", "run/tmpfiles.d", "usr/local/lib/tmpfiles.d",
-						    "usr/lib/tmpfiles.d", "lib/tmpfiles.d", NULL};
 	static const char *const grub_dirs[] = {HV_GRUB_DIR, NULL};
 	static const char *const bls[][2] = {{"boot/loader/entries", NULL}, {"efi/loader/entries", NULL},
 					     {"boot/efi/loader/entries", NULL}};

@@ -308,9 +308,10 @@ static int add_shared(struct scan_state *s, int pid, const struct hv_htlb_vma *v
 	return 0;
 }
 
-/* Reads smaps of one process: 0 with its sums, -EACCES, -ENOENT (gone), or
- * -EINVAL when the text is malformed (a damaged tree under --root). */
-static int read_smaps(struct hv_procs_ctx *c, const char *pid, struct hv_proc *e, struct scan_state *s)
+/* The hugetlb mappings of one process's smaps (malloc'ed *v): 0, -EACCES,
+ * -ENOENT (gone), -ENOMEM, or -EINVAL when the text is malformed (a damaged
+ * tree under --root). */
+static int smaps_vmas(struct hv_procs_ctx *c, const char *pid, struct hv_htlb_vma **v, int *n)
 {
 	int fd = open_pid(c, pid, "smaps");
 	if (fd < 0)
@@ -322,15 +323,23 @@ static int read_smaps(struct hv_procs_ctx *c, const char *pid, struct hv_proc *e
 	if (rc == -EACCES || rc == -EPERM)
 		return -EACCES;
 	if (rc < 0)
-		return rc == -ENOMEM ? hv_fail(ENOMEM, "out of memory") : -ENOENT;
+		return rc == -ENOMEM ? -ENOMEM : -ENOENT;
+	rc = hv_parse_smaps_hugetlb(buf, len, v, n);
+	free(buf);
+	return rc == -ENOMEM ? -ENOMEM : rc < 0 ? -EINVAL : 0;
+}
+
+/* Reads smaps of one process: 0 with its sums, -EACCES, -ENOENT (gone), or
+ * -EINVAL when the text is malformed (a damaged tree under --root). */
+static int read_smaps(struct hv_procs_ctx *c, const char *pid, struct hv_proc *e, struct scan_state *s)
+{
 	struct hv_htlb_vma *v;
 	int n;
-	rc = hv_parse_smaps_hugetlb(buf, len, &v, &n);
-	free(buf);
+	int rc = smaps_vmas(c, pid, &v, &n);
 	if (rc == -ENOMEM)
 		return hv_fail(ENOMEM, "out of memory");
 	if (rc < 0)
-		return -EINVAL;
+		return rc;
 	e->private_kib = e->shared_kib = e->mapped_kib = 0;
 	for (int i = 0; i < n && rc == 0; i++) {
 		e->private_kib += v[i].private_kib;
@@ -761,21 +770,11 @@ out:
  * -ENOENT (gone or damaged), -ENOMEM. */
 static int append_vmas(struct hv_procs_ctx *c, const char *pid, struct hv_pid_vma **v, int *n, int *cap)
 {
-	int fd = open_pid(c, pid, "smaps");
-	if (fd < 0)
-		return fd == -EACCES || fd == -EPERM ? -EACCES : -ENOENT;
-	char *buf;
-	size_t len;
-	int rc = hv_read_fd(fd, (size_t)1 << 30, &buf, &len);
-	close(fd);
-	if (rc < 0)
-		return rc == -EACCES || rc == -EPERM ? -EACCES : rc == -ENOMEM ? -ENOMEM : -ENOENT;
 	struct hv_htlb_vma *m;
 	int nm;
-	rc = hv_parse_smaps_hugetlb(buf, len, &m, &nm);
-	free(buf);
+	int rc = smaps_vmas(c, pid, &m, &nm);
 	if (rc < 0)
-		return rc == -ENOMEM ? -ENOMEM : -ENOENT;
+		return rc == -EINVAL ? -ENOENT : rc;
 	if (*n + nm > *cap) {
 		int nc = *cap ? *cap : 64;
 		while (nc < *n + nm)

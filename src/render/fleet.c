@@ -230,24 +230,7 @@ int hv_render_fleet_table(FILE *out, const struct hv_fleet_host *h, size_t n, co
 	return 0;
 }
 
-/* Strings can come from a hostile snapshot; JSON must stay valid UTF-8. */
-static json_t *str(const char *s)
-{
-	json_t *j = json_string(s);
-	if (j)
-		return j;
-	char buf[4200];
-	size_t i = 0;
-	for (; s[i] && i < sizeof(buf) - 1; i++)
-		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	buf[i] = '\0';
-	return json_string(buf);
-}
 
-static json_t *str_or_null(const char *s)
-{
-	return s[0] ? str(s) : json_null();
-}
 
 static json_t *num(int64_t v)
 {
@@ -258,11 +241,11 @@ static json_t *host_obj(const struct hv_fleet_host *h)
 {
 	const struct hv_fleet_row *r = &h->row;
 	json_t *o = json_object(), *pools = json_array(), *sev = json_object();
-	json_object_set_new(o, "path", str(h->path));
+	json_object_set_new(o, "path", hv_json_str(h->path));
 	json_object_set_new(o, "kind", json_string(hv_fleet_kind_name(h->kind)));
-	json_object_set_new(o, "hostname", str_or_null(r->hostname));
-	json_object_set_new(o, "release", str_or_null(r->release));
-	json_object_set_new(o, "arch", str_or_null(r->arch));
+	json_object_set_new(o, "hostname", hv_json_str_or_null(r->hostname));
+	json_object_set_new(o, "release", hv_json_str_or_null(r->release));
+	json_object_set_new(o, "arch", hv_json_str_or_null(r->arch));
 	json_object_set_new(o, "generation", json_string(r->generation));
 	json_object_set_new(o, "hvo_active", json_boolean(r->hvo_active));
 	json_object_set_new(o, "hvo_at_boot", json_boolean(r->hvo_at_boot));
@@ -331,21 +314,14 @@ int hv_render_fleet_json(FILE *out, const struct hv_fleet_host *h, size_t n, con
 			continue;
 		}
 		json_t *e = json_object();
-		json_object_set_new(e, "path", str(h[i].path));
-		json_object_set_new(e, "reason", str(h[i].reason));
+		json_object_set_new(e, "path", hv_json_str(h[i].path));
+		json_object_set_new(e, "reason", hv_json_str(h[i].reason));
 		json_array_append_new(errs, e);
 	}
 	json_object_set_new(root, "hosts", hs);
 	json_object_set_new(root, "totals", totals_obj(t));
 	json_object_set_new(root, "errors", errs);
-	errno = 0;
-	int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	int err = errno;
-	json_decref(root);
-	if (rc < 0)
-		return hv_fail(err ? err : EIO, "cannot write JSON output");
-	fputc('\n', out);
-	return 0;
+	return hv_json_dump(out, root);
 }
 
 /* RFC 4180: a field with a comma, a quote or a line break is quoted, its

@@ -8,19 +8,6 @@
 #include "render.h"
 #include "render_libs.h"
 
-/* Strings can come from a hostile snapshot; JSON must stay valid UTF-8. */
-static json_t *str(const char *s)
-{
-	json_t *j = json_string(s);
-	if (j)
-		return j;
-	char buf[1024];
-	size_t i = 0;
-	for (; s[i] && i < sizeof(buf) - 1; i++)
-		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	buf[i] = '\0';
-	return json_string(buf);
-}
 
 static json_t *num_or_null(int64_t v)
 {
@@ -36,8 +23,8 @@ static json_t *kernel_obj(const struct hv_report *r)
 {
 	const struct hv_report_source *h = &r->src;
 	json_t *k = json_object();
-	json_object_set_new(k, "release", h->release[0] ? str(h->release) : json_null());
-	json_object_set_new(k, "arch", h->arch[0] ? str(h->arch) : json_null());
+	json_object_set_new(k, "release", h->release[0] ? hv_json_str(h->release) : json_null());
+	json_object_set_new(k, "arch", h->arch[0] ? hv_json_str(h->arch) : json_null());
 	json_object_set_new(k, "page_size", json_integer(r->page_size));
 	json_object_set_new(k, "page_size_source", json_string(hv_page_src_name(r->page_size_source)));
 	json_object_set_new(k, "struct_page_size", json_integer(r->struct_page_size));
@@ -45,12 +32,12 @@ static json_t *kernel_obj(const struct hv_report *r)
 	json_object_set_new(k, "generation", json_string(hv_gen_name(r->gen)));
 	json_object_set_new(k, "generation_assumed", json_boolean(r->gen_assumed));
 	json_object_set_new(k, "generation_basis", json_string(hv_gen_basis_name(r->gen_basis)));
-	json_object_set_new(k, "generation_evidence", r->gen_evidence[0] ? str(r->gen_evidence) : json_null());
+	json_object_set_new(k, "generation_evidence", r->gen_evidence[0] ? hv_json_str(r->gen_evidence) : json_null());
 	json_object_set_new(k, "release_generation",
 			    r->release_gen == HV_GEN_UNKNOWN ? json_null() : json_string(hv_gen_name(r->release_gen)));
 	json_object_set_new(k, "reserved_vmemmap_pages", num_or_null(r->kept_pages));
-	json_object_set_new(k, "config_source", h->config_present ? str(h->config_source) : json_null());
-	json_object_set_new(k, "boot_log_source", h->boot_log_present ? str(h->boot_log_source) : json_null());
+	json_object_set_new(k, "config_source", h->config_present ? hv_json_str(h->config_source) : json_null());
+	json_object_set_new(k, "boot_log_source", h->boot_log_present ? hv_json_str(h->boot_log_source) : json_null());
 	return k;
 }
 
@@ -64,7 +51,7 @@ static json_t *hvo_obj(const struct hv_report *r)
 	json_object_set_new(o, "boot_param_text",
 			    r->hvo_boot_param == HV_UNKNOWN && !r->hvo_param_rejected ? json_null()
 			    : r->hvo_param_bare ? json_string("")
-						  : str(r->hvo_param_text));
+						  : hv_json_str(r->hvo_param_text));
 	json_object_set_new(o, "boot_param_rejected", json_boolean(r->hvo_param_rejected));
 	json_object_set_new(o, "default_on", tri(r->hvo_default_on));
 	json_object_set_new(o, "active", json_boolean(r->hvo_active));
@@ -142,8 +129,8 @@ static json_t *reserve_obj(const struct hv_report *r)
 			    r->reserve.low_zones >= 0 ? json_integer(r->reserve.low_zones) : json_null());
 	json_object_set_new(o, "pageblock_bytes", num_or_null(r->reserve.pageblock_bytes));
 	json_object_set_new(o, "pageblock_source",
-			    r->reserve.pageblock_source[0] ? str(r->reserve.pageblock_source) : json_null());
-	json_object_set_new(o, "thp_enabled", r->reserve.thp[0] ? str(r->reserve.thp) : json_null());
+			    r->reserve.pageblock_source[0] ? hv_json_str(r->reserve.pageblock_source) : json_null());
+	json_object_set_new(o, "thp_enabled", r->reserve.thp[0] ? hv_json_str(r->reserve.thp) : json_null());
 	return o;
 }
 
@@ -159,7 +146,7 @@ static json_t *mounts_arr(const struct hv_report *r)
 		json_t *o = json_object();
 		char mode[8];
 		snprintf(mode, sizeof(mode), "%04o", m->mode);
-		json_object_set_new(o, "path", str(m->path));
+		json_object_set_new(o, "path", hv_json_str(m->path));
 		json_object_set_new(o, "page_size", m->page_size ? json_integer((json_int_t)m->page_size) : json_null());
 		json_object_set_new(o, "page_size_default", json_boolean(m->page_size_default));
 		json_object_set_new(o, "size_limit_bytes", num_or_null(m->size_limit_bytes));
@@ -185,12 +172,12 @@ static json_t *holders_obj(const struct hv_report *r)
 	static const char *const kind[] = {"file", "sysv", "sysv-maybe"};
 	json_t *h = json_object();
 	json_object_set_new(h, "scanned", json_boolean(o->scanned));
-	json_object_set_new(h, "why", o->why[0] ? str(o->why) : json_null());
+	json_object_set_new(h, "why", o->why[0] ? hv_json_str(o->why) : json_null());
 	if (!o->scanned)
 		return h;
 	json_object_set_new(h, "sysv_read", json_boolean(o->shm_read));
 	json_object_set_new(h, "sysv_rss_unit", unit[o->shm_rss] ? json_string(unit[o->shm_rss]) : json_null());
-	json_object_set_new(h, "sysv_rss_unit_basis", o->shm_rss_basis[0] ? str(o->shm_rss_basis) : json_null());
+	json_object_set_new(h, "sysv_rss_unit_basis", o->shm_rss_basis[0] ? hv_json_str(o->shm_rss_basis) : json_null());
 	json_object_set_new(h, "mounts_unread", json_integer(o->nmounts_unread));
 	json_object_set_new(h, "processes_unreadable", json_integer(o->nprocs_unreadable));
 	json_object_set_new(h, "files_truncated", json_boolean(o->files_truncated));
@@ -214,7 +201,7 @@ static json_t *holders_obj(const struct hv_report *r)
 		const struct hv_orphan *x = &o->orphans[i];
 		json_t *e = json_object();
 		json_object_set_new(e, "kind", json_string(kind[x->kind]));
-		json_object_set_new(e, "path", x->kind == HV_ORPHAN_FILE ? str(x->path) : json_null());
+		json_object_set_new(e, "path", x->kind == HV_ORPHAN_FILE ? hv_json_str(x->path) : json_null());
 		json_object_set_new(e, "shmid", x->kind == HV_ORPHAN_FILE ? json_null() : json_integer(x->shmid));
 		json_object_set_new(e, "key", x->kind == HV_ORPHAN_FILE ? json_null() : json_integer(x->key));
 		json_object_set_new(e, "uid", json_integer(x->uid));
@@ -236,16 +223,16 @@ int hv_render_json(FILE *out, const struct hv_report *r)
 	json_t *root = json_object(), *src = json_object(), *hs = json_array(), *tot = json_object();
 	json_t *fi = json_array(), *notes = json_array();
 	json_object_set_new(root, "schema", json_string("hvoplan.report/1"));
-	json_object_set_new(src, "root", str(h->root));
+	json_object_set_new(src, "root", hv_json_str(h->root));
 	json_object_set_new(src, "live", json_boolean(h->live));
 	json_object_set_new(root, "source", src);
 	json_object_set_new(root, "kernel", kernel_obj(r));
 	json_t *cpu = json_object();
-	json_object_set_new(cpu, "model", h->cpu_model[0] ? str(h->cpu_model) : json_null());
-	json_object_set_new(cpu, "model_source", h->cpu_model_source[0] ? str(h->cpu_model_source) : json_null());
+	json_object_set_new(cpu, "model", h->cpu_model[0] ? hv_json_str(h->cpu_model) : json_null());
+	json_object_set_new(cpu, "model_source", h->cpu_model_source[0] ? hv_json_str(h->cpu_model_source) : json_null());
 	json_object_set_new(cpu, "gigantic_pages", tri(h->cpu_gbpages));
 	json_object_set_new(cpu, "gigantic_pages_source",
-			    h->cpu_gbpages_source[0] ? str(h->cpu_gbpages_source) : json_null());
+			    h->cpu_gbpages_source[0] ? hv_json_str(h->cpu_gbpages_source) : json_null());
 	json_object_set_new(root, "cpu", cpu);
 	json_object_set_new(root, "hvo", hvo_obj(r));
 	json_object_set_new(root, "memmap", memmap_obj(r));
@@ -256,7 +243,7 @@ int hv_render_json(FILE *out, const struct hv_report *r)
 	json_object_set_new(tot, "vmemmap_bytes", num_or_null(r->totals.vmemmap_bytes));
 	json_object_set_new(tot, "savings_current_bytes", num_or_null(r->total_savings_current));
 	json_object_set_new(tot, "savings_current_basis", json_string(hv_basis_name(r->total_savings_basis)));
-	json_object_set_new(tot, "savings_current_note", r->savings_note[0] ? str(r->savings_note) : json_null());
+	json_object_set_new(tot, "savings_current_note", r->savings_note[0] ? hv_json_str(r->savings_note) : json_null());
 	json_object_set_new(tot, "savings_possible_bytes", num_or_null(r->totals.savings_possible_bytes));
 	json_object_set_new(tot, "unoptimized_bytes", num_or_null(r->unoptimized_bytes));
 	json_object_set_new(tot, "thp_bytes", num_or_null(r->totals.thp_bytes));
@@ -269,20 +256,13 @@ int hv_render_json(FILE *out, const struct hv_report *r)
 		json_t *o = json_object();
 		json_object_set_new(o, "id", json_string(f->id));
 		json_object_set_new(o, "severity", json_string(hv_severity_name(f->severity)));
-		json_object_set_new(o, "message", str(f->message));
-		json_object_set_new(o, "fix", str(f->fix));
+		json_object_set_new(o, "message", hv_json_str(f->message));
+		json_object_set_new(o, "fix", hv_json_str(f->fix));
 		json_array_append_new(fi, o);
 	}
 	json_object_set_new(root, "findings", fi);
 	for (int i = 0; i < r->nnotes; i++)
-		json_array_append_new(notes, str(r->notes[i]));
+		json_array_append_new(notes, hv_json_str(r->notes[i]));
 	json_object_set_new(root, "notes", notes);
-	errno = 0;
-	int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	int err = errno; /* the failed fwrite's reason, for the caller */
-	json_decref(root);
-	if (rc < 0)
-		return hv_fail(err ? err : EIO, "cannot write JSON output");
-	fputc('\n', out);
-	return 0;
+	return hv_json_dump(out, root);
 }

@@ -156,12 +156,5 @@ int hv_plan_render_json(FILE *out, const struct hv_plan_result *r)
 		json_array_append_new(notes, json_string(r->notes[i]));
 	json_object_set_new(root, "notes", notes);
 
-	errno = 0;
-	int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	int err = errno; /* the failed fwrite's reason, for the caller */
-	json_decref(root);
-	if (rc < 0)
-		return hv_fail(err ? err : EIO, "cannot write JSON output");
-	fputc('\n', out);
-	return 0;
+	return hv_json_dump(out, root);
 }

@@ -38,24 +38,7 @@ int hv_render_verify_text(FILE *out, const struct hv_verify *v, bool verbose)
 	return ferror(out) ? hv_fail(EIO, "cannot write output") : 0;
 }
 
-/* Strings can come from a hostile snapshot; JSON must stay valid UTF-8. */
-static json_t *str(const char *s)
-{
-	json_t *j = json_string(s);
-	if (j)
-		return j;
-	char buf[1024];
-	size_t i = 0;
-	for (; s[i] && i < sizeof(buf) - 1; i++)
-		buf[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
-	buf[i] = '\0';
-	return json_string(buf);
-}
 
-static json_t *str_or_null(const char *s)
-{
-	return s[0] ? str(s) : json_null();
-}
 
 int hv_render_verify_json(FILE *out, const struct hv_verify *v, const struct hv_report *r)
 {
@@ -65,22 +48,22 @@ int hv_render_verify_json(FILE *out, const struct hv_verify *v, const struct hv_
 	json_t *root = json_object(), *src = json_object(), *checks = json_array(), *notes = json_array();
 	json_t *sum = json_object();
 	json_object_set_new(root, "schema", json_string("hvoplan.verify/1"));
-	json_object_set_new(src, "root", str(r->src.root));
+	json_object_set_new(src, "root", hv_json_str(r->src.root));
 	json_object_set_new(src, "live", json_boolean(r->src.live));
-	json_object_set_new(src, "release", str_or_null(r->src.release));
+	json_object_set_new(src, "release", hv_json_str_or_null(r->src.release));
 	json_object_set_new(root, "source", src);
-	json_object_set_new(root, "next_boot", str_or_null(v->entry_basis));
+	json_object_set_new(root, "next_boot", hv_json_str_or_null(v->entry_basis));
 	for (int i = 0; i < v->nchecks; i++) {
 		const struct hv_check *c = &v->checks[i];
 		json_t *o = json_object();
-		json_object_set_new(o, "id", str(c->id));
-		json_object_set_new(o, "subject", str(c->subject));
+		json_object_set_new(o, "id", hv_json_str(c->id));
+		json_object_set_new(o, "subject", hv_json_str(c->subject));
 		json_object_set_new(o, "state", json_string(hv_check_state_name(c->state)));
-		json_object_set_new(o, "now", str_or_null(c->now));
-		json_object_set_new(o, "next_boot", str_or_null(c->next));
-		json_object_set_new(o, "source", str_or_null(c->source));
-		json_object_set_new(o, "message", str(c->message));
-		json_object_set_new(o, "fix", str_or_null(c->fix));
+		json_object_set_new(o, "now", hv_json_str_or_null(c->now));
+		json_object_set_new(o, "next_boot", hv_json_str_or_null(c->next));
+		json_object_set_new(o, "source", hv_json_str_or_null(c->source));
+		json_object_set_new(o, "message", hv_json_str(c->message));
+		json_object_set_new(o, "fix", hv_json_str_or_null(c->fix));
 		json_array_append_new(checks, o);
 	}
 	json_object_set_new(root, "checks", checks);
@@ -92,16 +75,9 @@ int hv_render_verify_json(FILE *out, const struct hv_verify *v, const struct hv_
 	json_object_set_new(root, "summary", sum);
 	json_object_set_new(root, "holds", json_boolean(v->ndrift + v->nfailed == 0));
 	for (int i = 0; i < v->nnotes; i++)
-		json_array_append_new(notes, str(v->notes[i]));
+		json_array_append_new(notes, hv_json_str(v->notes[i]));
 	for (int i = 0; i < r->nnotes; i++)
-		json_array_append_new(notes, str(r->notes[i]));
+		json_array_append_new(notes, hv_json_str(r->notes[i]));
 	json_object_set_new(root, "notes", notes);
-	errno = 0;
-	int rc = json_dumpf(root, out, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-	int err = errno;
-	json_decref(root);
-	if (rc < 0)
-		return hv_fail(err ? err : EIO, "cannot write JSON output");
-	fputc('\n', out);
-	return 0;
+	return hv_json_dump(out, root);
 }

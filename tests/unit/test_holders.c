@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit_util.h"
+
 #include "holders.h"
 #include "model.h"
 #include "procs.h"
@@ -20,17 +22,6 @@
 #define M2 (2ull << 20)
 #define G1 (1ull << 30)
 
-static char *slurp_file(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "r");
-	if (!fp)
-		fail_msg("%s: cannot open (run from the top of the tree)", path);
-	char *buf = malloc(1 << 20);
-	*len = fread(buf, 1, (1 << 20) - 1, fp);
-	buf[*len] = '\0';
-	fclose(fp);
-	return buf;
-}
 
 static void test_sysvipc_parse(void **state)
 {

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit_util.h"
+
 #include "model.h"
 #include "procs.h"
 #include "tui.h"
@@ -290,17 +292,6 @@ static void test_frame_holders(void **state)
 	free(r);
 }
 
-static char *slurp_file(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "r");
-	if (!fp)
-		fail_msg("%s: cannot open (run from the top of the tree)", path);
-	char *buf = malloc(1 << 20);
-	*len = fread(buf, 1, (1 << 20) - 1, fp);
-	buf[*len] = '\0';
-	fclose(fp);
-	return buf;
-}
 
 static void test_status_euid(void **state)
 {

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "unit_util.h"
+
 #include "hv_error.h"
 #include "model.h"
 #include "parse.h"
@@ -21,17 +23,6 @@
 #define M2 (2ull << 20)
 #define G1 (1ull << 30)
 
-static char *slurp_file(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "r");
-	if (!fp)
-		fail_msg("%s: cannot open (run from the top of the tree)", path);
-	char *buf = malloc(1 << 20);
-	*len = fread(buf, 1, (1 << 20) - 1, fp);
-	buf[*len] = '\0';
-	fclose(fp);
-	return buf;
-}
 
 static void free_entries(struct hv_boot_entry *v, int n)
 {
