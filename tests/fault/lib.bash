@@ -22,6 +22,9 @@ fault_make_root() {
 	local r=$1 f
 	rm -rf "$r"
 	cp -a "$SNAP" "$r"
+	# the host's own boot configuration (kept by the snapshot for verify) is
+	# not the starting point: the one below is
+	rm -rf "$r/etc" "$r/boot"
 	echo 0 >"$r/proc/sys/vm/hugetlb_optimize_vmemmap"
 	for f in "$r"/sys/kernel/mm/hugepages/*/{nr,free}_hugepages "$r"/sys/devices/system/node/node*/hugepages/*/{nr,free}_hugepages; do
 		[ -f "$f" ] && echo 0 >"$f"
