@@ -181,7 +181,9 @@ int hv_probe_holders(const struct hv_root *r, const struct hv_host *h, struct hv
 		in->shm_read = rc == 0;
 	} else if (rc == -ENOMEM) {
 		return rc;
-	} else if (rc != -ENOENT) { /* ENOENT: a kernel without CONFIG_SYSVIPC */
+	} else if (rc == -ENOENT) {
+		in->shm_read = true; /* a kernel without CONFIG_SYSVIPC: no segment holds a page */
+	} else {
 		snprintf(in->shm_error, sizeof(in->shm_error), "/proc/sysvipc/shm: %s", strerror(-rc));
 	}
 	hv_clear_error();

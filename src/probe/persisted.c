@@ -201,8 +201,12 @@ static int read_grub_defaults(const struct hv_root *r, struct hv_persisted *p)
 			continue;
 		rc = hv_grub_env_source(env, v[i].rel, t, NULL, NULL);
 		free(t);
-		size_t w = strlen(where);
-		snprintf(where + w, sizeof(where) - w, ", %s", v[i].rel);
+		/* the files named in messages, as many as fit */
+		size_t w = strlen(where), l = strlen(v[i].rel);
+		if (w + 2 + l < sizeof(where)) {
+			memcpy(where + w, ", ", 2);
+			memcpy(where + w + 2, v[i].rel, l + 1);
+		}
 	}
 	free(v);
 	static const char *const names[] = {"GRUB_CMDLINE_LINUX", "GRUB_CMDLINE_LINUX_DEFAULT"};
