@@ -137,8 +137,15 @@ struct hv_verify {
 
 void hv_model_verify(const struct hv_host *h, const struct hv_report *r, const struct hv_persisted *p,
 		     struct hv_verify *v);
+/* A sysctl.d setting as a whole integer: false when unset or not one. */
+bool hv_sysctl_int(const struct hv_sysctl_setting *s, long long *v);
+/* The tmpfiles.d write of a size's file (node -1: the global one) that
+ * counts: the first, as systemd-tmpfiles ignores later lines for a path it
+ * has ("Duplicate line for path"); NULL when none. */
+const struct hv_tmpfiles_write *hv_tmpfiles_write_of(const struct hv_persisted *p, uint64_t size, int node,
+						   bool overcommit);
 
-int hv_render_verify_text(FILE *out, const struct hv_verify *v, bool verbose);
+int hv_render_verify_text(FILE *out, const struct hv_verify *v);
 int hv_render_verify_json(FILE *out, const struct hv_verify *v, const struct hv_report *r);
 
 #endif

@@ -558,15 +558,13 @@ static void persist_lint(const struct hv_desired *d, const struct hv_host *h, co
 	const struct hv_persisted *ps = in->persisted;
 	if (!ps)
 		return;
-	if (d->hvo >= 0 && h->sysctl_hvo != HV_UNKNOWN && ps->hvo.set && strncmp(ps->hvo.where, HV_SYSCTL_DROPIN ":",
-										 strlen(HV_SYSCTL_DROPIN) + 1)) {
-		char *end;
-		long v = strtol(ps->hvo.value, &end, 10);
-		if (end != ps->hvo.value && !*end && (v != 0) != (d->hvo != 0) && sorts_after_ours(ps->hvo.where))
-			note(p, "%s sets vm.hugetlb_optimize_vmemmap = %s and systemd-sysctl reads it after 90-hvoplan.conf: "
-				"the next boot gets %s, not %d; remove that line",
-			     ps->hvo.where, ps->hvo.value, ps->hvo.value, d->hvo != 0);
-	}
+	long long v;
+	if (d->hvo >= 0 && h->sysctl_hvo != HV_UNKNOWN && hv_sysctl_int(&ps->hvo, &v) &&
+	    strncmp(ps->hvo.where, HV_SYSCTL_DROPIN ":", strlen(HV_SYSCTL_DROPIN) + 1) && (v != 0) != (d->hvo != 0) &&
+	    sorts_after_ours(ps->hvo.where))
+		note(p, "%s sets vm.hugetlb_optimize_vmemmap = %s and systemd-sysctl reads it after 90-hvoplan.conf: "
+			"the next boot gets %s, not %d; remove that line",
+		     ps->hvo.where, ps->hvo.value, ps->hvo.value, d->hvo != 0);
 	uint64_t defsz = hv_default_hugepage_size(h);
 	for (int j = 0; j < d->npools; j++) {
 		const struct hv_pool_req *q = &d->pools[j];
@@ -574,20 +572,14 @@ static void persist_lint(const struct hv_desired *d, const struct hv_host *h, co
 			continue;
 		char name[16];
 		hv_hstate_name(q->size, name, sizeof(name));
-		for (int i = 0; i < ps->nwrites; i++) {
-			const struct hv_tmpfiles_write *w = &ps->writes[i];
-			if (w->size != q->size || w->node >= 0 || w->overcommit || w->value < 0 || w->value == q->count)
-				continue;
+		/* the first line for a path is the one systemd-tmpfiles writes */
+		const struct hv_tmpfiles_write *w = hv_tmpfiles_write_of(ps, q->size, -1, false);
+		if (w && w->value >= 0 && w->value != q->count)
 			note(p, "%s writes %lld to the %s pool at every boot (systemd-tmpfiles), after the kernel allocated the "
 				"%lld of hugepages=: the pool ends at %lld; remove that line to keep %lld",
 			     w->where, (long long)w->value, name, (long long)q->count, (long long)w->value,
 			     (long long)q->count);
-			break; /* the first line for a path is the one systemd-tmpfiles writes */
-		}
-		char *end;
-		long long v = ps->nr_hugepages.set ? strtoll(ps->nr_hugepages.value, &end, 10) : -1;
-		if (ps->nr_hugepages.set && q->size == defsz && end != ps->nr_hugepages.value && !*end && v >= 0 &&
-		    v != q->count)
+		if (q->size == defsz && hv_sysctl_int(&ps->nr_hugepages, &v) && v >= 0 && v != q->count)
 			note(p, "%s sets vm.nr_hugepages = %lld: systemd-sysctl sets the %s pool to it at every boot, after the "
 				"kernel allocated the %lld of hugepages=; remove that line to keep %lld",
 			     ps->nr_hugepages.where, v, name, (long long)q->count, (long long)q->count);

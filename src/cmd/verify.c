@@ -90,7 +90,7 @@ int cmd_verify(int argc, char **argv, struct hv_global *g)
 		goto out;
 	}
 	hv_model_verify(h, r, p, v);
-	rc = vo.json ? hv_render_verify_json(stdout, v, r) : hv_render_verify_text(stdout, v, false);
+	rc = vo.json ? hv_render_verify_json(stdout, v, r) : hv_render_verify_text(stdout, v);
 	if (rc < 0 && !hv_stdout_failed(rc)) {
 		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;

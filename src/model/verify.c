@@ -275,13 +275,10 @@ static void check_hvo(const struct hv_host *h, const struct hv_report *r, const 
 		return; /* before 5.19 the boot parameter alone decides: boot-params checks it */
 	int next = HV_UNKNOWN;
 	char src[340] = "";
-	if (p->hvo.set) {
-		char *end;
-		long x = strtol(p->hvo.value, &end, 10);
-		if (end != p->hvo.value && !*end) {
-			next = x != 0;
-			put(src, sizeof(src), "%s", p->hvo.where);
-		}
+	long long x;
+	if (hv_sysctl_int(&p->hvo, &x)) {
+		next = x != 0;
+		put(src, sizeof(src), "%s", p->hvo.where);
 	}
 	if (next == HV_UNKNOWN && nb->cl && nb->cl->sysctl_hvo != HV_UNKNOWN) {
 		next = nb->cl->sysctl_hvo != 0;
@@ -331,11 +328,8 @@ static void check_hvo(const struct hv_host *h, const struct hv_report *r, const 
 	}
 }
 
-/* The tmpfiles.d write of a size's file (node -1: the global one) that
- * counts: the first, as systemd-tmpfiles ignores later lines for a path it
- * has ("Duplicate line for path"). */
-static const struct hv_tmpfiles_write *tmpfiles_write(const struct hv_persisted *p, uint64_t size, int node,
-						      bool overcommit)
+const struct hv_tmpfiles_write *hv_tmpfiles_write_of(const struct hv_persisted *p, uint64_t size, int node,
+						   bool overcommit)
 {
 	for (int i = 0; i < p->nwrites; i++)
 		if (p->writes[i].size == size && p->writes[i].node == node && p->writes[i].overcommit == overcommit)
@@ -343,13 +337,22 @@ static const struct hv_tmpfiles_write *tmpfiles_write(const struct hv_persisted 
 	return NULL;
 }
 
-static bool sysctl_count(const struct hv_sysctl_setting *s, int64_t *v)
+bool hv_sysctl_int(const struct hv_sysctl_setting *s, long long *v)
 {
 	if (!s->set)
 		return false;
 	char *end;
 	long long x = strtoll(s->value, &end, 10);
-	if (end == s->value || *end || x < 0)
+	if (end == s->value || *end)
+		return false;
+	*v = x;
+	return true;
+}
+
+static bool sysctl_count(const struct hv_sysctl_setting *s, int64_t *v)
+{
+	long long x;
+	if (!hv_sysctl_int(s, &x) || x < 0)
 		return false;
 	*v = x;
 	return true;
@@ -435,7 +438,7 @@ static void check_pools(const struct hv_host *h, const struct hv_report *r, cons
 		bool per_node = false;
 		if (o->nr < 0 || o->surplus < 0)
 			continue; /* unread: the report says so */
-		const struct hv_tmpfiles_write *w = tmpfiles_write(p, o->size, -1, false);
+		const struct hv_tmpfiles_write *w = hv_tmpfiles_write_of(p, o->size, -1, false);
 		if (o->size == nb->default_size && sysctl_count(&p->nr_hugepages, &x) &&
 		    race(v, "pool", o->name, w, &p->nr_hugepages, "vm.nr_hugepages", x))
 			continue;
@@ -462,7 +465,7 @@ static void check_pools(const struct hv_host *h, const struct hv_report *r, cons
 		/* per-node boot pools, and per-node tmpfiles.d writes */
 		for (int j = 0; j < o->nnodes; j++) {
 			const struct hv_node_result *nd = &o->nodes[j];
-			const struct hv_tmpfiles_write *nw = tmpfiles_write(p, o->size, nd->node, false);
+			const struct hv_tmpfiles_write *nw = hv_tmpfiles_write_of(p, o->size, nd->node, false);
 			int64_t have = nd->nr - nd->surplus, want;
 			if (nw && nw->value >= 0) {
 				want = nw->value;
@@ -492,7 +495,7 @@ static void check_overcommit(const struct hv_host *h, const struct hv_report *r,
 			continue;
 		int64_t next = 0, x;
 		char src[340] = "nothing (the kernel starts with 0)";
-		const struct hv_tmpfiles_write *w = tmpfiles_write(p, o->size, -1, true);
+		const struct hv_tmpfiles_write *w = hv_tmpfiles_write_of(p, o->size, -1, true);
 		if (o->size == nb->default_size && sysctl_count(&p->nr_overcommit, &x) &&
 		    race(v, "overcommit", o->name, w, &p->nr_overcommit, "vm.nr_overcommit_hugepages", x))
 			continue;
@@ -547,7 +550,7 @@ static void check_cmdline(const struct hv_host *h, const struct next_boot *nb, s
 }
 
 /* Every entry against what the boot configuration gives new ones. */
-static void check_entries(const struct hv_host *h, const struct hv_persisted *p, const struct next_boot *nb,
+static void check_entries(const struct hv_persisted *p, const struct next_boot *nb,
 			  struct hv_verify *v)
 {
 	uint64_t defsize = nb->default_size;
@@ -595,7 +598,6 @@ static void check_entries(const struct hv_host *h, const struct hv_persisted *p,
 			FIX(c, "%s", fix);
 		}
 	}
-	(void)h;
 }
 
 /* What this boot asked and the kernel did not do: the report's findings. */
@@ -655,6 +657,6 @@ void hv_model_verify(const struct hv_host *h, const struct hv_report *r, const s
 	check_pools(h, r, p, &nb, v);
 	check_overcommit(h, r, p, &nb, v);
 	check_cmdline(h, &nb, v);
-	check_entries(h, p, &nb, v);
+	check_entries(p, &nb, v);
 	check_default_size(h, r, v);
 }

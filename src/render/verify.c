@@ -16,9 +16,8 @@ static void counts(const struct hv_verify *v, int n[5])
 		n[v->checks[i].state]++;
 }
 
-int hv_render_verify_text(FILE *out, const struct hv_verify *v, bool verbose)
+int hv_render_verify_text(FILE *out, const struct hv_verify *v)
 {
-	(void)verbose;
 	fprintf(out, "Next boot:  %s\n", v->entry_basis[0] ? v->entry_basis : "no boot entry and no command line");
 	for (int i = 0; i < v->nchecks; i++) {
 		const struct hv_check *c = &v->checks[i];

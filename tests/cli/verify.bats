@@ -256,6 +256,8 @@ pool() {
 	# the dry run wrote nothing
 	[ "$(cd "$R" && find . -type f -exec sha256sum {} + | sort)" = "$before" ]
 	# the values asked for are the ones those files already set: nothing to say
+	# (a second line for the same path is one systemd-tmpfiles ignores)
+	echo 'w /sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages - - - - 5' >>"$R/etc/tmpfiles.d/50-gig.conf"
 	run "$HV" --root "$R" apply --pages 2M:512,1G:2 --persist --bootloader manual --format json
 	[ "$(jq '[.notes[] | select(test("remove that line"))] | length' <<<"$output")" -eq 0 ]
 }
