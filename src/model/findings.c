@@ -639,24 +639,19 @@ static void append(char *buf, size_t cap, const char *fmt, ...)
 static void orphan_findings(struct hv_report *r)
 {
 	const struct hv_holders *o = &r->holders;
+	/* the model's sums: every orphan, listed or not ("if hugetlb-backed"
+	 * segments are not among them) */
 	int64_t pages = 0, bytes = 0;
-	int nsure = 0, nmaybe = 0;
-	for (int i = 0; i < o->norphans; i++) {
-		const struct hv_orphan *x = &o->orphans[i];
-		if (x->kind == HV_ORPHAN_SHM_MAYBE) {
-			nmaybe++;
-			continue;
-		}
-		nsure++;
-		pages += x->pages;
-		bytes += x->pages * (int64_t)x->page_size;
+	for (int i = 0; i < o->nsizes; i++) {
+		pages += o->sizes[i].orphaned;
+		bytes += o->sizes[i].orphaned * (int64_t)o->sizes[i].size;
 	}
 	struct hv_finding *f;
-	if (nsure + nmaybe == 0 || !(f = add(r, "orphaned-hugepages", nsure ? HV_SEV_WARNING : HV_SEV_INFO, false)))
+	if (o->norphans == 0 || !(f = add(r, "orphaned-hugepages", pages ? HV_SEV_WARNING : HV_SEV_INFO, false)))
 		return;
 	char b[16], w[520];
 	sz((uint64_t)bytes, b);
-	if (nsure)
+	if (pages)
 		MSG(f, "%lld hugepage%s (%s) held where no process maps them:", (long long)pages, plural(pages), b);
 	else
 		MSG(f, "SysV segments with no process attached may hold hugepages:");
@@ -713,11 +708,10 @@ void hv_report_holders(const struct hv_host *h, const struct hv_holders_input *i
 	       "for: held by a descriptor only (a memfd or deleted hugetlbfs file), by a mount in another mount "
 	       "namespace (a container), or being freed right now",
 	    lower ? "up to " : "", (long long)pages, plural(pages), b);
-	if (o->nprocs_unreadable)
+	if (o->nprocs_unreadable) {
 		append(f->message, sizeof(f->message), "; %d process%s could not be read", o->nprocs_unreadable,
 		       o->nprocs_unreadable == 1 ? "" : "es");
-	if (o->nprocs_unreadable)
 		FIX(f, "run hvoplan report as root, which reads every process's mappings");
-	else
+	} else
 		FIX(f, "ls -l /proc/[0-9]*/fd 2>/dev/null | grep -e 'memfd:' -e '(deleted)' (descriptors that keep them)");
 }

@@ -261,6 +261,15 @@ static void test_model_limits(void **state)
 		assert_true(o.orphans[i - 1].pages >= o.orphans[i].pages);
 	assert_int_equal(o.orphans[o.norphans - 1].pages, 2); /* all 8 of 1 page left out */
 	assert_int_equal(o.sizes[0].orphaned, sum); /* every orphan counts, listed or not */
+	/* and the finding says so too, not only the listed ones' pages */
+	struct hv_report *r = calloc(1, sizeof(*r));
+	hv_report_holders(h, &in, r);
+	assert_true(r->nfindings >= 1);
+	assert_string_equal(r->findings[0].id, "orphaned-hugepages");
+	char want[64];
+	snprintf(want, sizeof(want), "%lld hugepages (", (long long)sum);
+	assert_memory_equal(r->findings[0].message, want, strlen(want));
+	free(r);
 	free(h);
 }
 
