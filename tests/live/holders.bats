@@ -8,6 +8,8 @@
 # the pages the pool gets back when the fix the report prints is run.
 # Restores every pool, removes every segment and file, unmounts.
 
+load pools.bash
+
 HP=/sys/kernel/mm/hugepages
 P2=$HP/hugepages-2048kB
 
@@ -40,19 +42,6 @@ teardown() {
 	for p in "${MOUNTED[@]}"; do rm -f "$p"/*; umount "$p"; done
 	for e in "${ORIG_POOLS[@]}"; do echo "${e#*:}" >"${e%%:*}/nr_hugepages"; done
 	for e in "${ORIG_POOLS[@]}"; do [ "$(cat "${e%%:*}/nr_hugepages")" = "${e#*:}" ]; done
-}
-
-set_pool() { # set_pool SIZEkB COUNT: exactly COUNT or the test is skipped
-	echo "$2" >"$HP/hugepages-$1/nr_hugepages"
-	local got
-	got=$(cat "$HP/hugepages-$1/nr_hugepages")
-	[ "$got" = "$2" ] || skip "kernel gave $got of $2 pages of $1 (memory fragmented)"
-}
-
-mnt() { # mnt DIR OPTIONS
-	mkdir -p "$1"
-	mount -t hugetlbfs -o "$2" none "$1"
-	MOUNTED+=("$1")
 }
 
 holder() { # holder NAME ARGS...: hugeholder in the background, back once it holds its pages

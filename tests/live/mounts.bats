@@ -5,6 +5,8 @@
 # kernel's own statfs() read by coreutils' stat -f as the ground truth.
 # Restores every pool it found and unmounts what it mounted.
 
+load pools.bash
+
 HP=/sys/kernel/mm/hugepages
 
 setup() {
@@ -30,19 +32,6 @@ teardown() {
 	for p in "${MOUNTED[@]}"; do umount "$p"; done
 	for e in "${ORIG_POOLS[@]}"; do echo "${e#*:}" >"${e%%:*}/nr_hugepages"; done
 	for e in "${ORIG_POOLS[@]}"; do [ "$(cat "${e%%:*}/nr_hugepages")" = "${e#*:}" ]; done
-}
-
-set_pool() { # set_pool SIZEkB COUNT: exactly COUNT or the test is skipped
-	echo "$2" >"$HP/hugepages-$1/nr_hugepages"
-	local got
-	got=$(cat "$HP/hugepages-$1/nr_hugepages")
-	[ "$got" = "$2" ] || skip "kernel gave $got of $2 pages of $1 (memory fragmented)"
-}
-
-mnt() { # mnt DIR OPTIONS
-	mkdir -p "$1"
-	mount -t hugetlbfs -o "$2" none "$1"
-	MOUNTED+=("$1")
 }
 
 waitfor() { # waitfor FILE: the holder's ready line
