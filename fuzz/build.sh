@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the libFuzzer targets (fuzz/targets/fuzz_*.c) straight from the pure
 # layers: src/parse/*.c, src/model/*.c, src/util/error.c, apply's text
-# editing (src/apply/cmdline.c, grubsh.c), for the manifest target
+# editing (src/apply/cmdline.c, grubsh.c), for the boot entry target
+# src/apply/bootentry.c, for the manifest target
 # src/apply/manifest.c, for the config target src/config/config.c (its
 # string parsers), for the tmpfiles target src/apply/tmpfiles.c. No
 # Makefile, no I/O code: what is fuzzed is exactly what the probe, the
@@ -80,6 +81,14 @@ if [ ! -e "$tf_obj" ] || [ src/apply/tmpfiles.c -nt "$tf_obj" ] || [ "$0" -nt "$
 	$CC $CFLAGS $SAN -fsanitize=fuzzer-no-link -c -o "$tf_obj" src/apply/tmpfiles.c
 fi
 
+# Kernels installed later: the record (through the settings parser) and
+# boot entries given its parameters (pure text).
+be_obj=$OUT/obj/src_apply_bootentry.o
+if [ ! -e "$be_obj" ] || [ src/apply/bootentry.c -nt "$be_obj" ] || [ "$0" -nt "$be_obj" ] || \
+   [ -n "$(find include -newer "$be_obj" -name '*.h' -print -quit)" ]; then
+	$CC $CFLAGS $SAN -fsanitize=fuzzer-no-link -c -o "$be_obj" src/apply/bootentry.c
+fi
+
 for t in fuzz/targets/fuzz_*.c; do
 	name=$(basename "${t%.c}")
 	bin=$OUT/bin/$name
@@ -88,6 +97,7 @@ for t in fuzz/targets/fuzz_*.c; do
 	[ "$name" = fuzz_manifest ] && libs+=("${mf_objs[@]}")
 	[ "$name" = fuzz_config ] && libs+=("${cfg_objs[@]}" -ldl)
 	[ "$name" = fuzz_tmpfiles ] && libs+=("$tf_obj")
+	[ "$name" = fuzz_boot_entry ] && libs+=("$be_obj" "${cfg_objs[@]}" -ldl)
 	$CC $CFLAGS $SAN -fsanitize=fuzzer -o "$bin" "$t" "${objs[@]}" "${libs[@]}"
 done
 echo "fuzz/build.sh: $(ls "$OUT/bin" | wc -l) targets in $OUT/bin"

@@ -82,6 +82,7 @@ struct hv_apply_inputs {
 	struct hv_file grub_others[HV_MAX_GRUB_FILES]; /* etc/default/grub.d/ *.cfg, not ours */
 	struct hv_file kernel_cmdline;
 	struct hv_file tmpfiles_dropin;
+	struct hv_file boot_record; /* HV_BOOT_RECORD */
 	/* what else sets an overcommit limit at boot (sysctl.d, tmpfiles.d) */
 	int noc_writers;
 	struct hv_oc_writer oc_writers[HV_MAX_OC_WRITERS];
@@ -209,6 +210,26 @@ size_t hv_karg_step(const char **p);
  * rel:line). *out gets a malloc'ed text, identical when nothing conflicts. */
 int hv_grub_file_filter(const char *rel, const char *text, const struct hv_desired *d, uint64_t default_size,
 			char *removed, size_t rcap, char **out);
+
+/* ---- kernels installed later (bootentry.c), pure ---- */
+/* The record (HV_BOOT_RECORD, config.h) apply --persist keeps for the
+ * kernel-install plug-in: the hugepage boot parameters, as hvoplan.conf(5)
+ * [apply] hvo and pages. */
+/* The record after d: old (NULL when absent; name names it in messages)
+ * with d's HVO setting and d's sizes replacing theirs. *out is malloc'ed. */
+int hv_boot_record_text(const char *name, const char *old, const struct hv_desired *d, char **out);
+/* The record as a desired state (HVO and pools only); -EINVAL naming name
+ * when it does not parse or names nothing. */
+int hv_boot_record_desired(const char *name, const char *text, struct hv_desired *d);
+/* major.minor of a BLS entry's `version` line; -ENOENT when it has none. */
+int hv_entry_version(const char *text, int *major, int *minor);
+/* A BLS entry whose options hold exactly params among the parameters d
+ * manages (hv_cmdline_filter), the others kept: *out malloc'ed, the
+ * taken-out ones appended to removed. Returns 1 when *out differs from
+ * text, 0 when it is the same, negative (naming name) when the entry is
+ * not one or a quote left open would swallow ours. */
+int hv_entry_with_params(const char *name, const char *text, const struct hv_desired *d, uint64_t defsz,
+			 const char *params, char **out, char *removed, size_t rcap);
 
 /* ---- GRUB defaults files as /bin/sh sources them (grubsh.c), pure ---- */
 #define HV_SH_MAX_WORDS 64

@@ -13,6 +13,9 @@
 
 #define HV_MAX_POOL_REQS 64
 #define HV_CONFIG_DEFAULT "/etc/hvoplan.conf"
+/* What apply --persist records for the kernel-install plug-in, in the same
+ * syntax (relative to the root; read by boot-entry and verify too). */
+#define HV_BOOT_RECORD "etc/kernel/hvoplan.conf"
 
 /* One pool request: `SIZE:AMOUNT` (whole pool) or `SIZE:AMOUNT@NODE`, the
  * amount a page count, a memory size (1G:64G) or, on the command line, a
