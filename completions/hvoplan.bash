@@ -10,7 +10,7 @@
 
 _hvoplan_commands()
 {
-	echo "report plan apply top verify snapshot fleet"
+	echo "report plan apply top verify boot-entry snapshot fleet"
 }
 
 _hvoplan_global_opts()
@@ -46,6 +46,11 @@ _hvoplan_fleet_opts()
 _hvoplan_verify_opts()
 {
 	echo "--format -J --json --root --color -h --help -V --version"
+}
+
+_hvoplan_boot-entry_opts()
+{
+	echo "-y --yes --record --root --color -h --help -V --version"
 }
 
 _hvoplan_snapshot_opts()
@@ -177,7 +182,7 @@ _hvoplan()
 			_hvoplan_list "SIZE TYPE NODE PAGES HUGETLB PERPAGE VMEMMAP KEPT SAVED RESTORE TAIL" ""
 			return
 			;;
-		snapshot:-o | snapshot:--output)
+		snapshot:-o | snapshot:--output | boot-entry:--record)
 			_filedir
 			return
 			;;
@@ -251,7 +256,7 @@ _hvoplan()
 
 	local opts
 	case $cmd in
-	report | plan | apply | top | verify | snapshot | fleet) opts=$(_hvoplan_${cmd}_opts) ;;
+	report | plan | apply | top | verify | boot-entry | snapshot | fleet) opts=$(_hvoplan_${cmd}_opts) ;;
 	*) return ;;
 	esac
 	if [[ $cur == -* ]]; then
@@ -259,6 +264,9 @@ _hvoplan()
 	elif [[ $cmd == fleet ]]; then
 		# fleet's PATHs: snapshot directories, FILE.tar, sosreports
 		_filedir
+	elif [[ $cmd == boot-entry ]]; then
+		# ENTRYs: Boot Loader Specification entries
+		_filedir conf
 	fi
 } &&
 	complete -F _hvoplan hvoplan

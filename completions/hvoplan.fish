@@ -4,7 +4,7 @@
 # tests/cli/completion.bats checks that every option of `hvoplan CMD --help`
 # is listed here.
 
-set -l commands report plan apply top verify snapshot fleet
+set -l commands report plan apply top verify boot-entry snapshot fleet
 
 # Hugepage sizes of this host, as hvoplan names them (2M, 1G, 64K, 16G).
 function __hvoplan_host_sizes
@@ -60,6 +60,7 @@ complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a plan -d 'W
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a apply -d 'Bring HVO and pool sizes to a desired state'
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a top -d 'Live dashboard of pools, savings and hugetlb processes'
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a verify -d 'Compare what the next boot sets with the running state'
+complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a boot-entry -d 'Give boot entries the hugepage parameters apply persisted'
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a snapshot -d 'Capture the files hvoplan reads, for --root'
 complete -c hvoplan -n "not __fish_seen_subcommand_from $commands" -a fleet -d 'Many snapshots and sosreports at once: a row per host'
 
@@ -70,7 +71,7 @@ for cmd in $commands
     complete -c hvoplan -n "__hvoplan_using $cmd" -s h -l help -d 'Display help'
     complete -c hvoplan -n "__hvoplan_using $cmd" -s V -l version -d 'Display version'
 end
-for cmd in report plan apply top verify fleet
+for cmd in report plan apply top verify boot-entry fleet
     complete -c hvoplan -n "__hvoplan_using $cmd" -l color -d 'Colorize: --color=auto, always or never'
 end
 
@@ -132,6 +133,10 @@ complete -c hvoplan -n '__hvoplan_using top' -s u -l units -x -a 'human bytes Ki
 # verify
 complete -c hvoplan -n '__hvoplan_using verify' -l format -x -a 'text json' -d 'Output format'
 complete -c hvoplan -n '__hvoplan_using verify' -s J -l json -d 'Same as --format json'
+
+# boot-entry
+complete -c hvoplan -n '__hvoplan_using boot-entry' -s y -l yes -d 'Write the entries (default: show the changes)'
+complete -c hvoplan -n '__hvoplan_using boot-entry' -l record -r -F -d 'The parameters to give'
 
 # snapshot
 complete -c hvoplan -n '__hvoplan_using snapshot' -s o -l output -r -F -d 'Directory to create, or FILE.tar'

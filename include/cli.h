@@ -30,6 +30,7 @@ int cmd_plan(int argc, char **argv, struct hv_global *g);
 int cmd_apply(int argc, char **argv, struct hv_global *g);
 int cmd_top(int argc, char **argv, struct hv_global *g);
 int cmd_fleet(int argc, char **argv, struct hv_global *g);
+int cmd_boot_entry(int argc, char **argv, struct hv_global *g);
 
 /* The run's root (--root, or "/"), opened on the first call, after the
  * command has parsed its options (--root may follow the command name).

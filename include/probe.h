@@ -7,7 +7,9 @@
 #define HV_PROBE_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "host.h"
 
@@ -48,6 +50,10 @@ int hv_root_read(const struct hv_root *r, const char *rel, size_t max, char **bu
 int hv_root_read_small(const struct hv_root *r, const char *rel, char *buf, size_t cap);
 int hv_root_exists(const struct hv_root *r, const char *rel);
 
+
+/* pid is one of this process's ancestors (read from the live /proc: for
+ * a lock an ancestor holds on our behalf). */
+bool hv_is_ancestor(pid_t pid);
 
 /* One pass over r into h; for an archive, h->root and messages name it. */
 int hv_probe_host(const struct hv_root *r, struct hv_host *h);

@@ -37,6 +37,7 @@ static const struct {
 	{"apply", cmd_apply, HV_RUN_ROOT | HV_RUN_LOCALE, "bring HVO and pool sizes to a desired state, now and across reboots"},
 	{"top", cmd_top, HV_RUN_ROOT | HV_RUN_LOCALE, "live dashboard of pools, savings and hugetlb processes"},
 	{"verify", cmd_verify, HV_RUN_ROOT | HV_RUN_LOCALE, "compare what the next boot sets with the running HVO, pools and boot log"},
+	{"boot-entry", cmd_boot_entry, HV_RUN_ROOT, "give boot loader entries the hugepage parameters that apply persisted"},
 	{"fleet", cmd_fleet, HV_RUN_LOCALE, "many snapshots and sosreports at once: one row per host, and totals"},
 	{"snapshot", cmd_snapshot, HV_RUN_ROOT | HV_RUN_LOCALE, "capture the files hvoplan reads, for offline analysis with --root"},
 };

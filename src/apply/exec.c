@@ -95,20 +95,24 @@ int hv_run_tool(const struct hv_exec_opts *o, const char *tool, char *const argv
 		if (!path[0])
 			return hv_fail(ENOENT, "%s: not found in /usr/sbin, /usr/bin, /sbin or /bin", argv[0]);
 	}
-	/* the child's environment: ours plus the root it works on */
+	/* the child's environment: ours, the root it works on, and that we hold
+	 * the lock (the kernel-install plug-in's `hvoplan boot-entry` runs
+	 * under it, hvoplan-boot-entry(8)) */
 	size_t n = 0;
 	while (environ[n])
 		n++;
-	char **envp = calloc(n + 2, sizeof(char *));
-	char rootvar[4200];
+	char **envp = calloc(n + 3, sizeof(char *));
+	char rootvar[4200], lockvar[48];
 	if (!envp)
 		return hv_fail(ENOMEM, "out of memory");
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "HVOPLAN_ROOT=", 13))
+		if (strncmp(environ[i], "HVOPLAN_ROOT=", 13) && strncmp(environ[i], "HVOPLAN_LOCKED=", 15))
 			envp[k++] = environ[i];
 	snprintf(rootvar, sizeof(rootvar), "HVOPLAN_ROOT=%s", o->root->live ? "/" : o->root->path);
 	envp[k++] = rootvar;
+	snprintf(lockvar, sizeof(lockvar), "HVOPLAN_LOCKED=%d", (int)getpid());
+	envp[k++] = lockvar;
 	envp[k] = NULL;
 	fflush(NULL);
 	posix_spawn_file_actions_t fa;

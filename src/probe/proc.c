@@ -357,3 +357,30 @@ int hv_probe_cpuinfo(const struct hv_root *r, struct hv_host *h)
 		hv_copy(h->cpu_gbpages_source, sizeof(h->cpu_gbpages_source), "cpuinfo");
 	return 0;
 }
+
+bool hv_is_ancestor(pid_t pid)
+{
+	/* up the parent chain from ours: the chain ends at 1 (or 0 in a
+	 * namespace whose init has no visible parent); bounded for safety */
+	pid_t cur = getppid();
+	for (int depth = 0; depth < 64 && cur > 0; depth++) {
+		if (cur == pid)
+			return true;
+		char rel[64], buf[512];
+		snprintf(rel, sizeof(rel), "/proc/%d/stat", (int)cur);
+		FILE *f = fopen(rel, "re");
+		if (!f)
+			return false;
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		buf[n] = '\0';
+		/* "PID (COMM) STATE PPID": COMM may hold blanks and parentheses */
+		const char *rp = strrchr(buf, ')');
+		int ppid;
+		char state;
+		if (!rp || sscanf(rp + 1, " %c %d", &state, &ppid) != 2)
+			return false;
+		cur = ppid;
+	}
+	return false;
+}
