@@ -91,11 +91,20 @@ EXAMPLES    := $(sort $(shell find examples -type f))
 # (packages) or when that directory exists (sos is installed).
 SOSPLUGINDIR ?= /usr/lib/python3/dist-packages/sos/report/plugins
 
+# The kernel-install plug-in: in kernel-install's vendor directory for
+# PREFIX=/usr (packages), else in its /etc directory, the only two it reads.
+KERNELINSTALLDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/kernel/install.d,$(SYSCONFDIR)/kernel/install.d)
+# It runs $(BINDIR)/hvoplan, filled in as it is installed.
+
 # hvoplan.conf is installed only when SYSCONFDIR has none (a local one is
 # never overwritten; packages let dpkg handle it as a conffile), and
 # uninstalled only while identical to the shipped one.
 install: all
 	install -D -m 0755 hvoplan $(DESTDIR)$(BINDIR)/hvoplan
+	install -d $(DESTDIR)$(KERNELINSTALLDIR)
+	sed 's|@BINDIR@|$(BINDIR)|g' contrib/kernel-install/95-hvoplan.install.in \
+		>$(DESTDIR)$(KERNELINSTALLDIR)/95-hvoplan.install
+	chmod 0755 $(DESTDIR)$(KERNELINSTALLDIR)/95-hvoplan.install
 	for m in $(MANPAGES); do \
 		s=$${m##*.}; install -D -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit; \
 	done
@@ -116,7 +125,7 @@ install: all
 	fi
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/hvoplan
+	rm -f $(DESTDIR)$(BINDIR)/hvoplan $(DESTDIR)$(KERNELINSTALLDIR)/95-hvoplan.install
 	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/hvoplan $(DESTDIR)$(ZSHCOMPDIR)/_hvoplan \
 		$(DESTDIR)$(FISHCOMPDIR)/hvoplan.fish

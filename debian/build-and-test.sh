@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the hvoplan .deb outside the repository, runs lintian on it, installs
-# it for real (dpkg -i), checks that `hvoplan report` and the installed files
-# work, then removes and purges it. For a throwaway machine or CI; run as root
+# it for real (dpkg -i), checks that `hvoplan report`, the installed files and
+# the kernel-install plug-in (under the real kernel-install, on a scratch boot
+# root) work, then removes and purges it. For a throwaway machine or CI; run as root
 # from anywhere: debian/build-and-test.sh [WORKDIR]
 #
 # The build happens in a copy of the working tree (tracked and untracked,
@@ -69,9 +70,29 @@ done
 dpkg-query -W -f='${Conffiles}\n' hvoplan | grep -q '^ /etc/hvoplan.conf ' || { echo "/etc/hvoplan.conf is not a conffile" >&2; exit 1; }
 man -w hvoplan-report >/dev/null
 
+echo "== the kernel-install plug-in, under the real kernel-install"
+ki=/usr/lib/kernel/install.d/95-hvoplan.install
+[ -x "$ki" ] && grep -qx 'HVOPLAN=/usr/bin/hvoplan' "$ki" || { echo "$ki: missing or not for /usr/bin/hvoplan" >&2; exit 1; }
+if command -v kernel-install >/dev/null && [ -x /usr/lib/kernel/install.d/90-loaderentry.install ]; then
+	kit=$work/kernel-install
+	mkdir -p "$kit/conf" "$kit/boot/loader/entries"
+	echo layout=bls >"$kit/conf/install.conf"
+	echo "root=/dev/vda1 ro hugepages=16" >"$kit/conf/cmdline"
+	printf '[apply]\nhvo = on\npages = 2M:64\n' >"$kit/conf/hvoplan.conf"
+	: >"$kit/vmlinuz-6.1.0-deb"
+	KERNEL_INSTALL_CONF_ROOT=$kit/conf BOOT_ROOT=$kit/boot MACHINE_ID=0123456789abcdef0123456789abcdef \
+		KERNEL_INSTALL_PLUGINS="/usr/lib/kernel/install.d/90-loaderentry.install $ki" \
+		kernel-install add 6.1.0-deb "$kit/vmlinuz-6.1.0-deb"
+	grep -qx 'options    root=/dev/vda1 ro systemd.machine_id=0123456789abcdef0123456789abcdef hugetlb_free_vmemmap=on hugepagesz=2M hugepages=64' \
+		"$kit/boot/loader/entries/0123456789abcdef0123456789abcdef-6.1.0-deb.conf" ||
+		{ echo "the plug-in did not give the entry the recorded parameters" >&2; exit 1; }
+	rm -f /var/lib/hvoplan/boot-entry/0123456789abcdef0123456789abcdef-6.1.0-deb.conf.*
+	rmdir /var/lib/hvoplan/boot-entry 2>/dev/null || true
+fi
+
 echo "== dpkg -r, dpkg -P"
 dpkg -r hvoplan
-[ ! -e /usr/bin/hvoplan ]
+[ ! -e /usr/bin/hvoplan ] && [ ! -e "$ki" ]
 [ -e /etc/hvoplan.conf ] # a conffile stays until purge
 dpkg -P hvoplan
 [ ! -e /etc/hvoplan.conf ]

@@ -414,6 +414,16 @@ static int plan_kernel_install(const struct hv_desired *d, const struct hv_apply
 	return 0;
 }
 
+/* On Boot Loader Specification hosts, the parameters for kernels installed
+ * later: the kernel-install plug-in reads them from the record. */
+static int plan_boot_record(const struct hv_desired *d, const struct hv_apply_inputs *in, struct hv_actions *p)
+{
+	char name[300], *t;
+	snprintf(name, sizeof(name), "/%s", HV_BOOT_RECORD);
+	int rc = hv_boot_record_text(name, in->boot_record.data, d, &t);
+	return rc < 0 ? rc : file_action(p, &in->boot_record, t, false);
+}
+
 /* grubby edits every boot entry: the step runs it, once apply has checked
  * that the arguments it leaves give the kernel exactly ours */
 static int plan_grubby(const struct hv_desired *d, const struct hv_apply_inputs *in, uint64_t defsz,
@@ -625,9 +635,10 @@ static int plan_persist(const struct hv_desired *d, const struct hv_host *h, con
 	case HV_BL_GRUB:
 		return plan_grub(d, in, defsz, p);
 	case HV_BL_KERNEL_INSTALL:
-		return plan_kernel_install(d, in, defsz, p);
+		/* the record before the tool: its run of the plug-in reads it */
+		return (rc = plan_boot_record(d, in, p)) < 0 ? rc : plan_kernel_install(d, in, defsz, p);
 	case HV_BL_GRUBBY:
-		return plan_grubby(d, in, defsz, p);
+		return (rc = plan_boot_record(d, in, p)) < 0 ? rc : plan_grubby(d, in, defsz, p);
 	default:
 		return plan_manual_cmdline(d, in, defsz, p);
 	}

@@ -172,6 +172,7 @@ int hv_apply_read_inputs(const struct hv_root *root, const struct hv_host *h, st
 	    (rc = hv_read_file_at(root, HV_GRUB_DROPIN, MAX_FILE, &in->grub_dropin)) < 0 ||
 	    (rc = hv_read_file_at(root, HV_KERNEL_CMDLINE, MAX_FILE, &in->kernel_cmdline)) < 0 ||
 	    (rc = hv_read_file_at(root, HV_TMPFILES_DROPIN, MAX_FILE, &in->tmpfiles_dropin)) < 0 ||
+	    (rc = hv_read_file_at(root, HV_BOOT_RECORD, MAX_FILE, &in->boot_record)) < 0 ||
 	    (rc = read_grub_dir(root, in)) < 0)
 		return rc;
 	scan_overcommit_writers(root, in);
@@ -225,6 +226,7 @@ void hv_inputs_free(struct hv_apply_inputs *in)
 	file_free(&in->grub_dropin);
 	file_free(&in->kernel_cmdline);
 	file_free(&in->tmpfiles_dropin);
+	file_free(&in->boot_record);
 	for (int i = 0; i < in->ngrub_others; i++)
 		file_free(&in->grub_others[i]);
 	in->proc_cmdline = NULL; /* the host's */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: GPL-2.0-or-later
 # make install / make uninstall into a scratch DESTDIR with PREFIX=/usr: the
-# binary, every man page of man/ in its section, the bash, zsh and fish
+# binary, the kernel-install plug-in (kernel-install's vendor directory, or
+# its /etc one for another PREFIX), every man page of man/ in its section, the bash, zsh and fish
 # completions, hvoplan.conf (never over an existing one), the examples; the
 # installed pages are lint clean; uninstall leaves no file behind (and keeps a
 # changed hvoplan.conf). Any user.
@@ -18,6 +19,7 @@ inst() { make -s -C "$TOPDIR" "$@" DESTDIR="$D" PREFIX=/usr; }
 # Every file make install must create, relative to DESTDIR (PREFIX=/usr, SYSCONFDIR=/etc).
 expected() {
 	echo usr/bin/hvoplan
+	echo usr/lib/kernel/install.d/95-hvoplan.install
 	for m in "$TOPDIR"/man/*.[0-9]; do echo "usr/share/man/man${m##*.}/${m##*/}"; done
 	echo usr/share/bash-completion/completions/hvoplan
 	echo usr/share/zsh/vendor-completions/_hvoplan
@@ -44,6 +46,12 @@ expected() {
 	[ "$status" -eq 0 ]
 	[[ $output == "hvoplan "* ]]
 	[ -f "$D/usr/share/doc/hvoplan/examples/hvoplan-textfile.timer" ]
+	# the plug-in runs the installed binary, not one found in kernel-install's PATH
+	ki=$D/usr/lib/kernel/install.d/95-hvoplan.install
+	[ "$(stat -c %a "$ki")" = 755 ]
+	grep -qx 'HVOPLAN=/usr/bin/hvoplan' "$ki"
+	! grep -q @BINDIR@ "$ki" || false
+	sh -n "$ki"
 }
 
 @test "install: installed man pages are lint clean and found by man" {
@@ -93,6 +101,8 @@ expected() {
 	[ -f "$D/usr/local/share/zsh/site-functions/_hvoplan" ]
 	[ -f "$D/usr/local/share/bash-completion/completions/hvoplan" ]
 	[ -f "$D/etc/hvoplan.conf" ]
+	# kernel-install reads /etc/kernel/install.d and /usr/lib/kernel/install.d only
+	grep -qx 'HVOPLAN=/usr/local/bin/hvoplan' "$D/etc/kernel/install.d/95-hvoplan.install"
 	make -s -C "$TOPDIR" uninstall DESTDIR="$D"
 	[ -z "$(cd "$D" && find . ! -type d)" ]
 }
