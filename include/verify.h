@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "config.h"
 #include "host.h"
 #include "model.h"
 
@@ -88,6 +89,15 @@ struct hv_persisted {
 	int nentries;
 	struct hv_boot_entry entries[HV_MAX_BOOT_ENTRIES];
 	struct hv_cmdline *entry_cl; /* parsed args of each entry (nentries), malloc'ed */
+	/* apply --persist's record for the kernel-install plug-in
+	 * (HV_BOOT_RECORD): its parameters with the node form of hugepages=
+	 * (5.16+) and with node totals; unknown when it does not parse. */
+	struct hv_cmdline_source boot_record, boot_record_flat;
+	bool record_hvo;	   /* it sets HVO */
+	int nrecord_sizes;	   /* the sizes it sets, a count of 0 too */
+	uint64_t record_sizes[HV_MAX_CMDLINE_POOLS];
+	enum { HV_PLUGIN_NONE, HV_PLUGIN_INSTALLED, HV_PLUGIN_MASKED } ki_plugin;
+	char ki_plugin_where[64];
 	int nunread;		     /* files that exist but could not be read */
 	char unread[300];	     /* the first of them, with why */
 };

@@ -641,6 +641,82 @@ static void check_default_size(const struct hv_host *h, const struct hv_report *
 	}
 }
 
+/* cl with only the parameters the record sets: HVO when it sets HVO, the
+ * pools of its sizes (a size it sets to 0 too). */
+static void record_part(const struct hv_cmdline *cl, const struct hv_persisted *p, uint64_t defsize,
+			struct hv_cmdline *out)
+{
+	*out = *cl;
+	if (!p->record_hvo) {
+		out->hvo_param_present = false;
+		out->sysctl_hvo = HV_UNKNOWN;
+	}
+	out->default_hugepagesz = 0;
+	out->npools = 0;
+	for (int j = 0; j < cl->npools; j++) {
+		uint64_t sz = cl->pools[j].size ? cl->pools[j].size : defsize;
+		for (int k = 0; k < p->nrecord_sizes; k++)
+			if (p->record_sizes[k] == sz) {
+				out->pools[out->npools] = cl->pools[j];
+				out->pools[out->npools++].size = sz;
+				break;
+			}
+	}
+}
+
+/* The record the kernel-install plug-in gives kernels installed later
+ * against the next boot: the two differ when the boot configuration was
+ * changed by hand, or the record was. */
+static void check_record(const struct hv_host *h, const struct hv_persisted *p, const struct next_boot *nb,
+			 struct hv_verify *v)
+{
+	if (!p->boot_record.present || !p->bls_read)
+		return;
+	bool node_form = h->kver_major <= 0 || h->kver_major > 5 || (h->kver_major == 5 && h->kver_minor >= 16);
+	const struct hv_cmdline_source *rec = node_form ? &p->boot_record : &p->boot_record_flat;
+	struct hv_check *c;
+	if (rec->unknown) {
+		if ((c = add(v, "boot-record", "kernels installed later", HV_CHECK_DRIFT))) {
+			hv_copy(c->source, sizeof(c->source), HV_BOOT_RECORD);
+			MSG(c, "%s: the kernel-install plug-in refuses it, so installing a kernel fails", rec->where);
+			FIX(c, "hvoplan apply --persist --yes writes it again (or remove /%s)", HV_BOOT_RECORD);
+		}
+		return;
+	}
+	if (p->ki_plugin != HV_PLUGIN_INSTALLED) {
+		if ((c = add(v, "boot-record", "kernels installed later", HV_CHECK_INFO))) {
+			hv_copy(c->source, sizeof(c->source), HV_BOOT_RECORD);
+			MSG(c, "/%s is not used: the kernel-install plug-in 95-hvoplan.install is %s, so kernels installed "
+			       "later get /etc/kernel/cmdline or, without it, the running kernel's command line",
+			    HV_BOOT_RECORD, p->ki_plugin == HV_PLUGIN_MASKED ? "masked" : "not installed");
+		}
+		return;
+	}
+	if (!nb->cl || nb->assumed)
+		return;
+	uint64_t defsize = nb->default_size;
+	struct hv_cmdline a, b;
+	record_part(nb->cl, p, defsize, &a);
+	record_part(&rec->cl, p, defsize, &b);
+	char x[512], y[512];
+	ours(&a, defsize, x, sizeof(x));
+	ours(&b, defsize, y, sizeof(y));
+	bool same = !strcmp(x, y);
+	if (!(c = add(v, "boot-record", "kernels installed later", same ? HV_CHECK_OK : HV_CHECK_DRIFT)))
+		return;
+	hv_copy(c->source, sizeof(c->source), HV_BOOT_RECORD);
+	if (same)
+		MSG(c, "kernels installed later get %s (/%s, through the kernel-install plug-in), as the next boot does",
+		    y[0] ? y : "no hugepage parameter", HV_BOOT_RECORD);
+	else {
+		MSG(c, "kernels installed later get %s (/%s, through the kernel-install plug-in), but the next boot "
+		       "has %s (%s)",
+		    y[0] ? y : "no hugepage parameter", HV_BOOT_RECORD, x[0] ? x : "none", nb->where);
+		FIX(c, "hvoplan apply --persist --yes with the settings wanted writes both; hvoplan boot-entry --yes "
+		       "ENTRY gives an entry the record's");
+	}
+}
+
 void hv_model_verify(const struct hv_host *h, const struct hv_report *r, const struct hv_persisted *p,
 		     struct hv_verify *v)
 {
@@ -658,5 +734,6 @@ void hv_model_verify(const struct hv_host *h, const struct hv_report *r, const s
 	check_overcommit(h, r, p, &nb, v);
 	check_cmdline(h, &nb, v);
 	check_entries(p, &nb, v);
+	check_record(h, p, &nb, v);
 	check_default_size(h, r, v);
 }

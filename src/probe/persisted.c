@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "apply.h"
@@ -280,6 +281,66 @@ static int read_entries(const struct hv_root *r, struct hv_persisted *p)
 	return 0;
 }
 
+/* The record apply --persist keeps for the kernel-install plug-in, and
+ * whether the plug-in is there: kernel-install takes /etc/kernel/install.d
+ * over /usr/lib/kernel/install.d for a name, a link to /dev/null masking. */
+static int read_boot_record(const struct hv_root *r, struct hv_persisted *p)
+{
+	static const char *const plugin[] = {"etc/kernel/install.d/95-hvoplan.install",
+					     "usr/lib/kernel/install.d/95-hvoplan.install"};
+	for (size_t i = 0; i < 2 && p->ki_plugin == HV_PLUGIN_NONE; i++) {
+		char target[64];
+		int fd = hv_root_openat(r, plugin[i], O_PATH | O_NOFOLLOW);
+		if (fd < 0) {
+			hv_clear_error();
+			continue;
+		}
+		ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+		struct stat st;
+		/* a snapshot keeps a masking link as the empty file it reads */
+		bool empty = n < 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0;
+		close(fd);
+		bool masked = empty || (n == 9 && !memcmp(target, "/dev/null", 9));
+		p->ki_plugin = masked ? HV_PLUGIN_MASKED : HV_PLUGIN_INSTALLED;
+		hv_copy(p->ki_plugin_where, sizeof(p->ki_plugin_where), plugin[i]);
+	}
+	size_t len;
+	char *t = read_conf(r, HV_BOOT_RECORD, &len, p);
+	if (!t)
+		return 0;
+	struct hv_desired *d = calloc(1, sizeof(*d));
+	if (!d) {
+		free(t);
+		return hv_fail(ENOMEM, "out of memory");
+	}
+	int rc = 0;
+	if (strlen(t) != len || hv_boot_record_desired(HV_BOOT_RECORD, t, d) < 0) {
+		p->boot_record.present = p->boot_record_flat.present = true;
+		p->boot_record.unknown = p->boot_record_flat.unknown = true;
+		hv_copy(p->boot_record.where, sizeof(p->boot_record.where),
+			strlen(t) != len ? HV_BOOT_RECORD ": holds a NUL byte" : hv_last_error());
+		hv_clear_error();
+	} else {
+		char params[2048];
+		bool dropped;
+		p->record_hvo = d->hvo >= 0;
+		for (int i = 0; i < d->npools; i++) {
+			bool seen = false;
+			for (int k = 0; k < p->nrecord_sizes; k++)
+				seen |= p->record_sizes[k] == d->pools[i].size;
+			if (!seen && p->nrecord_sizes < HV_MAX_CMDLINE_POOLS)
+				p->record_sizes[p->nrecord_sizes++] = d->pools[i].size;
+		}
+		if ((rc = hv_bootparams(d, 5, 16, params, sizeof(params), &dropped)) == 0 &&
+		    (rc = set_source(&p->boot_record, HV_BOOT_RECORD, params)) == 0 &&
+		    (rc = hv_bootparams(d, 5, 15, params, sizeof(params), &dropped)) == 0)
+			rc = set_source(&p->boot_record_flat, HV_BOOT_RECORD, params);
+	}
+	free(d);
+	free(t);
+	return rc;
+}
+
 int hv_probe_persisted(const struct hv_root *r, struct hv_persisted *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -298,6 +359,8 @@ int hv_probe_persisted(const struct hv_root *r, struct hv_persisted *p)
 		if (rc < 0)
 			return rc;
 	}
+	if ((rc = read_boot_record(r, p)) < 0)
+		return rc;
 	rc = read_entries(r, p);
 	hv_clear_error();
 	return rc;
@@ -310,6 +373,8 @@ void hv_persisted_free(struct hv_persisted *p)
 	free(p->grub_linux.text);
 	free(p->grub_default.text);
 	free(p->kernel_cmdline.text);
+	free(p->boot_record.text);
+	free(p->boot_record_flat.text);
 	free(p->entry_cl);
 	memset(p, 0, sizeof(*p));
 }
@@ -333,7 +398,12 @@ int hv_persisted_files(const struct hv_root *r, hv_persisted_file_fn fn, void *a
 	} sets[] = {{sysctl_dirs, ".conf", HV_PF_HUGEPAGES_ONLY}, {tmpfiles_dirs, ".conf", HV_PF_HUGEPAGES_ONLY},
 		    {grub_dirs, ".cfg", HV_PF_WHOLE},		 {bls[0], ".conf", HV_PF_WHOLE},
 		    {bls[1], ".conf", HV_PF_WHOLE},		 {bls[2], ".conf", HV_PF_WHOLE}};
-	static const char *const fixed[] = {HV_GRUB_MAIN, HV_KERNEL_CMDLINE, NULL};
+	static const char *const fixed[] = {HV_GRUB_MAIN,
+					    HV_KERNEL_CMDLINE,
+					    HV_BOOT_RECORD,
+					    "etc/kernel/install.d/95-hvoplan.install",
+					    "usr/lib/kernel/install.d/95-hvoplan.install",
+					    NULL};
 	int rc = 0;
 	for (int i = 0; rc == 0 && fixed[i]; i++)
 		rc = fn(arg, fixed[i], HV_PF_WHOLE);
