@@ -173,6 +173,13 @@ struct hv_reserve {
 	int64_t pageblock_pages; /* pagetypeinfo "Pages per block" (root only); HV_UNKNOWN */
 	int64_t lowmem_pages;	 /* zoneinfo: those zones' managed pages above high; HV_UNKNOWN */
 	char thp[12];		 /* transparent_hugepage/enabled: always, madvise, never; "" unknown */
+	/* vm.hugetlb_shm_group: the group besides CAP_IPC_LOCK that may make
+	 * SysV hugepage segments (fs/hugetlbfs can_do_hugetlb_shm()), and what
+	 * etc/group says of it: found 1, no such group 0, not read -1 */
+	int64_t shm_group; /* HV_UNKNOWN unread */
+	int shm_group_found;
+	char shm_group_name[64];
+	char shm_group_members[256]; /* comma separated, as in the file */
 };
 
 /* What the buddy allocator has free, per node and zone, for the allocation

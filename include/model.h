@@ -254,6 +254,11 @@ struct hv_report {
 		int64_t pageblock_bytes; /* HV_UNKNOWN */
 		char pageblock_source[16]; /* "pagetypeinfo", "arch", "" */
 		char thp[12];		 /* always, madvise, never; "" unknown */
+		/* vm.hugetlb_shm_group (HV_UNKNOWN: unread) and its group:
+		 * found 1, none with that gid 0, etc/group not read -1 */
+		int64_t shm_group;
+		int shm_group_found;
+		char shm_group_name[64], shm_group_members[256];
 	} reserve;
 
 	/* hugetlbfs mounts; mounts_read false when proc/mounts was not read */

@@ -71,6 +71,10 @@ int hv_parse_zoneinfo_lowmem(const char *buf, size_t len, int64_t *pages, int *z
 /* The bracketed mode of /sys/kernel/mm/transparent_hugepage/enabled into
  * mode (NUL-terminated buf). */
 int hv_parse_thp_enabled(const char *buf, char *mode, size_t cap);
+/* The group(5) line of gid in buf (NAME:PASSWORD:GID:MEMBERS; lines that
+ * are not one are skipped, as getgrgid() does): 1 with its name and
+ * members (truncated to the caps), 0 when no line has gid. */
+int hv_parse_group(const char *buf, size_t len, int64_t gid, char *name, size_t ncap, char *members, size_t mcap);
 
 int hv_parse_cmdline(const char *buf, size_t len, struct hv_cmdline *cl);
 /* lib/kstrtox.c kstrtobool(): y/n, 1/0, on/off by their first letters; 0 or -EINVAL. */

@@ -2,7 +2,7 @@
 /* /proc/iomem text -> System RAM ranges; /proc/zoneinfo -> ZONE_DEVICE
  * pages, the low zones' free pages and how many are populated;
  * /proc/pagetypeinfo -> pageblock; the THP mode (the same bytes
- * through all). Then the allocation forecast: the bytes before the first
+ * through all); an etc/group line by gid. Then the allocation forecast: the bytes before the first
  * form feed as /proc/buddyinfo, those after it as /proc/zoneinfo. */
 #include "fuzz_common.h"
 #include "model.h"
@@ -63,6 +63,33 @@ static void forecast(const uint8_t *data, size_t size)
 	free(zi);
 }
 
+/* etc/group: for the gid of the first two bytes, a name that begins a
+ * line, without ':', members without ':' or newline, both terminated. */
+static void group(const uint8_t *data, size_t size)
+{
+	if (size < 2)
+		return;
+	int64_t gid = data[0] % 8 == 0 ? 0 : (int64_t)(data[0] * 256 + data[1]) % 70000;
+	char name[16], members[24];
+	int found = hv_parse_group((const char *)data + 2, size - 2, gid, name, sizeof(name), members, sizeof(members));
+	FUZZ_ASSERT(found == 0 || found == 1);
+	if (!found)
+		return;
+	FUZZ_ASSERT(name[0] && memchr(name, '\0', sizeof(name)) && memchr(members, '\0', sizeof(members)));
+	FUZZ_ASSERT(!strchr(members, ':') && !strchr(members, '\n') && !strchr(name, '\n'));
+	/* a line starts with that name and a ':' (the name as long as it fits) */
+	FUZZ_ASSERT(!strchr(name, ':'));
+	if (strlen(name) + 1 < sizeof(name)) {
+		char start[20];
+		snprintf(start, sizeof(start), "%s:", name);
+		const uint8_t *at = data + 2, *end = data + size;
+		bool begins = false;
+		while (!begins && (at = memmem(at, (size_t)(end - at), start, strlen(start))))
+			begins = at == data + 2 || at[-1] == '\n' ? true : (at++, false);
+		FUZZ_ASSERT(begins);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *b = fuzz_buf(data, size);
@@ -111,5 +138,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(rr);
 	free(b);
 	forecast(data, size);
+	group(data, size);
 	return 0;
 }

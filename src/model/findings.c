@@ -354,6 +354,26 @@ static void reserve(struct hv_report *r)
 	FIX(f, "sysctl -w vm.min_free_kbytes=%lld, and the same line in /etc/sysctl.d/ to keep it", (long long)want);
 }
 
+/* hugeadm --explain's hugetlb_shm_group check, where it bites: a gid that
+ * no group has leaves SysV hugepage segments (shmget SHM_HUGETLB: Oracle,
+ * SAP, PostgreSQL's shared_memory_type=sysv) to root and CAP_IPC_LOCK
+ * (fs/hugetlbfs/inode.c can_do_hugetlb_shm()); mmap, memfd and hugetlbfs
+ * files need no group. */
+static void shm_group(struct hv_report *r)
+{
+	struct hv_finding *f;
+	if (r->reserve.shm_group == HV_UNKNOWN || r->reserve.shm_group == 0 || r->reserve.shm_group_found != 0)
+		return;
+	if (!(f = add(r, "shm-group-unknown", HV_SEV_WARNING, false)))
+		return;
+	MSG(f, "vm.hugetlb_shm_group is %lld, a gid no group of /etc/group has: only root and processes with "
+	       "CAP_IPC_LOCK can make SysV hugepage segments (shmget with SHM_HUGETLB fails with EPERM for the rest); "
+	       "mmap, memfd and hugetlbfs files need no group",
+	    (long long)r->reserve.shm_group);
+	FIX(f, "sysctl -w vm.hugetlb_shm_group=GID with the gid of the database's group (getent group NAME), and the "
+	       "same line in /etc/sysctl.d/ to keep it");
+}
+
 static void shrink_cost(struct hv_report *r)
 {
 	struct hv_finding *f;
@@ -583,6 +603,7 @@ void hv_model_findings(const struct hv_host *h, struct hv_report *r)
 	gigantic(h, r);
 	mounts(r, pools);
 	thp(r);
+	shm_group(r);
 	reserve(r);
 	shrink_cost(r);
 }

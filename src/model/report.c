@@ -513,6 +513,10 @@ static void reserve(const struct hv_host *h, struct hv_report *r)
 	r->reserve.pageblock_bytes = HV_UNKNOWN;
 	r->reserve.low_zones = v->read ? v->low_zones : -1;
 	snprintf(r->reserve.thp, sizeof(r->reserve.thp), "%s", v->read ? v->thp : "");
+	r->reserve.shm_group = v->shm_group;
+	r->reserve.shm_group_found = v->shm_group == HV_UNKNOWN ? -1 : v->shm_group_found;
+	snprintf(r->reserve.shm_group_name, sizeof(r->reserve.shm_group_name), "%s", v->shm_group_name);
+	snprintf(r->reserve.shm_group_members, sizeof(r->reserve.shm_group_members), "%s", v->shm_group_members);
 	if (!v->read || h->page_size <= 0)
 		return;
 	const char *src;

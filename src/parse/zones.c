@@ -409,3 +409,45 @@ int hv_parse_zoneinfo_marks(const char *buf, size_t len, struct hv_free_blocks *
 	fb->zoneinfo = true;
 	return 0;
 }
+
+int hv_parse_group(const char *buf, size_t len, int64_t gid, char *name, size_t ncap, char *members, size_t mcap)
+{
+	for (size_t i = 0; i < len;) {
+		const char *line = buf + i, *nl = memchr(line, '\n', len - i);
+		size_t l = nl ? (size_t)(nl - line) : len - i;
+		i += l + (nl != NULL);
+		if (memchr(line, '\0', l)) /* not text: no line of the file */
+			continue;
+		/* four fields: the name, the password, the gid, the members */
+		const char *f[4];
+		size_t fl[4];
+		int n = 0;
+		size_t start = 0;
+		for (size_t k = 0; k < l && n < 3; k++)
+			if (line[k] == ':') {
+				f[n] = line + start;
+				fl[n++] = k - start;
+				start = k + 1;
+			}
+		if (n != 3)
+			continue;
+		f[3] = line + start; /* the rest: the members, no ':' in them */
+		fl[3] = l - start;
+		if (fl[0] == 0 || fl[2] == 0 || fl[2] > 10 || memchr(f[3], ':', fl[3]))
+			continue;
+		int64_t g = 0;
+		bool digits = true;
+		for (size_t k = 0; k < fl[2]; k++) {
+			if (f[2][k] < '0' || f[2][k] > '9')
+				digits = false;
+			else
+				g = g * 10 + (f[2][k] - '0');
+		}
+		if (!digits || g != gid)
+			continue;
+		snprintf(name, ncap, "%.*s", (int)fl[0], f[0]);
+		snprintf(members, mcap, "%.*s", (int)fl[3], f[3]);
+		return 1;
+	}
+	return 0;
+}

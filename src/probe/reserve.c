@@ -5,6 +5,7 @@
  * managed pages come with the ZONE_DEVICE count from the one read of
  * /proc/zoneinfo (memmap.c). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hv_error.h"
@@ -26,15 +27,47 @@ static int pagetypeinfo(const char *buf, size_t len, void *out)
 	return hv_parse_pagetypeinfo_block(buf, len, out);
 }
 
+/* Who may make SysV hugepage segments: the sysctl, and its group's name
+ * and members from etc/group (a snapshot keeps only that line). */
+static int shm_group(const struct hv_root *r, struct hv_reserve *v)
+{
+	int rc = hv_read_num(r, "proc/sys/vm/hugetlb_shm_group", &v->shm_group);
+	if (rc == -ENOENT || rc == -EACCES) {
+		v->shm_group = HV_UNKNOWN;
+		hv_clear_error();
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	char *buf = NULL;
+	size_t len;
+	rc = hv_root_read(r, "etc/group", 4 << 20, &buf, &len);
+	if (rc == -ENOENT || rc == -EACCES || rc == -ENOTDIR) {
+		hv_clear_error();
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	v->shm_group_found = hv_parse_group(buf, len, v->shm_group, v->shm_group_name, sizeof(v->shm_group_name),
+					    v->shm_group_members, sizeof(v->shm_group_members));
+	free(buf);
+	return 0;
+}
+
 int hv_probe_reserve(const struct hv_root *r, struct hv_host *h)
 {
 	struct hv_reserve *v = &h->reserve;
 	memset(v, 0, sizeof(*v));
 	v->min_free_kbytes = v->pageblock_pages = v->lowmem_pages = HV_UNKNOWN;
 	v->low_zones = -1;
+	v->shm_group = HV_UNKNOWN;
+	v->shm_group_found = -1;
 	if (!has_pools(h))
 		return 0;
-	int rc = hv_read_num(r, "proc/sys/vm/min_free_kbytes", &v->min_free_kbytes);
+	int rc = shm_group(r, v);
+	if (rc < 0)
+		return rc;
+	rc = hv_read_num(r, "proc/sys/vm/min_free_kbytes", &v->min_free_kbytes);
 	if (rc == -ENOENT || rc == -EACCES)
 		return 0;
 	if (rc < 0)

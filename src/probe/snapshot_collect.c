@@ -319,6 +319,31 @@ static int persisted_file(void *arg, const char *rel, enum hv_persisted_kind kin
 	return 0;
 }
 
+/* Of etc/group only the line of vm.hugetlb_shm_group's gid (the report
+ * names that group and its members; the others are none of its business),
+ * or an empty file when no group has it, which the report tells too. */
+static int shm_group_line(const struct hv_root *r, struct hv_snapshot *s)
+{
+	int64_t gid;
+	char *buf = NULL;
+	size_t len;
+	if (hv_read_num(r, "proc/sys/vm/hugetlb_shm_group", &gid) < 0 ||
+	    hv_root_read(r, "etc/group", 4 << 20, &buf, &len) < 0) {
+		hv_clear_error();
+		return 0;
+	}
+	char name[64], members[256], *line = malloc(400);
+	int found = hv_parse_group(buf, len, gid, name, sizeof(name), members, sizeof(members));
+	free(buf);
+	if (!line)
+		return hv_fail(ENOMEM, "out of memory");
+	size_t n = found ? (size_t)snprintf(line, 400, "%s:x:%lld:%s\n", name, (long long)gid, members) : 0;
+	int rc = add(s, "etc/group", line, n);
+	if (rc < 0)
+		free(line);
+	return rc;
+}
+
 int hv_snapshot_collect(const struct hv_root *r, struct hv_snapshot *s)
 {
 	int rc;
@@ -357,7 +382,7 @@ int hv_snapshot_collect(const struct hv_root *r, struct hv_snapshot *s)
 	if ((rc = statfs_record(r, s)) < 0)
 		return rc;
 	struct persisted_ctx pc = {r, s};
-	if ((rc = hv_persisted_files(r, persisted_file, &pc)) < 0)
+	if ((rc = hv_persisted_files(r, persisted_file, &pc)) < 0 || (rc = shm_group_line(r, s)) < 0)
 		return rc;
 	rc = meta(r, s);
 	hv_clear_error();

@@ -117,6 +117,33 @@ static json_t *hstate_obj(const struct hv_hstate_result *s)
 }
 
 /* null without pools (nothing was read); kB as the sysctl has them */
+/* vm.hugetlb_shm_group and its group: null when not read (no pools) */
+static json_t *shm_group_obj(const struct hv_report *r)
+{
+	if (r->reserve.shm_group == HV_UNKNOWN)
+		return json_null();
+	json_t *o = json_object(), *m = json_array();
+	json_object_set_new(o, "gid", json_integer(r->reserve.shm_group));
+	bool found = r->reserve.shm_group_found == 1;
+	json_object_set_new(o, "name", found ? hv_json_str(r->reserve.shm_group_name) : json_null());
+	/* the group file said there is no such group: false; not read: null */
+	json_object_set_new(o, "exists", r->reserve.shm_group_found < 0 ? json_null() : json_boolean(found));
+	for (const char *p = r->reserve.shm_group_members; found && *p;) {
+		size_t n = strcspn(p, ",");
+		char one[64];
+		snprintf(one, sizeof(one), "%.*s", (int)(n < sizeof(one) ? n : sizeof(one) - 1), p);
+		if (n)
+			json_array_append_new(m, hv_json_str(one));
+		p += n + (p[n] == ',');
+	}
+	if (!found) {
+		json_decref(m);
+		m = json_null();
+	}
+	json_object_set_new(o, "members", m);
+	return o;
+}
+
 static json_t *reserve_obj(const struct hv_report *r)
 {
 	if (r->reserve.min_free_kbytes == HV_UNKNOWN)
@@ -251,6 +278,7 @@ int hv_render_json(FILE *out, const struct hv_report *r)
 	json_object_set_new(root, "hugetlbfs_mounts", mounts_arr(r));
 	json_object_set_new(root, "holders", holders_obj(r));
 	json_object_set_new(root, "reserve", reserve_obj(r));
+	json_object_set_new(root, "hugetlb_shm_group", shm_group_obj(r));
 	for (int i = 0; i < r->nfindings; i++) {
 		const struct hv_finding *f = &r->findings[i];
 		json_t *o = json_object();

@@ -374,3 +374,30 @@ copy() { # copy FIXTURE: the copy's path in $S
 	[[ $output != *"keeps 1 vmemmap page"* ]]
 	[[ $(grep '^1G' <<<"$output") == "1G "*" 2G "*" 32M "*" 0B "*" 0B "*" 0B "* ]]
 }
+
+@test "report: vm.hugetlb_shm_group is named with its group, and a gid no group has is a warning" {
+	R=$BATS_TEST_TMPDIR/root
+	cp -a "$TOPDIR/tests/fixtures/vm/6.12-per-node" "$R"
+	echo 1234 >"$R/proc/sys/vm/hugetlb_shm_group"
+	# no etc/group (a snapshot of an older hvoplan): the gid only, no guess
+	run "$HV" --root "$R" report --format json
+	[ "$(jq -c .hugetlb_shm_group <<<"$output")" = '{"gid":1234,"name":null,"exists":null,"members":null}' ]
+	[ "$(jq '[.findings[] | select(.id == "shm-group-unknown")] | length' <<<"$output")" = 0 ]
+	mkdir -p "$R/etc"
+	printf 'root:x:0:\nbroken\ndba:x:1234:oracle,grid\n' >"$R/etc/group"
+	run "$HV" --root "$R" report --format json
+	[ "$(jq -c .hugetlb_shm_group <<<"$output")" = '{"gid":1234,"name":"dba","exists":true,"members":["oracle","grid"]}' ]
+	[ "$(jq '[.findings[] | select(.id == "shm-group-unknown")] | length' <<<"$output")" = 0 ]
+	printf 'root:x:0:\ndba:x:1235:oracle\n' >"$R/etc/group"
+	run "$HV" --root "$R" report --format json --fail-on warning
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .hugetlb_shm_group.exists <<<"$output")" = false ]
+	[ "$(jq -r '.findings[] | select(.id == "shm-group-unknown") | .severity' <<<"$output")" = warning ]
+	run "$HV" --root "$R" report
+	[[ $output == *"warning shm-group-unknown: vm.hugetlb_shm_group is 1234, a gid no group of /etc/group has: only root and processes with CAP_IPC_LOCK can make SysV hugepage segments"* ]]
+	# a snapshot keeps only that gid's line; here none
+	"$HV" --root "$R" snapshot -o "$BATS_TEST_TMPDIR/snap" >/dev/null 2>&1
+	[ ! -s "$BATS_TEST_TMPDIR/snap/etc/group" ]
+	run "$HV" --root "$BATS_TEST_TMPDIR/snap" report --format json
+	[ "$(jq -r .hugetlb_shm_group.exists <<<"$output")" = false ]
+}

@@ -333,6 +333,20 @@ static void test_zone_files(void **state)
 	assert_string_equal(mode, "madvise");
 	assert_int_equal(hv_parse_thp_enabled("always madvise never\n", mode, sizeof(mode)), -EINVAL);
 	assert_int_equal(hv_parse_thp_enabled("[Always] x\n", mode, sizeof(mode)), -EINVAL);
+
+	/* etc/group by gid, as getgrgid() reads it: lines that are not four
+	 * fields (or hold a NUL) are skipped, the first match counts */
+	static const char grp[] = "root:x:0:\nbad line\nx:y:1234:a:b\nnul\0:x:1234:\n"
+				  "dba:x:01234:oracle,grid\ndup:x:1234:\n";
+	char name[8], members[8];
+	assert_int_equal(hv_parse_group(grp, sizeof(grp) - 1, 1234, name, sizeof(name), members, sizeof(members)), 1);
+	assert_string_equal(name, "dba");
+	assert_string_equal(members, "oracle,"); /* cut at the cap */
+	assert_int_equal(hv_parse_group(grp, sizeof(grp) - 1, 0, name, sizeof(name), members, sizeof(members)), 1);
+	assert_string_equal(name, "root");
+	assert_string_equal(members, "");
+	assert_int_equal(hv_parse_group(grp, sizeof(grp) - 1, 99, name, sizeof(name), members, sizeof(members)), 0);
+	assert_int_equal(hv_parse_group("a:x:99999999999:\n", 17, 99999999999LL % 100000, name, 8, members, 8), 0);
 }
 
 /* The allocation forecast's inputs and its arithmetic: zone by zone, the
