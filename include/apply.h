@@ -29,6 +29,8 @@ struct hv_persisted; /* verify.h */
 #define HV_GRUB_DIR "etc/default/grub.d"
 #define HV_GRUB_DROPIN "etc/default/grub.d/90-hvoplan.cfg"
 #define HV_KERNEL_CMDLINE "etc/kernel/cmdline"
+/* what kernel-install takes without it (systemd's 90-loaderentry) */
+#define HV_KERNEL_CMDLINE_VENDOR "usr/lib/kernel/cmdline"
 /* overcommit limits at boot: systemd-tmpfiles writes them to sysfs (no
  * sysctl or kernel parameter sets a size other than the default's) */
 #define HV_TMPFILES_DROPIN "etc/tmpfiles.d/90-hvoplan.conf"
@@ -81,6 +83,7 @@ struct hv_apply_inputs {
 	int ngrub_others;
 	struct hv_file grub_others[HV_MAX_GRUB_FILES]; /* etc/default/grub.d/ *.cfg, not ours */
 	struct hv_file kernel_cmdline;
+	struct hv_file kernel_cmdline_vendor; /* HV_KERNEL_CMDLINE_VENDOR, read only; absent when unreadable */
 	struct hv_file tmpfiles_dropin;
 	struct hv_file boot_record; /* HV_BOOT_RECORD */
 	/* what else sets an overcommit limit at boot (sysctl.d, tmpfiles.d) */

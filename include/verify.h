@@ -47,6 +47,11 @@ struct hv_boot_entry {
 	char title[128];
 	char release[128]; /* vmlinuz-RELEASE of its image, or a BLS version; "" */
 	bool top;	   /* GRUB: a menu entry outside any submenu */
+	/* GRUB: where `set default=` finds it: the index of its top-level item
+	 * (its own, or its submenu's; -1 deeper than one submenu), its index
+	 * in that submenu (-1 at the top), its --id, the submenu's title and id */
+	int item, sub;
+	char id[128], submenu[128], submenu_id[128];
 	bool recovery;	   /* GRUB's recovery entry: GRUB_CMDLINE_LINUX only */
 	bool args_unknown; /* the arguments name a variable ($kernelopts, ...) */
 	char *args;	   /* malloc'ed */
@@ -55,6 +60,9 @@ struct hv_boot_entry {
  * gets `set default=` of the top level ("" when unset). */
 int hv_parse_grub_cfg(const char *rel, const char *text, size_t len, struct hv_boot_entry *v, int *n, int max,
 		      char *default_entry, size_t cap);
+/* KEY=VALUE of a GRUB environment block (grubenv: `#` lines are padding):
+ * 1 with the value, 0 when the key is not set. */
+int hv_parse_grubenv(const char *text, size_t len, const char *key, char *out, size_t cap);
 /* One Boot Loader Specification entry (title, version, linux, options). */
 int hv_parse_bls_entry(const char *rel, const char *text, size_t len, struct hv_boot_entry *e);
 
@@ -84,7 +92,11 @@ struct hv_persisted {
 	/* what new boot entries get: GRUB_CMDLINE_LINUX (+ _DEFAULT) and
 	 * /etc/kernel/cmdline */
 	struct hv_cmdline_source grub_linux, grub_default, kernel_cmdline;
-	char grub_default_entry[128]; /* grub.cfg's `set default=` */
+	char grub_default_entry[256]; /* grub.cfg's `set default=` */
+	/* grubenv next to that grub.cfg: saved_entry (GRUB_DEFAULT=saved,
+	 * grub-set-default) and next_entry (grub-reboot, once) */
+	bool grubenv_read;
+	char grub_saved_entry[256], grub_next_entry[256];
 	bool grub_cfg_read, bls_read; /* a grub.cfg, an entries directory */
 	int nentries;
 	struct hv_boot_entry entries[HV_MAX_BOOT_ENTRIES];
@@ -140,7 +152,7 @@ struct hv_verify {
 	struct hv_check checks[HV_MAX_CHECKS];
 	bool truncated;
 	int ndrift, nfailed;
-	char entry_basis[480]; /* how the next boot's entry was chosen, and which; "" none */
+	char entry_basis[768]; /* how the next boot's entry was chosen, and which; "" none */
 	int nnotes;
 	char notes[4][400];
 };

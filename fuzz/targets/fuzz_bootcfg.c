@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The boot configuration hvoplan verify reads (src/parse/bootcfg.c): the
- * same bytes as a grub.cfg, a Boot Loader Specification entry, a sysctl.d
- * and a tmpfiles.d file, then the checks over what was parsed
+ * same bytes as a grub.cfg, its grubenv, a Boot Loader Specification entry,
+ * a sysctl.d and a tmpfiles.d file, then the checks over what was parsed
  * (src/model/verify.c) on a fixed 2M host. Beyond no crash: entries within
- * their cap with arguments and NUL-terminated strings, writes within bounds,
- * checks with valid states whose drift and failed counts add up. */
+ * their cap with arguments, NUL-terminated strings and a place in one menu,
+ * writes within bounds, checks with valid states whose drift and failed
+ * counts add up. */
 #include "fuzz_common.h"
 #include "model.h"
 #include "parse.h"
@@ -14,7 +15,11 @@ static void check_entry(const struct hv_boot_entry *e)
 {
 	FUZZ_ASSERT(e->args != NULL);
 	FUZZ_ASSERT(memchr(e->where, '\0', sizeof(e->where)) && memchr(e->title, '\0', sizeof(e->title)) &&
-		    memchr(e->release, '\0', sizeof(e->release)));
+		    memchr(e->release, '\0', sizeof(e->release)) && memchr(e->id, '\0', sizeof(e->id)) &&
+		    memchr(e->submenu, '\0', sizeof(e->submenu)) && memchr(e->submenu_id, '\0', sizeof(e->submenu_id)));
+	/* a place in a menu: the top one (sub -1), or one submenu of it */
+	FUZZ_ASSERT(e->item >= -1 && e->sub >= -1 && (e->sub < 0 || e->item >= 0));
+	FUZZ_ASSERT(!(e->sub >= 0 && e->top));
 }
 
 static struct hv_host *host(void)
@@ -71,6 +76,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_entry(&p->entries[i]);
 		hv_parse_cmdline(p->entries[i].args, strlen(p->entries[i].args), &p->entry_cl[i]);
 	}
+
+	/* the same bytes as grubenv: a value never runs past its line */
+	if (hv_parse_grubenv(buf, size, "saved_entry", p->grub_saved_entry, sizeof(p->grub_saved_entry))) {
+		FUZZ_ASSERT(memchr(p->grub_saved_entry, '\0', sizeof(p->grub_saved_entry)));
+		FUZZ_ASSERT(!strchr(p->grub_saved_entry, '\n'));
+		p->grubenv_read = true;
+	}
+	hv_parse_grubenv(buf, size, "next_entry", p->grub_next_entry, sizeof(p->grub_next_entry));
+	FUZZ_ASSERT(!strchr(p->grub_next_entry, '\n'));
 
 	char val[32];
 	int line = 0;

@@ -343,21 +343,33 @@ static int plan_grub(const struct hv_desired *d, const struct hv_apply_inputs *i
 static int plan_kernel_install(const struct hv_desired *d, const struct hv_apply_inputs *in, uint64_t defsz,
 			       struct hv_actions *p)
 {
-	const char *base = in->kernel_cmdline.exists ? in->kernel_cmdline.data : in->proc_cmdline ? in->proc_cmdline : "";
+	/* what kernel-install gives entries now: /etc/kernel/cmdline, else the
+	 * vendor's first line, else the running command line */
+	char *vendor = NULL;
+	if (!in->kernel_cmdline.exists && in->kernel_cmdline_vendor.exists &&
+	    !(vendor = strndup(in->kernel_cmdline_vendor.data, strcspn(in->kernel_cmdline_vendor.data, "\n"))))
+		return hv_fail(ENOMEM, "out of memory");
+	const char *base = in->kernel_cmdline.exists ? in->kernel_cmdline.data
+			   : vendor			 ? vendor
+			   : in->proc_cmdline		 ? in->proc_cmdline
+							 : "";
 	size_t cap = strlen(base) + strlen(p->bootparams) + 4;
 	char *kept = malloc(cap), *dropped = calloc(1, cap);
 	if (!kept || !dropped) {
 		free(kept);
 		free(dropped);
+		free(vendor);
 		return hv_fail(ENOMEM, "out of memory");
 	}
 	int rc = hv_cmdline_filter(base, d, defsz, kept, cap, p->removed, sizeof(p->removed));
+	bool from_proc = !in->kernel_cmdline.exists && !vendor;
+	free(vendor);
 	if (rc < 0) {
 		free(kept);
 		free(dropped);
 		return rc;
 	}
-	if (!in->kernel_cmdline.exists) {
+	if (from_proc) {
 		/* kernel-install's own fallback drops these from /proc/cmdline */
 		char *k2 = malloc(cap);
 		if (!k2) {

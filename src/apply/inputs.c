@@ -163,6 +163,12 @@ static void scan_overcommit_writers(const struct hv_root *root, struct hv_apply_
 	scan_conf_dirs(root, tmpfiles_dirs, HV_TMPFILES_DROPIN, false, in);
 }
 
+static void file_free(struct hv_file *f)
+{
+	free(f->data);
+	f->data = NULL;
+}
+
 int hv_apply_read_inputs(const struct hv_root *root, const struct hv_host *h, struct hv_apply_inputs *in)
 {
 	memset(in, 0, sizeof(*in));
@@ -175,6 +181,13 @@ int hv_apply_read_inputs(const struct hv_root *root, const struct hv_host *h, st
 	    (rc = hv_read_file_at(root, HV_BOOT_RECORD, MAX_FILE, &in->boot_record)) < 0 ||
 	    (rc = read_grub_dir(root, in)) < 0)
 		return rc;
+	/* only what new entries get without /etc/kernel/cmdline: a vendor file
+	 * apply cannot read is as none, and the running command line is taken */
+	if (!in->kernel_cmdline.exists && hv_read_file_at(root, HV_KERNEL_CMDLINE_VENDOR, MAX_FILE, &in->kernel_cmdline_vendor) < 0) {
+		file_free(&in->kernel_cmdline_vendor);
+		in->kernel_cmdline_vendor.exists = false;
+		hv_clear_error();
+	}
 	scan_overcommit_writers(root, in);
 	if ((rc = hv_probe_free_blocks(root, &in->free)) < 0)
 		return rc;
@@ -213,18 +226,13 @@ int hv_apply_read_inputs(const struct hv_root *root, const struct hv_host *h, st
 	return 0;
 }
 
-static void file_free(struct hv_file *f)
-{
-	free(f->data);
-	f->data = NULL;
-}
-
 void hv_inputs_free(struct hv_apply_inputs *in)
 {
 	file_free(&in->sysctl_dropin);
 	file_free(&in->grub_main);
 	file_free(&in->grub_dropin);
 	file_free(&in->kernel_cmdline);
+	file_free(&in->kernel_cmdline_vendor);
 	file_free(&in->tmpfiles_dropin);
 	file_free(&in->boot_record);
 	for (int i = 0; i < in->ngrub_others; i++)

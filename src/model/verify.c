@@ -82,6 +82,41 @@ static int first_of_release(const struct hv_persisted *p, const char *release, b
 	return -1;
 }
 
+/* A GRUB menu item by number (from 0, menu entries and submenus alike),
+ * title or id: the word w (n bytes) against one item's. */
+static bool item_is(const char *title, const char *id, int index, const char *w, size_t n)
+{
+	bool digits = n > 0 && n < 10;
+	for (size_t i = 0; i < n; i++)
+		digits = digits && w[i] >= '0' && w[i] <= '9';
+	if (digits)
+		return index == atoi(w);
+	return (strlen(title) == n && !strncmp(title, w, n)) || (id[0] && strlen(id) == n && !strncmp(id, w, n));
+}
+
+/* GRUB's `default`: "N", "TITLE" or "ID" of the top menu, or "A>B" for
+ * entry B of submenu A (grub-core/normal/menu.c get_entry_number() and
+ * grub_menu_get_default_entry_index()); -1 when it names no entry (a
+ * submenu itself, or one deeper than one submenu). */
+static int grub_find(const struct hv_persisted *p, const char *d)
+{
+	const char *gt = strchr(d, '>');
+	size_t an = gt ? (size_t)(gt - d) : strlen(d);
+	if (gt && strchr(gt + 1, '>'))
+		return -1;
+	for (int i = 0; i < p->nentries; i++) {
+		const struct hv_boot_entry *e = &p->entries[i];
+		if (!from_grub(e) || e->item < 0)
+			continue;
+		if (!gt && e->sub < 0 && item_is(e->title, e->id, e->item, d, an))
+			return i;
+		if (gt && e->sub >= 0 && item_is(e->submenu, e->submenu_id, e->item, d, an) &&
+		    item_is(e->title, e->id, e->sub, gt + 1, strlen(gt + 1)))
+			return i;
+	}
+	return -1;
+}
+
 static void choose_entry(const struct hv_host *h, const struct hv_persisted *p, struct hv_verify *v,
 			 struct next_boot *nb)
 {
@@ -93,19 +128,35 @@ static void choose_entry(const struct hv_host *h, const struct hv_persisted *p, 
 			grub_first = i;
 	if (grub_first >= 0) {
 		const char *d = p->grub_default_entry;
-		if (!d[0] || !strcmp(d, "0")) {
-			k = grub_first;
-			hv_copy(v->entry_basis, sizeof(v->entry_basis), "GRUB's default, the first menu entry");
-		} else {
-			for (int i = 0; i < p->nentries && k < 0; i++)
-				if (from_grub(&p->entries[i]) && !strcmp(p->entries[i].title, d))
-					k = i;
-			if (k >= 0)
+		/* GRUB_DEFAULT=saved: load_env has set saved_entry from grubenv
+		 * (unset or empty: entry 0, as GRUB takes an empty default) */
+		bool saved = !strcmp(d, "${saved_entry}") || !strcmp(d, "$saved_entry");
+		if (saved)
+			d = p->grub_saved_entry;
+		if (p->grub_next_entry[0])
+			note(v, "grubenv's next_entry '%.100s' (grub-reboot) boots once, before GRUB's default: the checks "
+				"take the default",
+			     p->grub_next_entry);
+		if (saved && !p->grubenv_read) {
+			if ((k = first_of_release(p, release, true)) >= 0)
+				hv_copy(v->entry_basis, sizeof(v->entry_basis),
+					"the running kernel's entry (GRUB_DEFAULT=saved, and no grubenv was read)");
+		} else if (!d[0] || !strcmp(d, "0")) {
+			if ((k = grub_find(p, "0")) < 0)
+				k = grub_first; /* item 0 is no kernel's: GRUB's menu shows the next */
+			put(v->entry_basis, sizeof(v->entry_basis), "GRUB's %s, the first menu entry",
+			    saved ? "saved default (grubenv saved_entry unset)" : "default");
+		} else if ((k = grub_find(p, d)) >= 0) {
+			bool titled = !strchr(d, '>') && !strcmp(p->entries[k].title, d);
+			if (titled && !saved)
 				put(v->entry_basis, sizeof(v->entry_basis), "GRUB's default, the entry titled '%.100s'", d);
-			else if ((k = first_of_release(p, release, true)) >= 0)
-				put(v->entry_basis, sizeof(v->entry_basis),
-				    "the running kernel's entry (GRUB's default '%.60s' is not followed)", d);
-		}
+			else
+				put(v->entry_basis, sizeof(v->entry_basis), "GRUB's %s '%.200s'",
+				    saved ? "saved default (grubenv saved_entry)" : "default", d);
+		} else if ((k = first_of_release(p, release, true)) >= 0)
+			put(v->entry_basis, sizeof(v->entry_basis),
+			    "the running kernel's entry (GRUB's %sdefault '%.200s' names no menu entry)", saved ? "saved " : "",
+			    d);
 	}
 	if (k < 0 && (k = first_of_release(p, release, false)) >= 0)
 		hv_copy(v->entry_basis, sizeof(v->entry_basis), "the running kernel's boot loader entry");

@@ -245,12 +245,38 @@ static bool word_is(const char *l, size_t ll, const char *w)
 	return ll > n && !strncmp(l, w, n) && is_ws(l[n]);
 }
 
+/* The id of a menuentry or submenu line after its title: the word after
+ * `$menuentry_id_option` (grub-mkconfig's spelling) or `--id`. */
+static void menu_id(const char *s, size_t n, char *out, size_t cap)
+{
+	out[0] = '\0';
+	while (n > 0) {
+		while (n > 0 && is_ws(*s))
+			s++, n--;
+		char w[64];
+		size_t used = sh_word(s, n, w, sizeof(w));
+		if (!used)
+			return;
+		s += used, n -= used;
+		if (!strcmp(w, "$menuentry_id_option") || !strcmp(w, "${menuentry_id_option}") || !strcmp(w, "--id")) {
+			while (n > 0 && is_ws(*s))
+				s++, n--;
+			sh_word(s, n, out, cap);
+			return;
+		}
+	}
+}
+
 int hv_parse_grub_cfg(const char *rel, const char *text, size_t len, struct hv_boot_entry *v, int *n, int max,
 		      char *default_entry, size_t cap)
 {
 	size_t pos = 0, ll;
 	const char *l;
 	int no = 0, depth = 0, submenus = 0;
+	/* GRUB numbers the items of each menu from 0, menu entries and
+	 * submenus alike; the current one-level submenu's title and id */
+	int items = 0, sub_items = 0, sub_item = -1, sub_depth = 0;
+	char sub_title[128] = "", sub_id[128] = "";
 	/* what each open brace opened: a submenu, a menu entry or anything
 	 * else (function, a brace group); deeper than that is left alone */
 	enum { OTHER, SUBMENU, ENTRY } open[32];
@@ -268,15 +294,29 @@ int hv_parse_grub_cfg(const char *rel, const char *text, size_t len, struct hv_b
 			const char *t = l + (sub ? 7 : 9);
 			size_t tl = ll - (size_t)(t - l);
 			trim(&t, &tl);
-			char title[128];
-			sh_word(t, tl, title, sizeof(title));
+			char title[128], id[128] = "";
+			size_t used = sh_word(t, tl, title, sizeof(title));
+			menu_id(t + used, tl - used, id, sizeof(id));
 			if (!opens)
 				continue;
+			/* its place in its menu: the top one, or a submenu of it */
+			int item = -1, in_sub = -1;
+			if (depth == 0 && submenus == 0)
+				item = items++;
+			else if (submenus == 1 && sub_item >= 0 && depth == sub_depth + 1)
+				item = sub_item, in_sub = sub_items++;
 			if (depth < 32)
 				open[depth] = sub ? SUBMENU : ENTRY;
 			depth++;
 			if (sub) {
 				submenus++;
+				if (submenus == 1) {
+					sub_item = item;
+					sub_items = 0;
+					sub_depth = depth - 1;
+					hv_copy(sub_title, sizeof(sub_title), title);
+					hv_copy(sub_id, sizeof(sub_id), id);
+				}
 				continue;
 			}
 			if (*n >= max || cur) {
@@ -287,7 +327,14 @@ int hv_parse_grub_cfg(const char *rel, const char *text, size_t len, struct hv_b
 			memset(cur, 0, sizeof(*cur));
 			snprintf(cur->where, sizeof(cur->where), "%.280s:%d", rel, no);
 			hv_copy(cur->title, sizeof(cur->title), title);
+			hv_copy(cur->id, sizeof(cur->id), id);
 			cur->top = submenus == 0;
+			cur->item = item;
+			cur->sub = in_sub;
+			if (in_sub >= 0) {
+				hv_copy(cur->submenu, sizeof(cur->submenu), sub_title);
+				hv_copy(cur->submenu_id, sizeof(cur->submenu_id), sub_id);
+			}
 			cur->recovery = strstr(title, "recovery mode") != NULL;
 			continue;
 		}
@@ -296,8 +343,8 @@ int hv_parse_grub_cfg(const char *rel, const char *text, size_t len, struct hv_b
 				depth--;
 				if (depth < 32 && open[depth] == ENTRY)
 					cur = NULL;
-				else if (depth < 32 && open[depth] == SUBMENU && submenus > 0)
-					submenus--;
+				else if (depth < 32 && open[depth] == SUBMENU && submenus > 0 && --submenus == 0)
+					sub_item = -1;
 			}
 			continue;
 		}
@@ -343,6 +390,7 @@ int hv_parse_bls_entry(const char *rel, const char *text, size_t len, struct hv_
 	memset(e, 0, sizeof(*e));
 	snprintf(e->where, sizeof(e->where), "%s", rel);
 	e->top = true;
+	e->item = e->sub = -1;
 	size_t pos = 0, ll, cap = 0, used = 0;
 	const char *l;
 	char image[256] = "";
@@ -386,5 +434,20 @@ int hv_parse_bls_entry(const char *rel, const char *text, size_t len, struct hv_
 		release_of(image, e->release, sizeof(e->release));
 	/* grubby's older entries take their options from grubenv */
 	e->args_unknown = strchr(e->args, '$') != NULL;
+	return 0;
+}
+
+int hv_parse_grubenv(const char *text, size_t len, const char *key, char *out, size_t cap)
+{
+	size_t kl = strlen(key), pos = 0, ll;
+	const char *l;
+	if (cap)
+		out[0] = '\0';
+	while (next_line(text, len, &pos, &l, &ll)) {
+		if (ll > kl && l[kl] == '=' && !strncmp(l, key, kl) && !memchr(l, '\0', ll)) {
+			snprintf(out, cap, "%.*s", (int)(ll - kl - 1), l + kl + 1);
+			return 1;
+		}
+	}
 	return 0;
 }

@@ -244,6 +244,15 @@ static int read_entries(const struct hv_root *r, struct hv_persisted *p)
 		free(t);
 		if (rc < 0)
 			return rc;
+		/* the environment block its load_env reads: $prefix/grubenv */
+		char env[64];
+		snprintf(env, sizeof(env), "%.*sgrubenv", (int)(strlen(*c) - strlen("grub.cfg")), *c);
+		if ((t = read_conf(r, env, &len, p))) {
+			p->grubenv_read = true;
+			hv_parse_grubenv(t, len, "saved_entry", p->grub_saved_entry, sizeof(p->grub_saved_entry));
+			hv_parse_grubenv(t, len, "next_entry", p->grub_next_entry, sizeof(p->grub_next_entry));
+			free(t);
+		}
 	}
 	static const char *const dirs[] = {"boot/loader/entries", "efi/loader/entries", "boot/efi/loader/entries", NULL};
 	for (int k = 0; dirs[k]; k++) {
@@ -349,12 +358,17 @@ int hv_probe_persisted(const struct hv_root *r, struct hv_persisted *p)
 	    (rc = read_grub_defaults(r, p)) < 0)
 		return rc;
 	size_t len;
-	char *t = read_conf(r, HV_KERNEL_CMDLINE, &len, p);
+	/* kernel-install's 90-loaderentry takes /etc/kernel/cmdline, else the
+	 * vendor's /usr/lib/kernel/cmdline */
+	const char *kc = HV_KERNEL_CMDLINE;
+	char *t = read_conf(r, kc, &len, p);
+	if (!t && !hv_root_exists(r, kc))
+		t = read_conf(r, kc = HV_KERNEL_CMDLINE_VENDOR, &len, p);
 	if (t) {
 		/* kernel-install takes the file's first line, as the kernel's
 		 * command line, for every entry it makes */
 		t[strcspn(t, "\n")] = '\0';
-		rc = set_source(&p->kernel_cmdline, HV_KERNEL_CMDLINE, t);
+		rc = set_source(&p->kernel_cmdline, kc, t);
 		free(t);
 		if (rc < 0)
 			return rc;
@@ -400,7 +414,10 @@ int hv_persisted_files(const struct hv_root *r, hv_persisted_file_fn fn, void *a
 		    {bls[1], ".conf", HV_PF_WHOLE},		 {bls[2], ".conf", HV_PF_WHOLE}};
 	static const char *const fixed[] = {HV_GRUB_MAIN,
 					    HV_KERNEL_CMDLINE,
+					    HV_KERNEL_CMDLINE_VENDOR,
 					    HV_BOOT_RECORD,
+					    "boot/grub/grubenv",
+					    "boot/grub2/grubenv",
 					    "etc/kernel/install.d/95-hvoplan.install",
 					    "usr/lib/kernel/install.d/95-hvoplan.install",
 					    NULL};

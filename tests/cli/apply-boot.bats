@@ -295,3 +295,20 @@ huge_params() { tr ' ' '\n' <<<"$1" | grep -E '^(hugepagesz|hugepages|default_hu
 	[[ $output == *"the kernel release is unknown, so per-node hugepages= (5.16+) is not used"* ]] || { echo "$output"; false; }
 	[[ $output != *"kernel 0.0"* && $output != *"kernel -1"* ]]
 }
+
+@test "kernel-install: without /etc/kernel/cmdline the vendor's /usr/lib/kernel/cmdline is what entries get, so apply starts from it" {
+	rm -f "$R/etc/default/grub"
+	mkdir -p "$R/usr/lib/kernel" "$R/boot/loader/entries"
+	printf '%s\n' "root=/dev/vda2 rw vendor=1 hugepages=8" "second line ignored" >"$R/usr/lib/kernel/cmdline"
+	HVOPLAN_TOOL_DIR=$FAKE run "$HV" --root "$R" apply --hvo on --pages 2M:64 --persist --bootloader kernel-install --yes
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(cat "$R/etc/kernel/cmdline")" = "root=/dev/vda2 rw vendor=1 $OURS" ]
+	# and verify compares the entries with it while /etc/kernel/cmdline is absent
+	rm "$R/etc/kernel/cmdline"
+	printf '%s\n' "title t" "version 6.1.0-test" "options root=/dev/vda2 rw vendor=1 hugepages=8" "linux /l" \
+		>"$R/boot/loader/entries/x-6.1.0-test.conf"
+	run "$HV" --root "$R" verify --format json
+	[ "$(jq -r '.checks[] | select(.id == "boot-entry") | .state' <<<"$output")" = ok ]
+	[[ $(jq -r '.checks[] | select(.id == "boot-entry") | .message' <<<"$output") == *"as usr/lib/kernel/cmdline sets"* ]] ||
+		{ jq -r '.checks[] | select(.id == "boot-entry") | .message' <<<"$output"; false; }
+}

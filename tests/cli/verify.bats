@@ -261,3 +261,40 @@ pool() {
 	run "$HV" --root "$R" apply --pages 2M:512,1G:2 --persist --bootloader manual --format json
 	[ "$(jq '[.notes[] | select(test("remove that line"))] | length' <<<"$output")" -eq 0 ]
 }
+
+@test "verify: GRUB's default as GRUB finds it in what grub-mkconfig and grub-editenv write: a submenu entry by number or id, the saved entry" {
+	need_mkconfig
+	[ -x "$GC/usr/bin/grub-editenv" ] || skip "no grub-editenv"
+	persist --hvo on --pages 2M:64
+	next() { verify --format json; jq -r .next_boot <<<"$output"; }
+	# the submenu's third item: the older kernel (grub-mkconfig lists the
+	# newest first, each with its recovery entry)
+	sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT="1>2"/' "$R/etc/default/grub"
+	mkconfig
+	grep -q '^   set default="1>2"$' "$R/boot/grub/grub.cfg"
+	[[ $(next) == "GRUB's default '1>2': entry 'GNU/Linux, with Linux 6.1.0-28-amd64' (boot/grub/grub.cfg:"* ]] || { next; false; }
+	# the same by the ids grub-mkconfig writes
+	u=0a1b2c3d-0000-4000-8000-000000000001
+	sed -i "s/^GRUB_DEFAULT=.*/GRUB_DEFAULT=\"gnulinux-advanced-$u>gnulinux-6.1.0-28-amd64-advanced-$u\"/" "$R/etc/default/grub"
+	mkconfig
+	[[ $(next) == "GRUB's default 'gnulinux-advanced-$u>gnulinux-6.1.0-28-amd64-advanced-$u': entry 'GNU/Linux, with Linux 6.1.0-28-amd64' ("* ]] || { next; false; }
+	# a number that is the submenu itself names no kernel: not guessed
+	sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=1/' "$R/etc/default/grub"
+	mkconfig
+	[[ $(next) == "the running kernel's entry (GRUB's default '1' names no menu entry): "* ]] || { next; false; }
+	# GRUB_DEFAULT=saved: grubenv's saved_entry, as grub-set-default writes it
+	sed -i 's/^GRUB_DEFAULT=.*/GRUB_DEFAULT=saved/' "$R/etc/default/grub"
+	mkconfig
+	[[ $(next) == "the running kernel's entry (GRUB_DEFAULT=saved, and no grubenv was read): "* ]] || { next; false; }
+	"$GC/usr/bin/grub-editenv" "$R/boot/grub/grubenv" create
+	[[ $(next) == "GRUB's saved default (grubenv saved_entry unset), the first menu entry: entry 'GNU/Linux' ("* ]] || { next; false; }
+	"$GC/usr/bin/grub-editenv" "$R/boot/grub/grubenv" set "saved_entry=1>2"
+	[[ $(next) == "GRUB's saved default (grubenv saved_entry) '1>2': entry 'GNU/Linux, with Linux 6.1.0-28-amd64' ("* ]] || { next; false; }
+	# grub-reboot's one-time entry is named, the default checked
+	"$GC/usr/bin/grub-editenv" "$R/boot/grub/grubenv" set "next_entry=1>0"
+	verify --format json
+	[[ $(jq -r '.notes | join(" ")' <<<"$output") == *"grubenv's next_entry '1>0' (grub-reboot) boots once, before GRUB's default"* ]]
+	# a snapshot keeps grubenv
+	"$HV" --root "$R" snapshot -o "$T/snap" >/dev/null 2>&1
+	cmp "$R/boot/grub/grubenv" "$T/snap/boot/grub/grubenv"
+}
