@@ -7,25 +7,7 @@
  * for a change; a change never where it is refused. */
 #include "config.h"
 #include "fuzz_common.h"
-#include "probe.h"
-
-/* config.c reads a settings file through the root; the target feeds it
- * strings only, so these are never reached */
-int hv_root_exists(const struct hv_root *r, const char *rel)
-{
-	(void)r, (void)rel;
-	abort();
-}
-int hv_root_read(const struct hv_root *r, const char *rel, size_t max, char **buf, size_t *len)
-{
-	(void)r, (void)rel, (void)max, (void)buf, (void)len;
-	abort();
-}
-const char *hv_root_name(const struct hv_root *r, const char *rel)
-{
-	(void)r, (void)rel;
-	abort();
-}
+#include "fuzz_config_stubs.h"
 
 static void check_pools(const struct hv_apply_settings *s, bool relative)
 {
