@@ -40,6 +40,7 @@ struct walk {
 	int cap;
 	int entries;
 	dev_t dev;
+	bool dev_again; /* a mount of this file system was walked before */
 	uint64_t page_size;
 };
 
@@ -55,8 +56,10 @@ static int add_file(struct walk *w, const char *path, const struct stat *st)
 {
 	struct hv_holders_input *in = w->in;
 	unsigned maj = major(st->st_dev), min = minor(st->st_dev);
-	if (seen_file(in, maj, min, (uint64_t)st->st_ino))
-		return 0; /* the same file through a second mount of its file system */
+	/* the same file through a second mount of its file system, or a hard
+	 * link: only then can it have been counted (no search per file else) */
+	if ((w->dev_again || st->st_nlink > 1) && seen_file(in, maj, min, (uint64_t)st->st_ino))
+		return 0;
 	if (in->nfiles == HV_HOLDER_FILES_MAX) {
 		in->files_truncated = true;
 		return 0;
@@ -123,6 +126,7 @@ static int walk_dir(struct walk *w, int fd, const char *path, int depth)
 static int walk_mounts(const struct hv_host *h, struct hv_holders_input *in)
 {
 	struct walk w = {.in = in};
+	dev_t walked[HV_MAX_MOUNTS] = {0}; /* each mount's file system, 0 unwalked */
 	for (int i = 0; i < h->mounts.n; i++) {
 		const struct hv_hugetlbfs_mount *m = &h->mounts.m[i];
 		int fd = open(m->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -134,7 +138,10 @@ static int walk_mounts(const struct hv_host *h, struct hv_holders_input *in)
 			in->nmounts_unread++;
 			continue;
 		}
-		w.dev = st.st_dev;
+		w.dev_again = false;
+		for (int k = 0; k < i; k++)
+			w.dev_again |= walked[k] == st.st_dev;
+		walked[i] = w.dev = st.st_dev;
 		w.page_size = m->page_size ? m->page_size : hv_default_hugepage_size(h);
 		w.entries = 0;
 		const char *path = strcmp(m->path, "/") ? m->path : "";

@@ -179,3 +179,22 @@ size2m() { jq -c '.holders.sizes[] | select(.size == 2097152)' <<<"$1"; }
 	grep -qx 'HOLDERS  not counted: needs the smaps split (m or --smaps)' <<<"$output"
 	! grep -q 'only mapped' <<<"$output" || false
 }
+
+@test "live: a file seen twice, through a bind mount of its file system or a hard link, is counted once" {
+	set_pool 2048kB 8
+	mnt "$M" pagesize=2M
+	"$HOLDER" -f "$M/f" -r "$T/f.ready" file 3 &
+	f=$!
+	for i in $(seq 200); do [ -s "$T/f.ready" ] && break; sleep 0.05; done
+	kill "$f"; wait "$f" || true
+	ln "$M/f" "$M/hardlink"
+	mkdir -p "$T/bind"
+	mount --bind "$M" "$T/bind"
+	MOUNTED=("$T/bind" "${MOUNTED[@]}")
+	[ "$(in_use)" -eq 3 ]
+	run "$HV" report --format json
+	[ "$status" -le 1 ]
+	z=$(size2m "$output")
+	[ "$(jq -c '[.in_use, .files, .orphaned, .unattributed]' <<<"$z")" = "[3,3,3,0]" ] || { echo "$z"; false; }
+	[ "$(jq '.holders.orphans | length' <<<"$output")" -eq 1 ]
+}
