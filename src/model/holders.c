@@ -283,14 +283,18 @@ static void mapped(const struct hv_holders_input *in, const struct index *ix, st
 		qsort(v, (size_t)n, sizeof(*v), cmp_vma);
 	for (int i = 0; i < n;) {
 		int j = i;
-		int64_t priv = 0, shared = 0;
+		/* 128 bits: smaps values of a damaged tree may be anything */
+		__int128 priv = 0, shared = 0;
 		for (; j < n && !cmp_vma(&v[i], &v[j]); j++) {
 			priv += v[j].private_kib > 0 ? v[j].private_kib : 0;
 			shared = v[j].shared_kib > shared ? v[j].shared_kib : shared;
 		}
 		int k = size_index(o, v[i].page_size);
-		if (k >= 0)
-			o->sizes[k].mapped += (priv + shared) * 1024 / (int64_t)v[i].page_size;
+		int64_t page_kib = (int64_t)(v[i].page_size / 1024);
+		if (k >= 0 && page_kib > 0) {
+			__int128 m = o->sizes[k].mapped + (priv + shared) / page_kib;
+			o->sizes[k].mapped = m > INT64_MAX ? INT64_MAX : (int64_t)m;
+		}
 		i = j;
 	}
 	free(v);
