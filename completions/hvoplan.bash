@@ -20,7 +20,7 @@ _hvoplan_global_opts()
 
 _hvoplan_report_opts()
 {
-	echo "--format -J --json -o --output -r --raw -n --noheadings -b --bytes --summary --fail-on --struct-page-size --page-size --holders --root --color -h --help -V --version"
+	echo "--format -J --json -o --output -r --raw -n --noheadings -b --bytes --summary --fail-on --struct-page-size --page-size --holders --processes --root --color -h --help -V --version"
 }
 
 _hvoplan_plan_opts()

@@ -91,6 +91,7 @@ complete -c hvoplan -n '__hvoplan_using report' -l format -x -a 'table json prom
 complete -c hvoplan -n '__hvoplan_using report' -s o -l output -x -a '(__hvoplan_list SIZE NODE PAGES FREE RESV SURP HUGETLB VMEMMAP PERPAGE SAVED POSSIBLE STALE BASIS)' -d 'Table columns to print'
 complete -c hvoplan -n '__hvoplan_using report' -l fail-on -x -a 'info warning error' -d 'Exit 1 if a finding is at least SEVERITY'
 complete -c hvoplan -n '__hvoplan_using report' -l holders -x -a 'auto always never' -d 'Count who holds the pages in use and find orphans'
+complete -c hvoplan -n '__hvoplan_using report' -l processes -d 'List the processes that map hugepages, per size and NUMA node'
 
 # plan
 complete -c hvoplan -n '__hvoplan_using plan' -l memory -x -d 'Total memory, e.g. 1T'

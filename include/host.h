@@ -212,6 +212,13 @@ void hv_free_blocks_release(struct hv_free_blocks *fb);
 
 /* A hugetlbfs mount as /proc/mounts shows it (fs/hugetlbfs/inode.c
  * hugetlbfs_show_options()) and statfs() counts it (hugetlbfs_statfs()). */
+/* One process's hugetlb pages of one size on one node (numa_maps). */
+struct hv_numa_use {
+	int64_t page_kib; /* kernelpagesize_kB */
+	int node;
+	int64_t pages;
+};
+
 #define HV_MAX_MOUNTS 64
 struct hv_hugetlbfs_mount {
 	char path[256];	    /* the mount point, unescaped */

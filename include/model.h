@@ -270,6 +270,26 @@ struct hv_report {
 	 * with the smaps split); holders.scanned false otherwise */
 	struct hv_holders holders;
 
+	/* report --processes (hv_report_processes()): who maps hugepages, per
+	 * size and node, like numastat -p; read false otherwise */
+	struct hv_proc_report {
+		bool read;
+		char why[160]; /* why not read, or what limited it */
+		int nprocs, nreserved_only, nnoaccess, nrows;
+		bool truncated; /* more processes than rows */
+		struct hv_proc_row {
+			int pid;
+			char user[33], comm[64];
+			/* kB; HV_UNKNOWN unread, HV_PROC_NOACCESS (-2) refused */
+			int64_t hugetlb_kib, private_kib, shared_kib, mapped_kib;
+			int64_t unfaulted_kib; /* mapped and not faulted in by it: reserved, or another's */
+			bool reserved_only;
+			bool numa_read, use_truncated;
+			int nuse;
+			struct hv_numa_use use[32];
+		} rows[64];
+	} processes;
+
 	/* hv_note()s of the probe and the model, as the report was built */
 	int nnotes;
 	char notes[HV_MAX_NOTES][512];
@@ -299,6 +319,12 @@ uint64_t hv_default_hugepage_size(const struct hv_host *h);
 /* Builds the whole report. Returns 0, or a negative errno when a figure
  * would overflow 64 bits (hostile input), with hv_fail() text. */
 int hv_model_report(const struct hv_host *h, const struct hv_model_opts *o, struct hv_report *r);
+/* The processes of a scan with smaps (hv_procs_scan, sorted) and each
+ * row's numa_maps pages (numa[i], numa_rc[i] 0 when read) into
+ * r->processes; the first 64. */
+struct hv_procs;
+void hv_report_processes(const struct hv_procs *p, const struct hv_numa_use (*numa)[32], const int *nnuma,
+			 const bool *numa_truncated, const int *numa_rc, struct hv_report *r);
 /* The holders of the pages in use into r->holders, with their findings
  * (orphaned-hugepages, hugepages-unattributed); after hv_model_report(). */
 void hv_report_holders(const struct hv_host *h, const struct hv_holders_input *in, struct hv_report *r);

@@ -91,6 +91,10 @@ void hv_procs_sort(struct hv_procs *p, enum hv_proc_sort by);
 struct hv_pid_vma;
 int hv_procs_hugetlb_vmas(struct hv_procs_ctx *ctx, struct hv_pid_vma **v, int *n, int *nunreadable);
 void hv_procs_free(struct hv_procs *p);
+/* The hugetlb pages of process pid by size and node, from its numa_maps
+ * (hv_parse_numa_maps_hugetlb): 0, -EACCES, -ENOENT (gone), -EINVAL
+ * (malformed, naming the file), -ENOMEM. */
+int hv_procs_numa(struct hv_procs_ctx *ctx, int pid, struct hv_numa_use *v, int max, int *n, bool *truncated);
 void hv_procs_close(struct hv_procs_ctx **ctx);
 
 /* Pure: HugetlbPages (kB) from /proc/PID/status text. 0 with *out set,
@@ -115,6 +119,12 @@ struct hv_htlb_vma {
  * free(*v) also when *n is 0). -EINVAL for a malformed mapping header or
  * value, -ENOMEM. */
 int hv_parse_smaps_hugetlb(const char *buf, size_t len, struct hv_htlb_vma **v, int *n);
+
+/* Pure: the pages of the hugetlb mappings (the "huge" word) of numa_maps
+ * text by page size and node, summed, into v (at most max, sorted by size
+ * then node; *truncated when more): *n entries. -EINVAL for a malformed
+ * N<node>= or kernelpagesize_kB= value. */
+int hv_parse_numa_maps_hugetlb(const char *buf, size_t len, struct hv_numa_use *v, int max, int *n, bool *truncated);
 
 /* Host name for the header: proc/sys/kernel/hostname under the root, or
  * uname() on a live host. "?" when unknown. */

@@ -73,6 +73,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int i = 0; i < n; i++)
 			FUZZ_ASSERT(v[i].size_kib >= 0 && v[i].private_kib >= 0 && v[i].shared_kib >= 0);
 	}
+	/* numa_maps: entries sorted by size then node, each once, counts > 0 */
+	struct hv_numa_use u[8];
+	int nu = -1;
+	bool tr;
+	int nrc = hv_parse_numa_maps_hugetlb(b, size, u, 8, &nu, &tr);
+	FUZZ_ASSERT(nrc == 0 || nrc == -EINVAL);
+	FUZZ_ASSERT(nu >= 0 && nu <= 8 && (!tr || nu == 8));
+	for (int i = 0; i < nu; i++) {
+		FUZZ_ASSERT(u[i].page_kib > 0 && u[i].node >= 0 && u[i].pages > 0);
+		FUZZ_ASSERT(i == 0 || u[i - 1].page_kib < u[i].page_kib ||
+			    (u[i - 1].page_kib == u[i].page_kib && u[i - 1].node < u[i].node));
+	}
 	struct hv_shm_seg *seg = NULL;
 	int nseg = -1;
 	int src = hv_parse_sysvipc_shm(b, size, &seg, &nseg);

@@ -12,6 +12,7 @@
 #include "observe.h"
 #include "parse.h"
 #include "probe.h"
+#include "procs.h"
 #include "render.h"
 
 static void usage(FILE *out)
@@ -34,6 +35,9 @@ static void usage(FILE *out)
 		"     --holders WHEN       count who holds the pages in use (files, SysV segments,\n"
 		"                          processes) and find orphans: auto (default: table and\n"
 		"                          json), always (prometheus too) or never\n"
+		"     --processes          list the processes that map hugepages, per size and NUMA\n"
+		"                          node, with private, shared and unfaulted (reserved)\n"
+		"                          memory, like numastat -p (table and json)\n"
 		"     --root DIR           read a snapshot (directory or FILE.tar) or an extracted\n"
 		"                          sosreport instead of /\n"
 		"     --color[=WHEN]       colorize findings: auto, always or never\n"
@@ -55,6 +59,7 @@ struct report_opts {
 	bool *fail_on_set;
 	enum hv_severity *fail_on;
 	enum holders_when *holders;
+	bool *processes;
 };
 
 static int report_option(int c, char *arg, void *ctx)
@@ -99,9 +104,52 @@ static int report_option(int c, char *arg, void *ctx)
 		else
 			return hv_usage_error("report", "--holders takes auto, always or never, not '%s'", arg);
 		break;
+	case OPT_PROCESSES: *o->processes = true; break;
 	default: return hv_table_option("report", c, arg, o->t);
 	}
 	return 0;
+}
+
+/* report --processes: the processes with hugetlb mappings (smaps: those
+ * with pages, and with reservations those with none touched) and each
+ * listed one's numa_maps. */
+static int read_processes(const struct hv_root *root, const struct hv_host *h, struct hv_report *r)
+{
+	int64_t in_use = 0, resv = 0;
+	for (int i = 0; i < h->nhstates; i++) {
+		const struct hv_hstate *hs = &h->hstates[i];
+		if (hs->nr > hs->free && hs->free >= 0)
+			in_use += hs->nr - hs->free;
+		if (hs->resv > 0)
+			resv += hs->resv;
+	}
+	struct hv_procs_ctx *pc = NULL;
+	struct hv_procs ps = {0};
+	enum { ROWS = sizeof(r->processes.rows) / sizeof(r->processes.rows[0]) };
+	static struct hv_numa_use numa[ROWS][32];
+	int nnuma[ROWS] = {0}, nrc[ROWS];
+	bool tr[ROWS] = {0};
+	int rc = hv_procs_open(&pc, root);
+	if (rc == 0)
+		rc = hv_procs_scan(pc, &ps, true, in_use, resv);
+	if (rc == 0) {
+		hv_procs_sort(&ps, HV_PSORT_HUGETLB);
+		for (int i = 0; i < ROWS; i++)
+			nrc[i] = -ENOENT;
+		for (int i = 0; rc == 0 && i < ps.n && i < ROWS; i++) {
+			nrc[i] = hv_procs_numa(pc, ps.v[i].pid, numa[i], 32, &nnuma[i], &tr[i]);
+			if (nrc[i] == -ENOMEM || nrc[i] == -EINVAL)
+				rc = nrc[i];
+		}
+	}
+	if (rc == 0) {
+		hv_report_processes(&ps, (const struct hv_numa_use(*)[32])numa, nnuma, tr, nrc, r);
+		if (ps.idle)
+			snprintf(r->processes.why, sizeof(r->processes.why), "no hugepage is in use or reserved");
+	}
+	hv_procs_free(&ps);
+	hv_procs_close(&pc);
+	return rc;
 }
 
 int cmd_report(int argc, char **argv, struct hv_global *g)
@@ -115,6 +163,7 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 		{"struct-page-size", required_argument, NULL, OPT_STRUCT_PAGE},
 		{"page-size", required_argument, NULL, OPT_PAGE_SIZE},
 		{"holders", required_argument, NULL, OPT_HOLDERS},
+		{"processes", no_argument, NULL, OPT_PROCESSES},
 		{NULL, 0, NULL, 0},
 	};
 	struct hv_table_opts t = {.summary = HV_SUMMARY_ALWAYS};
@@ -123,9 +172,10 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 	bool fail_on_set = false;
 	enum hv_severity fail_on = HV_SEV_ERROR;
 	enum holders_when holders = HOLDERS_AUTO;
+	bool processes = false;
 
 	static const struct hv_cmd_spec spec = {"report", "Jo:rnbhV", longopts, usage};
-	struct report_opts ro = {&t, &mo, &fmt, &fail_on_set, &fail_on, &holders};
+	struct report_opts ro = {&t, &mo, &fmt, &fail_on_set, &fail_on, &holders, &processes};
 	int parsed = hv_parse_options(argc, argv, g, &spec, report_option, &ro);
 	if (parsed != HV_OPTS_RUN)
 		return parsed;
@@ -162,6 +212,10 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 	} else {
 		snprintf(r->holders.why, sizeof(r->holders.why), "--holders %s",
 			 holders == HOLDERS_NEVER ? "never" : "auto with --format prometheus");
+	}
+	if (processes && (rc = read_processes(root, h, r)) < 0) {
+		code = hv_report_error(rc, HV_EXIT_ENV);
+		goto out;
 	}
 	t.color = hv_use_color(g, stdout);
 	if (fmt == FMT_TABLE && hv_render_table_needs_locale(r, &t))

@@ -219,3 +219,85 @@ int hv_parse_status_name(const char *buf, size_t len, char *out, size_t cap)
 	out[n] = '\0';
 	return 0;
 }
+
+/* A decimal count of at most 15 digits in [p, e): -1 when it is not one. */
+static int64_t count_of(const char *p, const char *e)
+{
+	if (p >= e || e - p > 15)
+		return -1;
+	int64_t v = 0;
+	for (; p < e; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	return v;
+}
+
+static int add_use(struct hv_numa_use *v, int max, int *n, bool *truncated, int64_t page_kib, int node, int64_t pages)
+{
+	int i = 0;
+	while (i < *n && (v[i].page_kib < page_kib || (v[i].page_kib == page_kib && v[i].node < node)))
+		i++;
+	if (i < *n && v[i].page_kib == page_kib && v[i].node == node) {
+		if (v[i].pages > INT64_MAX / 2 - pages)
+			return -EINVAL;
+		v[i].pages += pages;
+		return 0;
+	}
+	if (*n == max) {
+		*truncated = true;
+		return 0;
+	}
+	memmove(v + i + 1, v + i, (size_t)(*n - i) * sizeof(*v));
+	v[i] = (struct hv_numa_use){page_kib, node, pages};
+	(*n)++;
+	return 0;
+}
+
+int hv_parse_numa_maps_hugetlb(const char *buf, size_t len, struct hv_numa_use *v, int max, int *n, bool *truncated)
+{
+	*n = 0;
+	*truncated = false;
+	const char *end = buf + len;
+	for (const char *p = buf; p < end;) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol)
+			eol = end;
+		/* words: ADDRESS POLICY [file=...] huge ... N0=2 kernelpagesize_kB=2048 */
+		bool huge = false;
+		int64_t page_kib = 0;
+		int nodes[64], nn = 0;
+		int64_t pages[64];
+		for (const char *w = p; w < eol;) {
+			while (w < eol && *w == ' ')
+				w++;
+			const char *we = memchr(w, ' ', (size_t)(eol - w));
+			if (!we)
+				we = eol;
+			size_t wl = (size_t)(we - w);
+			if (wl == 4 && !memcmp(w, "huge", 4))
+				huge = true;
+			else if (wl > 18 && !memcmp(w, "kernelpagesize_kB=", 18)) {
+				if ((page_kib = count_of(w + 18, we)) <= 0)
+					return -EINVAL;
+			} else if (wl > 2 && w[0] == 'N' && w[1] >= '0' && w[1] <= '9') {
+				const char *eq = memchr(w, '=', wl);
+				int64_t node = eq ? count_of(w + 1, eq) : -1, cnt = eq ? count_of(eq + 1, we) : -1;
+				if (node < 0 || node >= 1 << 16 || cnt < 0)
+					return -EINVAL;
+				if (nn < 64) {
+					nodes[nn] = (int)node;
+					pages[nn++] = cnt;
+				}
+			}
+			w = we;
+		}
+		if (huge && page_kib > 0)
+			for (int i = 0; i < nn; i++)
+				if (pages[i] > 0 && add_use(v, max, n, truncated, page_kib, nodes[i], pages[i]) < 0)
+					return -EINVAL;
+		p = eol < end ? eol + 1 : end;
+	}
+	return 0;
+}

@@ -885,3 +885,30 @@ void hv_probe_hostname(const struct hv_root *r, char *buf, size_t cap)
 	}
 	hv_copy(buf, cap, "?");
 }
+
+int hv_procs_numa(struct hv_procs_ctx *c, int pid, struct hv_numa_use *v, int max, int *n, bool *truncated)
+{
+	*n = 0;
+	*truncated = false;
+	char spid[16];
+	snprintf(spid, sizeof(spid), "%d", pid);
+	int fd = open_pid(c, spid, "numa_maps");
+	if (fd < 0)
+		return fd == -EACCES || fd == -EPERM ? -EACCES : -ENOENT;
+	char *buf;
+	size_t len;
+	int rc = hv_read_fd(fd, (size_t)1 << 30, &buf, &len);
+	close(fd);
+	if (rc == -EACCES || rc == -EPERM)
+		return -EACCES;
+	if (rc < 0)
+		return rc == -ENOMEM ? hv_fail(ENOMEM, "out of memory") : -ENOENT;
+	rc = hv_parse_numa_maps_hugetlb(buf, len, v, max, n, truncated);
+	free(buf);
+	if (rc < 0) {
+		char rel[64];
+		snprintf(rel, sizeof(rel), "proc/%d/numa_maps", pid);
+		return hv_fail(EINVAL, "%s: a malformed N<node>= or kernelpagesize_kB= value", hv_root_name(c->root, rel));
+	}
+	return 0;
+}

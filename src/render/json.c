@@ -144,6 +144,59 @@ static json_t *shm_group_obj(const struct hv_report *r)
 	return o;
 }
 
+/* A kB figure of report --processes as bytes: null unread, the string
+ * "no access" when refused. */
+static json_t *proc_bytes(int64_t kib)
+{
+	if (kib == -2)
+		return hv_json_str("no access");
+	return kib >= 0 ? json_integer(kib * 1024) : json_null();
+}
+
+/* report --processes: null unless asked */
+static json_t *processes_obj(const struct hv_report *r)
+{
+	const struct hv_proc_report *p = &r->processes;
+	if (!p->read && !p->why[0])
+		return json_null();
+	json_t *o = json_object(), *list = json_array();
+	json_object_set_new(o, "read", json_boolean(p->read));
+	json_object_set_new(o, "why", hv_json_str_or_null(p->why));
+	json_object_set_new(o, "count", json_integer(p->nprocs));
+	json_object_set_new(o, "reservation_only", json_integer(p->nreserved_only));
+	json_object_set_new(o, "unreadable", json_integer(p->nnoaccess));
+	json_object_set_new(o, "truncated", json_boolean(p->truncated));
+	for (int i = 0; i < p->nrows; i++) {
+		const struct hv_proc_row *w = &p->rows[i];
+		json_t *e = json_object(), *nodes = json_array();
+		json_object_set_new(e, "pid", json_integer(w->pid));
+		json_object_set_new(e, "user", hv_json_str_or_null(w->user));
+		json_object_set_new(e, "command", hv_json_str(w->comm));
+		json_object_set_new(e, "hugetlb_bytes", proc_bytes(w->hugetlb_kib));
+		json_object_set_new(e, "private_bytes", proc_bytes(w->private_kib));
+		json_object_set_new(e, "shared_bytes", proc_bytes(w->shared_kib));
+		json_object_set_new(e, "mapped_bytes", proc_bytes(w->mapped_kib));
+		json_object_set_new(e, "unfaulted_bytes", proc_bytes(w->unfaulted_kib));
+		json_object_set_new(e, "reservation_only", json_boolean(w->reserved_only));
+		for (int k = 0; k < w->nuse; k++) {
+			json_t *n = json_object();
+			json_object_set_new(n, "size", json_integer(w->use[k].page_kib * 1024));
+			json_object_set_new(n, "node", json_integer(w->use[k].node));
+			json_object_set_new(n, "pages", json_integer(w->use[k].pages));
+			json_array_append_new(nodes, n);
+		}
+		if (!w->numa_read) {
+			json_decref(nodes);
+			nodes = json_null();
+		}
+		json_object_set_new(e, "nodes", nodes);
+		json_object_set_new(e, "nodes_truncated", json_boolean(w->use_truncated));
+		json_array_append_new(list, e);
+	}
+	json_object_set_new(o, "list", list);
+	return o;
+}
+
 static json_t *reserve_obj(const struct hv_report *r)
 {
 	if (r->reserve.min_free_kbytes == HV_UNKNOWN)
@@ -277,6 +330,7 @@ int hv_render_json(FILE *out, const struct hv_report *r)
 	json_object_set_new(root, "totals", tot);
 	json_object_set_new(root, "hugetlbfs_mounts", mounts_arr(r));
 	json_object_set_new(root, "holders", holders_obj(r));
+	json_object_set_new(root, "processes", processes_obj(r));
 	json_object_set_new(root, "reserve", reserve_obj(r));
 	json_object_set_new(root, "hugetlb_shm_group", shm_group_obj(r));
 	for (int i = 0; i < r->nfindings; i++) {

@@ -191,6 +191,70 @@ static void mounts(FILE *out, const struct hv_report *r, const struct hv_table_o
 	}
 }
 
+/* A kB figure of report --processes: "?" unread, "no access" refused. */
+static void proc_kib(char *buf, size_t cap, int64_t kib, bool bytes)
+{
+	if (kib == -2)
+		snprintf(buf, cap, "no access");
+	else
+		fmt_bytes(buf, cap, kib >= 0 ? kib * 1024 : HV_UNKNOWN, bytes);
+}
+
+/* report --processes: each process that maps hugepages, its pages per
+ * size and node, as numastat -p lists memory per node. */
+static void processes(FILE *out, const struct hv_report *r, const struct hv_table_opts *o)
+{
+	const struct hv_proc_report *p = &r->processes;
+	if (!p->read) {
+		if (p->why[0])
+			fprintf(out, "Processes:             not read (%s)\n", p->why);
+		return;
+	}
+	if (p->nprocs == 0) {
+		if (p->why[0])
+			fprintf(out, "Processes:             none (%s)\n", p->why);
+		else
+			fprintf(out, "Processes:             none maps or reserves a hugepage\n");
+		return;
+	}
+	for (int i = 0; i < p->nrows; i++) {
+		const struct hv_proc_row *w = &p->rows[i];
+		char a[24], b[24], c[24], d[24];
+		proc_kib(a, sizeof(a), w->hugetlb_kib, o->bytes);
+		proc_kib(b, sizeof(b), w->private_kib, o->bytes);
+		proc_kib(c, sizeof(c), w->shared_kib, o->bytes);
+		proc_kib(d, sizeof(d), w->unfaulted_kib, o->bytes);
+		char m[24];
+		proc_kib(m, sizeof(m), w->mapped_kib, o->bytes);
+		fprintf(out, "%s%d %s (%s): %s in use", i ? "                       " : "Processes:             ", w->pid,
+			w->comm, w->user[0] ? w->user : "?", a);
+		if (w->private_kib == -2 || w->mapped_kib == -2)
+			fputs(" (its smaps: no access)", out);
+		else
+			fprintf(out, " (%s private, %s shared) of %s mapped, %s unfaulted%s", b, c, m, d,
+				w->reserved_only ? ": holds only reservations" : "");
+		if (!w->numa_read)
+			fputs("; per node: its numa_maps unreadable", out);
+		/* "; 2M pages: node 0 256, node 1 256" for each size */
+		for (int k = 0; k < w->nuse; k++) {
+			if (k == 0 || w->use[k - 1].page_kib != w->use[k].page_kib) {
+				char n[16];
+				hv_hstate_name((uint64_t)w->use[k].page_kib * 1024, n, sizeof(n));
+				fprintf(out, "; %s pages: ", n);
+			} else {
+				fputs(", ", out);
+			}
+			fprintf(out, "node %d %lld", w->use[k].node, (long long)w->use[k].pages);
+		}
+		fprintf(out, "%s\n", w->use_truncated ? ", ..." : "");
+	}
+	if (p->truncated)
+		fprintf(out, "                       and %d more\n", p->nprocs - p->nrows);
+	if (p->nnoaccess)
+		fprintf(out, "                       %d process%s could not be read (permission denied)\n", p->nnoaccess,
+			p->nnoaccess == 1 ? "" : "es");
+}
+
 /* Who holds the pages in use, and what no process maps (hv_report_holders()). */
 static void holders(FILE *out, const struct hv_report *r)
 {
@@ -319,6 +383,7 @@ static void summary(FILE *out, const struct hv_report *r, const struct hv_table_
 	}
 	mounts(out, r, o);
 	holders(out, r);
+	processes(out, r, o);
 #undef SZ
 }
 

@@ -401,3 +401,14 @@ copy() { # copy FIXTURE: the copy's path in $S
 	run "$HV" --root "$BATS_TEST_TMPDIR/snap" report --format json
 	[ "$(jq -r .hugetlb_shm_group.exists <<<"$output")" = false ]
 }
+
+@test "report --processes: a snapshot has no processes, and says so; JSON null without the option" {
+	run "$HV" --root "$FX/6.12-per-node" report --processes --format json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .processes.read <<<"$output")" = false ]
+	[[ $(jq -r .processes.why <<<"$output") == "processes: "*"has no process directories (a snapshot has none)" ]]
+	run "$HV" --root "$FX/6.12-per-node" report --processes
+	[[ $output == *"Processes:             not read (processes: "*"has no process directories (a snapshot has none))"* ]]
+	run "$HV" --root "$FX/6.12-per-node" report --format json
+	[ "$(jq -r .processes <<<"$output")" = null ]
+}

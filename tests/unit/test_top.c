@@ -308,6 +308,34 @@ static void test_status_euid(void **state)
 
 /* The smaps of a real process (fixture SOURCE): only its three hugetlb
  * mappings count, each with its device, inode and split. */
+/* numa_maps of a real 6.18 process (tests/live/hugeholder.c memfd 3 and an
+ * anonymous MAP_HUGETLB mapping), with a 1G mapping over two nodes added:
+ * only "huge" lines count, per size and node, summed. */
+static void test_numa_maps_parse(void **state)
+{
+	(void)state;
+	static const char t[] =
+		"562eba090000 default file=/work/main/build/tests/hugeholder mapped=1 mapmax=4 N0=1 kernelpagesize_kB=4\n"
+		"7fb006000000 default file=/memfd:hugeholder\\040(deleted) huge dirty=3 mapmax=2 N0=3 kernelpagesize_kB=2048\n"
+		"7fb007000000 default file=/anon_hugepage\\040(deleted) huge anon=2 dirty=2 N0=2 kernelpagesize_kB=2048\n"
+		"7fb040000000 bind:0-1 file=/dev/hugepages1G/x huge dirty=3 N1=2 N0=1 kernelpagesize_kB=1048576\n"
+		"7fb080000000 default file=/dev/hugepages/y huge\n"; /* touched none: no N */
+	struct hv_numa_use u[8];
+	int n;
+	bool tr;
+	assert_int_equal(hv_parse_numa_maps_hugetlb(t, sizeof(t) - 1, u, 8, &n, &tr), 0);
+	assert_int_equal(n, 3);
+	assert_false(tr);
+	assert_true(u[0].page_kib == 2048 && u[0].node == 0 && u[0].pages == 5);
+	assert_true(u[1].page_kib == 1048576 && u[1].node == 0 && u[1].pages == 1);
+	assert_true(u[2].page_kib == 1048576 && u[2].node == 1 && u[2].pages == 2);
+	/* more than fit: the first ones, and said so */
+	assert_int_equal(hv_parse_numa_maps_hugetlb(t, sizeof(t) - 1, u, 2, &n, &tr), 0);
+	assert_true(n == 2 && tr);
+	static const char bad[] = "7fb0 default huge N0=x kernelpagesize_kB=2048\n";
+	assert_int_equal(hv_parse_numa_maps_hugetlb(bad, sizeof(bad) - 1, u, 8, &n, &tr), -EINVAL);
+}
+
 static void test_smaps_parse(void **state)
 {
 	(void)state;
@@ -765,6 +793,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_hugetlb),
+		cmocka_unit_test(test_numa_maps_parse),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_frame_pools_and_changes),
