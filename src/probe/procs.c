@@ -311,19 +311,28 @@ static int add_shared(struct scan_state *s, int pid, const struct hv_htlb_vma *v
 /* The hugetlb mappings of one process's smaps (malloc'ed *v): 0, -EACCES,
  * -ENOENT (gone), -ENOMEM, or -EINVAL when the text is malformed (a damaged
  * tree under --root). */
-static int smaps_vmas(struct hv_procs_ctx *c, const char *pid, struct hv_htlb_vma **v, int *n)
+/* A whole proc/PID/FILE (smaps, numa_maps: the kernel walks the page
+ * tables as it is read) into a malloc'ed *buf: 0, -EACCES, -ENOENT (gone),
+ * -ENOMEM. */
+static int read_pid_file(struct hv_procs_ctx *c, const char *pid, const char *file, char **buf, size_t *len)
 {
-	int fd = open_pid(c, pid, "smaps");
+	int fd = open_pid(c, pid, file);
 	if (fd < 0)
 		return fd == -EACCES || fd == -EPERM ? -EACCES : -ENOENT;
-	char *buf;
-	size_t len;
-	int rc = hv_read_fd(fd, (size_t)1 << 30, &buf, &len);
+	int rc = hv_read_fd(fd, (size_t)1 << 30, buf, len);
 	close(fd);
 	if (rc == -EACCES || rc == -EPERM)
 		return -EACCES;
+	return rc == 0 ? 0 : rc == -ENOMEM ? -ENOMEM : -ENOENT;
+}
+
+static int smaps_vmas(struct hv_procs_ctx *c, const char *pid, struct hv_htlb_vma **v, int *n)
+{
+	char *buf;
+	size_t len;
+	int rc = read_pid_file(c, pid, "smaps", &buf, &len);
 	if (rc < 0)
-		return rc == -ENOMEM ? -ENOMEM : -ENOENT;
+		return rc;
 	rc = hv_parse_smaps_hugetlb(buf, len, v, n);
 	free(buf);
 	return rc == -ENOMEM ? -ENOMEM : rc < 0 ? -EINVAL : 0;
@@ -890,19 +899,12 @@ int hv_procs_numa(struct hv_procs_ctx *c, int pid, struct hv_numa_use *v, int ma
 {
 	*n = 0;
 	*truncated = false;
-	char spid[16];
-	snprintf(spid, sizeof(spid), "%d", pid);
-	int fd = open_pid(c, spid, "numa_maps");
-	if (fd < 0)
-		return fd == -EACCES || fd == -EPERM ? -EACCES : -ENOENT;
-	char *buf;
+	char spid[16], *buf;
 	size_t len;
-	int rc = hv_read_fd(fd, (size_t)1 << 30, &buf, &len);
-	close(fd);
-	if (rc == -EACCES || rc == -EPERM)
-		return -EACCES;
+	snprintf(spid, sizeof(spid), "%d", pid);
+	int rc = read_pid_file(c, spid, "numa_maps", &buf, &len);
 	if (rc < 0)
-		return rc == -ENOMEM ? hv_fail(ENOMEM, "out of memory") : -ENOENT;
+		return rc == -ENOMEM ? hv_fail(ENOMEM, "out of memory") : rc;
 	rc = hv_parse_numa_maps_hugetlb(buf, len, v, max, n, truncated);
 	free(buf);
 	if (rc < 0) {

@@ -44,15 +44,6 @@ teardown() {
 	for e in "${ORIG_POOLS[@]}"; do [ "$(cat "${e%%:*}/nr_hugepages")" = "${e#*:}" ]; done
 }
 
-holder() { # holder NAME ARGS...: hugeholder in the background, back once it holds its pages
-	"$HOLDER" -r "$T/$1.ready" "${@:2}" 2>"$T/$1.log" &
-	PIDS+=($!)
-	local i
-	for i in $(seq 200); do [ -s "$T/$1.ready" ] && return 0; sleep 0.05; done
-	echo "hugeholder ${*:2}: not ready: $(cat "$T/$1.log")"
-	return 1
-}
-
 in_use() { echo $(($(cat "$P2/nr_hugepages") - $(cat "$P2/free_hugepages"))); }
 
 size2m() { jq -c '.holders.sizes[] | select(.size == 2097152)' <<<"$1"; }

@@ -1,8 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # shellcheck shell=bash
-# Helpers for the live tests that build a scene of pools and hugetlbfs
-# mounts (mounts.bats, holders.bats). HP is /sys/kernel/mm/hugepages;
-# MOUNTED lists the mounts made, for the test's teardown to unmount.
+# Helpers for the live tests that build a scene of pools, hugetlbfs
+# mounts and holder processes (mounts.bats, holders.bats, processes.bats).
+# HP is /sys/kernel/mm/hugepages; MOUNTED lists the mounts made and PIDS
+# the holders started, for the test's teardown; HOLDER is hugeholder and T
+# the test's directory.
 
 set_pool() { # set_pool SIZEkB COUNT: exactly COUNT or the test is skipped
 	echo "$2" >"$HP/hugepages-$1/nr_hugepages"
@@ -15,4 +17,14 @@ mnt() { # mnt DIR OPTIONS
 	mkdir -p "$1"
 	mount -t hugetlbfs -o "$2" none "$1"
 	MOUNTED+=("$1")
+}
+
+holder() { # holder NAME ARGS...: hugeholder in the background (its pid in $NAME), back once it holds its pages
+	"$HOLDER" -r "$T/$1.ready" "${@:2}" 2>"$T/$1.log" &
+	PIDS+=($!)
+	printf -v "$1" '%s' "$!"
+	local i
+	for i in $(seq 200); do [ -s "$T/$1.ready" ] && return 0; sleep 0.05; done
+	echo "hugeholder ${*:2}: not ready: $(cat "$T/$1.log")"
+	return 1
 }

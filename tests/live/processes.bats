@@ -34,16 +34,6 @@ teardown() {
 	[ "$(cat "$P2/nr_hugepages")" = "$ORIG" ]
 }
 
-holder() { # holder NAME ARGS...: hugeholder in the background, back once it holds its pages
-	"$HOLDER" -r "$T/$1.ready" "${@:2}" 2>"$T/$1.log" &
-	PIDS+=($!)
-	eval "$1=\$!"
-	local i
-	for i in $(seq 200); do [ -s "$T/$1.ready" ] && return 0; sleep 0.05; done
-	echo "hugeholder ${*:2}: not ready: $(cat "$T/$1.log")"
-	return 1
-}
-
 # row PID FIELD: that process's FIELD in the last JSON output
 row() { jq -r --argjson p "$1" ".processes.list[] | select(.pid == \$p) | $2" <<<"$output"; }
 status_kib() { awk '/^HugetlbPages:/ {print $2}' "/proc/$1/status"; }
