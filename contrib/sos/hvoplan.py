@@ -105,6 +105,9 @@ class Hvoplan(Plugin, DebianPlugin, UbuntuPlugin, RedHatPlugin, IndependentPlugi
             # reserve): min_free_kbytes, the populated zones, the pageblock
             # size, the low zones' managed pages, the THP mode
             '/proc/sys/vm/min_free_kbytes',
+            # who may make SysV hugepage segments: the sysctl and its group
+            '/proc/sys/vm/hugetlb_shm_group',
+            '/etc/group',
             '/proc/buddyinfo',
             '/proc/pagetypeinfo',
             '/proc/zoneinfo',
