@@ -113,16 +113,8 @@ static int report_option(int c, char *arg, void *ctx)
 /* report --processes: the processes with hugetlb mappings (smaps: those
  * with pages, and with reservations those with none touched) and each
  * listed one's numa_maps. */
-static int read_processes(const struct hv_root *root, const struct hv_host *h, struct hv_report *r)
+static int read_processes(const struct hv_root *root, struct hv_report *r)
 {
-	int64_t in_use = 0, resv = 0;
-	for (int i = 0; i < h->nhstates; i++) {
-		const struct hv_hstate *hs = &h->hstates[i];
-		if (hs->nr > hs->free && hs->free >= 0)
-			in_use += hs->nr - hs->free;
-		if (hs->resv > 0)
-			resv += hs->resv;
-	}
 	struct hv_procs_ctx *pc = NULL;
 	struct hv_procs ps = {0};
 	enum { ROWS = sizeof(r->processes.rows) / sizeof(r->processes.rows[0]) };
@@ -131,7 +123,7 @@ static int read_processes(const struct hv_root *root, const struct hv_host *h, s
 	bool tr[ROWS] = {0};
 	int rc = hv_procs_open(&pc, root);
 	if (rc == 0)
-		rc = hv_procs_scan(pc, &ps, true, in_use, resv);
+		rc = hv_procs_scan(pc, &ps, true, r->totals.used_pages, r->totals.resv_pages);
 	if (rc == 0) {
 		hv_procs_sort(&ps, HV_PSORT_HUGETLB);
 		for (int i = 0; i < ROWS; i++)
@@ -213,7 +205,7 @@ int cmd_report(int argc, char **argv, struct hv_global *g)
 		snprintf(r->holders.why, sizeof(r->holders.why), "--holders %s",
 			 holders == HOLDERS_NEVER ? "never" : "auto with --format prometheus");
 	}
-	if (processes && (rc = read_processes(root, h, r)) < 0) {
+	if (processes && (rc = read_processes(root, r)) < 0) {
 		code = hv_report_error(rc, HV_EXIT_ENV);
 		goto out;
 	}

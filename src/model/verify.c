@@ -729,7 +729,9 @@ static void check_record(const struct hv_host *h, const struct hv_persisted *p, 
 	if (rec->unknown) {
 		if ((c = add(v, "boot-record", "kernels installed later", HV_CHECK_DRIFT))) {
 			hv_copy(c->source, sizeof(c->source), HV_BOOT_RECORD);
-			MSG(c, "%s: the kernel-install plug-in refuses it, so installing a kernel fails", rec->where);
+			/* why it does not parse is kept once, with the node form's */
+			MSG(c, "%s: the kernel-install plug-in refuses it, so installing a kernel fails",
+			    p->boot_record.where);
 			FIX(c, "hvoplan apply --persist --yes writes it again (or remove /%s)", HV_BOOT_RECORD);
 		}
 		return;

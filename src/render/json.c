@@ -116,7 +116,6 @@ static json_t *hstate_obj(const struct hv_hstate_result *s)
 	return o;
 }
 
-/* null without pools (nothing was read); kB as the sysctl has them */
 /* vm.hugetlb_shm_group and its group: null when not read (no pools) */
 static json_t *shm_group_obj(const struct hv_report *r)
 {
@@ -197,6 +196,7 @@ static json_t *processes_obj(const struct hv_report *r)
 	return o;
 }
 
+/* null without pools (nothing was read); kB as the sysctl has them */
 static json_t *reserve_obj(const struct hv_report *r)
 {
 	if (r->reserve.min_free_kbytes == HV_UNKNOWN)
