@@ -14,15 +14,9 @@ HP=/sys/kernel/mm/hugepages
 P2=$HP/hugepages-2048kB
 
 setup() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root"
-	[ -d "$P2" ] || skip "no 2M hugepages"
+	scene_start
 	grep -qw hugetlbfs /proc/filesystems || skip "no hugetlbfs"
 	[ -r /proc/sysvipc/shm ] || skip "no SysV IPC"
-	HV=${HVOPLAN:-$BATS_TEST_DIRNAME/../../hvoplan}
-	HOLDER=${HUGEHOLDER:-$BATS_TEST_DIRNAME/../../build/tests/hugeholder}
-	[ -x "$HOLDER" ] || skip "no $HOLDER (make unit builds it)"
-	exec 9>/run/lock/hvoplan-live-tests.lock
-	flock -w 300 9
 	ORIG_POOLS=()
 	for d in "$HP"/hugepages-*; do ORIG_POOLS+=("$d:$(cat "$d/nr_hugepages")"); done
 	T=$BATS_TEST_TMPDIR
@@ -44,6 +38,12 @@ teardown() {
 	for e in "${ORIG_POOLS[@]}"; do [ "$(cat "${e%%:*}/nr_hugepages")" = "${e#*:}" ]; done
 }
 
+orphan_file() { # orphan_file PATH PAGES: a file of PAGES written pages whose writer has gone
+	holder writer -f "$1" file "$2"
+	kill "$writer"
+	wait "$writer" || true
+}
+
 in_use() { echo $(($(cat "$P2/nr_hugepages") - $(cat "$P2/free_hugepages"))); }
 
 size2m() { jq -c '.holders.sizes[] | select(.size == 2097152)' <<<"$1"; }
@@ -51,11 +51,7 @@ size2m() { jq -c '.holders.sizes[] | select(.size == 2097152)' <<<"$1"; }
 @test "live: every page in use has its holder: files, segments, mappings and a descriptor, each counted as the kernel does" {
 	set_pool 2048kB 24
 	mnt "$M" pagesize=2M
-	# an orphan: a file whose writer has gone
-	"$HOLDER" -f "$M/orphan" -r "$T/o.ready" file 3 &
-	o=$!
-	for i in $(seq 200); do [ -s "$T/o.ready" ] && break; sleep 0.05; done
-	kill "$o"; wait "$o" || true
+	orphan_file "$M/orphan" 3
 	holder live -f "$M/live" file 4 2     # 2 written of 4: the file holds 2
 	holder seg -D sysv 2                  # detached at once: nobody attached
 	read -r _ _ seg <"$T/seg.ready"
@@ -174,10 +170,7 @@ size2m() { jq -c '.holders.sizes[] | select(.size == 2097152)' <<<"$1"; }
 @test "live: a file seen twice, through a bind mount of its file system or a hard link, is counted once" {
 	set_pool 2048kB 8
 	mnt "$M" pagesize=2M
-	"$HOLDER" -f "$M/f" -r "$T/f.ready" file 3 &
-	f=$!
-	for i in $(seq 200); do [ -s "$T/f.ready" ] && break; sleep 0.05; done
-	kill "$f"; wait "$f" || true
+	orphan_file "$M/f" 3
 	ln "$M/f" "$M/hardlink"
 	mkdir -p "$T/bind"
 	mount --bind "$M" "$T/bind"

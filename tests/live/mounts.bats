@@ -10,14 +10,8 @@ load pools.bash
 HP=/sys/kernel/mm/hugepages
 
 setup() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root"
-	[ -d "$HP/hugepages-2048kB" ] || skip "no 2M hugepages"
+	scene_start
 	grep -qw hugetlbfs /proc/filesystems || skip "no hugetlbfs"
-	HV=${HVOPLAN:-$BATS_TEST_DIRNAME/../../hvoplan}
-	HOLDER=${HUGEHOLDER:-$BATS_TEST_DIRNAME/../../build/tests/hugeholder}
-	[ -x "$HOLDER" ] || skip "no $HOLDER (make unit builds it)"
-	exec 9>/run/lock/hvoplan-live-tests.lock
-	flock -w 300 9
 	ORIG_POOLS=()
 	for d in "$HP"/hugepages-*; do ORIG_POOLS+=("$d:$(cat "$d/nr_hugepages")"); done
 	T=$BATS_TEST_TMPDIR

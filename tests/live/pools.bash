@@ -6,6 +6,18 @@
 # the holders started, for the test's teardown; HOLDER is hugeholder and T
 # the test's directory.
 
+# The start of each scene's setup: root, a 2M pool, hvoplan (HV) and
+# hugeholder (HOLDER), and the lock that keeps one live test at a time.
+scene_start() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	[ -d "$HP/hugepages-2048kB" ] || skip "no 2M hugepages"
+	HV=${HVOPLAN:-$BATS_TEST_DIRNAME/../../hvoplan}
+	HOLDER=${HUGEHOLDER:-$BATS_TEST_DIRNAME/../../build/tests/hugeholder}
+	[ -x "$HOLDER" ] || skip "no $HOLDER (make unit builds it)"
+	exec 9>/run/lock/hvoplan-live-tests.lock
+	flock -w 300 9
+}
+
 set_pool() { # set_pool SIZEkB COUNT: exactly COUNT or the test is skipped
 	echo "$2" >"$HP/hugepages-$1/nr_hugepages"
 	local got

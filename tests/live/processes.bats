@@ -12,14 +12,8 @@ HP=/sys/kernel/mm/hugepages
 P2=$HP/hugepages-2048kB
 
 setup() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root"
-	[ -d "$P2" ] || skip "no 2M hugepages"
+	scene_start
 	[ -r /proc/self/numa_maps ] || skip "no numa_maps (a kernel without NUMA)"
-	HV=${HVOPLAN:-$BATS_TEST_DIRNAME/../../hvoplan}
-	HOLDER=${HUGEHOLDER:-$BATS_TEST_DIRNAME/../../build/tests/hugeholder}
-	[ -x "$HOLDER" ] || skip "no $HOLDER (make unit builds it)"
-	exec 9>/run/lock/hvoplan-live-tests.lock
-	flock -w 300 9
 	ORIG=$(cat "$P2/nr_hugepages")
 	[ "$(cat "$P2/resv_hugepages")" -eq 0 ] || skip "2M pages reserved on this host"
 	[ "$(($(cat "$P2/nr_hugepages") - $(cat "$P2/free_hugepages")))" -eq 0 ] || skip "2M pages in use on this host"

@@ -14,16 +14,10 @@ P2=$HP/hugepages-2048kB
 SHM=/proc/sys/vm/hugetlb_shm_group
 
 setup() {
-	[ "$(id -u)" -eq 0 ] || skip "needs root"
-	[ -d "$P2" ] || skip "no 2M hugepages"
+	scene_start
 	[ -w "$SHM" ] || skip "no $SHM"
 	command -v setpriv >/dev/null || skip "no setpriv"
 	[ "$(getent group nogroup | cut -d: -f3)" = 65534 ] || skip "no group nogroup (65534)"
-	HV=${HVOPLAN:-$BATS_TEST_DIRNAME/../../hvoplan}
-	HOLDER=${HUGEHOLDER:-$BATS_TEST_DIRNAME/../../build/tests/hugeholder}
-	[ -x "$HOLDER" ] || skip "no $HOLDER (make unit builds it)"
-	exec 9>/run/lock/hvoplan-live-tests.lock
-	flock -w 300 9
 	ORIG_POOL=$(cat "$P2/nr_hugepages")
 	ORIG_SHM=$(cat "$SHM")
 	T=$BATS_TEST_TMPDIR
